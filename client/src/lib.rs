@@ -1,0 +1,1 @@
+//! vrs client

@@ -215,47 +215,14 @@ impl Envelope {
     /// The stored form of the envelope: its protobuf encoding (`vrs.v1.Envelope`, fields
     /// in tag order). These are the log's entry bytes; the receipt proves them.
     pub fn to_entry_bytes(&self) -> Vec<u8> {
-        prost::Message::encode_to_vec(&envelope_to_pb(self))
+        prost::Message::encode_to_vec(&crate::wire::envelope_to_pb(self))
     }
 
     /// An envelope from its stored form.
     pub fn from_entry_bytes(bytes: &[u8]) -> Result<Self, EnvelopeError> {
         let pb: vrs_proto::v1::Envelope =
             prost::Message::decode(bytes).map_err(|e| EnvelopeError::Decode(e.to_string()))?;
-        Ok(envelope_from_pb(pb))
-    }
-}
-
-// TODO(wire): move these two into `wire` once it lands.
-/// The protobuf message of an envelope.
-pub fn envelope_to_pb(e: &Envelope) -> vrs_proto::v1::Envelope {
-    vrs_proto::v1::Envelope {
-        payload: e.payload.clone(),
-        payload_type: e.payload_type.clone(),
-        signatures: e
-            .signatures
-            .iter()
-            .map(|s| vrs_proto::v1::Signature {
-                keyid: s.keyid.clone(),
-                sig: s.sig.clone(),
-            })
-            .collect(),
-    }
-}
-
-/// An envelope from its protobuf message.
-pub fn envelope_from_pb(pb: vrs_proto::v1::Envelope) -> Envelope {
-    Envelope {
-        payload: pb.payload,
-        payload_type: pb.payload_type,
-        signatures: pb
-            .signatures
-            .into_iter()
-            .map(|s| Signature {
-                keyid: s.keyid,
-                sig: s.sig,
-            })
-            .collect(),
+        Ok(crate::wire::envelope_from_pb(pb))
     }
 }
 

@@ -1,1 +1,2 @@
 //! vrs client
+pub mod pki;

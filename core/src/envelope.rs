@@ -161,7 +161,11 @@ impl Envelope {
         }
         let msg = pae(&self.payload_type, &self.payload);
         let key = UnparsedPublicKey::new(&ED25519, public_key);
-        if self.signatures.iter().any(|s| key.verify(&msg, &s.sig).is_ok()) {
+        if self
+            .signatures
+            .iter()
+            .any(|s| key.verify(&msg, &s.sig).is_ok())
+        {
             Ok(())
         } else {
             Err(EnvelopeError::BadSignature)

@@ -1,0 +1,515 @@
+//! The gRPC layer: the only module that implements tonic services. Every handler
+//! first authorizes the caller (role from its client certificate, see [`crate::tls`]),
+//! then checks and converts its input, then calls the ledger or the store.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use tonic::{Code, Request, Response, Status};
+use tonic_types::{ErrorDetails, StatusExt as _};
+use vrs_core::envelope::Envelope;
+use vrs_core::note::{Verifiers, open_checkpoint};
+use vrs_core::receipt::Receipt;
+use vrs_proto::v1 as pb;
+
+use crate::ledger::{Accepted, Ledger, LedgerError, Submitter};
+use crate::metrics::Metrics;
+use crate::storage::{KeyRecord, StorageError};
+use crate::tls::{PeerInfo, Role};
+
+/// The kinds of caller an RPC may allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allow {
+    /// A focal point of this node's State.
+    OwnFocalPoint,
+    /// This node's admin.
+    OwnAdmin,
+    /// Another State's node.
+    PeerNode,
+    /// A regional secretariat.
+    Secretariat,
+}
+
+/// Returns the caller's role if it is one of `allowed` for this node's `state`.
+pub fn authorize<T>(req: &Request<T>, state: &str, allowed: &[Allow]) -> Result<Role, Status> {
+    let role = req
+        .extensions()
+        .get::<PeerInfo>()
+        .and_then(|p| p.role.clone())
+        .ok_or_else(|| {
+            Status::unauthenticated("no verified client certificate with a vrs:// SAN URI")
+        })?;
+    let kind = match &role {
+        Role::FocalPoint { state: s, .. } if s == state => Some(Allow::OwnFocalPoint),
+        Role::Admin { state: s } if s == state => Some(Allow::OwnAdmin),
+        Role::Node { state: s } if s != state => Some(Allow::PeerNode),
+        Role::Secretariat { .. } => Some(Allow::Secretariat),
+        _ => None,
+    };
+    match kind {
+        Some(k) if allowed.contains(&k) => Ok(role),
+        _ => Err(Status::permission_denied(format!(
+            "{role} may not call this method on the node of {state}"
+        ))),
+    }
+}
+
+fn field_status(code: Code, field: &str, message: &str) -> Status {
+    let mut d = ErrorDetails::new();
+    d.add_bad_request_violation(field, message);
+    Status::with_error_details(code, format!("{field}: {message}"), d)
+}
+
+impl From<LedgerError> for Status {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            LedgerError::Invalid(v) => {
+                let mut d = ErrorDetails::new();
+                for x in &v.0 {
+                    d.add_bad_request_violation(
+                        x.field.clone(),
+                        format!("{} (value {:?})", x.message, x.value),
+                    );
+                }
+                Status::with_error_details(Code::InvalidArgument, format!("invalid report: {v}"), d)
+            }
+            LedgerError::BadField { field, message } => {
+                field_status(Code::InvalidArgument, &field, &message)
+            }
+            LedgerError::Unauthenticated(m) => Status::unauthenticated(m),
+            LedgerError::PermissionDenied(m) => Status::permission_denied(m),
+            LedgerError::FailedPrecondition { field, message } => {
+                field_status(Code::FailedPrecondition, &field, &message)
+            }
+            LedgerError::AlreadyExists(m) => Status::already_exists(m),
+            LedgerError::NotFound(m) => Status::not_found(m),
+            LedgerError::Unavailable => Status::unavailable("node is shutting down"),
+            LedgerError::Storage(e) => {
+                tracing::error!(error = %e, "storage failure");
+                Status::internal("storage failure; nothing was acknowledged")
+            }
+        }
+    }
+}
+
+fn storage(e: StorageError) -> Status {
+    Status::from(LedgerError::Storage(e))
+}
+
+fn outcome_label(e: &LedgerError) -> &'static str {
+    match e {
+        LedgerError::Invalid(_) | LedgerError::BadField { .. } => "invalid_argument",
+        LedgerError::Unauthenticated(_) => "unauthenticated",
+        LedgerError::PermissionDenied(_) => "permission_denied",
+        LedgerError::FailedPrecondition { .. } => "failed_precondition",
+        LedgerError::AlreadyExists(_) => "already_exists",
+        LedgerError::NotFound(_) | LedgerError::Storage(_) => "internal",
+        LedgerError::Unavailable => "unavailable",
+    }
+}
+
+fn receipt_pb(r: &Receipt, digest: &[u8]) -> pb::Receipt {
+    pb::Receipt {
+        tlog_proof: r.to_text(),
+        index: r.index,
+        entry_digest: digest.to_vec(),
+    }
+}
+
+/// Today's date (UTC) from the system clock.
+pub fn today() -> vrs_core::codes::Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    vrs_core::codes::Date::from_days((secs / 86_400) as i64)
+        .unwrap_or_else(|| unreachable!("the system clock is within the calendar"))
+}
+
+/// State shared by the services.
+#[derive(Clone)]
+pub struct Services {
+    /// The log engine.
+    pub ledger: Ledger,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+impl Services {
+    fn state(&self) -> &str {
+        self.ledger.state()
+    }
+
+    fn latest_checkpoint(&self) -> Result<pb::SignedCheckpoint, Status> {
+        let note = self
+            .ledger
+            .store()
+            .checkpoint()
+            .map_err(storage)?
+            .ok_or_else(|| Status::unavailable("no checkpoint yet"))?;
+        checkpoint_pb(&note, &self.ledger.verifier_key())
+    }
+}
+
+/// The protobuf form of a signed checkpoint note of this node.
+pub fn checkpoint_pb(note: &str, vkey: &str) -> Result<pb::SignedCheckpoint, Status> {
+    let verifiers = Verifiers::from_vkeys([vkey])
+        .map_err(|e| Status::internal(format!("node verifier key: {e}")))?;
+    let cp = open_checkpoint(note, &verifiers)
+        .map_err(|e| Status::internal(format!("stored checkpoint does not verify: {e}")))?;
+    Ok(pb::SignedCheckpoint {
+        note: note.to_owned(),
+        size: cp.checkpoint.size,
+        root_hash: cp.checkpoint.root.to_vec(),
+        origin: cp.checkpoint.origin,
+    })
+}
+
+fn key_info(k: &KeyRecord) -> pb::KeyInfo {
+    pb::KeyInfo {
+        key_id: k.key_id.clone(),
+        focal_point_id: k.focal_point_id.clone(),
+        public_key: k.public_key.clone(),
+        valid_from: k.valid_from,
+        revoked_at: k.revoked_at,
+    }
+}
+
+#[tonic::async_trait]
+impl pb::report_service_server::ReportService for Services {
+    #[tracing::instrument(skip_all, fields(method = "Submit"))]
+    async fn submit(
+        &self,
+        req: Request<pb::SubmitRequest>,
+    ) -> Result<Response<pb::SubmitResponse>, Status> {
+        let started = Instant::now();
+        let role = authorize(&req, self.state(), &[Allow::OwnFocalPoint]).inspect_err(|_| {
+            self.metrics
+                .submission("permission_denied", started.elapsed());
+        })?;
+        let Role::FocalPoint { state, id } = role else {
+            return Err(Status::permission_denied("only focal points submit"));
+        };
+        let Some(env) = req.into_inner().envelope else {
+            self.metrics
+                .submission("invalid_argument", started.elapsed());
+            return Err(field_status(Code::InvalidArgument, "envelope", "required"));
+        };
+        let who = Submitter {
+            state,
+            focal_point_id: id,
+        };
+        let result = self
+            .ledger
+            .submit(vrs_core::wire::envelope_from_pb(env), &who, today())
+            .await;
+        match result {
+            Ok(Accepted {
+                receipt,
+                digest,
+                duplicate,
+                index,
+                ..
+            }) => {
+                self.metrics.submission(
+                    if duplicate { "duplicate" } else { "accepted" },
+                    started.elapsed(),
+                );
+                tracing::debug!(index, duplicate, "report logged");
+                Ok(Response::new(pb::SubmitResponse {
+                    receipt: Some(receipt_pb(&receipt, &digest)),
+                    duplicate,
+                }))
+            }
+            Err(e) => {
+                self.metrics
+                    .submission(outcome_label(&e), started.elapsed());
+                tracing::info!(error = %e, focal_point = %who.focal_point_id, "submission refused");
+                Err(e.into())
+            }
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(method = "GetReport"))]
+    async fn get_report(
+        &self,
+        req: Request<pb::GetReportRequest>,
+    ) -> Result<Response<pb::GetReportResponse>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnFocalPoint, Allow::OwnAdmin])?;
+        let r = req.into_inner();
+        let store = self.ledger.store();
+        let head = store
+            .report_head(&r.report_id)
+            .map_err(storage)?
+            .ok_or_else(|| Status::not_found(format!("no report {:?}", r.report_id)))?;
+        let index = if r.version == 0 || r.version == head.version {
+            head.index
+        } else {
+            store
+                .report_version(&r.report_id, r.version)
+                .map_err(storage)?
+                .ok_or_else(|| {
+                    Status::not_found(format!(
+                        "report {} has no version {}",
+                        r.report_id, r.version
+                    ))
+                })?
+        };
+        let entry = store
+            .entry(index)
+            .map_err(storage)?
+            .ok_or_else(|| Status::internal("indexed entry is missing"))?;
+        let env = Envelope::from_entry_bytes(&entry)
+            .map_err(|e| Status::internal(format!("stored entry does not decode: {e}")))?;
+        let receipt = self.ledger.receipt(index)?;
+        Ok(Response::new(pb::GetReportResponse {
+            envelope: Some(vrs_core::wire::envelope_to_pb(&env)),
+            receipt: Some(receipt_pb(&receipt, &vrs_core::sha256(&entry))),
+            version: if r.version == 0 {
+                head.version
+            } else {
+                r.version
+            },
+            latest_version: head.version,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(method = "ListReports"))]
+    async fn list_reports(
+        &self,
+        req: Request<pb::ListReportsRequest>,
+    ) -> Result<Response<pb::ListReportsResponse>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnFocalPoint, Allow::OwnAdmin])?;
+        let r = req.into_inner();
+        let page_size = match r.page_size {
+            0 => 100,
+            n @ 1..=1000 => n as usize,
+            n => {
+                return Err(field_status(
+                    Code::InvalidArgument,
+                    "page_size",
+                    &format!("{n} is above the maximum 1000"),
+                ));
+            }
+        };
+        for (field, v) in [
+            ("observed_from", &r.observed_from),
+            ("observed_to", &r.observed_to),
+        ] {
+            if !v.is_empty() && vrs_core::codes::Date::parse(v).is_err() {
+                return Err(field_status(
+                    Code::InvalidArgument,
+                    field,
+                    &format!("{v:?} is not an ISO 8601 date"),
+                ));
+            }
+        }
+        let after = if r.page_token.is_empty() {
+            None
+        } else {
+            let raw = B64URL
+                .decode(&r.page_token)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| {
+                    field_status(
+                        Code::InvalidArgument,
+                        "page_token",
+                        "not a token from this node",
+                    )
+                })?;
+            Some(raw)
+        };
+        // Bound the work of one page, whatever the filters.
+        const MAX_SCAN: usize = 20_000;
+        let mut reports = Vec::new();
+        let mut last = None;
+        let mut more = false;
+        for (scanned, item) in self
+            .ledger
+            .store()
+            .report_heads_after(after.as_deref())
+            .enumerate()
+        {
+            let (id, h) = item.map_err(storage)?;
+            if reports.len() == page_size || scanned == MAX_SCAN {
+                more = true;
+                break;
+            }
+            let keep = (r.record_type == 0 || r.record_type == h.record_type)
+                && (r.agency == 0 || r.agency == h.agency)
+                && (r.observed_from.is_empty() || h.observed_to >= r.observed_from)
+                && (r.observed_to.is_empty() || h.observed_from <= r.observed_to);
+            if keep {
+                reports.push(pb::ReportSummary {
+                    report_id: id.clone(),
+                    version: h.version,
+                    record_type: h.record_type,
+                    log_index: h.index,
+                    digest: h.digest.to_vec(),
+                    agency: h.agency,
+                    observed_from: h.observed_from.clone(),
+                });
+            }
+            last = Some(id);
+        }
+        let next_page_token = match (more, last) {
+            (true, Some(l)) => B64URL.encode(l.as_bytes()),
+            _ => String::new(),
+        };
+        Ok(Response::new(pb::ListReportsResponse {
+            reports,
+            next_page_token,
+        }))
+    }
+}
+
+const LOG_READERS: &[Allow] = &[
+    Allow::OwnFocalPoint,
+    Allow::OwnAdmin,
+    Allow::PeerNode,
+    Allow::Secretariat,
+];
+
+#[tonic::async_trait]
+impl pb::log_service_server::LogService for Services {
+    async fn get_checkpoint(
+        &self,
+        req: Request<pb::GetCheckpointRequest>,
+    ) -> Result<Response<pb::SignedCheckpoint>, Status> {
+        authorize(&req, self.state(), LOG_READERS)?;
+        Ok(Response::new(self.latest_checkpoint()?))
+    }
+
+    async fn get_inclusion_proof(
+        &self,
+        req: Request<pb::InclusionProofRequest>,
+    ) -> Result<Response<pb::InclusionProofResponse>, Status> {
+        authorize(&req, self.state(), LOG_READERS)?;
+        let r = req.into_inner();
+        let latest = self.latest_checkpoint()?;
+        let store = self.ledger.store();
+        let index = match r.leaf {
+            Some(pb::inclusion_proof_request::Leaf::Index(i)) => i,
+            Some(pb::inclusion_proof_request::Leaf::LeafHash(h)) => {
+                let h: vrs_core::Hash = h.as_slice().try_into().map_err(|_| {
+                    field_status(Code::InvalidArgument, "leaf_hash", "must be 32 bytes")
+                })?;
+                store
+                    .index_of_leaf(&h)
+                    .map_err(storage)?
+                    .ok_or_else(|| Status::not_found("no entry with that leaf hash"))?
+            }
+            None => {
+                return Err(field_status(
+                    Code::InvalidArgument,
+                    "leaf",
+                    "index or leaf_hash required",
+                ));
+            }
+        };
+        let size = if r.tree_size == 0 {
+            latest.size
+        } else {
+            r.tree_size
+        };
+        if size > latest.size {
+            return Err(field_status(
+                Code::OutOfRange,
+                "tree_size",
+                &format!("{size} is beyond the latest checkpoint ({})", latest.size),
+            ));
+        }
+        if index >= size {
+            return Err(field_status(
+                Code::OutOfRange,
+                "index",
+                &format!("{index} is not below tree size {size}"),
+            ));
+        }
+        let hashes = vrs_core::merkle::inclusion_proof(store, index, size)
+            .map_err(|e| Status::internal(e.to_string()))?;
+        Ok(Response::new(pb::InclusionProofResponse {
+            index,
+            tree_size: size,
+            hashes: hashes.iter().map(|h| h.to_vec()).collect(),
+            checkpoint: (size == latest.size).then_some(latest),
+        }))
+    }
+
+    async fn get_consistency_proof(
+        &self,
+        req: Request<pb::ConsistencyProofRequest>,
+    ) -> Result<Response<pb::ConsistencyProofResponse>, Status> {
+        authorize(&req, self.state(), LOG_READERS)?;
+        let r = req.into_inner();
+        let latest = self.latest_checkpoint()?;
+        let second = if r.second == 0 { latest.size } else { r.second };
+        if r.first == 0 || r.first > second || second > latest.size {
+            return Err(field_status(
+                Code::OutOfRange,
+                "first",
+                &format!(
+                    "need 0 < first <= second <= {} (got first {}, second {second})",
+                    latest.size, r.first
+                ),
+            ));
+        }
+        let hashes = vrs_core::merkle::consistency_proof(self.ledger.store(), r.first, second)
+            .map_err(|e| Status::internal(e.to_string()))?;
+        Ok(Response::new(pb::ConsistencyProofResponse {
+            first: r.first,
+            second,
+            hashes: hashes.iter().map(|h| h.to_vec()).collect(),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl pb::admin_service_server::AdminService for Services {
+    #[tracing::instrument(skip_all, fields(method = "RegisterKey"))]
+    async fn register_key(
+        &self,
+        req: Request<pb::RegisterKeyRequest>,
+    ) -> Result<Response<pb::KeyResponse>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
+        let r = req.into_inner();
+        let a = self
+            .ledger
+            .register_key(&r.focal_point_id, &r.key_id, &r.public_key)
+            .await?;
+        tracing::info!(key_id = %r.key_id, focal_point = %r.focal_point_id, index = a.index, "key registered");
+        Ok(Response::new(key_response(&a)))
+    }
+
+    #[tracing::instrument(skip_all, fields(method = "RevokeKey"))]
+    async fn revoke_key(
+        &self,
+        req: Request<pb::RevokeKeyRequest>,
+    ) -> Result<Response<pb::KeyResponse>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
+        let r = req.into_inner();
+        let a = self.ledger.revoke_key(&r.key_id, &r.reason).await?;
+        tracing::info!(key_id = %r.key_id, index = a.index, "key revoked");
+        Ok(Response::new(key_response(&a)))
+    }
+
+    async fn list_keys(
+        &self,
+        req: Request<pb::ListKeysRequest>,
+    ) -> Result<Response<pb::ListKeysResponse>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
+        Ok(Response::new(pb::ListKeysResponse {
+            keys: self.ledger.keys().iter().map(key_info).collect(),
+        }))
+    }
+}
+
+fn key_response(a: &Accepted) -> pb::KeyResponse {
+    pb::KeyResponse {
+        key: a.key.as_ref().map(key_info),
+        receipt: Some(receipt_pb(&a.receipt, &a.digest)),
+    }
+}

@@ -1,0 +1,758 @@
+//! The log engine: verification of submissions, the key registry, report versions,
+//! and group commit.
+//!
+//! Handlers do the CPU-heavy, state-free work concurrently (signature verification,
+//! decoding, validation, hashing). One writer thread owns every state change: it
+//! drains whatever jobs are queued (up to `max_batch`), checks each against the state
+//! including the pending batch (duplicates, version chains, revoked keys), appends the
+//! accepted entries, signs one checkpoint for the batch, commits the batch durably
+//! (see [`crate::storage::Store::commit`]) and only then answers every job in it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+use vrs_core::envelope::Envelope;
+use vrs_core::merkle;
+use vrs_core::note::{Checkpoint, NoteSigner, sign_checkpoint};
+use vrs_core::receipt::Receipt;
+use vrs_core::validate::Violations;
+use vrs_core::{Hash, sha256};
+
+use crate::metrics::Metrics;
+use crate::storage::{KeyRecord, ReportHead, StorageError, Store};
+
+/// DSSE payload type of key registry events logged by the node.
+pub const KEY_EVENT_PAYLOAD_TYPE: &str = "application/vnd.vrs.key-event.v1+json";
+
+/// Why a request was refused. Each variant maps to one gRPC status in `grpc`.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// Validation failures, every one with its field path.
+    #[error("invalid report: {0}")]
+    Invalid(Violations),
+    /// One bad field.
+    #[error("{field}: {message}")]
+    BadField {
+        /// Field path.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The signature could not be tied to a valid registered key.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller may not do this.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// The request conflicts with the log's state.
+    #[error("{field}: {message}")]
+    FailedPrecondition {
+        /// Field path.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The thing to create exists.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The node is shutting down.
+    #[error("node is shutting down")]
+    Unavailable,
+    /// Storage failed; nothing was acknowledged.
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+}
+
+fn bad(field: &str, message: impl Into<String>) -> LedgerError {
+    LedgerError::BadField {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn precondition(field: &str, message: impl Into<String>) -> LedgerError {
+    LedgerError::FailedPrecondition {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// A key registry event: the payload of a node-signed log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEvent {
+    /// "register" or "revoke".
+    pub op: String,
+    /// The node's State.
+    pub state: String,
+    /// Key id.
+    pub key_id: String,
+    /// Focal point id.
+    pub focal_point_id: String,
+    /// Raw Ed25519 public key, base64.
+    pub public_key: String,
+    /// Revocation reason (empty for a registration).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+/// The answer to an accepted write.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    /// The receipt (the original one for a duplicate).
+    pub receipt: Receipt,
+    /// Log index of the entry.
+    pub index: u64,
+    /// SHA-256 of the entry bytes.
+    pub digest: Hash,
+    /// True when the bytes had been logged before.
+    pub duplicate: bool,
+    /// The key record after a key operation.
+    pub key: Option<KeyRecord>,
+}
+
+/// Who submits: from the caller's certificate.
+#[derive(Debug, Clone)]
+pub struct Submitter {
+    /// The caller's State.
+    pub state: String,
+    /// The caller's focal-point id.
+    pub focal_point_id: String,
+}
+
+struct ReportJob {
+    entry: Vec<u8>,
+    leaf: Hash,
+    digest: Hash,
+    report_id: String,
+    version: u32,
+    supersedes: Vec<u8>,
+    key_id: String,
+    head: ReportHead,
+}
+
+enum Op {
+    /// Finish the jobs queued before this one, flush, exit.
+    Stop,
+    Report(Box<ReportJob>),
+    Register(KeyRecord),
+    Revoke {
+        key_id: String,
+        reason: String,
+    },
+}
+
+struct Job {
+    op: Op,
+    reply: oneshot::Sender<Result<Accepted, LedgerError>>,
+}
+
+/// Limits the ledger enforces.
+#[derive(Debug, Clone)]
+pub struct LedgerOptions {
+    /// Most jobs in one group commit.
+    pub max_batch: usize,
+    /// Largest accepted payload.
+    pub max_payload_bytes: usize,
+}
+
+/// The log engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<Store>,
+    state: String,
+    signer: NoteSigner,
+    keys: RwLock<HashMap<String, KeyRecord>>,
+    tx: tokio::sync::mpsc::Sender<Job>,
+    options: LedgerOptions,
+    metrics: Arc<Metrics>,
+}
+
+impl Ledger {
+    /// Opens the ledger on `store` and starts the writer thread. `signer` is the node's
+    /// key; it signs checkpoints (its name is the log origin) and key events.
+    pub fn start(
+        store: Arc<Store>,
+        state: &str,
+        signer: NoteSigner,
+        options: LedgerOptions,
+        metrics: Arc<Metrics>,
+    ) -> Result<(Self, std::thread::JoinHandle<()>), LedgerError> {
+        let keys = store
+            .keys()?
+            .into_iter()
+            .map(|k| (k.key_id.clone(), k))
+            .collect();
+        let (tx, rx) = tokio::sync::mpsc::channel(options.max_batch.max(1) * 4);
+        let inner = Arc::new(Inner {
+            store,
+            state: state.to_owned(),
+            signer,
+            keys: RwLock::new(keys),
+            tx,
+            options,
+            metrics,
+        });
+        let w = inner.clone();
+        let handle = std::thread::Builder::new()
+            .name("vrs-writer".into())
+            .spawn(move || writer(w, rx))
+            .map_err(|e| LedgerError::Storage(StorageError::Io(e)))?;
+        // Make sure a checkpoint exists, even for an empty log.
+        let ledger = Self { inner };
+        let vkey = ledger.inner.signer.verifier_key();
+        if ledger.inner.store.verifier_key()?.as_deref() != Some(vkey.as_str()) {
+            ledger.inner.store.set_verifier_key(&vkey)?;
+        }
+        if ledger.inner.store.checkpoint()?.is_none() {
+            let store = &ledger.inner.store;
+            let mut batch = store.batch()?;
+            let note = ledger.inner.sign(&batch, 0)?;
+            batch.put_checkpoint(0, &note);
+            store.commit(batch)?;
+        }
+        Ok((ledger, handle))
+    }
+
+    /// The store underneath (read side).
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The node's State.
+    pub fn state(&self) -> &str {
+        &self.inner.state
+    }
+
+    /// The node's checkpoint verifier key (C2SP vkey).
+    pub fn verifier_key(&self) -> String {
+        self.inner.signer.verifier_key()
+    }
+
+    /// Hands a job to the writer and waits for its durable answer. (The writer exits
+    /// once every `Ledger` clone is dropped, after the queued jobs.)
+    async fn send(&self, op: Op) -> Result<Accepted, LedgerError> {
+        let (reply, rx) = oneshot::channel();
+        self.inner
+            .tx
+            .send(Job { op, reply })
+            .await
+            .map_err(|_| LedgerError::Unavailable)?;
+        rx.await.map_err(|_| LedgerError::Unavailable)?
+    }
+
+    /// Verifies, decodes and validates a signed report, then logs it durably.
+    pub async fn submit(
+        &self,
+        env: Envelope,
+        who: &Submitter,
+        today: vrs_core::codes::Date,
+    ) -> Result<Accepted, LedgerError> {
+        let job = self.prepare(env, who, today)?;
+        self.send(Op::Report(Box::new(job))).await
+    }
+
+    fn prepare(
+        &self,
+        env: Envelope,
+        who: &Submitter,
+        today: vrs_core::codes::Date,
+    ) -> Result<ReportJob, LedgerError> {
+        if env.payload_type != vrs_proto::REPORT_PAYLOAD_TYPE {
+            return Err(bad(
+                "envelope.payload_type",
+                format!("must be {}", vrs_proto::REPORT_PAYLOAD_TYPE),
+            ));
+        }
+        if env.payload.len() > self.inner.options.max_payload_bytes {
+            return Err(bad(
+                "envelope.payload",
+                format!(
+                    "{} bytes, at most {} allowed",
+                    env.payload.len(),
+                    self.inner.options.max_payload_bytes
+                ),
+            ));
+        }
+        if env.signatures.is_empty() {
+            return Err(bad("envelope.signatures", "no signature"));
+        }
+        if env.signatures.len() > vrs_core::envelope::MAX_SIGNATURES {
+            return Err(bad("envelope.signatures", "too many signatures"));
+        }
+        // Verify before parsing, against the keys of the focal point named by the
+        // certificate (the keyid in the envelope is only a hint).
+        let key = {
+            let keys = self.inner.keys.read().unwrap_or_else(|p| p.into_inner());
+            let mut revoked_hint = None;
+            let mut found = None;
+            for k in keys
+                .values()
+                .filter(|k| k.focal_point_id == who.focal_point_id)
+            {
+                if k.revoked_at.is_some() {
+                    if env.signatures.iter().any(|s| s.keyid == k.key_id) {
+                        revoked_hint = Some(k.clone());
+                    }
+                    continue;
+                }
+                if env
+                    .verify(vrs_proto::REPORT_PAYLOAD_TYPE, &k.public_key)
+                    .is_ok()
+                {
+                    found = Some(k.clone());
+                    break;
+                }
+            }
+            match (found, revoked_hint) {
+                (Some(k), _) => k,
+                (None, Some(r)) => {
+                    return Err(LedgerError::Unauthenticated(format!(
+                        "key {} of focal point {} was revoked at log index {}",
+                        r.key_id,
+                        r.focal_point_id,
+                        r.revoked_at.unwrap_or_default()
+                    )));
+                }
+                (None, None) => {
+                    return Err(LedgerError::Unauthenticated(format!(
+                        "the signature does not verify under any valid registered key of focal point {}",
+                        who.focal_point_id
+                    )));
+                }
+            }
+        };
+        let report = vrs_core::wire::decode_report(&env.payload, today).map_err(|e| match e {
+            vrs_core::wire::ReportError::Invalid(v) => LedgerError::Invalid(v),
+            other => bad("envelope.payload", other.to_string()),
+        })?;
+        if report.reporting_state.as_str() != who.state || who.state != self.inner.state {
+            return Err(LedgerError::PermissionDenied(format!(
+                "reporting_state {} does not match the submitter's State {} on node {}",
+                report.reporting_state.as_str(),
+                who.state,
+                self.inner.state
+            )));
+        }
+        if report.focal_point_id != who.focal_point_id {
+            return Err(LedgerError::PermissionDenied(format!(
+                "focal_point_id {} does not match the submitter's certificate ({})",
+                report.focal_point_id, who.focal_point_id
+            )));
+        }
+        if report.key_id != key.key_id {
+            return Err(bad(
+                "key_id",
+                format!(
+                    "payload names key {} but the envelope is signed with key {}",
+                    report.key_id, key.key_id
+                ),
+            ));
+        }
+        let entry = env.to_entry_bytes();
+        let (from, to) = report.observed_range();
+        Ok(ReportJob {
+            leaf: merkle::leaf_hash(&entry),
+            digest: sha256(&entry),
+            report_id: report.report_id.to_string(),
+            version: report.version,
+            supersedes: report.supersedes.map(|d| d.to_vec()).unwrap_or_default(),
+            key_id: key.key_id,
+            head: ReportHead {
+                version: report.version,
+                index: 0,
+                digest: [0; 32],
+                record_type: record_type_code(report.record_type()) as i32,
+                agency: report.agency as i32,
+                observed_from: from.to_string(),
+                observed_to: to.to_string(),
+            },
+            entry,
+        })
+    }
+
+    /// Registers a focal point's signing key (logged as a node-signed entry).
+    pub async fn register_key(
+        &self,
+        focal_point_id: &str,
+        key_id: &str,
+        public_key: &[u8],
+    ) -> Result<Accepted, LedgerError> {
+        check_id("focal_point_id", focal_point_id)?;
+        check_id("key_id", key_id)?;
+        if public_key.len() != 32 {
+            return Err(bad("public_key", "an Ed25519 public key is 32 bytes"));
+        }
+        self.send(Op::Register(KeyRecord {
+            key_id: key_id.into(),
+            focal_point_id: focal_point_id.into(),
+            public_key: public_key.to_vec(),
+            valid_from: 0,
+            revoked_at: None,
+        }))
+        .await
+    }
+
+    /// Revokes a key from the next log index on.
+    pub async fn revoke_key(&self, key_id: &str, reason: &str) -> Result<Accepted, LedgerError> {
+        check_id("key_id", key_id)?;
+        check_id("reason", reason)?;
+        self.send(Op::Revoke {
+            key_id: key_id.into(),
+            reason: reason.into(),
+        })
+        .await
+    }
+
+    /// Stops the writer after the jobs queued so far and waits until it has flushed
+    /// and exited. Later requests get `Unavailable`.
+    pub async fn shutdown(&self, writer: std::thread::JoinHandle<()>) {
+        let (reply, _rx) = oneshot::channel();
+        if self
+            .inner
+            .tx
+            .send(Job {
+                op: Op::Stop,
+                reply,
+            })
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+    }
+
+    /// Every registered key.
+    pub fn keys(&self) -> Vec<KeyRecord> {
+        let keys = self.inner.keys.read().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<_> = keys.values().cloned().collect();
+        v.sort_by_key(|k| k.valid_from);
+        v
+    }
+
+    /// The original receipt of the entry at `index`: its inclusion proof against the
+    /// checkpoint of the group commit that logged it.
+    pub fn receipt(&self, index: u64) -> Result<Receipt, LedgerError> {
+        self.inner.receipt(index)
+    }
+}
+
+/// The wire code of a record type (retractions have their own).
+pub fn record_type_code(t: Option<vrs_core::report::RecordType>) -> vrs_proto::v1::RecordType {
+    use vrs_core::report::RecordType as T;
+    use vrs_proto::v1::RecordType as W;
+    match t {
+        Some(T::Movement) => W::Movement,
+        Some(T::Smuggler) => W::Smuggler,
+        Some(T::Fee) => W::Fee,
+        Some(T::Document) => W::Document,
+        Some(T::Case) => W::Case,
+        None => W::Retracted,
+    }
+}
+
+fn check_id(field: &str, v: &str) -> Result<(), LedgerError> {
+    let ok = !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(bad(
+            field,
+            format!("{v:?} must be 1 to 64 characters of [A-Za-z0-9._-]"),
+        ))
+    }
+}
+
+impl Inner {
+    fn sign(&self, batch: &crate::storage::Batch<'_>, size: u64) -> Result<String, LedgerError> {
+        let root = if size == 0 {
+            merkle::empty_root()
+        } else {
+            merkle::root(batch, size).map_err(corrupt)?
+        };
+        let cp = Checkpoint {
+            origin: self.signer.name().to_owned(),
+            size,
+            root,
+            extensions: vec![],
+        };
+        sign_checkpoint(&cp, &[&self.signer]).map_err(|e| {
+            LedgerError::Storage(StorageError::Corrupt {
+                key: "checkpoint".into(),
+                reason: e.to_string(),
+            })
+        })
+    }
+
+    fn receipt(&self, index: u64) -> Result<Receipt, LedgerError> {
+        let (size, note) = self
+            .store
+            .checkpoint_covering(index)?
+            .ok_or_else(|| LedgerError::NotFound(format!("no entry at log index {index}")))?;
+        let proof = merkle::inclusion_proof(&*self.store, index, size).map_err(corrupt)?;
+        Ok(Receipt {
+            extra: None,
+            index,
+            proof,
+            checkpoint_note: note,
+        })
+    }
+
+    fn key_entry(&self, op: &str, k: &KeyRecord, reason: &str) -> Vec<u8> {
+        let ev = KeyEvent {
+            op: op.into(),
+            state: self.state.clone(),
+            key_id: k.key_id.clone(),
+            focal_point_id: k.focal_point_id.clone(),
+            public_key: B64.encode(&k.public_key),
+            reason: reason.into(),
+        };
+        let payload =
+            serde_json::to_vec(&ev).unwrap_or_else(|_| unreachable!("plain struct serialises"));
+        let sig = self
+            .signer
+            .sign(&vrs_core::envelope::pae(KEY_EVENT_PAYLOAD_TYPE, &payload));
+        Envelope {
+            payload,
+            payload_type: KEY_EVENT_PAYLOAD_TYPE.into(),
+            signatures: vec![vrs_core::envelope::Signature {
+                keyid: self.signer.name().into(),
+                sig: sig.to_vec(),
+            }],
+        }
+        .to_entry_bytes()
+    }
+
+    /// Applies one job to the pending batch. Ok(Some(index)) for a new or duplicate
+    /// entry (with the duplicate flag), Err for a refusal.
+    fn apply(
+        &self,
+        batch: &mut crate::storage::Batch<'_>,
+        op: Op,
+    ) -> Result<(u64, bool, Hash, Option<KeyRecord>), LedgerError> {
+        match op {
+            Op::Stop => Err(LedgerError::Unavailable),
+            Op::Report(job) => {
+                if let Some(i) = batch.index_of_leaf(&job.leaf)? {
+                    return Ok((i, true, job.digest, None));
+                }
+                match batch.key(&job.key_id)? {
+                    Some(k) if k.revoked_at.is_none() => {}
+                    Some(k) => {
+                        return Err(LedgerError::Unauthenticated(format!(
+                            "key {} was revoked at log index {}",
+                            k.key_id,
+                            k.revoked_at.unwrap_or_default()
+                        )));
+                    }
+                    None => {
+                        return Err(LedgerError::Unauthenticated(format!(
+                            "key {} is not registered",
+                            job.key_id
+                        )));
+                    }
+                }
+                match batch.report_head(&job.report_id)? {
+                    None if job.version == 1 => {}
+                    None => {
+                        return Err(precondition(
+                            "supersedes",
+                            format!(
+                                "report {} has no earlier version on this node",
+                                job.report_id
+                            ),
+                        ));
+                    }
+                    Some(h) if job.version == 1 => {
+                        return Err(LedgerError::AlreadyExists(format!(
+                            "report {} already exists (latest version {}); a new version must supersede it",
+                            job.report_id, h.version
+                        )));
+                    }
+                    Some(h) => {
+                        if job.supersedes != h.digest {
+                            return Err(precondition(
+                                "supersedes",
+                                format!(
+                                    "{} is not the digest of the latest version {} ({})",
+                                    vrs_core::hex(&job.supersedes),
+                                    h.version,
+                                    vrs_core::hex(&h.digest)
+                                ),
+                            ));
+                        }
+                        if job.version != h.version + 1 {
+                            return Err(precondition(
+                                "version",
+                                format!("must be {} (latest is {})", h.version + 1, h.version),
+                            ));
+                        }
+                    }
+                }
+                let index = batch.append(&job.entry, job.leaf)?;
+                let mut head = job.head;
+                head.index = index;
+                head.digest = job.digest;
+                batch.put_report(&job.report_id, head);
+                Ok((index, false, job.digest, None))
+            }
+            Op::Register(mut rec) => {
+                if batch.key(&rec.key_id)?.is_some() {
+                    return Err(LedgerError::AlreadyExists(format!(
+                        "key id {} is already registered",
+                        rec.key_id
+                    )));
+                }
+                let entry = self.key_entry("register", &rec, "");
+                let leaf = merkle::leaf_hash(&entry);
+                rec.valid_from = batch.append(&entry, leaf)?;
+                batch.put_key(rec.clone());
+                Ok((rec.valid_from, false, sha256(&entry), Some(rec)))
+            }
+            Op::Revoke { key_id, reason } => {
+                let Some(mut rec) = batch.key(&key_id)? else {
+                    return Err(LedgerError::NotFound(format!(
+                        "key id {key_id} is not registered"
+                    )));
+                };
+                if let Some(at) = rec.revoked_at {
+                    return Err(precondition(
+                        "key_id",
+                        format!("key {key_id} was already revoked at log index {at}"),
+                    ));
+                }
+                let entry = self.key_entry("revoke", &rec, &reason);
+                let leaf = merkle::leaf_hash(&entry);
+                let index = batch.append(&entry, leaf)?;
+                rec.revoked_at = Some(index);
+                batch.put_key(rec.clone());
+                Ok((index, false, sha256(&entry), Some(rec)))
+            }
+        }
+    }
+}
+
+fn corrupt<E: std::fmt::Display>(e: E) -> LedgerError {
+    LedgerError::Storage(StorageError::Corrupt {
+        key: "M".into(),
+        reason: e.to_string(),
+    })
+}
+
+/// The writer loop: one group commit per iteration.
+fn writer(inner: Arc<Inner>, mut rx: tokio::sync::mpsc::Receiver<Job>) {
+    let mut stop = false;
+    while !stop {
+        let Some(first) = rx.blocking_recv() else {
+            break;
+        };
+        let mut jobs = vec![first];
+        while jobs.len() < inner.options.max_batch {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        if let Some(i) = jobs.iter().position(|j| matches!(j.op, Op::Stop)) {
+            stop = true;
+            // Jobs queued after the stop are dropped: their callers get Unavailable.
+            jobs.truncate(i);
+            if jobs.is_empty() {
+                break;
+            }
+        }
+        let started = Instant::now();
+        let n = jobs.len();
+        if let Err(e) = group_commit(&inner, jobs) {
+            tracing::error!(error = %e, jobs = n, "group commit failed; nothing in it was acknowledged");
+        }
+        inner.metrics.observe_flush(n, started.elapsed());
+    }
+    if let Err(e) = inner.store.flush() {
+        tracing::error!(error = %e, "final flush failed");
+    }
+}
+
+type Outcome = (
+    oneshot::Sender<Result<Accepted, LedgerError>>,
+    Result<(u64, bool, Hash, Option<KeyRecord>), LedgerError>,
+);
+
+fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
+    let mut batch = inner.store.batch()?;
+    let start_size = batch.size();
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let r = inner.apply(&mut batch, job.op);
+        outcomes.push((job.reply, r));
+    }
+    let new_keys: Vec<KeyRecord> = outcomes
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().and_then(|o| o.3.clone()))
+        .collect();
+    if batch.size() != start_size {
+        let size = batch.size();
+        let note = match inner.sign(&batch, size) {
+            Ok(n) => n,
+            Err(e) => {
+                fail_all(outcomes, &e);
+                return Err(e);
+            }
+        };
+        batch.put_checkpoint(size, &note);
+        if let Err(e) = inner.store.commit(batch) {
+            let e = LedgerError::Storage(e);
+            fail_all(outcomes, &e);
+            return Err(e);
+        }
+        inner
+            .metrics
+            .log_size
+            .store(size, std::sync::atomic::Ordering::Relaxed);
+    } else {
+        drop(batch);
+    }
+    if !new_keys.is_empty() {
+        let mut keys = inner.keys.write().unwrap_or_else(|p| p.into_inner());
+        for k in new_keys {
+            keys.insert(k.key_id.clone(), k);
+        }
+    }
+    for (reply, r) in outcomes {
+        let answer = r.and_then(|(index, duplicate, digest, key)| {
+            Ok(Accepted {
+                receipt: inner.receipt(index)?,
+                index,
+                digest,
+                duplicate,
+                key,
+            })
+        });
+        let _ = reply.send(answer);
+    }
+    Ok(())
+}
+
+fn fail_all(outcomes: Vec<Outcome>, e: &LedgerError) {
+    for (reply, _) in outcomes {
+        let _ = reply.send(Err(LedgerError::Storage(StorageError::Corrupt {
+            key: "commit".into(),
+            reason: e.to_string(),
+        })));
+    }
+}

@@ -1,0 +1,140 @@
+//! Wiring: open the store, start the ledger, serve gRPC over mTLS and metrics over
+//! plain HTTP, shut down gracefully (stop accepting, drain, flush).
+//!
+//! Following tokio's mini-redis, [`run`] takes already-bound listeners and a shutdown
+//! future, so tests bind port 0 and stop the node without signals or sleeps.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use vrs_proto::v1 as pb;
+
+use crate::config::Config;
+use crate::grpc::Services;
+use crate::ledger::{Ledger, LedgerOptions};
+use crate::metrics::Metrics;
+use crate::storage::Store;
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+pub const DRAIN_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Runs a node until `shutdown` resolves, then drains and flushes.
+pub async fn run(
+    cfg: Config,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let metrics = Arc::new(Metrics::default());
+    let store = Arc::new(
+        Store::open(&cfg.data_dir)
+            .with_context(|| format!("opening the database in {}", cfg.data_dir.display()))?,
+    );
+    let signer = crate::config::read_node_key(&cfg.node_key)
+        .with_context(|| format!("reading node key {}", cfg.node_key.display()))?;
+    let (ledger, writer) = Ledger::start(
+        store.clone(),
+        &cfg.state,
+        signer,
+        LedgerOptions {
+            max_batch: cfg.limits.max_batch,
+            max_payload_bytes: cfg.limits.max_message_bytes,
+        },
+        metrics.clone(),
+    )?;
+    metrics
+        .log_size
+        .store(store.size()?, std::sync::atomic::Ordering::Relaxed);
+
+    let read =
+        |p: &std::path::Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let crl = cfg.tls.crl.as_deref().map(read).transpose()?;
+    let tls = crate::tls::server_config(
+        &read(&cfg.tls.cert)?,
+        &read(&cfg.tls.key)?,
+        &read(&cfg.tls.ca)?,
+        crl.as_deref(),
+    )?;
+    let m = metrics.clone();
+    let incoming = crate::tls::incoming(
+        listener,
+        tls,
+        Duration::from_millis(cfg.tls.handshake_timeout_ms),
+        move || {
+            m.tls_handshake_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        },
+    );
+
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<pb::report_service_server::ReportServiceServer<Services>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(vrs_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("building the reflection service")?;
+
+    let services = Services {
+        ledger: ledger.clone(),
+        metrics: metrics.clone(),
+    };
+    let limit = cfg.limits.max_message_bytes;
+
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    if let Some(l) = metrics_listener {
+        tokio::spawn(crate::metrics::serve(l, metrics.clone(), async {
+            let _ = metrics_stopped.await;
+        }));
+    }
+
+    tracing::info!(state = %cfg.state, origin = %ledger.verifier_key(), "node serving");
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tonic::transport::Server::builder()
+        .timeout(Duration::from_millis(cfg.limits.rpc_deadline_ms))
+        .max_concurrent_streams(cfg.limits.max_concurrent_streams)
+        .add_service(health)
+        .add_service(reflection)
+        .add_service(
+            pb::report_service_server::ReportServiceServer::new(services.clone())
+                .max_decoding_message_size(limit),
+        )
+        .add_service(
+            pb::log_service_server::LogServiceServer::new(services.clone())
+                .max_decoding_message_size(limit),
+        )
+        .add_service(
+            pb::admin_service_server::AdminServiceServer::new(services)
+                .max_decoding_message_size(limit),
+        )
+        .serve_with_incoming_shutdown(incoming, async {
+            let _ = server_stopped.await;
+        });
+    tokio::pin!(server);
+    let result = tokio::select! {
+        r = &mut server => r,
+        () = shutdown => {
+            tracing::info!("stopping: no new connections; draining in-flight requests");
+            let _ = stop_server.send(());
+            // Drain with a deadline: idle client connections must not hold the node.
+            match tokio::time::timeout(DRAIN_DEADLINE, &mut server).await {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::warn!("drain deadline passed; closing remaining connections");
+                    Ok(())
+                }
+            }
+        }
+    };
+    let _ = stop_metrics.send(());
+    // The writer finishes every queued job, flushes and exits.
+    ledger.shutdown(writer).await;
+    store.flush().context("final flush")?;
+    result.context("gRPC server")?;
+    tracing::info!("node stopped cleanly");
+    Ok(())
+}

@@ -1,0 +1,603 @@
+//! Transport security: mutual TLS (rustls, ring provider) and the role carried by the
+//! peer's certificate.
+//!
+//! The role is the one `vrs://` SAN URI of the verified client certificate (see
+//! `01-system.md`, "Identities and roles"). [`incoming`] performs the TLS handshakes for a
+//! tonic server and attaches a [`PeerInfo`] to every connection; a handler reads it from
+//! the request extensions:
+//!
+//! ```text
+//! use vrs_node::tls::{PeerInfo, Role};
+//!
+//! async fn submit(&self, request: tonic::Request<Req>) -> Result<tonic::Response<Resp>, tonic::Status> {
+//!     let peer = request.extensions().get::<PeerInfo>();
+//!     let Some(Role::FocalPoint { state, id }) = peer.and_then(|p| p.role.as_ref()) else {
+//!         return Err(tonic::Status::permission_denied("focal point certificate required"));
+//!     };
+//!     // ...
+//! }
+//! ```
+//!
+//! (`Request::remote_addr()` and `Request::peer_certs()` do not work with this acceptor:
+//! they look for tonic's own connect-info types. Use `PeerInfo::remote_addr`.)
+//!
+//! Serving:
+//!
+//! ```text
+//! let config = tls::server_config(&cert, &key, &ca, crl.as_deref())?;
+//! let incoming = tls::incoming(listener, config, Duration::from_secs(10), || metrics.inc());
+//! Server::builder().add_service(svc).serve_with_incoming_shutdown(incoming, shutdown).await?;
+//! ```
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, mpsc};
+use tokio_rustls::TlsAcceptor;
+use tokio_stream::Stream;
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::ReceiverStream;
+use x509_parser::extensions::GeneralName;
+
+/// ALPN protocol id for HTTP/2 (gRPC).
+const ALPN_H2: &[u8] = b"h2";
+/// Handshakes allowed in flight at once; connections beyond this are closed at once
+/// (and counted as handshake failures) rather than queued behind slow peers.
+pub const MAX_PENDING_HANDSHAKES: usize = 1024;
+/// Completed connections waiting for tonic to pick them up.
+const ACCEPTED_QUEUE: usize = 64;
+/// Pause after a failed `accept()` (e.g. out of file descriptors) so the loop does not spin.
+const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(50);
+/// Longest SAN value quoted in an error.
+const MAX_QUOTED: usize = 100;
+
+/// Errors building TLS configurations or reading a certificate's role.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("{what}: invalid PEM: {source}")]
+    Pem {
+        what: &'static str,
+        #[source]
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("{what}: no PEM item of the expected type")]
+    Empty { what: &'static str },
+    #[error("CA certificate rejected: {0}")]
+    TrustAnchor(#[source] rustls::Error),
+    #[error("client certificate verifier: {0}")]
+    Verifier(#[from] rustls::server::VerifierBuilderError),
+    #[error("TLS configuration: {0}")]
+    Config(#[from] rustls::Error),
+    #[error("certificate is not valid DER X.509")]
+    BadCertificate,
+    #[error("certificate has no vrs:// SAN URI")]
+    NoRole,
+    #[error("certificate has {0} vrs:// SAN URIs, exactly one is allowed")]
+    SeveralRoles(usize),
+    #[error("certificate SAN URI {0:?} is not a valid vrs role")]
+    InvalidRole(String),
+}
+
+// ---------------------------------------------------------------------------------------
+// Roles
+
+/// What the peer is allowed to be, from its certificate's SAN URI.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// `vrs://state/<ISO3>/focal-point/<id>`
+    FocalPoint { state: String, id: String },
+    /// `vrs://state/<ISO3>/admin`
+    Admin { state: String },
+    /// `vrs://state/<ISO3>/node`
+    Node { state: String },
+    /// `vrs://secretariat/<id>`
+    Secretariat { id: String },
+}
+
+impl Role {
+    /// Strict parse: the exact forms above, nothing else (no trailing slash, query,
+    /// fragment, percent-encoding or case folding). A State is 3 upper-case ASCII letters;
+    /// an id is 1..=64 of `[A-Za-z0-9._-]`.
+    pub fn from_san_uri(uri: &str) -> Option<Role> {
+        let rest = uri.strip_prefix("vrs://")?;
+        // At most 5 pieces: a fifth one means "too many segments" and matches nothing.
+        let segments: Vec<&str> = rest.splitn(5, '/').collect();
+        match segments.as_slice() {
+            ["state", state, "focal-point", id] if is_state(state) && is_id(id) => {
+                Some(Role::FocalPoint {
+                    state: (*state).to_owned(),
+                    id: (*id).to_owned(),
+                })
+            }
+            ["state", state, "admin"] if is_state(state) => Some(Role::Admin {
+                state: (*state).to_owned(),
+            }),
+            ["state", state, "node"] if is_state(state) => Some(Role::Node {
+                state: (*state).to_owned(),
+            }),
+            ["secretariat", id] if is_id(id) => Some(Role::Secretariat {
+                id: (*id).to_owned(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The State this role belongs to (`None` for a secretariat).
+    pub fn state(&self) -> Option<&str> {
+        match self {
+            Role::FocalPoint { state, .. } | Role::Admin { state } | Role::Node { state } => {
+                Some(state)
+            }
+            Role::Secretariat { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Role::FocalPoint { state, id } => write!(f, "vrs://state/{state}/focal-point/{id}"),
+            Role::Admin { state } => write!(f, "vrs://state/{state}/admin"),
+            Role::Node { state } => write!(f, "vrs://state/{state}/node"),
+            Role::Secretariat { id } => write!(f, "vrs://secretariat/{id}"),
+        }
+    }
+}
+
+fn is_state(s: &str) -> bool {
+    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+fn is_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The role of a (DER) certificate: exactly one SAN URI with the `vrs` scheme (any case),
+/// and it must parse with [`Role::from_san_uri`]. Other URI schemes and other SAN types
+/// (DNS, IP) are ignored.
+pub fn role_from_cert(der: &[u8]) -> Result<Role, TlsError> {
+    let (rest, cert) =
+        x509_parser::parse_x509_certificate(der).map_err(|_| TlsError::BadCertificate)?;
+    if !rest.is_empty() {
+        return Err(TlsError::BadCertificate);
+    }
+    let san = cert
+        .subject_alternative_name()
+        .map_err(|_| TlsError::BadCertificate)?
+        .ok_or(TlsError::NoRole)?;
+    let vrs_uris: Vec<&str> = san
+        .value
+        .general_names
+        .iter()
+        .filter_map(|name| match name {
+            GeneralName::URI(uri) => Some(*uri),
+            _ => None,
+        })
+        .filter(|uri| {
+            uri.split_once(':')
+                .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("vrs"))
+        })
+        .collect();
+    match vrs_uris.as_slice() {
+        [] => Err(TlsError::NoRole),
+        [uri] => Role::from_san_uri(uri).ok_or_else(|| TlsError::InvalidRole(quote(uri))),
+        several => Err(TlsError::SeveralRoles(several.len())),
+    }
+}
+
+fn quote(s: &str) -> String {
+    s.chars().take(MAX_QUOTED).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Configurations
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn certs(pem: &[u8], what: &'static str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| TlsError::Pem { what, source })?;
+    if certs.is_empty() {
+        return Err(TlsError::Empty { what });
+    }
+    Ok(certs)
+}
+
+fn private_key(pem: &[u8]) -> Result<PrivateKeyDer<'static>, TlsError> {
+    const WHAT: &str = "private key";
+    PrivateKeyDer::from_pem_slice(pem).map_err(|source| match source {
+        rustls::pki_types::pem::Error::NoItemsFound => TlsError::Empty { what: WHAT },
+        source => TlsError::Pem { what: WHAT, source },
+    })
+}
+
+fn roots(ca_pem: &[u8]) -> Result<Arc<RootCertStore>, TlsError> {
+    let mut roots = RootCertStore::empty();
+    for ca in certs(ca_pem, "CA bundle")? {
+        roots.add(ca).map_err(TlsError::TrustAnchor)?;
+    }
+    Ok(Arc::new(roots))
+}
+
+/// Server configuration: TLS 1.3 only, ring provider, ALPN `h2`, and a client certificate
+/// **required** and verified against `ca_pem` (one or more CA certificates).
+///
+/// With `crl_pem` (one or more CRLs), revocation is checked for the client certificate and
+/// any intermediate. A certificate whose issuer has no CRL in the file is refused (unknown
+/// status is an error), so give a CRL for every CA of the bundle. CRL expiry (`nextUpdate`)
+/// is not enforced, so that a late CRL refresh does not lock every client out.
+pub fn server_config(
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    ca_pem: &[u8],
+    crl_pem: Option<&[u8]>,
+) -> Result<Arc<ServerConfig>, TlsError> {
+    let provider = provider();
+    let chain = certs(cert_pem, "server certificate")?;
+    let key = private_key(key_pem)?;
+    let mut verifier =
+        WebPkiClientVerifier::builder_with_provider(roots(ca_pem)?, provider.clone());
+    if let Some(crl_pem) = crl_pem {
+        const WHAT: &str = "CRL";
+        let crls = CertificateRevocationListDer::pem_slice_iter(crl_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| TlsError::Pem { what: WHAT, source })?;
+        if crls.is_empty() {
+            return Err(TlsError::Empty { what: WHAT });
+        }
+        verifier = verifier.with_crls(crls);
+    }
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .with_client_cert_verifier(verifier.build()?)
+        .with_single_cert(chain, key)?;
+    config.alpn_protocols = vec![ALPN_H2.to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Client configuration: TLS 1.3 only, ring provider, ALPN `h2`, the server verified against
+/// `ca_pem`, and `cert_pem`/`key_pem` presented as the client certificate.
+pub fn client_config(
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    ca_pem: &[u8],
+) -> Result<Arc<ClientConfig>, TlsError> {
+    let chain = certs(cert_pem, "client certificate")?;
+    let key = private_key(key_pem)?;
+    let mut config = ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .with_root_certificates(roots(ca_pem)?)
+        .with_client_auth_cert(chain, key)?;
+    config.alpn_protocols = vec![ALPN_H2.to_vec()];
+    Ok(Arc::new(config))
+}
+
+// ---------------------------------------------------------------------------------------
+// Acceptor
+
+/// What the server knows about the peer of a connection; in every request's extensions
+/// (`request.extensions().get::<PeerInfo>()`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerInfo {
+    pub remote_addr: SocketAddr,
+    /// The role of the verified client certificate; `None` if the certificate has no valid
+    /// `vrs://` SAN URI (authorization must then refuse the request).
+    pub role: Option<Role>,
+}
+
+/// A server-side TLS connection whose handshake (and client certificate verification) has
+/// completed.
+pub struct TlsConn {
+    inner: tokio_rustls::server::TlsStream<TcpStream>,
+    peer: PeerInfo,
+}
+
+impl TlsConn {
+    pub fn peer(&self) -> &PeerInfo {
+        &self.peer
+    }
+
+    pub fn get_ref(&self) -> &tokio_rustls::server::TlsStream<TcpStream> {
+        &self.inner
+    }
+}
+
+impl fmt::Debug for TlsConn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsConn")
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl tonic::transport::server::Connected for TlsConn {
+    type ConnectInfo = PeerInfo;
+
+    fn connect_info(&self) -> PeerInfo {
+        self.peer.clone()
+    }
+}
+
+// `TlsStream<TcpStream>` is `Unpin`, so plain delegation through `Pin::new` is enough.
+impl AsyncRead for TlsConn {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TlsConn {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// Accepts TCP connections from `listener` and performs each TLS handshake in its own task
+/// (bounded by `handshake_timeout`), so a slow or silent peer never holds up the others.
+/// Completed connections are yielded for `Server::serve_with_incoming_shutdown`.
+///
+/// A failed or timed-out handshake is logged (peer address and rustls' reason, never key
+/// material), reported through `on_handshake_failure`, and dropped: the stream never yields
+/// an `Err`. At most [`MAX_PENDING_HANDSHAKES`] handshakes run at once; connections beyond
+/// that are closed immediately and also reported as failures.
+///
+/// Dropping the stream (tonic does so when it stops accepting) closes the listener.
+/// Must be called from within a Tokio runtime.
+pub fn incoming(
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    handshake_timeout: Duration,
+    on_handshake_failure: impl Fn() + Send + Sync + 'static,
+) -> impl Stream<Item = Result<TlsConn, io::Error>> + Send + 'static {
+    let (tx, rx) = mpsc::channel(ACCEPTED_QUEUE);
+    let on_failure: Arc<dyn Fn() + Send + Sync> = Arc::new(on_handshake_failure);
+    tokio::spawn(accept_loop(
+        listener,
+        TlsAcceptor::from(config),
+        handshake_timeout,
+        on_failure,
+        tx,
+    ));
+    ReceiverStream::new(rx).map(Ok)
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    handshake_timeout: Duration,
+    on_failure: Arc<dyn Fn() + Send + Sync>,
+    tx: mpsc::Sender<TlsConn>,
+) {
+    let pending = Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES));
+    loop {
+        let accepted = tokio::select! {
+            () = tx.closed() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (tcp, remote_addr) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                tracing::warn!(%error, "accept failed");
+                tokio::select! {
+                    () = tx.closed() => break,
+                    () = tokio::time::sleep(ACCEPT_ERROR_BACKOFF) => continue,
+                }
+            }
+        };
+        let Ok(permit) = pending.clone().try_acquire_owned() else {
+            tracing::warn!(peer = %remote_addr, "too many TLS handshakes in progress, connection dropped");
+            on_failure();
+            continue;
+        };
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(peer = %remote_addr, %error, "could not set TCP_NODELAY");
+        }
+        let acceptor = acceptor.clone();
+        let on_failure = on_failure.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let result = tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await;
+            drop(permit);
+            let stream = match result {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(error)) => {
+                    tracing::warn!(peer = %remote_addr, %error, "TLS handshake failed");
+                    on_failure();
+                    return;
+                }
+                Err(_elapsed) => {
+                    tracing::warn!(
+                        peer = %remote_addr,
+                        timeout_ms = u64::try_from(handshake_timeout.as_millis()).unwrap_or(u64::MAX),
+                        "TLS handshake timed out"
+                    );
+                    on_failure();
+                    return;
+                }
+            };
+            let role = peer_role(&stream, remote_addr);
+            let conn = TlsConn {
+                inner: stream,
+                peer: PeerInfo { remote_addr, role },
+            };
+            // Fails only when the server has stopped accepting; the connection is dropped.
+            let _ = tx.send(conn).await;
+        });
+    }
+    tracing::debug!("TLS acceptor stopped");
+}
+
+fn peer_role(
+    stream: &tokio_rustls::server::TlsStream<TcpStream>,
+    remote_addr: SocketAddr,
+) -> Option<Role> {
+    // The verifier requires a client certificate, so there is one; the end entity is first.
+    let leaf = stream.get_ref().1.peer_certificates()?.first()?;
+    match role_from_cert(leaf) {
+        Ok(role) => {
+            tracing::debug!(peer = %remote_addr, %role, "TLS peer authenticated");
+            Some(role)
+        }
+        Err(error) => {
+            tracing::warn!(peer = %remote_addr, %error, "client certificate carries no valid role");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_role() {
+        assert_eq!(
+            Role::from_san_uri("vrs://state/AUS/focal-point/fp1"),
+            Some(Role::FocalPoint {
+                state: "AUS".into(),
+                id: "fp1".into()
+            })
+        );
+        assert_eq!(
+            Role::from_san_uri("vrs://state/NZL/admin"),
+            Some(Role::Admin {
+                state: "NZL".into()
+            })
+        );
+        assert_eq!(
+            Role::from_san_uri("vrs://state/FJI/node"),
+            Some(Role::Node {
+                state: "FJI".into()
+            })
+        );
+        assert_eq!(
+            Role::from_san_uri("vrs://secretariat/pacific.sec-1_a"),
+            Some(Role::Secretariat {
+                id: "pacific.sec-1_a".into()
+            })
+        );
+        let id64 = "a".repeat(64);
+        assert_eq!(
+            Role::from_san_uri(&format!("vrs://secretariat/{id64}")),
+            Some(Role::Secretariat { id: id64 })
+        );
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for uri in [
+            "vrs://state/AUS/focal-point/fp1",
+            "vrs://state/AUS/admin",
+            "vrs://state/AUS/node",
+            "vrs://secretariat/s1",
+        ] {
+            let role = Role::from_san_uri(uri);
+            assert_eq!(role.map(|r| r.to_string()).as_deref(), Some(uri));
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_uris() {
+        let id65 = format!("vrs://secretariat/{}", "a".repeat(65));
+        for bad in [
+            "",
+            "vrs://",
+            "vrs:state/AUS/admin",
+            "VRS://state/AUS/admin",
+            "https://state/AUS/admin",
+            "vrs://state/aus/admin",
+            "vrs://state/AU/admin",
+            "vrs://state/AUST/admin",
+            "vrs://state/A1S/admin",
+            "vrs://state/ÅUS/admin",
+            "vrs://state/AUS/admin/",
+            "vrs://state/AUS/admin/x",
+            "vrs://state/AUS/node/x",
+            "vrs://state/AUS/Admin",
+            "vrs://state/AUS/focal-point",
+            "vrs://state/AUS/focal-point/",
+            "vrs://state/AUS/focal-point/fp1/",
+            "vrs://state/AUS/focal-point/fp1/x",
+            "vrs://state/AUS/focal-point/fp%31",
+            "vrs://state/AUS/focal-point/fp 1",
+            "vrs://state/AUS/focal-point/fp1?x=1",
+            "vrs://state/AUS/focal-point/fp1#x",
+            "vrs://state/AUS/focal-point/fp/1",
+            "vrs://state//admin",
+            "vrs://state/AUS",
+            "vrs://secretariat",
+            "vrs://secretariat/",
+            "vrs://secretariat/a/b",
+            id65.as_str(),
+            "vrs://State/AUS/admin",
+            " vrs://state/AUS/admin",
+            "vrs://state/AUS/admin ",
+        ] {
+            assert_eq!(Role::from_san_uri(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn role_state() {
+        assert_eq!(
+            Role::Admin {
+                state: "AUS".into()
+            }
+            .state(),
+            Some("AUS")
+        );
+        assert_eq!(Role::Secretariat { id: "s".into() }.state(), None);
+    }
+
+    #[test]
+    fn garbage_is_not_a_certificate() {
+        assert!(matches!(
+            role_from_cert(b"not a certificate"),
+            Err(TlsError::BadCertificate)
+        ));
+    }
+}

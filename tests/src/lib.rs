@@ -1,45 +1,40 @@
 //! The end-to-end test harness: a throw-away PKI made at test time, real nodes on
 //! loopback port 0 (in-process or as `vrs-node` processes), real mTLS clients.
 //!
-//! Every end-to-end test goes through these helpers, so that the way a node is
-//! configured, started and reached is written once.
+//! The local-federation plumbing itself lives in `vrs_client::local` (the demo uses it
+//! too); this crate adds what only tests need: panicking shorthands, temporary
+//! directories, and node processes that can be killed.
 
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity as TlsIdentity};
-use vrs_client::pki::{DevCa, Identity, Issued, write_private, write_public};
-use vrs_core::envelope::{Envelope, SigningKey};
-use vrs_core::note::NoteSigner;
+use tonic::transport::Channel;
+use vrs_client::local;
+pub use vrs_client::local::{NodeFiles, connect};
+use vrs_client::pki::{Identity, Issued};
 use vrs_proto::v1 as pb;
 
-/// A throw-away PKI and a directory for everything a test writes.
+/// A throw-away PKI in a temporary directory (removed on drop).
 pub struct Pki {
-    /// The test's directory (removed on drop).
+    /// The temporary directory.
     pub dir: tempfile::TempDir,
-    /// The development CA.
-    pub ca: DevCa,
+    local: local::Pki,
 }
 
 impl Pki {
     /// A fresh CA in a fresh temporary directory.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let ca = DevCa::new("vrs-test").expect("dev CA");
-        write_public(&dir.path().join("ca.crt"), ca.cert_pem()).expect("write CA");
-        Self { dir, ca }
-    }
-
-    /// Path of the CA bundle.
-    pub fn ca_path(&self) -> PathBuf {
-        self.dir.path().join("ca.crt")
+        let local = local::Pki::create(dir.path()).expect("dev PKI");
+        Self { dir, local }
     }
 
     /// Issues a certificate.
     pub fn issue(&self, id: Identity) -> Issued {
-        self.ca.issue(&id).expect("issue certificate")
+        self.local.issue(id).expect("issue certificate")
     }
 }
 
@@ -49,165 +44,56 @@ impl Default for Pki {
     }
 }
 
-/// Files of one node: configuration, keys, data directory.
-pub struct NodeFiles {
-    /// The node's State.
-    pub state: String,
-    /// Its configuration file.
-    pub config: PathBuf,
-    /// Its data directory.
-    pub data_dir: PathBuf,
-    /// Its checkpoint verifier key.
-    pub vkey: String,
+impl Deref for Pki {
+    type Target = local::Pki;
+    fn deref(&self) -> &local::Pki {
+        &self.local
+    }
 }
 
-/// Writes the configuration, certificate and keys of a node of `state` under the
-/// PKI's directory. `extra` is appended to the TOML (e.g. `[limits]` settings).
+/// Writes a node's files (see [`local::node_files`]).
 pub fn node_files(pki: &Pki, state: &str, crl: Option<&str>, extra: &str) -> NodeFiles {
-    let dir = pki.dir.path().join(format!("node-{state}"));
-    std::fs::create_dir_all(&dir).expect("node dir");
-    let issued = pki.issue(Identity::node(state));
-    issued
-        .write(&dir.join("node.crt"), &dir.join("node.key"))
-        .expect("write node cert");
-    let origin = format!("vrs.test/state/{state}");
-    let (signer, _) = NoteSigner::generate(&origin).expect("node key");
-    write_private(
-        &dir.join("node-signing.key"),
-        &format!("{}\n", signer.signer_key()),
-    )
-    .expect("write node key");
-    let crl_line = match crl {
-        Some(pem) => {
-            write_public(&dir.join("ca.crl"), pem).expect("write crl");
-            format!("crl = \"{}\"\n", dir.join("ca.crl").display())
-        }
-        None => String::new(),
-    };
-    let data_dir = dir.join("data");
-    let toml = format!(
-        r#"listen = "127.0.0.1:0"
-state = "{state}"
-origin = "{origin}"
-data_dir = "{data}"
-node_key = "{key}"
-
-[tls]
-cert = "{cert}"
-key = "{tkey}"
-ca = "{ca}"
-{crl_line}
-[metrics]
-listen = "127.0.0.1:0"
-{extra}
-"#,
-        data = data_dir.display(),
-        key = dir.join("node-signing.key").display(),
-        cert = dir.join("node.crt").display(),
-        tkey = dir.join("node.key").display(),
-        ca = pki.ca_path().display(),
-    );
-    let config = dir.join("vrs-node.toml");
-    std::fs::write(&config, toml).expect("write config");
-    NodeFiles {
-        state: state.into(),
-        config,
-        data_dir,
-        vkey: signer.verifier_key(),
-    }
+    local::node_files(pki, state, crl, extra).expect("node files")
 }
 
 /// A node running inside the test process.
-pub struct InProcessNode {
-    /// gRPC address.
-    pub addr: SocketAddr,
-    /// Metrics address.
-    pub metrics_addr: SocketAddr,
-    /// The node's State.
-    pub state: String,
-    /// Checkpoint verifier key.
-    pub vkey: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+pub struct InProcessNode(local::LocalNode);
+
+impl Deref for InProcessNode {
+    type Target = local::LocalNode;
+    fn deref(&self) -> &local::LocalNode {
+        &self.0
+    }
 }
 
 impl InProcessNode {
-    /// Loads the configuration (as `vrs-node run` does) and serves on port 0.
+    /// Starts a node on port 0.
     pub async fn start(files: &NodeFiles) -> Self {
-        let cfg = vrs_node::config::Config::load(&files.config, std::iter::empty())
-            .and_then(|c| c.check().map(|()| c))
-            .expect("valid config");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let metrics_addr = metrics.local_addr().expect("addr");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(vrs_node::server::run(cfg, listener, Some(metrics), async {
-            let _ = rx.await;
-        }));
-        Self {
-            addr,
-            metrics_addr,
-            state: files.state.clone(),
-            vkey: files.vkey.clone(),
-            shutdown: Some(tx),
-            task: Some(task),
-        }
+        Self(local::LocalNode::start(files).await.expect("node starts"))
     }
 
     /// Stops the node gracefully and waits until it has flushed.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.task.take() {
-            t.await.expect("node task").expect("node stopped cleanly");
-        }
+    pub async fn stop(self) {
+        self.0.stop().await.expect("node stopped cleanly");
     }
 
     /// A channel authenticated as `who`.
     pub async fn channel(&self, pki: &Pki, who: &Issued) -> Channel {
-        connect(self.addr, pki, who).await.expect("connect")
+        self.0
+            .channel(pki.ca.cert_pem(), who)
+            .await
+            .expect("connect")
     }
 
     /// The Prometheus text exposition.
     pub async fn metrics(&self) -> String {
-        scrape(self.metrics_addr).await
+        self.0.metrics().await.expect("metrics")
     }
 }
 
 /// Reads `http://addr/metrics`.
 pub async fn scrape(addr: SocketAddr) -> String {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut s = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("metrics connect");
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await
-        .expect("write");
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.expect("read");
-    out
-}
-
-/// Connects to a node over mTLS as `who`.
-pub async fn connect(
-    addr: SocketAddr,
-    pki: &Pki,
-    who: &Issued,
-) -> Result<Channel, tonic::transport::Error> {
-    let tls = ClientTlsConfig::new()
-        .ca_certificate(Certificate::from_pem(pki.ca.cert_pem()))
-        .identity(TlsIdentity::from_pem(&who.cert_pem, &who.key_pem))
-        .domain_name("localhost");
-    Endpoint::from_shared(format!("https://localhost:{}", addr.port()))?
-        .tls_config(tls)?
-        .connect()
-        .await
+    local::scrape(addr).await.expect("metrics")
 }
 
 /// A `vrs-node` process.
@@ -286,49 +172,24 @@ impl NodeProcess {
     }
 }
 
-/// A focal point: its certificate and its signing key.
-pub struct FocalPoint {
-    /// State.
-    pub state: String,
-    /// Focal-point id.
-    pub id: String,
-    /// Certificate.
-    pub cert: Issued,
-    /// Signing key.
-    pub key: SigningKey,
+/// A focal point with a certificate and a signing key.
+pub struct FocalPoint(local::FocalPoint);
+
+impl Deref for FocalPoint {
+    type Target = local::FocalPoint;
+    fn deref(&self) -> &local::FocalPoint {
+        &self.0
+    }
 }
 
 impl FocalPoint {
     /// A new focal point with a certificate and a fresh signing key `key_id`.
     pub fn new(pki: &Pki, state: &str, id: &str, key_id: &str) -> Self {
-        Self {
-            state: state.into(),
-            id: id.into(),
-            cert: pki.issue(Identity::focal_point(state, id)),
-            key: SigningKey::generate(key_id).0,
-        }
-    }
-
-    /// Signs a report.
-    pub fn sign(&self, report: &pb::Report) -> pb::Envelope {
-        let env = Envelope::sign(
-            vrs_proto::REPORT_PAYLOAD_TYPE,
-            prost::Message::encode_to_vec(report),
-            &self.key,
-        );
-        vrs_core::wire::envelope_to_pb(&env)
+        Self(local::FocalPoint::new(pki, state, id, key_id).expect("focal point"))
     }
 }
 
 /// Registers a focal point's key through the admin API.
 pub async fn register(admin: Channel, fp: &FocalPoint) -> pb::KeyResponse {
-    pb::admin_service_client::AdminServiceClient::new(admin)
-        .register_key(pb::RegisterKeyRequest {
-            focal_point_id: fp.id.clone(),
-            key_id: fp.key.keyid.clone(),
-            public_key: fp.key.public_key().to_vec(),
-        })
-        .await
-        .expect("register key")
-        .into_inner()
+    local::register(admin, fp).await.expect("register key")
 }

@@ -1,0 +1,252 @@
+//! A local federation on one machine: a throw-away PKI, node configurations, nodes
+//! running in this process on free loopback ports, and mTLS channels to them.
+//!
+//! `vrs demo` and the end-to-end test harness (`tests/`) both build on this module, so
+//! the way a local node is configured, started and reached is written once.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity as TlsIdentity};
+use vrs_core::envelope::{Envelope, SigningKey};
+use vrs_core::note::NoteSigner;
+use vrs_proto::v1 as pb;
+
+use crate::pki::{DevCa, Identity, Issued, write_private, write_public};
+
+/// A development PKI in a directory.
+pub struct Pki {
+    /// Where everything is written.
+    pub dir: PathBuf,
+    /// The development CA.
+    pub ca: DevCa,
+}
+
+impl Pki {
+    /// A fresh CA, its certificate written to `dir/ca.crt`.
+    pub fn create(dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let ca = DevCa::new("vrs-local")?;
+        write_public(&dir.join("ca.crt"), ca.cert_pem())?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            ca,
+        })
+    }
+
+    /// Path of the CA bundle.
+    pub fn ca_path(&self) -> PathBuf {
+        self.dir.join("ca.crt")
+    }
+
+    /// Issues a certificate.
+    pub fn issue(&self, id: Identity) -> anyhow::Result<Issued> {
+        Ok(self.ca.issue(&id)?)
+    }
+}
+
+/// Files of one node: configuration, keys, data directory.
+#[derive(Debug, Clone)]
+pub struct NodeFiles {
+    /// The node's State.
+    pub state: String,
+    /// Its configuration file.
+    pub config: PathBuf,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    /// Its checkpoint verifier key.
+    pub vkey: String,
+}
+
+/// Writes the configuration, certificate and keys of a node of `state` under
+/// `pki.dir/node-<state>`. `extra` is appended to the TOML (e.g. `[limits]` settings).
+pub fn node_files(
+    pki: &Pki,
+    state: &str,
+    crl: Option<&str>,
+    extra: &str,
+) -> anyhow::Result<NodeFiles> {
+    let dir = pki.dir.join(format!("node-{state}"));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    pki.issue(Identity::node(state))?
+        .write(&dir.join("node.crt"), &dir.join("node.key"))?;
+    let origin = format!("vrs.local/state/{state}");
+    let (signer, _) = NoteSigner::generate(&origin)?;
+    write_private(
+        &dir.join("node-signing.key"),
+        &format!("{}\n", signer.signer_key()),
+    )?;
+    let crl_line = match crl {
+        Some(pem) => {
+            write_public(&dir.join("ca.crl"), pem)?;
+            format!("crl = \"{}\"\n", dir.join("ca.crl").display())
+        }
+        None => String::new(),
+    };
+    let data_dir = dir.join("data");
+    let toml = format!(
+        r#"# Development node of {state}: throw-away PKI, loopback only.
+listen = "127.0.0.1:0"
+state = "{state}"
+origin = "{origin}"
+data_dir = "{data}"
+node_key = "{key}"
+
+[tls]
+cert = "{cert}"
+key = "{tkey}"
+ca = "{ca}"
+{crl_line}
+[metrics]
+listen = "127.0.0.1:0"
+{extra}
+"#,
+        data = data_dir.display(),
+        key = dir.join("node-signing.key").display(),
+        cert = dir.join("node.crt").display(),
+        tkey = dir.join("node.key").display(),
+        ca = pki.ca_path().display(),
+    );
+    let config = dir.join("vrs-node.toml");
+    std::fs::write(&config, toml).with_context(|| format!("writing {}", config.display()))?;
+    Ok(NodeFiles {
+        state: state.into(),
+        config,
+        data_dir,
+        vkey: signer.verifier_key(),
+    })
+}
+
+/// A node running inside this process.
+pub struct LocalNode {
+    /// gRPC address.
+    pub addr: SocketAddr,
+    /// Metrics address.
+    pub metrics_addr: SocketAddr,
+    /// The node's State.
+    pub state: String,
+    /// Checkpoint verifier key.
+    pub vkey: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl LocalNode {
+    /// Loads and checks the configuration (as `vrs-node run` does) and serves on
+    /// free loopback ports.
+    pub async fn start(files: &NodeFiles) -> anyhow::Result<Self> {
+        let cfg = vrs_node::config::Config::load(&files.config, std::iter::empty())
+            .and_then(|c| c.check().map(|()| c))?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let metrics_addr = metrics.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(vrs_node::server::run(cfg, listener, Some(metrics), async {
+            let _ = rx.await;
+        }));
+        Ok(Self {
+            addr,
+            metrics_addr,
+            state: files.state.clone(),
+            vkey: files.vkey.clone(),
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Stops the node gracefully and waits until it has flushed.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.task.take() {
+            Some(t) => t.await.context("node task")?,
+            None => Ok(()),
+        }
+    }
+
+    /// A channel authenticated as `who`.
+    pub async fn channel(&self, ca_pem: &str, who: &Issued) -> anyhow::Result<Channel> {
+        Ok(connect(self.addr, ca_pem, who).await?)
+    }
+
+    /// The Prometheus text exposition.
+    pub async fn metrics(&self) -> anyhow::Result<String> {
+        scrape(self.metrics_addr).await
+    }
+}
+
+/// Reads `http://addr/metrics`.
+pub async fn scrape(addr: SocketAddr) -> anyhow::Result<String> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).await?;
+    Ok(out)
+}
+
+/// Connects to a node on loopback over mTLS as `who`, trusting `ca_pem`.
+pub async fn connect(
+    addr: SocketAddr,
+    ca_pem: &str,
+    who: &Issued,
+) -> Result<Channel, tonic::transport::Error> {
+    let tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(ca_pem))
+        .identity(TlsIdentity::from_pem(&who.cert_pem, &who.key_pem))
+        .domain_name("localhost");
+    Endpoint::from_shared(format!("https://localhost:{}", addr.port()))?
+        .tls_config(tls)?
+        .connect()
+        .await
+}
+
+/// A focal point: its certificate and its signing key.
+pub struct FocalPoint {
+    /// State.
+    pub state: String,
+    /// Focal-point id.
+    pub id: String,
+    /// Certificate.
+    pub cert: Issued,
+    /// Signing key.
+    pub key: SigningKey,
+}
+
+impl FocalPoint {
+    /// A new focal point with a certificate and a fresh signing key `key_id`.
+    pub fn new(pki: &Pki, state: &str, id: &str, key_id: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            state: state.into(),
+            id: id.into(),
+            cert: pki.issue(Identity::focal_point(state, id))?,
+            key: SigningKey::generate(key_id).0,
+        })
+    }
+
+    /// Signs a report.
+    pub fn sign(&self, report: &pb::Report) -> pb::Envelope {
+        let env = Envelope::sign(
+            vrs_proto::REPORT_PAYLOAD_TYPE,
+            prost::Message::encode_to_vec(report),
+            &self.key,
+        );
+        vrs_core::wire::envelope_to_pb(&env)
+    }
+}
+
+/// Registers a focal point's key through the admin API.
+pub async fn register(admin: Channel, fp: &FocalPoint) -> Result<pb::KeyResponse, tonic::Status> {
+    pb::admin_service_client::AdminServiceClient::new(admin)
+        .register_key(pb::RegisterKeyRequest {
+            focal_point_id: fp.id.clone(),
+            key_id: fp.key.keyid.clone(),
+            public_key: fp.key.public_key().to_vec(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}

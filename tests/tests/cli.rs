@@ -1,0 +1,34 @@
+//! The `vrs` command line and the demo, end to end.
+
+use vrs_client::demo::{DemoOptions, run};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_runs_a_federation_and_every_verification_passes() {
+    let out = run(DemoOptions {
+        reports: 30,
+        ..DemoOptions::default()
+    })
+    .await
+    .expect("demo succeeds");
+    for state in ["AUS", "IDN", "THA"] {
+        assert!(
+            out.contains(&format!(
+                "{state}: 30 reports accepted, 0 refused, 5 amended, 5 retracted"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("{state}: sample receipt VERIFIED")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("{state}: log audit VERIFIED")),
+            "{out}"
+        );
+    }
+    assert!(!out.contains("FAILED"), "{out}");
+    assert!(
+        out.contains("demo finished: every verification passed"),
+        "{out}"
+    );
+}

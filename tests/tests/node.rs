@@ -90,14 +90,14 @@ async fn a_receipt_verifies_offline_with_only_the_node_key() {
         .verify(&entry_bytes(&env), &verifiers)
         .expect("receipt verifies offline");
     assert_eq!(ok.index, 1);
-    assert_eq!(ok.checkpoint.checkpoint.origin, "vrs.test/state/GRC");
+    assert_eq!(ok.checkpoint.checkpoint.origin, "vrs.local/state/GRC");
     // The receipt proves these bytes and no others.
     let mut other = entry_bytes(&env);
     let last = other.len() - 1;
     other[last] ^= 1;
     assert!(parsed.verify(&other, &verifiers).is_err());
     // And only under the node's key.
-    let (stranger, _) = vrs_core::note::NoteSigner::generate("vrs.test/state/GRC").expect("key");
+    let (stranger, _) = vrs_core::note::NoteSigner::generate("vrs.local/state/GRC").expect("key");
     let wrong = Verifiers::from_vkeys([stranger.verifier_key()]).expect("vkey");
     assert!(parsed.verify(&entry_bytes(&env), &wrong).is_err());
     assert_eq!(

@@ -7,11 +7,14 @@
 //! ([`validate`]). Only [`wire`] touches protobuf messages.
 #![forbid(unsafe_code)]
 
+pub mod aggregate;
 pub mod codes;
+pub mod disclosure;
 pub mod envelope;
 pub mod merkle;
 pub mod note;
 pub mod receipt;
+pub mod release;
 pub mod report;
 pub mod validate;
 pub mod wire;

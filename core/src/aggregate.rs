@@ -1,0 +1,1378 @@
+//! Aggregate tables: the six fixed grids a node publishes, what one report version adds
+//! to them, and the SDMX periods they are released for.
+//!
+//! # Tables
+//!
+//! Each [`TableId`] is a fixed grid, like an SDMX dataflow: its [`Dimension`]s each have
+//! a [`CodeList`] known in advance, plus the total `_T` ([`codes::TOTAL`]). The period
+//! and the reporting State are carried by the release, not by cell keys.
+//!
+//! | table | dimensions (cell key order) | measures |
+//! |---|---|---|
+//! | `MOVEMENTS` | `METHOD`, `ORIGIN`, `DESTINATION` | `EVENTS`, `PERSONS` |
+//! | `PERSONS` | `CITIZENSHIP`, `SEX`, `AGE` | `PERSONS` |
+//! | `SMUGGLERS` | `CITIZENSHIP`, `SEX`, `ROLE` | `SMUGGLERS` |
+//! | `FEES` | `ORIGIN`, `DESTINATION`, `FEE_BASIS`, `CURRENCY` | `OBSERVATIONS`, `MEDIAN_AMOUNT` |
+//! | `DOCUMENTS` | `DOCUMENT_TYPE`, `FRAUD_TYPE`, `ISSUING_COUNTRY` | `DOCUMENTS` |
+//! | `CASES` | `OFFENCE`, `STAGE`, `OUTCOME` | `CASES`, `PERSONS_F`, `PERSONS_M`, `PERSONS_U` |
+//!
+//! Code lists, chosen as a statistician reading SDMX data would expect them:
+//!
+//! * Countries are the **full ISO 3166-1 list** ([`codes::COUNTRIES`], 249 codes), not a
+//!   short list with `_O`: a federation-wide short list would be arbitrary, would hide the
+//!   routes the tables exist to show, and would differ from SDMX `CL_AREA` practice.
+//!   Route countries (origin = where the first leg starts, destination = where the last
+//!   leg ends) add `_U` for a movement whose route is unknown. Currencies are the full
+//!   ISO 4217 list ([`codes::CURRENCIES`]).
+//! * Closed lists come from the report enums ([`Method`], [`Sex`], [`AgeBand`],
+//!   [`SmugglerRole`], [`FeeBasis`], [`DocumentType`], [`FraudType`], [`Offence`],
+//!   [`Stage`], [`Outcome`]); `_O` and `_U` appear where the report list has them.
+//!   `STAGE` and `OUTCOME` add `_U` for a case without proceedings.
+//! * Every dimension has the total `_T`; `_T` margins are ordinary cells of the grid.
+//!
+//! Multi-valued report fields are classified once, so that every line of a table adds
+//! up to its `_T` margin (which disclosure control relies on): a smuggler counts under
+//! the **first listed role** (the principal role), a case under its **first listed
+//! offence**, and under the stage and outcome of its **last proceeding** (proceedings are
+//! in stage order).
+//!
+//! `CASES` persons by sex are the persons **at the stage reached**: convicted when the
+//! last outcome is a conviction, suspected while the case has no proceedings or is at
+//! investigation, prosecuted otherwise; a count the report does not give adds nothing.
+//!
+//! # Contributions and caps
+//!
+//! [`contributions`] lists the cells one report version adds to in one period,
+//! margins included: each record adds to its cell and to every cell obtained by
+//! replacing any subset of its codes with `_T`. The node adds the contributions of a new
+//! version and subtracts those of the version it replaces ([`Tables::apply_change`]), in
+//! the same durable write as the report; a retraction only subtracts.
+//!
+//! Contribution bounds ([`Caps`], the Δ of the noise policy): one report counts once
+//! (one event, smuggler, fee, document event or case); the persons of one movement, the
+//! documents of one document event and the persons of one case are clamped to a
+//! configured cap. [`Caps::EXACT`] clamps nothing (the threshold policy publishes exact
+//! counts). A table's caps must not change while its periods are open.
+//!
+//! # Medians
+//!
+//! A median cannot be maintained from sums, so `FEES` contributions also carry each fee
+//! amount ([`Contribution::Amount`]) to the cells whose basis and currency are specific
+//! codes (a median across currencies or across bases means nothing); [`Tables`] keeps a
+//! multiset (value → multiplicity) per such cell, which adding and subtracting versions
+//! maintain exactly, and [`Tables::median`] reads it in O(distinct values).
+//!
+//! # Periods
+//!
+//! A report belongs to the period of its reference day ([`reference_date`]): the day a
+//! movement or document fraud was detected, the day a fee was observed, and the last
+//! observed day of a smuggler profile or a case. Periods are SDMX monthly (`2026-M03`)
+//! or ISO-week (`2026-W11`) periods ([`Period`]).
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codes::{self, Date, ParseError, TOTAL, UNKNOWN};
+use crate::report::{
+    AgeBand, Body, CountsBySex, DocumentType, FeeBasis, FraudType, Iso3, Method, Offence, Outcome,
+    RecordType, Report, Sex, SmugglerRole, Stage,
+};
+
+// ---------------------------------------------------------------------------------------
+// Periods
+// ---------------------------------------------------------------------------------------
+
+/// Length of a release period.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    /// Calendar month, SDMX `YYYY-Mmm` (the default).
+    #[default]
+    Month,
+    /// ISO 8601 week (Monday to Sunday), SDMX `YYYY-Www`.
+    Week,
+}
+
+/// An SDMX reporting period: a calendar month (`2026-M03`) or an ISO 8601 week
+/// (`2026-W11`, weeks 01 to 52 or 53 of the ISO week-based year).
+///
+/// Always covers representable days ([`Period::start`] to [`Period::end`], inclusive).
+/// Ordered by first day, then granularity. Serialised (serde) as its SDMX text.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Period {
+    // Field order matters: the derived `Ord` is chronological.
+    start: Date,
+    granularity: Granularity,
+    year: u16,
+    number: u8,
+    end: Date,
+}
+
+/// Number of ISO 8601 weeks (52 or 53) of the week-based year `year`: 53 when 1 January
+/// is a Thursday, or a Wednesday in a leap year.
+pub fn weeks_in_year(year: u16) -> u8 {
+    match Date::new(year, 1, 1).map(Date::weekday) {
+        Some(4) => 53,
+        Some(3) if codes::is_leap_year(year) => 53,
+        _ => 52,
+    }
+}
+
+impl Period {
+    /// The month `month` (1 to 12) of `year` (0 to 9999).
+    pub fn month(year: u16, month: u8) -> Option<Period> {
+        let start = Date::new(year, month, 1)?;
+        let end = Date::new(year, month, codes::days_in_month(year, month)?)?;
+        Some(Period {
+            start,
+            granularity: Granularity::Month,
+            year,
+            number: month,
+            end,
+        })
+    }
+
+    /// ISO week `week` (1 to [`weeks_in_year`]) of the week-based year `year`, if all its
+    /// days are representable.
+    pub fn week(year: u16, week: u8) -> Option<Period> {
+        if week == 0 || week > weeks_in_year(year) {
+            return None;
+        }
+        // 4 January is always in week 1.
+        let jan4 = Date::new(year, 1, 4)?;
+        let monday = jan4.add_days(1 - i64::from(jan4.weekday()))?;
+        let start = monday.add_days(7 * (i64::from(week) - 1))?;
+        let end = start.add_days(6)?;
+        Some(Period {
+            start,
+            granularity: Granularity::Week,
+            year,
+            number: week,
+            end,
+        })
+    }
+
+    /// The period of `granularity` that contains `date` (`None` only for a week partly
+    /// outside years 0000 to 9999).
+    pub fn of(date: Date, granularity: Granularity) -> Option<Period> {
+        match granularity {
+            Granularity::Month => Period::month(date.year(), date.month()),
+            Granularity::Week => {
+                let (year, week) = date.iso_week();
+                Period::week(year, week)
+            }
+        }
+    }
+
+    /// Parses `YYYY-Mmm` (month 01 to 12) or `YYYY-Www` (a week that exists in that ISO
+    /// year), upper-case letters only.
+    pub fn parse(s: &str) -> Result<Period, ParseError> {
+        let err = || ParseError::new("SDMX period (YYYY-Mmm or YYYY-Www)", s);
+        let b = s.as_bytes();
+        if b.len() != 8 || b[4] != b'-' {
+            return Err(err());
+        }
+        let year = ascii_number(&b[0..4]).ok_or_else(err)?;
+        let number = ascii_number(&b[6..8]).ok_or_else(err)?;
+        let (Ok(year), Ok(number)) = (u16::try_from(year), u8::try_from(number)) else {
+            return Err(err());
+        };
+        match b[5] {
+            b'M' => Period::month(year, number),
+            b'W' => Period::week(year, number),
+            _ => None,
+        }
+        .ok_or_else(err)
+    }
+
+    /// Month or week.
+    pub fn granularity(&self) -> Granularity {
+        self.granularity
+    }
+
+    /// The calendar year (months) or ISO week-based year (weeks).
+    pub fn year(&self) -> u16 {
+        self.year
+    }
+
+    /// The month (1 to 12) or week (1 to 53) number.
+    pub fn number(&self) -> u8 {
+        self.number
+    }
+
+    /// First day.
+    pub fn start(&self) -> Date {
+        self.start
+    }
+
+    /// Last day (inclusive).
+    pub fn end(&self) -> Date {
+        self.end
+    }
+
+    /// Whether `date` falls in the period.
+    pub fn contains(&self, date: Date) -> bool {
+        self.start <= date && date <= self.end
+    }
+
+    /// The day the period closes: `embargo_days` whole days after its last day, i.e. the
+    /// period is closed from 00:00 UTC of `end + 1 + embargo_days` (2026-M03 with the
+    /// default 7 days closes on 2026-04-08). `None` past 9999-12-31.
+    pub fn closes_at(&self, embargo_days: u32) -> Option<Date> {
+        self.end.add_days(1 + i64::from(embargo_days))
+    }
+
+    /// Whether the period is closed on `today` (see [`Period::closes_at`]).
+    pub fn is_closed(&self, today: Date, embargo_days: u32) -> bool {
+        self.closes_at(embargo_days).is_some_and(|c| today >= c)
+    }
+
+    /// The next period of the same granularity.
+    pub fn next(&self) -> Option<Period> {
+        Period::of(self.end.add_days(1)?, self.granularity)
+    }
+
+    /// The previous period of the same granularity.
+    pub fn previous(&self) -> Option<Period> {
+        Period::of(self.start.add_days(-1)?, self.granularity)
+    }
+}
+
+/// Value of 1 to 4 ASCII digits.
+fn ascii_number(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 4 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let letter = match self.granularity {
+            Granularity::Month => 'M',
+            Granularity::Week => 'W',
+        };
+        write!(f, "{:04}-{letter}{:02}", self.year, self.number)
+    }
+}
+
+impl fmt::Debug for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl FromStr for Period {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Period::parse(s)
+    }
+}
+
+impl TryFrom<String> for Period {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Period::parse(&s)
+    }
+}
+
+impl From<Period> for String {
+    fn from(p: Period) -> String {
+        p.to_string()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Code lists, dimensions, measures, tables
+// ---------------------------------------------------------------------------------------
+
+/// The codes of a closed report enum, in schema order, as a `const` array.
+macro_rules! codes_of {
+    ($t:ty, $n:expr) => {{
+        const _: () = assert!(<$t>::ALL.len() == $n);
+        let mut out = [""; $n];
+        let mut i = 0;
+        while i < $n {
+            out[i] = <$t>::ALL[i].code();
+            i += 1;
+        }
+        out
+    }};
+}
+
+const METHODS: [&str; 3] = codes_of!(Method, 3);
+const SEXES: [&str; 3] = codes_of!(Sex, 3);
+const AGE_BANDS: [&str; 6] = codes_of!(AgeBand, 6);
+const ROLES: [&str; 12] = codes_of!(SmugglerRole, 12);
+const FEE_BASES: [&str; 3] = codes_of!(FeeBasis, 3);
+const DOCUMENT_TYPES: [&str; 5] = codes_of!(DocumentType, 5);
+const FRAUD_TYPES: [&str; 3] = codes_of!(FraudType, 3);
+const OFFENCES: [&str; 4] = codes_of!(Offence, 4);
+const STAGES: [&str; 4] = codes_of!(Stage, 4);
+const OUTCOMES: [&str; 4] = codes_of!(Outcome, 4);
+
+/// `STAGE` codes: the stages, then `_U` (no proceedings reported).
+const STAGES_U: [&str; 5] = [STAGES[0], STAGES[1], STAGES[2], STAGES[3], UNKNOWN];
+/// `OUTCOME` codes: the outcomes, then `_U` (no proceedings reported).
+const OUTCOMES_U: [&str; 5] = [OUTCOMES[0], OUTCOMES[1], OUTCOMES[2], OUTCOMES[3], UNKNOWN];
+
+/// The codes of one dimension (the total `_T` is not listed: every dimension has it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeList {
+    /// A closed list, in schema order.
+    Fixed(&'static [&'static str]),
+    /// Every ISO 3166-1 alpha-3 code ([`codes::COUNTRIES`]), alphabetical.
+    Countries,
+    /// Every ISO 3166-1 alpha-3 code, then `_U` (unknown).
+    CountriesOrUnknown,
+    /// Every ISO 4217 alphabetic code ([`codes::CURRENCIES`]), alphabetical.
+    Currencies,
+}
+
+impl CodeList {
+    /// Number of codes (without `_T`).
+    pub fn len(&self) -> usize {
+        match self {
+            CodeList::Fixed(list) => list.len(),
+            CodeList::Countries => codes::COUNTRIES.len(),
+            CodeList::CountriesOrUnknown => codes::COUNTRIES.len() + 1,
+            CodeList::Currencies => codes::CURRENCIES.len(),
+        }
+    }
+
+    /// Whether the list is empty (never, for the tables' lists).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The code at `index`.
+    pub fn get(&self, index: usize) -> Option<&'static str> {
+        match self {
+            CodeList::Fixed(list) => list.get(index).copied(),
+            CodeList::Countries => codes::COUNTRIES.get(index).map(|c| c.alpha3),
+            CodeList::CountriesOrUnknown => match codes::COUNTRIES.get(index) {
+                Some(c) => Some(c.alpha3),
+                None => (index == codes::COUNTRIES.len()).then_some(UNKNOWN),
+            },
+            CodeList::Currencies => codes::CURRENCIES.get(index).map(|c| c.code),
+        }
+    }
+
+    /// Position of `code` in the list (`None` for `_T` and codes outside the list).
+    pub fn position(&self, code: &str) -> Option<usize> {
+        match self {
+            CodeList::Fixed(list) => list.iter().position(|c| *c == code),
+            CodeList::Countries => codes::COUNTRIES
+                .binary_search_by(|c| c.alpha3.cmp(code))
+                .ok(),
+            CodeList::CountriesOrUnknown => {
+                if code == UNKNOWN {
+                    Some(codes::COUNTRIES.len())
+                } else {
+                    CodeList::Countries.position(code)
+                }
+            }
+            CodeList::Currencies => codes::CURRENCIES
+                .binary_search_by(|c| c.code.cmp(code))
+                .ok(),
+        }
+    }
+
+    /// The static code equal to `code`: one of the list, or `_T`.
+    pub fn resolve(&self, code: &str) -> Option<&'static str> {
+        if code == TOTAL {
+            return Some(TOTAL);
+        }
+        self.position(code).and_then(|i| self.get(i))
+    }
+
+    /// The codes, in list order (without `_T`).
+    pub fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+/// One dimension of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dimension {
+    /// SDMX dimension id, e.g. `ORIGIN`.
+    pub id: &'static str,
+    /// Its codes (plus `_T`).
+    pub codes: CodeList,
+}
+
+const fn dim(id: &'static str, codes: CodeList) -> Dimension {
+    Dimension { id, codes }
+}
+
+const MOVEMENTS_DIMS: [Dimension; 3] = [
+    dim("METHOD", CodeList::Fixed(&METHODS)),
+    dim("ORIGIN", CodeList::CountriesOrUnknown),
+    dim("DESTINATION", CodeList::CountriesOrUnknown),
+];
+const PERSONS_DIMS: [Dimension; 3] = [
+    dim("CITIZENSHIP", CodeList::Countries),
+    dim("SEX", CodeList::Fixed(&SEXES)),
+    dim("AGE", CodeList::Fixed(&AGE_BANDS)),
+];
+const SMUGGLERS_DIMS: [Dimension; 3] = [
+    dim("CITIZENSHIP", CodeList::Countries),
+    dim("SEX", CodeList::Fixed(&SEXES)),
+    dim("ROLE", CodeList::Fixed(&ROLES)),
+];
+const FEES_DIMS: [Dimension; 4] = [
+    dim("ORIGIN", CodeList::CountriesOrUnknown),
+    dim("DESTINATION", CodeList::CountriesOrUnknown),
+    dim("FEE_BASIS", CodeList::Fixed(&FEE_BASES)),
+    dim("CURRENCY", CodeList::Currencies),
+];
+const DOCUMENTS_DIMS: [Dimension; 3] = [
+    dim("DOCUMENT_TYPE", CodeList::Fixed(&DOCUMENT_TYPES)),
+    dim("FRAUD_TYPE", CodeList::Fixed(&FRAUD_TYPES)),
+    dim("ISSUING_COUNTRY", CodeList::Countries),
+];
+const CASES_DIMS: [Dimension; 3] = [
+    dim("OFFENCE", CodeList::Fixed(&OFFENCES)),
+    dim("STAGE", CodeList::Fixed(&STAGES_U)),
+    dim("OUTCOME", CodeList::Fixed(&OUTCOMES_U)),
+];
+
+/// A measure of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Measure {
+    /// Movement events detected.
+    Events,
+    /// Persons detected.
+    Persons,
+    /// Suspected smugglers.
+    Smugglers,
+    /// Fee observations.
+    Observations,
+    /// Median fee amount, in minor units of the cell's currency (not additive).
+    MedianAmount,
+    /// Fraudulent documents.
+    Documents,
+    /// Criminal justice cases.
+    Cases,
+    /// Women at the stage reached (cases).
+    PersonsF,
+    /// Men at the stage reached (cases).
+    PersonsM,
+    /// Persons of unknown sex at the stage reached (cases).
+    PersonsU,
+}
+
+impl Measure {
+    /// Every measure.
+    pub const ALL: [Measure; 10] = [
+        Measure::Events,
+        Measure::Persons,
+        Measure::Smugglers,
+        Measure::Observations,
+        Measure::MedianAmount,
+        Measure::Documents,
+        Measure::Cases,
+        Measure::PersonsF,
+        Measure::PersonsM,
+        Measure::PersonsU,
+    ];
+
+    /// Measure id, e.g. `EVENTS`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Measure::Events => "EVENTS",
+            Measure::Persons => "PERSONS",
+            Measure::Smugglers => "SMUGGLERS",
+            Measure::Observations => "OBSERVATIONS",
+            Measure::MedianAmount => "MEDIAN_AMOUNT",
+            Measure::Documents => "DOCUMENTS",
+            Measure::Cases => "CASES",
+            Measure::PersonsF => "PERSONS_F",
+            Measure::PersonsM => "PERSONS_M",
+            Measure::PersonsU => "PERSONS_U",
+        }
+    }
+
+    /// The measure whose [`code`](Self::code) is `code`.
+    pub fn from_code(code: &str) -> Option<Measure> {
+        Measure::ALL.iter().copied().find(|m| m.code() == code)
+    }
+
+    /// Whether the measure is a count that adds up along every line (all but
+    /// [`Measure::MedianAmount`]).
+    pub const fn is_count(self) -> bool {
+        !matches!(self, Measure::MedianAmount)
+    }
+}
+
+impl fmt::Display for Measure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The six published tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TableId {
+    /// Movement events and persons by method, origin and destination.
+    Movements,
+    /// Persons detected by citizenship, sex and age band.
+    Persons,
+    /// Suspected smugglers by citizenship, sex and principal role.
+    Smugglers,
+    /// Fee observations (and median amount) by origin, destination, basis and currency.
+    Fees,
+    /// Fraudulent documents by type, fraud type and issuing country.
+    Documents,
+    /// Cases (and persons by sex) by principal offence, stage and outcome.
+    Cases,
+}
+
+impl TableId {
+    /// Every table.
+    pub const ALL: [TableId; 6] = [
+        TableId::Movements,
+        TableId::Persons,
+        TableId::Smugglers,
+        TableId::Fees,
+        TableId::Documents,
+        TableId::Cases,
+    ];
+
+    /// Table id, e.g. `MOVEMENTS`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            TableId::Movements => "MOVEMENTS",
+            TableId::Persons => "PERSONS",
+            TableId::Smugglers => "SMUGGLERS",
+            TableId::Fees => "FEES",
+            TableId::Documents => "DOCUMENTS",
+            TableId::Cases => "CASES",
+        }
+    }
+
+    /// The table whose [`code`](Self::code) is `code`.
+    pub fn from_code(code: &str) -> Option<TableId> {
+        TableId::ALL.iter().copied().find(|t| t.code() == code)
+    }
+
+    /// Parses a table id, with an error naming the bad value.
+    pub fn parse(code: &str) -> Result<TableId, ParseError> {
+        TableId::from_code(code).ok_or_else(|| ParseError::new("table id", code))
+    }
+
+    /// SDMX dataflow id, e.g. `DF_MOVEMENTS`.
+    pub const fn dataflow(self) -> &'static str {
+        match self {
+            TableId::Movements => "DF_MOVEMENTS",
+            TableId::Persons => "DF_PERSONS",
+            TableId::Smugglers => "DF_SMUGGLERS",
+            TableId::Fees => "DF_FEES",
+            TableId::Documents => "DF_DOCUMENTS",
+            TableId::Cases => "DF_CASES",
+        }
+    }
+
+    /// The record type whose reports feed the table.
+    pub const fn record_type(self) -> RecordType {
+        match self {
+            TableId::Movements | TableId::Persons => RecordType::Movement,
+            TableId::Smugglers => RecordType::Smuggler,
+            TableId::Fees => RecordType::Fee,
+            TableId::Documents => RecordType::Document,
+            TableId::Cases => RecordType::Case,
+        }
+    }
+
+    /// Dimensions, in cell key order.
+    pub fn dimensions(self) -> &'static [Dimension] {
+        match self {
+            TableId::Movements => &MOVEMENTS_DIMS,
+            TableId::Persons => &PERSONS_DIMS,
+            TableId::Smugglers => &SMUGGLERS_DIMS,
+            TableId::Fees => &FEES_DIMS,
+            TableId::Documents => &DOCUMENTS_DIMS,
+            TableId::Cases => &CASES_DIMS,
+        }
+    }
+
+    /// Measures, in release order.
+    pub fn measures(self) -> &'static [Measure] {
+        match self {
+            TableId::Movements => &[Measure::Events, Measure::Persons],
+            TableId::Persons => &[Measure::Persons],
+            TableId::Smugglers => &[Measure::Smugglers],
+            TableId::Fees => &[Measure::Observations, Measure::MedianAmount],
+            TableId::Documents => &[Measure::Documents],
+            TableId::Cases => &[
+                Measure::Cases,
+                Measure::PersonsF,
+                Measure::PersonsM,
+                Measure::PersonsU,
+            ],
+        }
+    }
+
+    /// The additive (count) measures, in release order; the first is the table's
+    /// frequency (its unit of count, which disclosure control tests against k).
+    pub fn count_measures(self) -> &'static [Measure] {
+        match self {
+            TableId::Fees => &[Measure::Observations],
+            t => t.measures(),
+        }
+    }
+
+    /// The frequency measure: what the threshold rule counts.
+    pub fn frequency(self) -> Measure {
+        self.count_measures()[0]
+    }
+
+    /// The median measure, if the table has one (`FEES`).
+    pub fn median_measure(self) -> Option<Measure> {
+        match self {
+            TableId::Fees => Some(Measure::MedianAmount),
+            _ => None,
+        }
+    }
+
+    /// Number of cells of the full grid, `_T` margins included (product of code list
+    /// lengths plus one), saturating.
+    pub fn grid_cells(self) -> usize {
+        self.dimensions()
+            .iter()
+            .fold(1usize, |acc, d| acc.saturating_mul(d.codes.len() + 1))
+    }
+
+    /// Whether the cell `key` has a median (`FEES` cells whose basis and currency are
+    /// specific codes).
+    pub fn has_median(self, key: &CellKey) -> bool {
+        match self {
+            TableId::Fees => key
+                .0
+                .get(2..4)
+                .is_some_and(|c| c.iter().all(|c| *c != TOTAL)),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for TableId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The coordinates of a cell: one code per dimension of its table, in dimension order
+/// (`_T` for a margin). Ordered code by code; displayed as an SDMX key (`SEA.AFG.GRC`).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CellKey(Vec<&'static str>);
+
+/// A cell key that does not fit its table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// Wrong number of codes.
+    #[error("{table} keys have {expected} codes, got {found}")]
+    Length {
+        /// The table.
+        table: TableId,
+        /// Its number of dimensions.
+        expected: usize,
+        /// Codes given.
+        found: usize,
+    },
+    /// A code outside its dimension's list.
+    #[error("{code:?} is not a code of {table} dimension {dimension}")]
+    Code {
+        /// The table.
+        table: TableId,
+        /// Dimension id.
+        dimension: &'static str,
+        /// The code (shortened if long).
+        code: String,
+    },
+}
+
+impl CellKey {
+    /// The key of `table` with these codes, each checked against its dimension's list
+    /// (or `_T`).
+    pub fn parse<S: AsRef<str>>(table: TableId, codes: &[S]) -> Result<CellKey, KeyError> {
+        let dims = table.dimensions();
+        if codes.len() != dims.len() {
+            return Err(KeyError::Length {
+                table,
+                expected: dims.len(),
+                found: codes.len(),
+            });
+        }
+        dims.iter()
+            .zip(codes)
+            .map(|(d, c)| {
+                d.codes.resolve(c.as_ref()).ok_or_else(|| KeyError::Code {
+                    table,
+                    dimension: d.id,
+                    code: crate::validate::shown(c.as_ref()),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(CellKey)
+    }
+
+    /// The grand-total key of `table` (`_T` in every dimension).
+    pub fn total(table: TableId) -> CellKey {
+        CellKey(vec![TOTAL; table.dimensions().len()])
+    }
+
+    /// The codes, in dimension order.
+    pub fn codes(&self) -> &[&'static str] {
+        &self.0
+    }
+
+    /// Number of `_T` codes (0 for a finest cell).
+    pub fn totals(&self) -> usize {
+        self.0.iter().filter(|c| **c == TOTAL).count()
+    }
+
+    /// Whether no code is `_T`.
+    pub fn is_finest(&self) -> bool {
+        self.totals() == 0
+    }
+
+    /// The same key with dimension `dim` set to `code` (no check: `code` must come from
+    /// that dimension's list, or be `_T`).
+    pub fn with(&self, dim: usize, code: &'static str) -> CellKey {
+        let mut k = self.clone();
+        if let Some(c) = k.0.get_mut(dim) {
+            *c = code;
+        }
+        k
+    }
+
+    /// Crate-internal constructor from trusted static codes.
+    pub(crate) fn from_static(codes: Vec<&'static str>) -> CellKey {
+        CellKey(codes)
+    }
+}
+
+impl fmt::Display for CellKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("."))
+    }
+}
+
+impl fmt::Debug for CellKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CellKey({self})")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Contributions
+// ---------------------------------------------------------------------------------------
+
+/// Contribution bounds: the persons, documents and case persons one report may add.
+/// `None` means unbounded (exact counts). The noise policy needs them bounded
+/// ([`Caps::delta`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Caps {
+    /// Persons of one movement event (MOVEMENTS `PERSONS` and the PERSONS table).
+    pub persons_per_event: Option<u32>,
+    /// Documents of one document fraud event.
+    pub documents_per_event: Option<u32>,
+    /// Persons (all sexes together) of one case, at the stage reached.
+    pub persons_per_case: Option<u32>,
+}
+
+impl Caps {
+    /// No clamping: exact counts (the threshold policy).
+    pub const EXACT: Caps = Caps {
+        persons_per_event: None,
+        documents_per_event: None,
+        persons_per_case: None,
+    };
+
+    /// Δ of `table` under these caps: the largest total (L1 norm, all measures and all
+    /// finest cells together) one report can add to the table's finest cells; `None` if
+    /// a needed cap is unbounded. One report counts once: MOVEMENTS 1 + persons cap,
+    /// PERSONS persons cap, SMUGGLERS 1, FEES 1 (amounts are not noised), DOCUMENTS
+    /// documents cap, CASES 1 + case persons cap.
+    pub fn delta(&self, table: TableId) -> Option<u32> {
+        match table {
+            TableId::Movements => self.persons_per_event?.checked_add(1),
+            TableId::Persons => self.persons_per_event,
+            TableId::Smugglers | TableId::Fees => Some(1),
+            TableId::Documents => self.documents_per_event,
+            TableId::Cases => self.persons_per_case?.checked_add(1),
+        }
+    }
+}
+
+/// What one report version adds to one cell.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Contribution {
+    /// Adds `amount` to a count measure of a cell.
+    Count {
+        /// The table.
+        table: TableId,
+        /// The cell.
+        key: CellKey,
+        /// A count measure of the table.
+        measure: Measure,
+        /// How much (positive).
+        amount: i64,
+    },
+    /// Adds one occurrence of `value` to the amount multiset of a cell (for its median).
+    Amount {
+        /// The table (`FEES`).
+        table: TableId,
+        /// The cell (basis and currency specific).
+        key: CellKey,
+        /// The median measure.
+        measure: Measure,
+        /// The amount, in minor units.
+        value: u64,
+    },
+}
+
+impl Contribution {
+    /// The table.
+    pub fn table(&self) -> TableId {
+        match self {
+            Contribution::Count { table, .. } | Contribution::Amount { table, .. } => *table,
+        }
+    }
+
+    /// The cell.
+    pub fn key(&self) -> &CellKey {
+        match self {
+            Contribution::Count { key, .. } | Contribution::Amount { key, .. } => key,
+        }
+    }
+}
+
+/// The day that decides a report's period (see the module documentation); `None` for a
+/// retraction.
+pub fn reference_date(report: &Report) -> Option<Date> {
+    Some(match report.body.as_ref()? {
+        Body::Movement(m) => m.detected_on,
+        Body::Document(d) => d.detected_on,
+        Body::Fee(f) => f.observed_on,
+        Body::Smuggler(_) | Body::Case(_) => report.observed.end(),
+    })
+}
+
+/// The period of `granularity` a report version counts in; `None` for a retraction.
+pub fn report_period(report: &Report, granularity: Granularity) -> Option<Period> {
+    Period::of(reference_date(report)?, granularity)
+}
+
+/// Accumulates contributions with their margins, merged per cell.
+#[derive(Default)]
+struct Acc {
+    counts: BTreeMap<(TableId, CellKey, Measure), i64>,
+    amounts: Vec<Contribution>,
+}
+
+impl Acc {
+    /// Adds `amount` to the cell `codes` and to every margin of it.
+    fn add(&mut self, table: TableId, codes: &[&'static str], measure: Measure, amount: u64) {
+        let Ok(amount) = i64::try_from(amount) else {
+            return;
+        };
+        if amount == 0 {
+            return;
+        }
+        for key in with_margins(codes, &[]) {
+            *self.counts.entry((table, key, measure)).or_insert(0) += amount;
+        }
+    }
+
+    fn finish(self) -> Vec<Contribution> {
+        let mut out: Vec<Contribution> = self
+            .counts
+            .into_iter()
+            .filter(|(_, amount)| *amount != 0)
+            .map(|((table, key, measure), amount)| Contribution::Count {
+                table,
+                key,
+                measure,
+                amount,
+            })
+            .collect();
+        out.extend(self.amounts);
+        out
+    }
+}
+
+/// `codes` and every key obtained by replacing a subset of its positions with `_T`,
+/// except positions listed in `fixed`, which keep their code.
+fn with_margins(codes: &[&'static str], fixed: &[usize]) -> Vec<CellKey> {
+    let free: Vec<usize> = (0..codes.len()).filter(|i| !fixed.contains(i)).collect();
+    (0u32..(1u32 << free.len()))
+        .map(|mask| {
+            let mut key = codes.to_vec();
+            for (bit, &pos) in free.iter().enumerate() {
+                if mask & (1 << bit) != 0 {
+                    key[pos] = TOTAL;
+                }
+            }
+            CellKey(key)
+        })
+        .collect()
+}
+
+/// Scales `counts` down so that they sum to at most `cap`, by the largest-remainder
+/// method (ties to the earlier entry); unchanged when the total is within the cap.
+fn clamp(counts: &[u64], cap: Option<u32>) -> Vec<u64> {
+    let total: u128 = counts.iter().map(|&c| u128::from(c)).sum();
+    let Some(cap) = cap.map(u128::from) else {
+        return counts.to_vec();
+    };
+    if total <= cap {
+        return counts.to_vec();
+    }
+    // total > cap >= 0, so total > 0.
+    let mut out: Vec<u128> = counts
+        .iter()
+        .map(|&c| u128::from(c) * cap / total)
+        .collect();
+    let mut rest: Vec<(u128, usize)> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (u128::from(c) * cap % total, i))
+        .collect();
+    let given: u128 = out.iter().sum();
+    // Largest remainder first; among equal remainders the earlier entry.
+    rest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, i) in rest
+        .iter()
+        .take(usize::try_from(cap - given).unwrap_or(usize::MAX))
+    {
+        out[i] += 1;
+    }
+    out.into_iter()
+        .map(|c| u64::try_from(c).unwrap_or(u64::MAX))
+        .collect()
+}
+
+fn country_or_unknown(c: Option<Iso3>) -> &'static str {
+    c.map_or(UNKNOWN, |c| c.as_str())
+}
+
+/// The cells one report version adds to in `period`, `_T` margins included, merged per
+/// cell and sorted: empty for a retraction or when the report's [`reference_date`] is
+/// not in `period`. Counts are clamped by `caps`. Contributions of a valid report never
+/// fail; the values come from the report's own codes.
+pub fn contributions(report: &Report, period: &Period, caps: &Caps) -> Vec<Contribution> {
+    let Some(body) = report.body.as_ref() else {
+        return Vec::new();
+    };
+    if !reference_date(report).is_some_and(|d| period.contains(d)) {
+        return Vec::new();
+    }
+    let mut acc = Acc::default();
+    match body {
+        Body::Movement(m) => {
+            let key = [
+                m.method.code(),
+                country_or_unknown(m.origin()),
+                country_or_unknown(m.destination()),
+            ];
+            let counts: Vec<u64> = m.persons.iter().map(|g| u64::from(g.count)).collect();
+            let clamped = clamp(&counts, caps.persons_per_event);
+            acc.add(TableId::Movements, &key, Measure::Events, 1);
+            acc.add(
+                TableId::Movements,
+                &key,
+                Measure::Persons,
+                clamped.iter().sum(),
+            );
+            for (g, &n) in m.persons.iter().zip(&clamped) {
+                let key = [g.citizenship.as_str(), g.sex.code(), g.age_band.code()];
+                acc.add(TableId::Persons, &key, Measure::Persons, n);
+            }
+        }
+        Body::Smuggler(s) => {
+            let role = s.roles.first().copied().unwrap_or(SmugglerRole::Other);
+            let key = [s.citizenship.as_str(), s.sex.code(), role.code()];
+            acc.add(TableId::Smugglers, &key, Measure::Smugglers, 1);
+        }
+        Body::Fee(f) => {
+            let key = [
+                country_or_unknown(f.origin()),
+                country_or_unknown(f.destination()),
+                f.basis.code(),
+                f.currency.as_str(),
+            ];
+            acc.add(TableId::Fees, &key, Measure::Observations, 1);
+            // Medians only where basis and currency are specific (positions 2 and 3).
+            for key in with_margins(&key, &[2, 3]) {
+                acc.amounts.push(Contribution::Amount {
+                    table: TableId::Fees,
+                    key,
+                    measure: Measure::MedianAmount,
+                    value: f.amount,
+                });
+            }
+            acc.amounts.sort();
+        }
+        Body::Document(d) => {
+            let key = [
+                d.document_type.code(),
+                d.fraud_type.code(),
+                d.issuing_country.as_str(),
+            ];
+            let n = clamp(&[u64::from(d.count)], caps.documents_per_event);
+            acc.add(TableId::Documents, &key, Measure::Documents, n.iter().sum());
+        }
+        Body::Case(c) => {
+            let Some(offence) = c.offences.first() else {
+                return Vec::new();
+            };
+            let last = c.proceedings.last();
+            let stage = last.map_or(UNKNOWN, |p| p.stage.code());
+            let outcome = last.map_or(UNKNOWN, |p| p.outcome.code());
+            let key = [offence.code(), stage, outcome];
+            acc.add(TableId::Cases, &key, Measure::Cases, 1);
+            if let Some(persons) = case_persons(c) {
+                let by_sex = [persons.female, persons.male, persons.unknown].map(u64::from);
+                let clamped = clamp(&by_sex, caps.persons_per_case);
+                let measures = [Measure::PersonsF, Measure::PersonsM, Measure::PersonsU];
+                for (m, n) in measures.into_iter().zip(clamped) {
+                    acc.add(TableId::Cases, &key, m, n);
+                }
+            }
+        }
+    }
+    acc.finish()
+}
+
+/// Persons by sex at the stage a case reached (see the module documentation).
+fn case_persons(c: &crate::report::CriminalJusticeCase) -> Option<CountsBySex> {
+    match c.proceedings.last() {
+        Some(p) if p.outcome == Outcome::Convicted => c.persons_convicted,
+        None
+        | Some(crate::report::Proceeding {
+            stage: Stage::Investigation,
+            ..
+        }) => c.persons_suspected,
+        Some(_) => c.persons_prosecuted,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------
+
+/// Whether contributions are added or taken away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sign {
+    /// Add (a new or amending version).
+    Add,
+    /// Subtract (the version an amendment or a retraction replaces).
+    Remove,
+}
+
+/// Why contributions could not be applied. Nothing is changed when this is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TablesError {
+    /// A count would become negative (subtracting what was never added).
+    #[error("{table} cell {key} {measure} would become negative")]
+    Negative {
+        /// The table.
+        table: TableId,
+        /// The cell.
+        key: CellKey,
+        /// The measure.
+        measure: Measure,
+    },
+    /// An amount would be removed from a cell that does not hold it.
+    #[error("{table} cell {key} holds no amount {value} to remove")]
+    MissingAmount {
+        /// The table.
+        table: TableId,
+        /// The cell.
+        key: CellKey,
+        /// The amount.
+        value: u64,
+    },
+    /// A contribution names a measure its table does not have in that role, or a key
+    /// of the wrong length.
+    #[error("{table} has no {measure} measure for cell {key}")]
+    Measure {
+        /// The table.
+        table: TableId,
+        /// The cell.
+        key: CellKey,
+        /// The measure.
+        measure: Measure,
+    },
+    /// A count overflowed.
+    #[error("count overflow")]
+    Overflow,
+}
+
+/// One table's cells.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TableData {
+    /// Count measures per non-zero cell, in [`TableId::count_measures`] order.
+    counts: BTreeMap<CellKey, Vec<i64>>,
+    /// Amount multisets (value → multiplicity) per cell with a median.
+    amounts: BTreeMap<CellKey, BTreeMap<u64, u64>>,
+}
+
+static NO_CELLS: BTreeMap<CellKey, Vec<i64>> = BTreeMap::new();
+
+/// In-memory aggregate tables of one period: counts per cell (only non-zero cells are
+/// held) and amount multisets per median cell. Adding then removing the same
+/// contributions leaves it exactly as it was.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tables {
+    tables: BTreeMap<TableId, TableData>,
+}
+
+impl Tables {
+    /// Empty tables.
+    pub fn new() -> Tables {
+        Tables::default()
+    }
+
+    /// Whether every cell of every table is zero.
+    pub fn is_empty(&self) -> bool {
+        self.tables
+            .values()
+            .all(|t| t.counts.is_empty() && t.amounts.is_empty())
+    }
+
+    /// Adds (or subtracts) `contributions`, atomically.
+    pub fn apply(&mut self, contributions: &[Contribution], sign: Sign) -> Result<(), TablesError> {
+        match sign {
+            Sign::Add => self.apply_change(&[], contributions),
+            Sign::Remove => self.apply_change(contributions, &[]),
+        }
+    }
+
+    /// Subtracts `remove` and adds `add` (an amendment), atomically: either all of it is
+    /// applied or, on error, nothing.
+    pub fn apply_change(
+        &mut self,
+        remove: &[Contribution],
+        add: &[Contribution],
+    ) -> Result<(), TablesError> {
+        type CountDelta<'a> = BTreeMap<(TableId, &'a CellKey, usize), (Measure, i64)>;
+        let mut counts: CountDelta = BTreeMap::new();
+        let mut amounts: BTreeMap<(TableId, &CellKey, u64), i64> = BTreeMap::new();
+        let signed = remove
+            .iter()
+            .map(|c| (-1i64, c))
+            .chain(add.iter().map(|c| (1i64, c)));
+        for (s, c) in signed {
+            match c {
+                Contribution::Count {
+                    table,
+                    key,
+                    measure,
+                    amount,
+                } => {
+                    let bad = || TablesError::Measure {
+                        table: *table,
+                        key: key.clone(),
+                        measure: *measure,
+                    };
+                    if key.0.len() != table.dimensions().len() {
+                        return Err(bad());
+                    }
+                    let i = table
+                        .count_measures()
+                        .iter()
+                        .position(|m| m == measure)
+                        .ok_or_else(bad)?;
+                    let d = amount.checked_mul(s).ok_or(TablesError::Overflow)?;
+                    let e = counts.entry((*table, key, i)).or_insert((*measure, 0));
+                    e.1 = e.1.checked_add(d).ok_or(TablesError::Overflow)?;
+                }
+                Contribution::Amount {
+                    table,
+                    key,
+                    measure,
+                    value,
+                } => {
+                    if table.median_measure() != Some(*measure) || !table.has_median(key) {
+                        return Err(TablesError::Measure {
+                            table: *table,
+                            key: key.clone(),
+                            measure: *measure,
+                        });
+                    }
+                    *amounts.entry((*table, key, *value)).or_insert(0) += s;
+                }
+            }
+        }
+        // Check everything before changing anything.
+        for (&(table, key, i), &(measure, d)) in &counts {
+            let cur = self.count_at(table, key, i);
+            match cur.checked_add(d) {
+                Some(v) if v >= 0 => {}
+                Some(_) => {
+                    return Err(TablesError::Negative {
+                        table,
+                        key: key.clone(),
+                        measure,
+                    });
+                }
+                None => return Err(TablesError::Overflow),
+            }
+        }
+        for (&(table, key, value), &d) in &amounts {
+            let cur = self
+                .tables
+                .get(&table)
+                .and_then(|t| t.amounts.get(key))
+                .and_then(|m| m.get(&value))
+                .copied()
+                .unwrap_or(0);
+            let ok = i128::from(cur) + i128::from(d);
+            if ok < 0 {
+                return Err(TablesError::MissingAmount {
+                    table,
+                    key: key.clone(),
+                    value,
+                });
+            }
+            if ok > i128::from(u64::MAX) {
+                return Err(TablesError::Overflow);
+            }
+        }
+        // Apply.
+        for ((table, key, i), (_, d)) in counts {
+            if d == 0 {
+                continue;
+            }
+            let n = table.count_measures().len();
+            let data = self.tables.entry(table).or_default();
+            let cell = data.counts.entry(key.clone()).or_insert_with(|| vec![0; n]);
+            if let Some(v) = cell.get_mut(i) {
+                *v += d;
+            }
+            if cell.iter().all(|v| *v == 0) {
+                data.counts.remove(key);
+            }
+        }
+        for ((table, key, value), d) in amounts {
+            if d == 0 {
+                continue;
+            }
+            let data = self.tables.entry(table).or_default();
+            let multiset = data.amounts.entry(key.clone()).or_default();
+            let m = multiset.entry(value).or_insert(0);
+            // Checked above: the result is within 0..=u64::MAX.
+            *m = (i128::from(*m) + i128::from(d)) as u64;
+            if *m == 0 {
+                multiset.remove(&value);
+            }
+            if multiset.is_empty() {
+                data.amounts.remove(key);
+            }
+        }
+        self.tables
+            .retain(|_, t| !(t.counts.is_empty() && t.amounts.is_empty()));
+        Ok(())
+    }
+
+    fn count_at(&self, table: TableId, key: &CellKey, i: usize) -> i64 {
+        self.tables
+            .get(&table)
+            .and_then(|t| t.counts.get(key))
+            .and_then(|v| v.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The non-zero cells of `table`, margins included, with their counts in
+    /// [`TableId::count_measures`] order.
+    pub fn cells(&self, table: TableId) -> &BTreeMap<CellKey, Vec<i64>> {
+        self.tables.get(&table).map_or(&NO_CELLS, |t| &t.counts)
+    }
+
+    /// The count of `measure` in a cell (0 for an absent cell or a non-count measure).
+    pub fn count(&self, table: TableId, key: &CellKey, measure: Measure) -> i64 {
+        match table.count_measures().iter().position(|m| *m == measure) {
+            Some(i) => self.count_at(table, key, i),
+            None => 0,
+        }
+    }
+
+    /// The amount multiset of a median cell: amount → multiplicity.
+    pub fn amounts(&self, table: TableId, key: &CellKey) -> Option<&BTreeMap<u64, u64>> {
+        self.tables.get(&table).and_then(|t| t.amounts.get(key))
+    }
+
+    /// The median amount of a cell: the middle value, or for an even number of amounts
+    /// the mean of the two middle values rounded half up; `None` without amounts.
+    pub fn median(&self, table: TableId, key: &CellKey) -> Option<u64> {
+        median(self.amounts(table, key)?)
+    }
+}
+
+/// Median of a multiset (value → multiplicity); see [`Tables::median`].
+pub fn median(multiset: &BTreeMap<u64, u64>) -> Option<u64> {
+    let n: u128 = multiset.values().map(|&m| u128::from(m)).sum();
+    if n == 0 {
+        return None;
+    }
+    let (lo_i, hi_i) = ((n - 1) / 2, n / 2);
+    let (mut lo, mut hi) = (None, None);
+    let mut seen = 0u128;
+    for (&v, &m) in multiset {
+        let next = seen + u128::from(m);
+        if lo.is_none() && lo_i < next {
+            lo = Some(v);
+        }
+        if hi_i < next {
+            hi = Some(v);
+            break;
+        }
+        seen = next;
+    }
+    let (lo, hi) = (u128::from(lo?), u128::from(hi?));
+    u64::try_from((lo + hi).div_ceil(2)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_code_lists_follow_the_report_enums() {
+        assert_eq!(METHODS, ["AIR", "LAND", "SEA"]);
+        assert_eq!(SEXES, ["F", "M", "_U"]);
+        assert_eq!(ROLES[11], "_O");
+        assert_eq!(STAGES_U[4], "_U");
+    }
+
+    #[test]
+    fn clamp_keeps_the_cap_exactly() {
+        assert_eq!(clamp(&[19, 6, 5, 8, 3], Some(10)).iter().sum::<u64>(), 10);
+        assert_eq!(clamp(&[1, 1, 1], Some(2)), vec![1, 1, 0]);
+        assert_eq!(clamp(&[7], None), vec![7]);
+        assert_eq!(clamp(&[3, 4], Some(100)), vec![3, 4]);
+        assert_eq!(clamp(&[5, 5], Some(0)), vec![0, 0]);
+    }
+
+    #[test]
+    fn median_of_multisets() {
+        let m: BTreeMap<u64, u64> = [(1, 1), (3, 1), (10, 1)].into_iter().collect();
+        assert_eq!(median(&m), Some(3));
+        let m: BTreeMap<u64, u64> = [(1, 1), (4, 1)].into_iter().collect();
+        assert_eq!(median(&m), Some(3));
+        let m: BTreeMap<u64, u64> = [(2, 3), (9, 1)].into_iter().collect();
+        assert_eq!(median(&m), Some(2));
+        assert_eq!(median(&BTreeMap::new()), None);
+    }
+}

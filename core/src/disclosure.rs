@@ -1,0 +1,895 @@
+//! Disclosure control: what of a table may leave the node.
+//!
+//! Two policies, chosen per table by the node operator ([`Policy`]):
+//!
+//! # `threshold` ([`threshold`]), the default
+//!
+//! Works on the non-zero cells of a table, `_T` margins included, and decides which
+//! (cell, measure) values are withheld. Deterministic: the same table always gives the
+//! same result.
+//!
+//! * **Primary** (CONF_STATUS `A`): a count between 1 and k−1. When a cell's frequency
+//!   (the table's first count measure: events, persons, smugglers, observations,
+//!   documents, cases) is small, every non-zero measure of that cell is withheld too
+//!   (the persons of two boats are not published when the two boats are not).
+//! * **Differencing guard** for a revision: a value that differs by 1 to k−1 from the
+//!   value the previous release published is withheld as primary (`A`); when it is the
+//!   frequency, the cell's other measures go with it. Values the previous release
+//!   withheld are not compared (a reader does not know them).
+//! * **Zero is published**: a zero value is never withheld (0 is safe, and a withheld
+//!   zero could not be protected by a non-zero partner).
+//! * **Secondary** (CONF_STATUS `D`): **lines** are defined per table over its
+//!   dimensions: for each dimension, the cells that differ only in that dimension's
+//!   code, the `_T` cell included; the margin equals the sum of the others, for every
+//!   count measure. Wherever a line holds exactly one withheld value of a measure, that
+//!   value could be recovered from the margin, so the smallest non-zero published value
+//!   of that measure in the line is withheld too (ties: the cell with fewer `_T` codes,
+//!   then key order, so margins are kept where possible). Repeated until no line holds
+//!   exactly one withheld value; each measure is protected separately. Such a
+//!   partner always exists: a withheld value is non-zero, so the line's margin (or,
+//!   when the margin is the withheld value, another cell) is non-zero too.
+//! * Medians (`FEES`) are published only where the cell's observations are published
+//!   and at least k (see `crate::release`).
+//!
+//! # `noise` ([`noise`]), differential privacy, opt-in
+//!
+//! Every finest cell of the full grid (zeros included) gets discrete Laplace noise of
+//! scale Δ/ε on every count measure, drawn by the exact sampler of Canonne, Kamath and
+//! Steinke 2020 ([`discrete_laplace`]: integer and rational arithmetic only) from the
+//! operating system's CSPRNG ([`SystemRng`]). Margins are sums of the noisy finest cells
+//! (post-processing, no fresh noise). A noisy value below k is shown as `<k` — decided
+//! on the noisy value only. Δ is the table's contribution bound
+//! ([`crate::aggregate::Caps::delta`]). Grids larger than [`MAX_NOISE_CELLS`] are refused
+//! (`FEES`, with its currency × route grid, is one: its medians are not
+//! differentially private anyway; publish it under `threshold`).
+//!
+//! Randomness: production code has one source, [`SystemRng`], which cannot be seeded.
+//! The seedable generator in [`testing`] is for tests only and says so in its name.
+//!
+//! # Budget
+//!
+//! [`can_spend`] is the pure check behind the node's append-only ledger: the ε of every
+//! noisy release of a period, all tables together (the same reports feed several
+//! tables, so their losses compose), may not exceed the configured cap.
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use ring::rand::SecureRandom as _;
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::{CellKey, Measure, Period, TableId};
+use crate::codes::{self, TOTAL};
+
+// ---------------------------------------------------------------------------------------
+// Status flags and policies
+// ---------------------------------------------------------------------------------------
+
+/// SDMX `OBS_STATUS` of a published value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObsStatus {
+    /// `A`: normal value.
+    Normal,
+    /// `Q`: value withheld (suppressed, or shown as `<k` under noise).
+    Suppressed,
+    /// `M`: missing, the value cannot exist (a median of a cell that mixes currencies or
+    /// fee bases).
+    Missing,
+}
+
+impl ObsStatus {
+    /// The SDMX code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ObsStatus::Normal => codes::OBS_STATUS_NORMAL,
+            ObsStatus::Suppressed => codes::OBS_STATUS_SUPPRESSED,
+            ObsStatus::Missing => "M",
+        }
+    }
+
+    /// The status with SDMX code `code`.
+    pub fn from_code(code: &str) -> Option<ObsStatus> {
+        [ObsStatus::Normal, ObsStatus::Suppressed, ObsStatus::Missing]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+}
+
+/// SDMX `CONF_STATUS` of a published value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConfStatus {
+    /// `F`: free.
+    Free,
+    /// `A`: primary confidentiality (a small count, a small difference from the previous
+    /// release, or a noisy value below k).
+    Primary,
+    /// `D`: secondary confidentiality (withheld to protect another value).
+    Secondary,
+    /// `C`: confidential for another reason (a median under the noise policy, which
+    /// has no differentially private median).
+    Confidential,
+}
+
+impl ConfStatus {
+    /// The SDMX code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ConfStatus::Free => codes::CONF_STATUS_FREE,
+            ConfStatus::Primary => codes::CONF_STATUS_PRIMARY,
+            ConfStatus::Secondary => codes::CONF_STATUS_SECONDARY,
+            ConfStatus::Confidential => "C",
+        }
+    }
+
+    /// The status with SDMX code `code`.
+    pub fn from_code(code: &str) -> Option<ConfStatus> {
+        [
+            ConfStatus::Free,
+            ConfStatus::Primary,
+            ConfStatus::Secondary,
+            ConfStatus::Confidential,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+    }
+}
+
+/// A privacy budget ε as a positive rational `num/den`, kept as written (1/2 and 2/4
+/// are equal in value, not in representation).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Epsilon {
+    num: u32,
+    den: u32,
+}
+
+impl Epsilon {
+    /// ε = `num/den`; `None` unless both are positive.
+    pub const fn new(num: u32, den: u32) -> Option<Epsilon> {
+        if num == 0 || den == 0 {
+            None
+        } else {
+            Some(Epsilon { num, den })
+        }
+    }
+
+    /// Numerator.
+    pub const fn num(&self) -> u32 {
+        self.num
+    }
+
+    /// Denominator.
+    pub const fn den(&self) -> u32 {
+        self.den
+    }
+}
+
+impl fmt::Display for Epsilon {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.den == 1 {
+            write!(f, "{}", self.num)
+        } else {
+            write!(f, "{}/{}", self.num, self.den)
+        }
+    }
+}
+
+impl fmt::Debug for Epsilon {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Epsilon({self})")
+    }
+}
+
+/// Parameters of the noise policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NoiseParams {
+    /// Privacy budget of the release.
+    pub epsilon: Epsilon,
+    /// Δ, the table's contribution bound ([`crate::aggregate::Caps::delta`]); at least 1.
+    pub delta: u32,
+    /// Display bound: a noisy value below k is shown as `<k` (0 shows every value).
+    pub k: u32,
+}
+
+/// The disclosure-control policy of a table, with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Policy {
+    /// Cell suppression below `k` (at least 1).
+    Threshold {
+        /// The threshold.
+        k: u32,
+    },
+    /// Discrete Laplace noise.
+    Noise(NoiseParams),
+}
+
+impl Policy {
+    /// The threshold k, or the `<k` display bound under noise.
+    pub fn k(&self) -> u32 {
+        match self {
+            Policy::Threshold { k } => *k,
+            Policy::Noise(p) => p.k,
+        }
+    }
+
+    /// `"threshold"` or `"noise"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Policy::Threshold { .. } => "threshold",
+            Policy::Noise(_) => "noise",
+        }
+    }
+}
+
+/// The default threshold k.
+pub const DEFAULT_K: u32 = 5;
+
+/// A policy parameter the node must refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// k below the federation's floor (or 0).
+    #[error("k = {k} is below the federation floor of {floor}")]
+    BelowFloor {
+        /// The configured k.
+        k: u32,
+        /// The floor.
+        floor: u32,
+    },
+}
+
+/// Checks a configured k against the federation's floor: a node may raise k, never lower
+/// it below the floor, and k is at least 1.
+pub fn check_k(k: u32, floor: u32) -> Result<(), PolicyError> {
+    if k < floor.max(1) {
+        return Err(PolicyError::BelowFloor { k, floor });
+    }
+    Ok(())
+}
+
+/// Why disclosure control could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DisclosureError {
+    /// k = 0 under the threshold policy.
+    #[error("the threshold k must be at least 1")]
+    InvalidK,
+    /// Δ = 0 under the noise policy.
+    #[error("the contribution bound delta must be at least 1")]
+    InvalidDelta,
+    /// A cell whose key or values do not fit the table.
+    #[error("cell {key} does not fit table {table}")]
+    BadCell {
+        /// The table.
+        table: TableId,
+        /// The cell.
+        key: CellKey,
+    },
+    /// The full grid is too large to noise every cell.
+    #[error(
+        "table {table} has {cells} cells, more than the {max} the noise policy can draw; use the threshold policy"
+    )]
+    GridTooLarge {
+        /// The table.
+        table: TableId,
+        /// Its grid size (saturating).
+        cells: usize,
+        /// [`MAX_NOISE_CELLS`].
+        max: usize,
+    },
+}
+
+// ---------------------------------------------------------------------------------------
+// Threshold
+// ---------------------------------------------------------------------------------------
+
+/// The values a previous release published, for the differencing guard.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PreviousValues {
+    listed: BTreeMap<CellKey, BTreeMap<Measure, Option<i64>>>,
+    unlisted: Option<i64>,
+}
+
+impl PreviousValues {
+    /// No values yet; a cell the release did not list published `unlisted` (`Some(0)`
+    /// for a threshold release, `None` — withheld as `<k` — for a noise release).
+    pub fn new(unlisted: Option<i64>) -> PreviousValues {
+        PreviousValues {
+            listed: BTreeMap::new(),
+            unlisted,
+        }
+    }
+
+    /// Records what the release published for `measure` of `key` (`None`: withheld).
+    pub fn insert(&mut self, key: CellKey, measure: Measure, value: Option<i64>) {
+        self.listed.entry(key).or_default().insert(measure, value);
+    }
+
+    /// What the release published for `measure` of `key` (`None`: withheld).
+    pub fn get(&self, key: &CellKey, measure: Measure) -> Option<i64> {
+        match self.listed.get(key).and_then(|m| m.get(&measure)) {
+            Some(v) => *v,
+            None => self.unlisted,
+        }
+    }
+}
+
+/// The values the threshold policy withholds, with their CONF_STATUS; every other value
+/// of the table is free.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Suppression {
+    withheld: BTreeMap<CellKey, BTreeMap<Measure, ConfStatus>>,
+}
+
+impl Suppression {
+    /// CONF_STATUS of `measure` in `key` ([`ConfStatus::Free`] unless withheld).
+    pub fn status(&self, key: &CellKey, measure: Measure) -> ConfStatus {
+        self.withheld
+            .get(key)
+            .and_then(|m| m.get(&measure))
+            .copied()
+            .unwrap_or(ConfStatus::Free)
+    }
+
+    /// Whether `measure` of `key` is withheld.
+    pub fn is_withheld(&self, key: &CellKey, measure: Measure) -> bool {
+        self.status(key, measure) != ConfStatus::Free
+    }
+
+    /// Number of withheld values.
+    pub fn len(&self) -> usize {
+        self.withheld.values().map(BTreeMap::len).sum()
+    }
+
+    /// Whether nothing is withheld.
+    pub fn is_empty(&self) -> bool {
+        self.withheld.is_empty()
+    }
+
+    /// The withheld values, by cell then measure.
+    pub fn iter(&self) -> impl Iterator<Item = (&CellKey, Measure, ConfStatus)> {
+        self.withheld
+            .iter()
+            .flat_map(|(k, m)| m.iter().map(move |(m, s)| (k, *m, *s)))
+    }
+}
+
+/// A line: the dimension that varies, and the other codes (`""` at that dimension).
+type LineId = (usize, Vec<&'static str>);
+
+fn line_id(key: &CellKey, dim: usize) -> LineId {
+    let mut codes = key.codes().to_vec();
+    if let Some(c) = codes.get_mut(dim) {
+        *c = "";
+    }
+    (dim, codes)
+}
+
+/// The threshold policy on `cells` (the non-zero cells of `table`, margins included,
+/// counts in [`TableId::count_measures`] order, as [`crate::aggregate::Tables::cells`]
+/// gives them): primary suppression below `k`, the differencing guard against
+/// `previous` (for a revision), then secondary suppression until no line holds exactly
+/// one withheld value. See the module documentation for the rules.
+pub fn threshold(
+    table: TableId,
+    cells: &BTreeMap<CellKey, Vec<i64>>,
+    k: u32,
+    previous: Option<&PreviousValues>,
+) -> Result<Suppression, DisclosureError> {
+    if k == 0 {
+        return Err(DisclosureError::InvalidK);
+    }
+    let measures = table.count_measures();
+    let dims = table.dimensions().len();
+    for (key, vals) in cells {
+        if key.codes().len() != dims || vals.len() != measures.len() {
+            return Err(DisclosureError::BadCell {
+                table,
+                key: key.clone(),
+            });
+        }
+    }
+    let k = u64::from(k);
+    let small = |v: i64| v > 0 && v.unsigned_abs() < k;
+    let guarded = |key: &CellKey, m: Measure, v: i64| {
+        previous
+            .and_then(|p| p.get(key, m))
+            .is_some_and(|prev| (1..k).contains(&v.abs_diff(prev)))
+    };
+    let value = |key: &CellKey, i: usize| cells.get(key).and_then(|v| v.get(i)).copied();
+
+    // Per measure: withheld cells and their status.
+    let mut withheld: Vec<BTreeMap<CellKey, ConfStatus>> = vec![BTreeMap::new(); measures.len()];
+    for (key, vals) in cells {
+        let freq = vals.first().copied().unwrap_or(0);
+        let freq_flag = small(freq) || guarded(key, measures[0], freq);
+        for ((i, &v), &m) in vals.iter().enumerate().zip(measures) {
+            if v != 0 && (freq_flag || small(v) || guarded(key, m, v)) {
+                withheld[i].insert(key.clone(), ConfStatus::Primary);
+            }
+        }
+    }
+
+    for (i, wm) in withheld.iter_mut().enumerate() {
+        let mut lines: BTreeMap<LineId, Vec<&CellKey>> = BTreeMap::new();
+        for (key, vals) in cells {
+            if vals.get(i).is_some_and(|v| *v != 0) {
+                for d in 0..dims {
+                    lines.entry(line_id(key, d)).or_default().push(key);
+                }
+            }
+        }
+        let mut work: BTreeSet<LineId> = wm
+            .keys()
+            .flat_map(|key| (0..dims).map(move |d| line_id(key, d)))
+            .collect();
+        while let Some(line) = work.pop_first() {
+            let Some(members) = lines.get(&line) else {
+                continue;
+            };
+            if members.iter().filter(|m| wm.contains_key(**m)).count() != 1 {
+                continue;
+            }
+            let partner = members
+                .iter()
+                .filter(|m| !wm.contains_key(**m))
+                .min_by_key(|m| (value(m, i).unwrap_or(0), m.totals(), **m));
+            if let Some(&p) = partner {
+                wm.insert(p.clone(), ConfStatus::Secondary);
+                work.extend((0..dims).map(|d| line_id(p, d)));
+            }
+        }
+    }
+
+    let mut out = Suppression::default();
+    for (wm, &m) in withheld.into_iter().zip(measures) {
+        for (key, status) in wm {
+            out.withheld.entry(key).or_default().insert(m, status);
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Randomness and the exact discrete Laplace sampler
+// ---------------------------------------------------------------------------------------
+
+/// A source of uniformly random 64-bit words.
+pub trait Rng {
+    /// The next uniformly random word.
+    fn next_u64(&mut self) -> u64;
+}
+
+impl<R: Rng + ?Sized> Rng for &mut R {
+    fn next_u64(&mut self) -> u64 {
+        (**self).next_u64()
+    }
+}
+
+/// The operating system's CSPRNG (ring's `SystemRandom`), read 256 bytes at a time.
+/// The only generator production code uses; it has no seed and cannot be given one.
+pub struct SystemRng {
+    rng: ring::rand::SystemRandom,
+    buf: [u8; 256],
+    pos: usize,
+}
+
+impl SystemRng {
+    /// A generator over the operating system's CSPRNG.
+    pub fn new() -> SystemRng {
+        SystemRng {
+            rng: ring::rand::SystemRandom::new(),
+            buf: [0; 256],
+            pos: 256,
+        }
+    }
+}
+
+impl Default for SystemRng {
+    fn default() -> Self {
+        SystemRng::new()
+    }
+}
+
+impl fmt::Debug for SystemRng {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SystemRng").finish_non_exhaustive()
+    }
+}
+
+impl Rng for SystemRng {
+    /// Panics if the operating system's CSPRNG fails (as key generation does): noise
+    /// cannot be drawn without it, and a release must not be made with weaker noise.
+    fn next_u64(&mut self) -> u64 {
+        if self.pos + 8 > self.buf.len() {
+            if self.rng.fill(&mut self.buf).is_err() {
+                panic!("the operating system's CSPRNG failed");
+            }
+            self.pos = 0;
+        }
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&self.buf[self.pos..self.pos + 8]);
+        // Used bytes are not left behind in memory.
+        self.buf[self.pos..self.pos + 8].fill(0);
+        self.pos += 8;
+        u64::from_le_bytes(word)
+    }
+}
+
+/// A uniform integer in `0..n` (`n >= 1`), by rejection: exact.
+fn uniform_below<R: Rng + ?Sized>(rng: &mut R, n: u128) -> u128 {
+    if n <= 1 {
+        return 0;
+    }
+    if let Ok(n64) = u64::try_from(n) {
+        // Accept words in the largest multiple of n below 2^64.
+        let reject_below = n64.wrapping_neg() % n64;
+        loop {
+            let r = rng.next_u64();
+            if r >= reject_below {
+                return u128::from(r % n64);
+            }
+        }
+    }
+    let reject_below = n.wrapping_neg() % n;
+    loop {
+        let r = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+        if r >= reject_below {
+            return r % n;
+        }
+    }
+}
+
+/// Bernoulli(`num/den`), exactly (`den >= 1`; a probability above 1 is 1).
+fn bernoulli<R: Rng + ?Sized>(rng: &mut R, num: u128, den: u128) -> bool {
+    uniform_below(rng, den) < num
+}
+
+/// Bernoulli(exp(−`num/den`)) for a rational γ = `num/den` ≥ 0, exactly, with integer
+/// arithmetic only (Canonne, Kamath and Steinke 2020, Algorithm 1). `den = 0` counts as
+/// γ = ∞ (always false).
+pub fn bernoulli_exp_neg<R: Rng + ?Sized>(rng: &mut R, num: u128, den: u128) -> bool {
+    if den == 0 {
+        return false;
+    }
+    if num <= den {
+        // γ ∈ [0, 1]: K = first k with Bernoulli(γ/k) = 0; true iff K is odd.
+        let mut k: u128 = 1;
+        loop {
+            let Some(d) = den.checked_mul(k) else {
+                // γ/k < 2^-64 here: with probability 1 − 2^-64 the draw is 0 anyway.
+                return k % 2 == 1;
+            };
+            if !bernoulli(rng, num, d) {
+                return k % 2 == 1;
+            }
+            k += 1;
+        }
+    }
+    // γ > 1: exp(−γ) = exp(−1)^⌊γ⌋ · exp(−(γ − ⌊γ⌋)).
+    for _ in 0..num / den {
+        if !bernoulli_exp_neg(rng, 1, 1) {
+            return false;
+        }
+    }
+    bernoulli_exp_neg(rng, num % den, den)
+}
+
+/// A draw of the discrete Laplace law of scale `t/s` (`t, s >= 1`): P(x) ∝
+/// exp(−|x|·s/t), exactly (Canonne, Kamath and Steinke 2020, Algorithm 2).
+fn discrete_laplace_ts<R: Rng + ?Sized>(rng: &mut R, t: u128, s: u128) -> i64 {
+    loop {
+        let u = uniform_below(rng, t);
+        if !bernoulli_exp_neg(rng, u, t) {
+            continue;
+        }
+        let mut v: u128 = 0;
+        while bernoulli_exp_neg(rng, 1, 1) {
+            v += 1;
+        }
+        let x = u.saturating_add(t.saturating_mul(v));
+        let y = x / s;
+        let negative = bernoulli(rng, 1, 2);
+        if negative && y == 0 {
+            continue;
+        }
+        let y = i64::try_from(y).unwrap_or(i64::MAX);
+        return if negative { -y } else { y };
+    }
+}
+
+/// Discrete Laplace noise of scale Δ/ε: P(x) = (1 − p)/(1 + p) · p^|x| with
+/// p = exp(−ε/Δ), drawn exactly from `rng` (no floating point). Δ = 0 gives 0.
+pub fn discrete_laplace<R: Rng + ?Sized>(rng: &mut R, epsilon: Epsilon, delta: u32) -> i64 {
+    if delta == 0 {
+        return 0;
+    }
+    // Scale Δ/ε = Δ·den/num.
+    let t = u128::from(delta) * u128::from(epsilon.den());
+    let s = u128::from(epsilon.num());
+    discrete_laplace_ts(rng, t, s)
+}
+
+// ---------------------------------------------------------------------------------------
+// Noise
+// ---------------------------------------------------------------------------------------
+
+/// Largest grid (cells, margins included) the noise policy draws noise for. MOVEMENTS
+/// (252,004 cells) fits; FEES (about 45 million) does not.
+pub const MAX_NOISE_CELLS: usize = 1_000_000;
+
+/// The noise policy on `table`: discrete Laplace noise of scale Δ/ε added to every
+/// finest cell of the full grid (for every count measure, in grid order), margins summed
+/// from the noisy cells. `cells` are the table's non-zero cells (its margins are ignored
+/// and recomputed). Returns the noisy values of the cells that show at least one value
+/// (a value ≥ `k`, or every cell when `k` is 0); a cell not returned shows `<k` for
+/// every measure.
+pub fn noise<R: Rng + ?Sized>(
+    table: TableId,
+    cells: &BTreeMap<CellKey, Vec<i64>>,
+    params: &NoiseParams,
+    rng: &mut R,
+) -> Result<BTreeMap<CellKey, Vec<i64>>, DisclosureError> {
+    if params.delta == 0 {
+        return Err(DisclosureError::InvalidDelta);
+    }
+    let dims = table.dimensions();
+    let measures = table.count_measures().len();
+    let total = table.grid_cells();
+    if total > MAX_NOISE_CELLS {
+        return Err(DisclosureError::GridTooLarge {
+            table,
+            cells: total,
+            max: MAX_NOISE_CELLS,
+        });
+    }
+    // Mixed radix: coordinate d runs over 0..=len(d), len(d) being `_T`.
+    let lens: Vec<usize> = dims.iter().map(|d| d.codes.len()).collect();
+    let mut strides = vec![1usize; dims.len()];
+    for d in (0..dims.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * (lens[d + 1] + 1);
+    }
+    let coord = |idx: usize, d: usize| (idx / strides[d]) % (lens[d] + 1);
+
+    let mut grid = vec![vec![0i64; total]; measures];
+    for (key, vals) in cells {
+        if !key.is_finest() {
+            continue;
+        }
+        let bad = || DisclosureError::BadCell {
+            table,
+            key: key.clone(),
+        };
+        if key.codes().len() != dims.len() || vals.len() != measures {
+            return Err(bad());
+        }
+        let mut idx = 0;
+        for (d, code) in key.codes().iter().enumerate() {
+            idx += dims[d].codes.position(code).ok_or_else(bad)? * strides[d];
+        }
+        for (g, &v) in grid.iter_mut().zip(vals) {
+            g[idx] = v;
+        }
+    }
+    for idx in 0..total {
+        if (0..dims.len()).all(|d| coord(idx, d) < lens[d]) {
+            for g in grid.iter_mut() {
+                let z = discrete_laplace(rng, params.epsilon, params.delta);
+                g[idx] = g[idx].saturating_add(z);
+            }
+        }
+    }
+    // Margins: for each dimension in turn, a `_T` coordinate is the sum along it. A cell
+    // with several `_T` codes is final after the pass of its last `_T` dimension, whose
+    // summands were all final before it.
+    for d in 0..dims.len() {
+        for idx in 0..total {
+            if coord(idx, d) != lens[d] {
+                continue;
+            }
+            let base = idx - lens[d] * strides[d];
+            for g in grid.iter_mut() {
+                g[idx] =
+                    (0..lens[d]).fold(0i64, |acc, c| acc.saturating_add(g[base + c * strides[d]]));
+            }
+        }
+    }
+    let k = i64::from(params.k);
+    let mut out = BTreeMap::new();
+    for idx in 0..total {
+        let vals: Vec<i64> = grid.iter().map(|g| g[idx]).collect();
+        if params.k != 0 && vals.iter().all(|v| *v < k) {
+            continue;
+        }
+        let codes: Vec<&'static str> = (0..dims.len())
+            .map(|d| {
+                let c = coord(idx, d);
+                if c == lens[d] {
+                    TOTAL
+                } else {
+                    dims[d].codes.get(c).unwrap_or(TOTAL)
+                }
+            })
+            .collect();
+        out.insert(CellKey::from_static(codes), vals);
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Budget
+// ---------------------------------------------------------------------------------------
+
+/// One noisy release in the budget ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Spend {
+    /// The table.
+    pub table: TableId,
+    /// The period.
+    pub period: Period,
+    /// ε spent.
+    pub epsilon: Epsilon,
+}
+
+/// A sum of ε values, as a reduced fraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EpsilonSum {
+    /// Numerator.
+    pub num: u128,
+    /// Denominator (positive).
+    pub den: u128,
+}
+
+impl fmt::Display for EpsilonSum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.den == 1 {
+            write!(f, "{}", self.num)
+        } else {
+            write!(f, "{}/{}", self.num, self.den)
+        }
+    }
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+impl EpsilonSum {
+    const ZERO: EpsilonSum = EpsilonSum { num: 0, den: 1 };
+
+    fn add(self, e: Epsilon) -> Option<EpsilonSum> {
+        let (n, d) = (u128::from(e.num()), u128::from(e.den()));
+        let g = gcd(self.den, d);
+        let den = (self.den / g).checked_mul(d)?;
+        let num = self
+            .num
+            .checked_mul(d / g)?
+            .checked_add(n.checked_mul(self.den / g)?)?;
+        let r = gcd(num, den).max(1);
+        Some(EpsilonSum {
+            num: num / r,
+            den: den / r,
+        })
+    }
+
+    fn exceeds(self, cap: Epsilon) -> Option<bool> {
+        let lhs = self.num.checked_mul(u128::from(cap.den()))?;
+        let rhs = u128::from(cap.num()).checked_mul(self.den)?;
+        Some(lhs > rhs)
+    }
+}
+
+/// A noisy release the budget does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BudgetError {
+    /// The period's cap would be exceeded.
+    #[error(
+        "privacy budget exceeded for period {period}: {spent} already spent + {requested} requested for {table} > cap {cap}"
+    )]
+    Exceeded {
+        /// The table of the refused release.
+        table: TableId,
+        /// The period.
+        period: Period,
+        /// ε already spent in the period, all tables.
+        spent: EpsilonSum,
+        /// ε of the refused release.
+        requested: Epsilon,
+        /// The configured cap per period.
+        cap: Epsilon,
+    },
+    /// The ledger's sum does not fit exact arithmetic (denominators too diverse).
+    #[error("privacy budget sum overflows exact arithmetic")]
+    Overflow,
+}
+
+/// Whether a noisy release `new` fits the budget: the ε already `spent` in its period
+/// (every table; the ledger rows of other periods do not count) plus `new.epsilon` must
+/// not exceed `cap`. Exact rational arithmetic. A stored release sent again is not a new
+/// spend and is not checked.
+pub fn can_spend(spent: &[Spend], cap: Epsilon, new: &Spend) -> Result<(), BudgetError> {
+    let sum = spent
+        .iter()
+        .filter(|s| s.period == new.period)
+        .try_fold(EpsilonSum::ZERO, |acc, s| acc.add(s.epsilon))
+        .ok_or(BudgetError::Overflow)?;
+    let after = sum.add(new.epsilon).ok_or(BudgetError::Overflow)?;
+    if after.exceeds(cap).ok_or(BudgetError::Overflow)? {
+        return Err(BudgetError::Exceeded {
+            table: new.table,
+            period: new.period,
+            spent: sum,
+            requested: new.epsilon,
+            cap,
+        });
+    }
+    Ok(())
+}
+
+/// Test support. **Not for production**: the generator here is seedable and
+/// predictable, so noise drawn from it protects nothing. Production code draws from
+/// [`SystemRng`], which cannot be seeded.
+#[doc(hidden)]
+pub mod testing {
+    use super::Rng;
+
+    /// SplitMix64: a fast, seedable, statistically good and **cryptographically
+    /// worthless** generator, for reproducible tests only.
+    #[derive(Debug, Clone)]
+    pub struct InsecureSeededRng {
+        state: u64,
+    }
+
+    impl InsecureSeededRng {
+        /// A generator from `seed`.
+        pub fn new(seed: u64) -> InsecureSeededRng {
+            InsecureSeededRng { state: seed }
+        }
+    }
+
+    impl Rng for InsecureSeededRng {
+        fn next_u64(&mut self) -> u64 {
+            self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::InsecureSeededRng;
+    use super::*;
+
+    #[test]
+    fn uniform_below_is_in_range() {
+        let mut rng = InsecureSeededRng::new(1);
+        for n in [1u128, 2, 3, 7, 1 << 63, (1 << 64) + 3] {
+            for _ in 0..100 {
+                assert!(uniform_below(&mut rng, n) < n);
+            }
+        }
+    }
+
+    #[test]
+    fn bernoulli_exp_neg_edges() {
+        let mut rng = InsecureSeededRng::new(2);
+        assert!(bernoulli_exp_neg(&mut rng, 0, 5));
+        assert!(!bernoulli_exp_neg(&mut rng, 1, 0));
+        // exp(-3) ≈ 0.0498
+        let hits = (0..20_000)
+            .filter(|_| bernoulli_exp_neg(&mut rng, 3, 1))
+            .count();
+        assert!((800..1200).contains(&hits), "{hits}");
+    }
+
+    #[test]
+    fn epsilon_sums_are_exact() {
+        let e = |n, d| Epsilon::new(n, d).unwrap_or(Epsilon { num: 1, den: 1 });
+        let s = EpsilonSum::ZERO.add(e(1, 3)).and_then(|s| s.add(e(1, 6)));
+        assert_eq!(s, Some(EpsilonSum { num: 1, den: 2 }));
+        assert_eq!(s.and_then(|s| s.exceeds(e(1, 2))), Some(false));
+        assert_eq!(s.and_then(|s| s.exceeds(e(49, 100))), Some(true));
+    }
+}

@@ -1,0 +1,854 @@
+//! Releases: one table of one period from one origin, after disclosure control, signed.
+//!
+//! * [`build_threshold`], [`build_noise`] (or [`build_release`] for either policy) turn
+//!   the [`Tables`] of a closed period into a [`Release`]: every listed cell carries,
+//!   for every measure of its table, OBS_VALUE, OBS_STATUS and CONF_STATUS.
+//! * [`sign_release`] serialises it ([`crate::wire::encode_release`]) and signs the bytes
+//!   as a DSSE envelope of payload type [`vrs_proto::RELEASE_PAYLOAD_TYPE`];
+//!   [`open_release`] verifies an envelope with the origin's public key before it parses
+//!   the payload.
+//! * Exports: SDMX-CSV 2.0 ([`export_sdmx_csv`]), plain CSV ([`export_csv`]) and JSON
+//!   ([`export_json`]).
+//! * [`regional_sum`]: a secretariat's cell-wise sum of national releases.
+//!
+//! # Which cells a release lists
+//!
+//! The grid of a table is fixed ([`TableId::dimensions`]), so a release lists only the
+//! cells that carry information and says what the others are:
+//! * under `threshold`, every non-zero cell, margins included (withheld ones too, with
+//!   their flags); **a cell not listed is an exact, published zero** (zeros are safe);
+//! * under `noise`, every cell with at least one noisy value of at least k; **a cell not
+//!   listed shows `<k` for every measure** (with k = 0, every cell of the grid is listed).
+//!
+//! Cells are sorted by key, so the same release always serialises to the same bytes.
+//!
+//! Observations: a published value has OBS_STATUS `A`, CONF_STATUS `F`; a withheld one
+//! has no value, OBS_STATUS `Q` and CONF_STATUS `A` (primary: small count, differencing
+//! guard, or noisy value below k), `D` (secondary) or `C` (a median under noise, which
+//! has no differentially private form). `MEDIAN_AMOUNT` of a `FEES` cell whose basis or
+//! currency is `_T` cannot exist: no value, OBS_STATUS `M`, CONF_STATUS `F`. Under
+//! `threshold` a median is published only where the cell's observations are published
+//! and at least k; otherwise it is withheld with its count's CONF_STATUS.
+//!
+//! # Versions
+//!
+//! Version 1 is the release made when the period closes; a node may publish one
+//! revision, version 2, which under `threshold` is built against version 1 so that the
+//! differencing guard applies ([`crate::disclosure::threshold`]).
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use crate::Hash;
+use crate::aggregate::{CellKey, Measure, Period, TableId, Tables};
+use crate::disclosure::{
+    self, ConfStatus, DisclosureError, NoiseParams, ObsStatus, Policy, PreviousValues, Rng,
+};
+use crate::envelope::{Envelope, EnvelopeError, SigningKey};
+use crate::note::{self, Checkpoint, NoteError};
+use crate::report::{Iso3, Timestamp};
+
+/// Highest release version: the first release of a period and its one revision.
+pub const MAX_RELEASE_VERSION: u32 = 2;
+/// SDMX agency of the dataflows.
+pub const SDMX_AGENCY: &str = "VRS";
+/// Version of the dataflows (and of the table definitions in [`crate::aggregate`]).
+pub const DATAFLOW_VERSION: &str = "1.0";
+/// Media type of SDMX-CSV 2.0 exports.
+pub const SDMX_CSV_MEDIA_TYPE: &str = "application/vnd.sdmx.data+csv; version=2.0.0";
+/// Media type of plain CSV exports.
+pub const CSV_MEDIA_TYPE: &str = "text/csv; charset=utf-8; header=present";
+/// Media type of JSON exports.
+pub const JSON_MEDIA_TYPE: &str = "application/json";
+
+/// Why a release could not be built, opened, exported or summed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReleaseError {
+    /// A version other than 1 or 2.
+    #[error("release version must be 1 to {MAX_RELEASE_VERSION}, not {0}")]
+    Version(u32),
+    /// A revision without its previous release, or with one that does not precede it.
+    #[error("{0}")]
+    Previous(&'static str),
+    /// Disclosure control refused the table.
+    #[error(transparent)]
+    Disclosure(#[from] DisclosureError),
+    /// The bytes are not a `vrs.v1.Release`.
+    #[error("not a vrs.v1.Release: {0}")]
+    Decode(String),
+    /// The release message breaks a rule.
+    #[error("invalid release: {field}: {message}")]
+    Invalid {
+        /// Field path, e.g. `cells[3].observations[0].value`.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The release uses code lists this node does not know: refused, not guessed.
+    #[error("release uses code lists {found:?}; this node knows {expected:?}")]
+    CodeListVersion {
+        /// The release's version.
+        found: String,
+        /// This node's [`crate::codes::CODE_LIST_VERSION`].
+        expected: &'static str,
+    },
+    /// The envelope does not verify.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+    /// The releases cannot be combined (regional sum, or one CSV export).
+    #[error("releases cannot be combined: {0}")]
+    Combine(&'static str),
+}
+
+impl ReleaseError {
+    pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ReleaseError {
+        ReleaseError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The origin's signed log checkpoint when the release was computed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReleaseCheckpoint {
+    /// The full signed note (body, blank line, signature lines).
+    pub note: String,
+    /// Origin line of the checkpoint.
+    pub origin: String,
+    /// Tree size.
+    pub size: u64,
+    /// Root hash.
+    pub root_hash: Hash,
+}
+
+impl ReleaseCheckpoint {
+    /// The checkpoint of a signed note, its fields read from the note body. Only the
+    /// syntax is checked: signatures are verified by whoever holds the origin's key.
+    pub fn from_note(note: impl Into<String>) -> Result<ReleaseCheckpoint, NoteError> {
+        let note = note.into();
+        let parsed = note::parse_note(&note)?;
+        let c = Checkpoint::parse_body(&parsed.text)?;
+        Ok(ReleaseCheckpoint {
+            origin: c.origin,
+            size: c.size,
+            root_hash: c.root,
+            note,
+        })
+    }
+}
+
+/// One value of a release, with its SDMX flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Observation {
+    /// The measure.
+    pub measure: Measure,
+    /// The value; `None` when withheld or missing.
+    pub value: Option<i64>,
+    /// OBS_STATUS.
+    pub obs_status: ObsStatus,
+    /// CONF_STATUS.
+    pub conf_status: ConfStatus,
+}
+
+impl Observation {
+    /// A published value.
+    pub fn published(measure: Measure, value: i64) -> Observation {
+        Observation {
+            measure,
+            value: Some(value),
+            obs_status: ObsStatus::Normal,
+            conf_status: ConfStatus::Free,
+        }
+    }
+
+    /// A withheld value.
+    pub fn withheld(measure: Measure, conf_status: ConfStatus) -> Observation {
+        Observation {
+            measure,
+            value: None,
+            obs_status: ObsStatus::Suppressed,
+            conf_status,
+        }
+    }
+
+    /// A value that cannot exist (a median across currencies or bases).
+    pub fn missing(measure: Measure) -> Observation {
+        Observation {
+            measure,
+            value: None,
+            obs_status: ObsStatus::Missing,
+            conf_status: ConfStatus::Free,
+        }
+    }
+
+    /// How the value is shown to people: the number; `<k` for a noisy value below k;
+    /// `x` for another withheld value; empty when missing.
+    pub fn display(&self, policy: &Policy) -> String {
+        match (self.value, self.obs_status, self.conf_status, policy) {
+            (Some(v), ..) => v.to_string(),
+            (None, ObsStatus::Missing, ..) => String::new(),
+            (None, _, ConfStatus::Primary, Policy::Noise(p)) => format!("<{}", p.k),
+            (None, ..) => "x".to_owned(),
+        }
+    }
+}
+
+/// One listed cell of a release.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReleaseCell {
+    /// The cell.
+    pub key: CellKey,
+    /// One observation per measure, in [`TableId::measures`] order.
+    pub observations: Vec<Observation>,
+}
+
+impl ReleaseCell {
+    /// The observation of `measure`.
+    pub fn observation(&self, measure: Measure) -> Option<&Observation> {
+        self.observations.iter().find(|o| o.measure == measure)
+    }
+}
+
+/// Who publishes what, when: everything of a release but its cells and policy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReleaseMeta {
+    /// The origin State.
+    pub origin: Iso3,
+    /// The table.
+    pub table: TableId,
+    /// The period.
+    pub period: Period,
+    /// 1, or 2 for the revision.
+    pub version: u32,
+    /// Version of the code lists ([`crate::codes::CODE_LIST_VERSION`]).
+    pub code_list_version: String,
+    /// The origin's signed checkpoint at computation time.
+    pub checkpoint: ReleaseCheckpoint,
+    /// When the release was computed (the caller's clock).
+    pub computed_at: Timestamp,
+}
+
+/// A release: one table of one period from one origin.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Release {
+    /// The origin State.
+    pub origin: Iso3,
+    /// The table.
+    pub table: TableId,
+    /// The period.
+    pub period: Period,
+    /// 1 for the first release of the period, 2 for its revision.
+    pub version: u32,
+    /// The policy and its parameters.
+    pub policy: Policy,
+    /// Version of the code lists the cells use.
+    pub code_list_version: String,
+    /// The origin's signed checkpoint at computation time.
+    pub checkpoint: ReleaseCheckpoint,
+    /// When it was computed.
+    pub computed_at: Timestamp,
+    /// The listed cells, sorted by key (see the module documentation).
+    pub cells: Vec<ReleaseCell>,
+}
+
+fn check_version(meta: &ReleaseMeta, previous: Option<&Release>) -> Result<(), ReleaseError> {
+    if meta.version == 0 || meta.version > MAX_RELEASE_VERSION {
+        return Err(ReleaseError::Version(meta.version));
+    }
+    match previous {
+        None if meta.version == 1 => Ok(()),
+        None => Err(ReleaseError::Previous(
+            "a revision under the threshold policy is built against the previous release",
+        )),
+        Some(p) if meta.version == 1 || p.version + 1 != meta.version => Err(
+            ReleaseError::Previous("the previous release must be the version before this one"),
+        ),
+        Some(p) if p.origin != meta.origin || p.table != meta.table || p.period != meta.period => {
+            Err(ReleaseError::Previous(
+                "the previous release is of another origin, table or period",
+            ))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+fn release(meta: ReleaseMeta, policy: Policy, cells: Vec<ReleaseCell>) -> Release {
+    Release {
+        origin: meta.origin,
+        table: meta.table,
+        period: meta.period,
+        version: meta.version,
+        policy,
+        code_list_version: meta.code_list_version,
+        checkpoint: meta.checkpoint,
+        computed_at: meta.computed_at,
+        cells,
+    }
+}
+
+/// Builds a release under the threshold policy with threshold `k`: version 1 without
+/// `previous`, version 2 against the version-1 release `previous` (differencing guard).
+pub fn build_threshold(
+    meta: ReleaseMeta,
+    tables: &Tables,
+    k: u32,
+    previous: Option<&Release>,
+) -> Result<Release, ReleaseError> {
+    check_version(&meta, previous)?;
+    let table = meta.table;
+    let cells = tables.cells(table);
+    let previous = previous.map(Release::previous_values);
+    let sup = disclosure::threshold(table, cells, k, previous.as_ref())?;
+    let counts = table.count_measures();
+    let out = cells
+        .iter()
+        .map(|(key, vals)| {
+            let observations = table
+                .measures()
+                .iter()
+                .map(|&m| match counts.iter().position(|c| *c == m) {
+                    Some(i) => {
+                        let v = vals.get(i).copied().unwrap_or(0);
+                        match sup.status(key, m) {
+                            ConfStatus::Free => Observation::published(m, v),
+                            s => Observation::withheld(m, s),
+                        }
+                    }
+                    None => threshold_median(tables, table, key, m, vals, &sup, k),
+                })
+                .collect();
+            ReleaseCell {
+                key: key.clone(),
+                observations,
+            }
+        })
+        .collect();
+    Ok(release(meta, Policy::Threshold { k }, out))
+}
+
+fn threshold_median(
+    tables: &Tables,
+    table: TableId,
+    key: &CellKey,
+    measure: Measure,
+    vals: &[i64],
+    sup: &disclosure::Suppression,
+    k: u32,
+) -> Observation {
+    if !table.has_median(key) {
+        return Observation::missing(measure);
+    }
+    let n = vals.first().copied().unwrap_or(0);
+    match sup.status(key, table.frequency()) {
+        ConfStatus::Free if n >= i64::from(k) => {
+            match tables.median(table, key).map(i64::try_from) {
+                Some(Ok(m)) => Observation::published(measure, m),
+                _ => Observation::missing(measure),
+            }
+        }
+        ConfStatus::Free => Observation::withheld(measure, ConfStatus::Primary),
+        s => Observation::withheld(measure, s),
+    }
+}
+
+/// Builds a release under the noise policy, drawing from `rng` (in production
+/// [`disclosure::SystemRng`]). The caller checks the budget first
+/// ([`disclosure::can_spend`]) and records the spend with the stored release.
+pub fn build_noise<R: Rng + ?Sized>(
+    meta: ReleaseMeta,
+    tables: &Tables,
+    params: NoiseParams,
+    rng: &mut R,
+) -> Result<Release, ReleaseError> {
+    if meta.version == 0 || meta.version > MAX_RELEASE_VERSION {
+        return Err(ReleaseError::Version(meta.version));
+    }
+    let table = meta.table;
+    let noisy = disclosure::noise(table, tables.cells(table), &params, rng)?;
+    let counts = table.count_measures();
+    let k = i64::from(params.k);
+    let out = noisy
+        .into_iter()
+        .map(|(key, vals)| {
+            let observations = table
+                .measures()
+                .iter()
+                .map(|&m| match counts.iter().position(|c| *c == m) {
+                    Some(i) => match vals.get(i).copied() {
+                        Some(v) if params.k == 0 || v >= k => Observation::published(m, v),
+                        _ => Observation::withheld(m, ConfStatus::Primary),
+                    },
+                    None if table.has_median(&key) => {
+                        Observation::withheld(m, ConfStatus::Confidential)
+                    }
+                    None => Observation::missing(m),
+                })
+                .collect();
+            ReleaseCell { key, observations }
+        })
+        .collect();
+    Ok(release(meta, Policy::Noise(params), out))
+}
+
+/// Builds a release under `policy`: [`build_threshold`] (with `previous` for a
+/// revision) or [`build_noise`] (drawing from `rng`; `previous` is not used).
+pub fn build_release<R: Rng + ?Sized>(
+    meta: ReleaseMeta,
+    policy: Policy,
+    tables: &Tables,
+    previous: Option<&Release>,
+    rng: &mut R,
+) -> Result<Release, ReleaseError> {
+    match policy {
+        Policy::Threshold { k } => build_threshold(meta, tables, k, previous),
+        Policy::Noise(params) => build_noise(meta, tables, params, rng),
+    }
+}
+
+impl Release {
+    /// Dimension ids of the cell keys.
+    pub fn dimension_ids(&self) -> Vec<&'static str> {
+        self.table.dimensions().iter().map(|d| d.id).collect()
+    }
+
+    /// SDMX structure id of the dataflow, e.g. `VRS:DF_MOVEMENTS(1.0)`.
+    pub fn structure_id(&self) -> String {
+        structure_id(self.table)
+    }
+
+    /// The listed cell `key`.
+    pub fn cell(&self, key: &CellKey) -> Option<&ReleaseCell> {
+        self.cells
+            .binary_search_by(|c| c.key.cmp(key))
+            .ok()
+            .and_then(|i| self.cells.get(i))
+    }
+
+    /// The value the release publishes for `measure` of `key`, the unlisted cells
+    /// included: `Some` for a published value, `None` when withheld or missing.
+    pub fn published(&self, key: &CellKey, measure: Measure) -> Option<i64> {
+        match self.cell(key) {
+            Some(c) => c.observation(measure).and_then(|o| o.value),
+            None => self.unlisted_value(),
+        }
+    }
+
+    /// What an unlisted cell publishes: 0 under threshold, `<k` (withheld) under noise
+    /// unless k = 0.
+    fn unlisted_value(&self) -> Option<i64> {
+        match self.policy {
+            Policy::Threshold { .. } => Some(0),
+            Policy::Noise(_) => None,
+        }
+    }
+
+    /// The published count values, for the differencing guard of a revision.
+    pub fn previous_values(&self) -> PreviousValues {
+        let mut p = PreviousValues::new(self.unlisted_value());
+        for c in &self.cells {
+            for o in c.observations.iter().filter(|o| o.measure.is_count()) {
+                p.insert(c.key.clone(), o.measure, o.value);
+            }
+        }
+        p
+    }
+
+    /// This release as SDMX-CSV 2.0 ([`export_sdmx_csv`]).
+    pub fn to_sdmx_csv(&self) -> String {
+        sdmx_csv(std::slice::from_ref(self))
+    }
+}
+
+/// Signs `release`: its serialisation ([`crate::wire::encode_release`]) as the payload
+/// of a DSSE envelope of type [`vrs_proto::RELEASE_PAYLOAD_TYPE`]. Store the envelope
+/// bytes: every later sync sends them as they are.
+pub fn sign_release(release: &Release, key: &SigningKey) -> Envelope {
+    Envelope::sign(
+        vrs_proto::RELEASE_PAYLOAD_TYPE,
+        crate::wire::encode_release(release),
+        key,
+    )
+}
+
+/// Verifies `envelope` under the origin's `public_key` (payload type
+/// [`vrs_proto::RELEASE_PAYLOAD_TYPE`]), then decodes and checks the payload. The
+/// caller checks that the key is the one of the release's origin.
+pub fn open_release(envelope: &Envelope, public_key: &[u8]) -> Result<Release, ReleaseError> {
+    envelope.verify(vrs_proto::RELEASE_PAYLOAD_TYPE, public_key)?;
+    crate::wire::decode_release(&envelope.payload)
+}
+
+// ---------------------------------------------------------------------------------------
+// Exports
+// ---------------------------------------------------------------------------------------
+
+fn structure_id(table: TableId) -> String {
+    format!("{SDMX_AGENCY}:{}({DATAFLOW_VERSION})", table.dataflow())
+}
+
+fn same_table(releases: &[Release]) -> Result<Option<TableId>, ReleaseError> {
+    let mut tables = releases.iter().map(|r| r.table);
+    let first = tables.next();
+    if tables.any(|t| Some(t) != first) {
+        return Err(ReleaseError::Combine(
+            "one CSV export holds releases of one table",
+        ));
+    }
+    Ok(first)
+}
+
+/// The observations an export shows: every one but the medians that cannot exist.
+fn exported(cell: &ReleaseCell) -> impl Iterator<Item = &Observation> {
+    cell.observations
+        .iter()
+        .filter(|o| o.obs_status != ObsStatus::Missing)
+}
+
+const CRLF: &str = "\r\n";
+
+fn sdmx_csv(releases: &[Release]) -> String {
+    let mut out = String::new();
+    let dims: Vec<&str> = releases
+        .first()
+        .map(Release::dimension_ids)
+        .unwrap_or_default();
+    out.push_str("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,");
+    for d in &dims {
+        out.push_str(d);
+        out.push(',');
+    }
+    out.push_str("MEASURE,TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS");
+    out.push_str(CRLF);
+    for r in releases {
+        let sid = r.structure_id();
+        for c in &r.cells {
+            for o in exported(c) {
+                out.push_str("dataflow,");
+                out.push_str(&sid);
+                out.push_str(",I,");
+                out.push_str(r.origin.as_str());
+                out.push(',');
+                for code in c.key.codes() {
+                    out.push_str(code);
+                    out.push(',');
+                }
+                out.push_str(o.measure.code());
+                out.push(',');
+                out.push_str(&r.period.to_string());
+                out.push(',');
+                if let Some(v) = o.value {
+                    out.push_str(&v.to_string());
+                }
+                out.push(',');
+                out.push_str(o.obs_status.code());
+                out.push(',');
+                out.push_str(o.conf_status.code());
+                out.push_str(CRLF);
+            }
+        }
+    }
+    out
+}
+
+/// SDMX-CSV 2.0 of releases of one table (RFC 4180, CRLF line ends, media type
+/// [`SDMX_CSV_MEDIA_TYPE`]). Header
+/// `STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,<table dimensions>,MEASURE,TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS`;
+/// one row per listed cell per measure (the measure is a dimension, `MEASURE`, so that
+/// every row carries one OBS_VALUE with its own flags), `STRUCTURE` = `dataflow`,
+/// `STRUCTURE_ID` = `VRS:DF_<TABLE>(1.0)`, `ACTION` = `I`, `REF_AREA` = the origin,
+/// `TIME_PERIOD` last among the dimensions (SDMX order). Withheld values have an empty
+/// OBS_VALUE, OBS_STATUS `Q` and their CONF_STATUS. Unlisted cells are not written
+/// (zero under threshold, `<k` under noise), nor medians that cannot exist.
+pub fn export_sdmx_csv(releases: &[Release]) -> Result<String, ReleaseError> {
+    same_table(releases)?;
+    Ok(sdmx_csv(releases))
+}
+
+/// Plain CSV of releases of one table (RFC 4180, CRLF line ends), for spreadsheets:
+/// `REF_AREA,TIME_PERIOD,TABLE,VERSION,POLICY,<dimensions>,MEASURE,OBS_VALUE,DISPLAY,OBS_STATUS,CONF_STATUS`,
+/// where DISPLAY is [`Observation::display`] (`<k` for a noisy value below k, `x` for a
+/// suppressed one).
+pub fn export_csv(releases: &[Release]) -> Result<String, ReleaseError> {
+    same_table(releases)?;
+    let mut out = String::from("REF_AREA,TIME_PERIOD,TABLE,VERSION,POLICY,");
+    if let Some(r) = releases.first() {
+        for d in r.dimension_ids() {
+            out.push_str(d);
+            out.push(',');
+        }
+    }
+    out.push_str("MEASURE,OBS_VALUE,DISPLAY,OBS_STATUS,CONF_STATUS");
+    out.push_str(CRLF);
+    for r in releases {
+        for c in &r.cells {
+            for o in exported(c) {
+                let value = o.value.map(|v| v.to_string()).unwrap_or_default();
+                out.push_str(&format!(
+                    "{},{},{},{},{},{},{},{},{},{},{}{CRLF}",
+                    r.origin,
+                    r.period,
+                    r.table,
+                    r.version,
+                    r.policy.name(),
+                    c.key.codes().join(","),
+                    o.measure,
+                    value,
+                    o.display(&r.policy),
+                    o.obs_status.code(),
+                    o.conf_status.code(),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn policy_json(policy: &Policy) -> Value {
+    match policy {
+        Policy::Threshold { k } => json!({ "name": "threshold", "k": k }),
+        Policy::Noise(p) => json!({
+            "name": "noise",
+            "k": p.k,
+            "epsilon": p.epsilon.to_string(),
+            "epsilon_num": p.epsilon.num(),
+            "epsilon_den": p.epsilon.den(),
+            "delta": p.delta,
+        }),
+    }
+}
+
+fn release_json(r: &Release) -> Value {
+    let dims = r.dimension_ids();
+    let cells: Vec<Value> = r
+        .cells
+        .iter()
+        .map(|c| {
+            let key: serde_json::Map<String, Value> = dims
+                .iter()
+                .zip(c.key.codes())
+                .map(|(d, code)| ((*d).to_owned(), Value::from(*code)))
+                .collect();
+            let observations: Vec<Value> = c
+                .observations
+                .iter()
+                .map(|o| {
+                    json!({
+                        "measure": o.measure.code(),
+                        "value": o.value,
+                        "display": o.display(&r.policy),
+                        "obs_status": o.obs_status.code(),
+                        "conf_status": o.conf_status.code(),
+                    })
+                })
+                .collect();
+            json!({ "key": key, "observations": observations })
+        })
+        .collect();
+    json!({
+        "origin": r.origin.as_str(),
+        "table": r.table.code(),
+        "structure_id": r.structure_id(),
+        "period": r.period.to_string(),
+        "version": r.version,
+        "policy": policy_json(&r.policy),
+        "code_list_version": r.code_list_version,
+        "computed_at": r.computed_at.as_str(),
+        "checkpoint": {
+            "origin": r.checkpoint.origin,
+            "size": r.checkpoint.size,
+            "root_hash": crate::hex(&r.checkpoint.root_hash),
+            "note": r.checkpoint.note,
+        },
+        "dimensions": dims,
+        "measures": r.table.measures().iter().map(|m| m.code()).collect::<Vec<_>>(),
+        "unlisted_cells": match r.policy {
+            Policy::Threshold { .. } => "0".to_owned(),
+            Policy::Noise(p) => format!("<{}", p.k),
+        },
+        "cells": cells,
+    })
+}
+
+/// JSON of releases (any tables): an array of objects with the release's identity,
+/// policy, checkpoint, dimension and measure ids, what unlisted cells show, and the cells
+/// with their keys by dimension id and observations (value, display, flags).
+pub fn export_json(releases: &[Release]) -> String {
+    Value::Array(releases.iter().map(release_json).collect()).to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// Regional sums
+// ---------------------------------------------------------------------------------------
+
+/// One regional value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RegionalValue {
+    /// Sum of the national values published.
+    pub value: i64,
+    /// At least one national value of this cell was withheld (suppressed, or `<k`): the
+    /// value is not exact. Under threshold the true total is at least `value`; with a
+    /// noise release among the inputs it is only the sum of what was shown.
+    pub lower_bound: bool,
+}
+
+/// One cell of a regional table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RegionalCell {
+    /// The cell.
+    pub key: CellKey,
+    /// One value per count measure of the table ([`TableId::count_measures`]).
+    pub values: Vec<(Measure, RegionalValue)>,
+}
+
+/// A secretariat's regional table: national releases of one table and period summed
+/// cell by cell.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RegionalTable {
+    /// The table.
+    pub table: TableId,
+    /// The period.
+    pub period: Period,
+    /// Code lists of the inputs.
+    pub code_list_version: String,
+    /// The States summed, sorted.
+    pub origins: Vec<Iso3>,
+    /// Every cell listed in at least one input, sorted by key.
+    pub cells: Vec<RegionalCell>,
+}
+
+/// Sums national releases of one table and period (one release per origin, same code
+/// lists) cell by cell, for every count measure (medians are not summable). A cell no
+/// input lists is not listed: it is zero when every input is a threshold release. A
+/// regional value that includes a withheld national value is flagged as a lower bound,
+/// never shown as exact. Only published values enter the sums, so the secretariat learns
+/// nothing the national releases do not show.
+pub fn regional_sum(releases: &[Release]) -> Result<RegionalTable, ReleaseError> {
+    let first = releases
+        .first()
+        .ok_or(ReleaseError::Combine("no release to sum"))?;
+    if releases.iter().any(|r| {
+        r.table != first.table
+            || r.period != first.period
+            || r.code_list_version != first.code_list_version
+    }) {
+        return Err(ReleaseError::Combine(
+            "releases of different tables, periods or code lists",
+        ));
+    }
+    let origins: BTreeSet<Iso3> = releases.iter().map(|r| r.origin).collect();
+    if origins.len() != releases.len() {
+        return Err(ReleaseError::Combine("two releases of the same origin"));
+    }
+    let keys: BTreeSet<&CellKey> = releases
+        .iter()
+        .flat_map(|r| r.cells.iter().map(|c| &c.key))
+        .collect();
+    let measures = first.table.count_measures();
+    let mut cells = Vec::with_capacity(keys.len());
+    for key in keys {
+        let mut values: BTreeMap<Measure, RegionalValue> = BTreeMap::new();
+        for &m in measures {
+            let mut v = RegionalValue {
+                value: 0,
+                lower_bound: false,
+            };
+            for r in releases {
+                match r.published(key, m) {
+                    Some(x) => v.value = v.value.saturating_add(x),
+                    None => v.lower_bound = true,
+                }
+            }
+            values.insert(m, v);
+        }
+        cells.push(RegionalCell {
+            key: key.clone(),
+            values: measures
+                .iter()
+                .filter_map(|m| values.get(m).map(|v| (*m, *v)))
+                .collect(),
+        });
+    }
+    Ok(RegionalTable {
+        table: first.table,
+        period: first.period,
+        code_list_version: first.code_list_version.clone(),
+        origins: origins.into_iter().collect(),
+        cells,
+    })
+}
+
+impl RegionalTable {
+    /// The value of `measure` in `key`, if the cell is listed.
+    pub fn get(&self, key: &CellKey, measure: Measure) -> Option<RegionalValue> {
+        let i = self.cells.binary_search_by(|c| c.key.cmp(key)).ok()?;
+        self.cells
+            .get(i)?
+            .values
+            .iter()
+            .find(|(m, _)| *m == measure)
+            .map(|(_, v)| *v)
+    }
+
+    /// Plain CSV (CRLF line ends):
+    /// `REGION,TIME_PERIOD,TABLE,<dimensions>,MEASURE,OBS_VALUE,LOWER_BOUND`, where REGION
+    /// is the `+`-joined list of States summed and LOWER_BOUND is `true` or `false`.
+    pub fn to_csv(&self) -> String {
+        let region: Vec<&str> = self.origins.iter().map(|o| o.as_str()).collect();
+        let region = region.join("+");
+        let mut out = String::from("REGION,TIME_PERIOD,TABLE,");
+        for d in self.table.dimensions() {
+            out.push_str(d.id);
+            out.push(',');
+        }
+        out.push_str("MEASURE,OBS_VALUE,LOWER_BOUND");
+        out.push_str(CRLF);
+        for c in &self.cells {
+            for (m, v) in &c.values {
+                out.push_str(&format!(
+                    "{region},{},{},{},{m},{},{}{CRLF}",
+                    self.period,
+                    self.table,
+                    c.key.codes().join(","),
+                    v.value,
+                    v.lower_bound
+                ));
+            }
+        }
+        out
+    }
+
+    /// JSON: identity, States summed, and cells with keys by dimension id and values
+    /// with their lower-bound flags.
+    pub fn to_json(&self) -> String {
+        let dims: Vec<&str> = self.table.dimensions().iter().map(|d| d.id).collect();
+        let cells: Vec<Value> = self
+            .cells
+            .iter()
+            .map(|c| {
+                let key: serde_json::Map<String, Value> = dims
+                    .iter()
+                    .zip(c.key.codes())
+                    .map(|(d, code)| ((*d).to_owned(), Value::from(*code)))
+                    .collect();
+                let values: Vec<Value> = c
+                    .values
+                    .iter()
+                    .map(|(m, v)| {
+                        json!({ "measure": m.code(), "value": v.value, "lower_bound": v.lower_bound })
+                    })
+                    .collect();
+                json!({ "key": key, "values": values })
+            })
+            .collect();
+        json!({
+            "table": self.table.code(),
+            "period": self.period.to_string(),
+            "code_list_version": self.code_list_version,
+            "origins": self.origins.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+            "dimensions": dims,
+            "cells": cells,
+        })
+        .to_string()
+    }
+}

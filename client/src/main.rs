@@ -1,9 +1,17 @@
 //! `vrs`: the command line of focal points, operators, secretariats and auditors.
+//!
+//! Exit codes: 0 ok, 1 failure, 2 usage (clap, or an argument value refused before
+//! anything is sent), 3 rejected (the node refused a request, or a record was refused by
+//! the same validation run locally before sending it).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+
+mod cli;
+
+use cli::{Output, RecordTypeArg};
 
 /// Exit codes: 0 ok, 1 failure, 2 usage (clap), 3 rejected by the server.
 const EXIT_FAILURE: u8 = 1;
@@ -12,9 +20,22 @@ const EXIT_FAILURE: u8 = 1;
 #[command(
     name = "vrs",
     version,
-    about = "The vrs command line: submit, verify, audit, demo"
+    about = "The vrs command line: submit, verify, audit, demo",
+    long_about = "The vrs command line: submit, verify, audit, demo.\n\n\
+        Commands that talk to a node use a profile (endpoint, TLS files, signing key, the \
+        node's verifier key) from ~/.config/vrs/config.toml, or VRS_ENDPOINT, VRS_CA, \
+        VRS_CERT, VRS_KEY, VRS_SIGNING_KEY and VRS_VKEY.\n\n\
+        Exit codes: 0 ok, 1 failure, 2 usage, 3 rejected (by the node, or by the same \
+        validation run before sending).\n\n\
+        Example: vrs --profile aus-fp1 submit reports.ndjson"
 )]
 struct Cli {
+    /// Client configuration file [default: $XDG_CONFIG_HOME/vrs/config.toml].
+    #[arg(long, global = true, env = "VRS_CLIENT_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Profile of the configuration file to use.
+    #[arg(long, global = true, env = "VRS_PROFILE", value_name = "NAME")]
+    profile: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -39,11 +60,162 @@ enum Cmd {
         #[arg(long)]
         keep: bool,
     },
-    /// Receipts (C2SP tlog-proof).
+    /// Receipts (C2SP tlog-proof), checked offline.
+    ///
+    /// Example: vrs receipt verify r.tlog-proof --entry r.entry --key "$(cat node.vkey)"
     Receipt {
         #[command(subcommand)]
         cmd: ReceiptCmd,
     },
+    /// A development PKI: CA, certificates and keys for a local federation.
+    ///
+    /// Example: vrs pki init --federation ./fed --states AUS,IDN,THA --secretariat ROSEAP
+    Pki {
+        #[command(subcommand)]
+        cmd: PkiCmd,
+    },
+    /// Report signing keys: make one (focal point), register, rotate, revoke, list (admin).
+    ///
+    /// Example: vrs keys new --key-id aus-fp1-k2
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
+    },
+    /// Sign and submit reports: one JSON report, a JSON array, NDJSON or CSV.
+    ///
+    /// Each record is validated and signed locally, then sent concurrently. A record
+    /// that is refused (by local validation or by the node) is reported with its file,
+    /// line and field paths; the others are still submitted. Receipts are written to
+    /// RECEIPTS/<report_id>.v<version>.tlog-proof, with the exact entry bytes next to
+    /// them (.entry) for `vrs receipt verify`. Fields the signer determines are filled in
+    /// when absent: report_id (a random UUID), version (1), reporting_state and
+    /// focal_point_id (from the certificate), key_id (from the signing key),
+    /// submitted_at (now), status (ACTIVE). Give report_id in the file to make a
+    /// retry safe: a record already logged is then refused instead of logged twice.
+    ///
+    /// Example: vrs submit movement.json fees.csv --receipts receipts/
+    Submit(SubmitArgs),
+    /// Get a report version: prints its JSON form (what `vrs amend` reads).
+    ///
+    /// Example: vrs get 6f1c1a7e-8d52-4b7e-9a43-2f8d5e1b0c11 > report.json
+    Get {
+        /// Report id (UUID).
+        report_id: String,
+        /// Version (default: the latest).
+        #[arg(long)]
+        version: Option<u32>,
+        /// Save the receipt (tlog-proof) to this file.
+        #[arg(long, value_name = "FILE")]
+        receipt: Option<PathBuf>,
+        /// Save the entry bytes (the signed envelope as logged) to this file.
+        #[arg(long, value_name = "FILE")]
+        entry: Option<PathBuf>,
+    },
+    /// List your State's reports (latest versions).
+    ///
+    /// Example: vrs list --type movement --from 2026-03-01 --output csv
+    List {
+        /// Only this record type.
+        #[arg(long = "type", value_enum)]
+        record_type: Option<RecordTypeArg>,
+        /// Only this agency (e.g. COAST_GUARD).
+        #[arg(long)]
+        agency: Option<String>,
+        /// Only reports observed on or after this day (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Only reports observed on or before this day (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// At most this many reports (0: all).
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Submit a new version of a report from a JSON file (e.g. an edited `vrs get`).
+    ///
+    /// The version, supersedes (the digest of the latest version), submitted_at,
+    /// reporting_state, focal_point_id and key_id are set by the command.
+    ///
+    /// Example: vrs get ID > r.json && $EDITOR r.json && vrs amend r.json
+    Amend {
+        /// The report, in JSON form, with its report_id.
+        file: PathBuf,
+        /// Directory for the receipt.
+        #[arg(long, default_value = "receipts", value_name = "DIR")]
+        receipts: PathBuf,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Retract a report: a new version with no body.
+    ///
+    /// Example: vrs retract 6f1c1a7e-8d52-4b7e-9a43-2f8d5e1b0c11
+    Retract {
+        /// Report id (UUID).
+        report_id: String,
+        /// Directory for the receipt.
+        #[arg(long, default_value = "receipts", value_name = "DIR")]
+        receipts: PathBuf,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// The node's log: checkpoints and proofs, checked with the node's verifier key.
+    ///
+    /// Example: vrs log checkpoint
+    Log {
+        #[command(subcommand)]
+        cmd: LogCmd,
+    },
+    /// Audit logs: fetch each node's checkpoint, check that it extends the last one seen
+    /// (kept in $XDG_STATE_HOME/vrs/checkpoints), and report any inconsistency.
+    ///
+    /// Exits 1 if a log is inconsistent or cannot be audited.
+    ///
+    /// Example: vrs audit --node aus --node idn --node tha
+    Audit {
+        /// Profiles of the nodes to audit (default: the current profile). Each needs
+        /// `vkey` (or `vkey_file`).
+        #[arg(long = "node", value_name = "PROFILE")]
+        nodes: Vec<String>,
+        /// Where the last checkpoints seen are kept.
+        #[arg(long, value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Check that the node answers (standard gRPC health service).
+    ///
+    /// Example: vrs health
+    Health {
+        #[command(flatten)]
+        output: OutputArg,
+    },
+}
+
+#[derive(Args)]
+struct OutputArg {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+}
+
+#[derive(Args)]
+struct SubmitArgs {
+    /// Report files (.json, .ndjson/.jsonl, .csv).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Record type of CSV rows without a record_type column.
+    #[arg(long = "type", value_enum)]
+    record_type: Option<RecordTypeArg>,
+    /// Directory for receipts.
+    #[arg(long, default_value = "receipts", value_name = "DIR")]
+    receipts: PathBuf,
+    /// Submissions in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: u16,
+    #[command(flatten)]
+    output: OutputArg,
 }
 
 #[derive(Subcommand)]
@@ -63,8 +235,175 @@ enum ReceiptCmd {
     },
 }
 
+#[derive(Subcommand)]
+enum PkiCmd {
+    /// Make a DEVELOPMENT federation PKI: a CA and every certificate and key the nodes,
+    /// admins, one focal point per State and the secretariat need, plus a client
+    /// configuration with a profile for each. Not for production.
+    ///
+    /// Example: vrs pki init --federation ./fed --states AUS,IDN,THA --secretariat ROSEAP
+    Init {
+        /// Directory to create (must not hold a federation already).
+        #[arg(long, value_name = "DIR")]
+        federation: PathBuf,
+        /// States (ISO 3166-1 alpha-3, comma-separated).
+        #[arg(long, value_delimiter = ',', required = true)]
+        states: Vec<String>,
+        /// Secretariat id (e.g. ROSEAP).
+        #[arg(long)]
+        secretariat: Option<String>,
+        /// The node of the n-th State listens on BASE_PORT + n (1-based) in the profiles.
+        #[arg(long, default_value_t = 7400)]
+        base_port: u16,
+        /// Log origins are ORIGIN_PREFIX + State.
+        #[arg(long, default_value = "vrs.example/state/")]
+        origin_prefix: String,
+    },
+    /// Issue one more certificate from the federation's development CA.
+    ///
+    /// Example: vrs pki issue --federation ./fed --focal-point AUS/aus-fp2
+    Issue {
+        /// The directory made by `vrs pki init`.
+        #[arg(long, value_name = "DIR")]
+        federation: PathBuf,
+        #[command(flatten)]
+        who: IssueWho,
+        /// Extra DNS name or IP address of a node certificate (repeatable).
+        #[arg(long = "host", requires = "node")]
+        hosts: Vec<String>,
+        /// Output directory [default: the federation's layout].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct IssueWho {
+    /// A node of this State.
+    #[arg(long, value_name = "STATE")]
+    node: Option<String>,
+    /// The admin of this State's node.
+    #[arg(long, value_name = "STATE")]
+    admin: Option<String>,
+    /// A focal point, STATE/ID (also gets a signing key ID-k1).
+    #[arg(long, value_name = "STATE/ID")]
+    focal_point: Option<String>,
+    /// A secretariat.
+    #[arg(long, value_name = "ID")]
+    secretariat: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Make a report signing key (Ed25519): FILE (mode 0600) and FILE.pub for the
+    /// node's operator.
+    ///
+    /// Example: vrs keys new --key-id aus-fp1-k2 --out ~/.config/vrs/aus-fp1-k2.key
+    New {
+        /// Key id (1 to 64 of [A-Za-z0-9._-]; unique on the node).
+        #[arg(long)]
+        key_id: String,
+        /// Where to write the key [default: KEY_ID.key].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Register a focal point's public key (admin).
+    ///
+    /// Example: vrs keys register --focal-point aus-fp1 aus-fp1-k2.key.pub
+    Register {
+        /// The focal point's id (as in its certificate).
+        #[arg(long)]
+        focal_point: String,
+        /// Public key file (.pub from `vrs keys new`).
+        #[arg(required_unless_present = "public_key", value_name = "PUBFILE")]
+        file: Option<PathBuf>,
+        /// Key id, with --public-key instead of a file.
+        #[arg(long, requires = "public_key", conflicts_with = "file")]
+        key_id: Option<String>,
+        /// Raw Ed25519 public key, base64, with --key-id.
+        #[arg(long, requires = "key_id", conflicts_with = "file")]
+        public_key: Option<String>,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Rotate: register a new key, then revoke the old one (admin).
+    ///
+    /// Example: vrs keys rotate --focal-point aus-fp1 --old aus-fp1-k1 aus-fp1-k2.key.pub
+    Rotate {
+        /// The focal point's id.
+        #[arg(long)]
+        focal_point: String,
+        /// Key id to revoke once the new one is registered.
+        #[arg(long, value_name = "KEY_ID")]
+        old: String,
+        /// The new public key file.
+        #[arg(value_name = "PUBFILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Revoke a key from the next log index on (admin).
+    ///
+    /// Example: vrs keys revoke aus-fp1-k1 --reason compromised
+    Revoke {
+        /// Key id.
+        key_id: String,
+        /// Reason code (1 to 64 of [A-Za-z0-9._-]).
+        #[arg(long, default_value = "revoked")]
+        reason: String,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// List the registered keys (admin).
+    ///
+    /// Example: vrs keys list --output json
+    List {
+        #[command(flatten)]
+        output: OutputArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCmd {
+    /// The latest signed checkpoint, verified with the profile's vkey.
+    ///
+    /// Example: vrs log checkpoint --note > aus.checkpoint
+    Checkpoint {
+        /// Print the signed note itself (to keep it).
+        #[arg(long)]
+        note: bool,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Prove that an entry is in the log now: fetch its inclusion proof against the
+    /// latest checkpoint, verify it, and optionally save it as a fresh receipt.
+    ///
+    /// Example: vrs log prove --entry receipts/ID.v1.entry --out fresh.tlog-proof
+    Prove {
+        /// The entry bytes (a .entry file written by `vrs submit`, or `vrs get --entry`).
+        #[arg(long, value_name = "FILE")]
+        entry: PathBuf,
+        /// Write the receipt (tlog-proof) here.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Check that the latest checkpoint extends an older one (a checkpoint note or a
+    /// receipt file): fetch and verify the consistency proof.
+    ///
+    /// Example: vrs log consistency receipts/ID.v1.tlog-proof
+    Consistency {
+        /// A file holding the older signed checkpoint, or a receipt.
+        old: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let sel = vrs_client::profile::Selector {
+        config: cli.config,
+        profile: cli.profile,
+    };
     let result = match cli.cmd {
         Cmd::Demo {
             states,
@@ -90,14 +429,161 @@ fn main() -> ExitCode {
                     key,
                 },
         } => verify_receipt(&receipt, &entry, &key),
+        Cmd::Pki { cmd } => match cmd {
+            PkiCmd::Init {
+                federation,
+                states,
+                secretariat,
+                base_port,
+                origin_prefix,
+            } => cli::pki::init(
+                &federation,
+                &states,
+                secretariat.as_deref(),
+                base_port,
+                &origin_prefix,
+            ),
+            PkiCmd::Issue {
+                federation,
+                who,
+                hosts,
+                out,
+            } => cli::pki::issue(
+                &federation,
+                cli::pki::Who {
+                    node: who.node,
+                    admin: who.admin,
+                    focal_point: who.focal_point,
+                    secretariat: who.secretariat,
+                },
+                &hosts,
+                out.as_deref(),
+            ),
+        },
+        Cmd::Keys {
+            cmd: KeysCmd::New { key_id, out },
+        } => cli::keys::new(&key_id, out),
+        Cmd::Keys { cmd } => block_on(async move {
+            match cmd {
+                KeysCmd::New { .. } => Ok(()),
+                KeysCmd::Register {
+                    focal_point,
+                    file,
+                    key_id,
+                    public_key,
+                    output,
+                } => {
+                    cli::keys::register(
+                        &sel,
+                        &focal_point,
+                        file.as_deref(),
+                        key_id.as_deref(),
+                        public_key.as_deref(),
+                        output.output,
+                    )
+                    .await
+                }
+                KeysCmd::Rotate {
+                    focal_point,
+                    old,
+                    file,
+                    output,
+                } => cli::keys::rotate(&sel, &focal_point, &old, &file, output.output).await,
+                KeysCmd::Revoke {
+                    key_id,
+                    reason,
+                    output,
+                } => cli::keys::revoke(&sel, &key_id, &reason, output.output).await,
+                KeysCmd::List { output } => cli::keys::list(&sel, output.output).await,
+            }
+        }),
+        Cmd::Submit(a) => block_on(cli::submit::submit(
+            &sel,
+            cli::submit::Options {
+                files: a.files,
+                record_type: a.record_type,
+                receipts: a.receipts,
+                jobs: usize::from(a.jobs),
+                output: a.output.output,
+            },
+        )),
+        Cmd::Get {
+            report_id,
+            version,
+            receipt,
+            entry,
+        } => block_on(cli::reports::get(
+            &sel,
+            &report_id,
+            version.unwrap_or(0),
+            receipt.as_deref(),
+            entry.as_deref(),
+        )),
+        Cmd::List {
+            record_type,
+            agency,
+            from,
+            to,
+            limit,
+            output,
+        } => block_on(cli::reports::list(
+            &sel,
+            cli::reports::ListFilter {
+                record_type,
+                agency,
+                from,
+                to,
+                limit,
+            },
+            output.output,
+        )),
+        Cmd::Amend {
+            file,
+            receipts,
+            output,
+        } => block_on(cli::reports::amend(&sel, &file, &receipts, output.output)),
+        Cmd::Retract {
+            report_id,
+            receipts,
+            output,
+        } => block_on(cli::reports::retract(
+            &sel,
+            &report_id,
+            &receipts,
+            output.output,
+        )),
+        Cmd::Log { cmd } => block_on(async move {
+            match cmd {
+                LogCmd::Checkpoint { note, output } => {
+                    cli::log::checkpoint(&sel, note, output.output).await
+                }
+                LogCmd::Prove { entry, out } => cli::log::prove(&sel, &entry, out.as_deref()).await,
+                LogCmd::Consistency { old } => cli::log::consistency(&sel, &old).await,
+            }
+        }),
+        Cmd::Audit {
+            nodes,
+            state_dir,
+            output,
+        } => block_on(cli::log::audit(&sel, &nodes, state_dir, output.output)),
+        Cmd::Health { output } => block_on(cli::log::health(&sel, output.output)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("vrs: {e:#}");
-            ExitCode::from(EXIT_FAILURE)
+            eprintln!("vrs: {}", cli::describe(&e));
+            ExitCode::from(cli::exit_code(&e).unwrap_or(EXIT_FAILURE))
         }
     }
+}
+
+/// Runs an async command on a fresh runtime.
+fn block_on(f: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)?
+        .block_on(f)
 }
 
 fn verify_receipt(receipt: &PathBuf, entry: &PathBuf, key: &str) -> anyhow::Result<()> {
@@ -117,4 +603,38 @@ fn verify_receipt(receipt: &PathBuf, entry: &PathBuf, key: &str) -> anyhow::Resu
         vrs_core::hex(&v.checkpoint.checkpoint.root)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::Cli;
+
+    /// Every command's --help shows an example.
+    #[test]
+    fn every_command_has_an_example() {
+        fn walk(cmd: &clap::Command, path: String, missing: &mut Vec<String>) {
+            let about = cmd
+                .get_long_about()
+                .or(cmd.get_about())
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            if !about.contains("Example: vrs") {
+                missing.push(path.clone());
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let cmd = Cli::command();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        for sub in cmd.get_subcommands() {
+            walk(sub, sub.get_name().to_owned(), &mut missing);
+        }
+        let about = cmd.get_long_about().map(ToString::to_string).unwrap_or_default();
+        assert!(about.contains("Example: vrs"), "vrs itself");
+        assert!(missing.is_empty(), "no example in the help of: {missing:?}");
+    }
 }

@@ -51,7 +51,22 @@ pub const ENV_PREFIX: &str = "VRS_";
 /// `VRS_CONFIG` (the configuration file itself, for a `--config` flag), `VRS_LOG` (the
 /// binary's `tracing` filter, which overrides `log.level`) and `VRS_NODE_BIN` (the
 /// end-to-end test harness's path to the binary, inherited by the nodes it starts).
-pub const NON_CONFIG_VARS: &[&str] = &["VRS_CONFIG", "VRS_LOG", "VRS_NODE_BIN"];
+pub const NON_CONFIG_VARS: &[&str] = &[
+    "VRS_CONFIG",
+    "VRS_LOG",
+    "VRS_NODE_BIN",
+    // The `vrs` CLI's variables, which operators may export in the same shell.
+    "VRS_CA",
+    "VRS_CERT",
+    "VRS_CLIENT_CONFIG",
+    "VRS_ENDPOINT",
+    "VRS_KEY",
+    "VRS_PROFILE",
+    "VRS_SERVER_NAME",
+    "VRS_SIGNING_KEY",
+    "VRS_TIMEOUT_SECS",
+    "VRS_VKEY",
+];
 
 /// Prefix of the default log origin, which is this prefix followed by the State code.
 pub const DEFAULT_ORIGIN_PREFIX: &str = "vrs.example/state/";
@@ -126,6 +141,9 @@ pub struct Config {
     /// `[log]`: logging.
     #[serde(default)]
     pub log: LogConfig,
+    /// `[release]`: aggregate releases and their disclosure control.
+    #[serde(default)]
+    pub release: ReleaseConfig,
     /// Where each value came from, for error messages. Filled by [`Config::load`].
     #[serde(skip)]
     pub provenance: Provenance,
@@ -217,6 +235,59 @@ impl Default for MetricsConfig {
             listen: default_metrics_listen(),
         }
     }
+}
+
+/// `[release]`: periods, embargo and disclosure control of aggregate releases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReleaseConfig {
+    /// Length of a release period: `month` (default) or `week`.
+    pub period: String,
+    /// Days after a period's end before it closes and is released. Default 7; 0 to 366.
+    pub embargo_days: u64,
+    /// Threshold k of the `threshold` policy. Default 5; at least `federation_floor`.
+    pub k: u64,
+    /// The federation's floor for k: a node may raise k, never lower it below this.
+    /// Default 5; 2 to 1000.
+    pub federation_floor: u64,
+    /// Tables released under the `noise` policy, comma-separated (e.g.
+    /// `"PERSONS,MOVEMENTS"`); every other table uses `threshold`. Default none.
+    pub noise_tables: String,
+    /// ε per table per period for the noise policy, a rational `num/den`. Default `1/1`.
+    pub epsilon: String,
+    /// Total ε a table may spend per period (the budget cap), `num/den`. Default `2/1`.
+    pub budget_cap: String,
+    /// Persons one movement event (or case) may add under the noise policy; documents
+    /// one event may add. Default 50; 1 to 100000.
+    pub contribution_cap: u64,
+    /// How often the scheduler looks for periods that are due, in seconds. Default
+    /// 3600; 1 to 86400.
+    pub check_interval_s: u64,
+}
+
+impl Default for ReleaseConfig {
+    fn default() -> Self {
+        Self {
+            period: "month".into(),
+            embargo_days: 7,
+            k: 5,
+            federation_floor: 5,
+            noise_tables: String::new(),
+            epsilon: "1/1".into(),
+            budget_cap: "2/1".into(),
+            contribution_cap: 50,
+            check_interval_s: 3600,
+        }
+    }
+}
+
+/// Parses a positive rational `num/den` (or an integer).
+pub fn parse_rational(s: &str) -> Option<(u32, u32)> {
+    let (n, d) = match s.split_once('/') {
+        Some((n, d)) => (n.trim().parse().ok()?, d.trim().parse().ok()?),
+        None => (s.trim().parse().ok()?, 1),
+    };
+    (n > 0 && d > 0).then_some((n, d))
 }
 
 /// `[log]`: logging.
@@ -477,6 +548,16 @@ const fn key(path: &'static str, kind: Kind, presence: Presence) -> Key {
 
 const ROLES: &[&str] = &["state", "secretariat"];
 const LOG_FORMATS: &[&str] = &["text", "json"];
+const PERIODS: &[&str] = &["month", "week"];
+/// Table ids that `release.noise_tables` may name.
+pub const TABLE_IDS: &[&str] = &[
+    "MOVEMENTS",
+    "PERSONS",
+    "SMUGGLERS",
+    "FEES",
+    "DOCUMENTS",
+    "CASES",
+];
 
 /// Every settable key. Keep in step with the structs above (the unit tests check).
 const KEYS: &[Key] = &[
@@ -503,6 +584,15 @@ const KEYS: &[Key] = &[
     key("metrics.listen", Kind::Addr, Presence::Defaulted),
     key("log.format", Kind::Choice(LOG_FORMATS), Presence::Defaulted),
     key("log.level", Kind::Str, Presence::Defaulted),
+    key("release.period", Kind::Choice(PERIODS), Presence::Defaulted),
+    key("release.embargo_days", Kind::Int, Presence::Defaulted),
+    key("release.k", Kind::Int, Presence::Defaulted),
+    key("release.federation_floor", Kind::Int, Presence::Defaulted),
+    key("release.noise_tables", Kind::Str, Presence::Defaulted),
+    key("release.epsilon", Kind::Str, Presence::Defaulted),
+    key("release.budget_cap", Kind::Str, Presence::Defaulted),
+    key("release.contribution_cap", Kind::Int, Presence::Defaulted),
+    key("release.check_interval_s", Kind::Int, Presence::Defaulted),
 ];
 
 /// The dotted names of all configuration keys, e.g. `tls.cert`.
@@ -710,6 +800,46 @@ impl Config {
         ];
         for (key, value, range) in ranges {
             check_range(value, &range).map_err(|r| p.invalid(key, r))?;
+        }
+        let r = &self.release;
+        let release_ranges = [
+            ("release.embargo_days", r.embargo_days, 0..=366),
+            ("release.federation_floor", r.federation_floor, 2..=1000),
+            ("release.contribution_cap", r.contribution_cap, 1..=100_000),
+            ("release.check_interval_s", r.check_interval_s, 1..=86_400),
+        ];
+        for (key, value, range) in release_ranges {
+            check_range(value, &range).map_err(|r| p.invalid(key, r))?;
+        }
+        if r.k < r.federation_floor || r.k > 1000 {
+            return Err(p.invalid(
+                "release.k",
+                format!(
+                    "{} is below the federation floor {} (a node may raise k, never lower it)",
+                    r.k, r.federation_floor
+                ),
+            ));
+        }
+        for t in r
+            .noise_tables
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            if !TABLE_IDS.contains(&t) {
+                return Err(p.invalid(
+                    "release.noise_tables",
+                    format!("{t:?} is not a table; tables are {}", TABLE_IDS.join(", ")),
+                ));
+            }
+        }
+        for (key, v) in [
+            ("release.epsilon", &r.epsilon),
+            ("release.budget_cap", &r.budget_cap),
+        ] {
+            if parse_rational(v).is_none() {
+                return Err(p.invalid(key, format!("{v:?} is not a positive rational num/den")));
+            }
         }
 
         if self.metrics.enabled && self.metrics.listen == self.listen && self.listen.port() != 0 {
@@ -1136,6 +1266,26 @@ format = "text"
 # A tracing filter: a level (trace, debug, info, warn, error) or directives such as
 # "info,vrs_node=debug". Default "{level}".
 level = "{level}"
+
+[release]
+# Release period: "month" (default) or "week".
+period = "month"
+# Days after a period's end before it closes and is released (0 to 366).
+embargo_days = 7
+# Threshold k: cells of 1 to k-1 are suppressed. Never below the federation floor.
+k = 5
+# The federation's floor for k (set by the federation; a node may only raise k).
+federation_floor = 5
+# Tables released with differential-privacy noise instead of suppression,
+# comma-separated, e.g. "PERSONS,MOVEMENTS". Default: none.
+noise_tables = ""
+# Epsilon per table per period for noisy tables, and the cap per period (num/den).
+epsilon = "1/1"
+budget_cap = "2/1"
+# Persons (or documents) one report may add under the noise policy.
+contribution_cap = 50
+# How often the release scheduler looks for periods that are due, seconds.
+check_interval_s = 3600
 "#,
         listen = DEFAULT_LISTEN,
         state = toml_str(state),
@@ -1334,6 +1484,7 @@ mod tests {
             limits: Limits::default(),
             metrics: MetricsConfig::default(),
             log: LogConfig::default(),
+            release: ReleaseConfig::default(),
             provenance: Provenance::default(),
         };
         let Value::Table(table) = Value::try_from(&config).expect("serializes") else {

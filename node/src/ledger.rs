@@ -9,7 +9,7 @@
 //! (see [`crate::storage::Store::commit`]) and only then answers every job in it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use base64::Engine as _;
@@ -23,7 +23,10 @@ use vrs_core::receipt::Receipt;
 use vrs_core::validate::Violations;
 use vrs_core::{Hash, sha256};
 
+use crate::aggregates::Aggregates;
 use crate::metrics::Metrics;
+use crate::releases::ReleaseSettings;
+use crate::storage::releases::ReleaseRecord;
 use crate::storage::{KeyRecord, ReportHead, StorageError, Store};
 
 /// DSSE payload type of key registry events logged by the node.
@@ -136,9 +139,18 @@ struct ReportJob {
     supersedes: Vec<u8>,
     key_id: String,
     head: ReportHead,
+    /// The cells this version counts in.
+    share: crate::aggregates::Share,
 }
 
 enum Op {
+    /// Release (or revise) every table of a closed period.
+    Release {
+        period: vrs_core::aggregate::Period,
+        revise: bool,
+        today: vrs_core::codes::Date,
+        reply: oneshot::Sender<Result<Vec<ReleaseRecord>, LedgerError>>,
+    },
     /// Finish the jobs queued before this one, flush, exit.
     Stop,
     Report(Box<ReportJob>),
@@ -177,6 +189,9 @@ struct Inner {
     tx: tokio::sync::mpsc::Sender<Job>,
     options: LedgerOptions,
     metrics: Arc<Metrics>,
+    settings: ReleaseSettings,
+    /// Owned by the writer (the only user); a lock only to share `Inner`.
+    aggregates: Mutex<Aggregates>,
 }
 
 impl Ledger {
@@ -187,8 +202,10 @@ impl Ledger {
         state: &str,
         signer: NoteSigner,
         options: LedgerOptions,
+        settings: ReleaseSettings,
         metrics: Arc<Metrics>,
     ) -> Result<(Self, std::thread::JoinHandle<()>), LedgerError> {
+        let aggregates = Aggregates::load(&store)?;
         let keys = store
             .keys()?
             .into_iter()
@@ -203,6 +220,8 @@ impl Ledger {
             tx,
             options,
             metrics,
+            settings,
+            aggregates: Mutex::new(aggregates),
         });
         let w = inner.clone();
         let handle = std::thread::Builder::new()
@@ -361,6 +380,11 @@ impl Ledger {
             ));
         }
         let entry = env.to_entry_bytes();
+        let share = crate::aggregates::share(
+            self.inner.settings.granularity,
+            self.inner.settings.caps,
+            &report,
+        );
         let (from, to) = report.observed_range();
         Ok(ReportJob {
             leaf: merkle::leaf_hash(&entry),
@@ -379,6 +403,7 @@ impl Ledger {
                 observed_to: to.to_string(),
             },
             entry,
+            share,
         })
     }
 
@@ -432,6 +457,71 @@ impl Ledger {
             return;
         }
         let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+    }
+
+    /// Releases every table of a closed `period` (release-once: tables already
+    /// released are returned as stored), or makes its one revision.
+    pub async fn release(
+        &self,
+        period: vrs_core::aggregate::Period,
+        revise: bool,
+        today: vrs_core::codes::Date,
+    ) -> Result<Vec<ReleaseRecord>, LedgerError> {
+        crate::releases::check_closed(&period, today, self.inner.settings.embargo_days)
+            .map_err(|e| precondition("period", e.to_string()))?;
+        let (reply, rx) = oneshot::channel();
+        let (unused, _) = oneshot::channel();
+        self.inner
+            .tx
+            .send(Job {
+                op: Op::Release {
+                    period,
+                    revise,
+                    today,
+                    reply,
+                },
+                reply: unused,
+            })
+            .await
+            .map_err(|_| LedgerError::Unavailable)?;
+        rx.await.map_err(|_| LedgerError::Unavailable)?
+    }
+
+    /// Releases every closed period that holds data and has no release yet (the
+    /// scheduler's tick). Returns what was made.
+    pub async fn release_due(
+        &self,
+        today: vrs_core::codes::Date,
+    ) -> Result<Vec<ReleaseRecord>, LedgerError> {
+        let due: Vec<_> = {
+            let agg = self
+                .inner
+                .aggregates
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            agg.periods()
+                .filter(|p| p.is_closed(today, self.inner.settings.embargo_days))
+                .copied()
+                .collect()
+        };
+        let mut made = Vec::new();
+        for period in due {
+            let first = vrs_core::aggregate::TableId::ALL[0];
+            let held = self.inner.store.latest_release(
+                &self.inner.state,
+                first.code(),
+                &period.to_string(),
+            )?;
+            if held.is_none() {
+                made.extend(self.release(period, false, today).await?);
+            }
+        }
+        Ok(made)
+    }
+
+    /// The node's raw Ed25519 public key (checkpoints, key events, releases).
+    pub fn public_key(&self) -> [u8; 32] {
+        *self.inner.signer.public_key()
     }
 
     /// Every registered key.
@@ -499,6 +589,101 @@ impl Inner {
         })
     }
 
+    /// The cells that the report logged at `index` counts in.
+    fn share_of_entry(
+        &self,
+        batch: &crate::storage::Batch<'_>,
+        index: u64,
+    ) -> Result<crate::aggregates::Share, LedgerError> {
+        let entry = batch.entry(index)?.ok_or_else(|| {
+            LedgerError::Storage(StorageError::Corrupt {
+                key: format!("E/{index}"),
+                reason: "indexed entry is missing".into(),
+            })
+        })?;
+        let env = Envelope::from_entry_bytes(&entry).map_err(corrupt)?;
+        // It was valid when logged; no "today" can make it invalid now.
+        let far = vrs_core::codes::Date::new(9999, 12, 31).unwrap_or_else(|| unreachable!());
+        let report = vrs_core::wire::decode_report(&env.payload, far).map_err(corrupt)?;
+        Ok(crate::aggregates::share(
+            self.settings.granularity,
+            self.settings.caps,
+            &report,
+        ))
+    }
+
+    /// Makes the releases of `period` into `batch` (see [`crate::releases`]).
+    fn release_into(
+        &self,
+        batch: &mut crate::storage::Batch<'_>,
+        period: vrs_core::aggregate::Period,
+        revise: bool,
+        today: vrs_core::codes::Date,
+    ) -> Result<Vec<ReleaseRecord>, LedgerError> {
+        let checkpoint = self.store.checkpoint()?.ok_or_else(|| {
+            LedgerError::Storage(StorageError::Corrupt {
+                key: "C".into(),
+                reason: "no checkpoint".into(),
+            })
+        })?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let job = crate::releases::ReleaseJob {
+            state: &self.state,
+            signer: &self.signer,
+            settings: &self.settings,
+            checkpoint: &checkpoint,
+            now: vrs_core::codes::Timestamp::from_unix_seconds(now)
+                .unwrap_or_else(|| unreachable!()),
+        };
+        let _ = today;
+        let tables = self
+            .aggregates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .tables(&period);
+        vrs_core::aggregate::TableId::ALL
+            .iter()
+            .map(|t| {
+                crate::releases::release_table(
+                    &job,
+                    &self.store,
+                    batch,
+                    &tables,
+                    *t,
+                    period,
+                    revise,
+                )
+                .map_err(|e| precondition("period", e.to_string()))
+            })
+            .collect()
+    }
+
+    /// A group commit failed: answer every job with the error and rebuild the
+    /// in-memory tables from storage, which holds none of the batch.
+    fn failed(
+        &self,
+        outcomes: Vec<Outcome>,
+        releases: Vec<(
+            oneshot::Sender<Result<Vec<ReleaseRecord>, LedgerError>>,
+            Result<Vec<ReleaseRecord>, LedgerError>,
+        )>,
+        e: &LedgerError,
+    ) {
+        for (reply, _) in releases {
+            let _ = reply.send(Err(LedgerError::Storage(StorageError::Corrupt {
+                key: "commit".into(),
+                reason: e.to_string(),
+            })));
+        }
+        fail_all(outcomes, e);
+        match Aggregates::load(&self.store) {
+            Ok(a) => *self.aggregates.lock().unwrap_or_else(|p| p.into_inner()) = a,
+            Err(e) => tracing::error!(error = %e, "cannot reload the aggregate tables"),
+        }
+    }
+
     fn receipt(&self, index: u64) -> Result<Receipt, LedgerError> {
         let (size, note) = self
             .store
@@ -540,24 +725,32 @@ impl Inner {
 
     /// Applies one job to the pending batch. Ok(Some(index)) for a new or duplicate
     /// entry (with the duplicate flag), Err for a refusal.
-    fn apply(
-        &self,
-        batch: &mut crate::storage::Batch<'_>,
-        op: Op,
-    ) -> Result<(u64, bool, Hash, Option<KeyRecord>), LedgerError> {
+    fn apply(&self, batch: &mut crate::storage::Batch<'_>, op: Op) -> Result<Applied, LedgerError> {
         match op {
-            Op::Stop => Err(LedgerError::Unavailable),
+            Op::Stop | Op::Release { .. } => Err(LedgerError::Unavailable),
             Op::Report(job) => {
                 if let Some(i) = batch.index_of_leaf(&job.leaf)? {
                     return Ok((i, true, job.digest, None));
                 }
-                match batch.key(&job.key_id)? {
-                    Some(k) if k.revoked_at.is_none() => {}
-                    Some(k) => {
+                // The key's state as of the pending batch: a key registered or revoked
+                // earlier in this batch, else the in-memory registry (which the writer
+                // updates after every commit, so it mirrors the store without a read
+                // and a JSON decode per report).
+                let revoked_at = match batch.pending_key(&job.key_id) {
+                    Some(k) => Some(k.revoked_at),
+                    None => self
+                        .keys
+                        .read()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get(&job.key_id)
+                        .map(|k| k.revoked_at),
+                };
+                match revoked_at {
+                    Some(None) => {}
+                    Some(Some(at)) => {
                         return Err(LedgerError::Unauthenticated(format!(
-                            "key {} was revoked at log index {}",
-                            k.key_id,
-                            k.revoked_at.unwrap_or_default()
+                            "key {} was revoked at log index {at}",
+                            job.key_id
                         )));
                     }
                     None => {
@@ -567,7 +760,8 @@ impl Inner {
                         )));
                     }
                 }
-                match batch.report_head(&job.report_id)? {
+                let previous = batch.report_head(&job.report_id)?;
+                match &previous {
                     None if job.version == 1 => {}
                     None => {
                         return Err(precondition(
@@ -604,6 +798,15 @@ impl Inner {
                         }
                     }
                 }
+                // Move the aggregate tables: the old version's cells out, the new in.
+                let old_share = match &previous {
+                    Some(h) => self.share_of_entry(batch, h.index)?,
+                    None => None,
+                };
+                self.aggregates
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .change(&old_share, &job.share, batch)?;
                 let index = batch.append(&job.entry, job.leaf)?;
                 let mut head = job.head;
                 head.index = index;
@@ -686,40 +889,134 @@ fn writer(inner: Arc<Inner>, mut rx: tokio::sync::mpsc::Receiver<Job>) {
     if let Err(e) = inner.store.flush() {
         tracing::error!(error = %e, "final flush failed");
     }
+    eprintln!(
+        "XT apply {} sign+proofs {} commit {} reply {} | apply_batch {} flush {} sync {} blobs {} (ms)",
+        XT[0].load(std::sync::atomic::Ordering::Relaxed) / 1000,
+        XT[1].load(std::sync::atomic::Ordering::Relaxed) / 1000,
+        XT[2].load(std::sync::atomic::Ordering::Relaxed) / 1000,
+        XT[3].load(std::sync::atomic::Ordering::Relaxed) / 1000,
+        XT[4].load(std::sync::atomic::Ordering::Relaxed) / 1000,
+        XT[5].load(std::sync::atomic::Ordering::Relaxed) / 1000,
+        XT[6].load(std::sync::atomic::Ordering::Relaxed) / 1000,
+        XT[7].load(std::sync::atomic::Ordering::Relaxed) / 1000
+    );
 }
+
+type Applied = (u64, bool, Hash, Option<KeyRecord>);
 
 type Outcome = (
     oneshot::Sender<Result<Accepted, LedgerError>>,
-    Result<(u64, bool, Hash, Option<KeyRecord>), LedgerError>,
+    Result<Applied, LedgerError>,
+    // The receipt of an entry logged by this batch, made before the commit.
+    Option<Receipt>,
 );
 
+/// A read-through memo over the pending batch: the inclusion proofs of one batch all
+/// read the same few stored nodes (the perfect subtrees left of the batch), so each is
+/// read from sled once per batch instead of once per proof.
+struct Memo<'b, 'a> {
+    batch: &'b crate::storage::Batch<'a>,
+    seen: std::cell::RefCell<HashMap<(u8, u64), Hash>>,
+}
+
+impl merkle::HashStore for Memo<'_, '_> {
+    type Error = StorageError;
+
+    fn get(&self, level: u8, index: u64) -> Result<Hash, StorageError> {
+        if let Some(h) = self.seen.borrow().get(&(level, index)) {
+            return Ok(*h);
+        }
+        let h = merkle::HashStore::get(self.batch, level, index)?;
+        self.seen.borrow_mut().insert((level, index), h);
+        Ok(h)
+    }
+}
+
+pub static XT: [std::sync::atomic::AtomicU64; 8] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 8];
+pub fn xt_pub(i: usize, t: &mut Instant) {
+    xt(i, t)
+}
+fn xt(i: usize, t: &mut Instant) {
+    let n = Instant::now();
+    XT[i].fetch_add(
+        (n - *t).as_micros() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    *t = n;
+}
 fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
+    let mut xt0 = Instant::now();
     let mut batch = inner.store.batch()?;
     let start_size = batch.size();
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
+    let mut releases = Vec::new();
     for job in jobs {
+        if let Op::Release {
+            period,
+            revise,
+            today,
+            reply,
+        } = job.op
+        {
+            let r = inner.release_into(&mut batch, period, revise, today);
+            releases.push((reply, r));
+            continue;
+        }
         let r = inner.apply(&mut batch, job.op);
-        outcomes.push((job.reply, r));
+        outcomes.push((job.reply, r, None));
     }
+    xt(0, &mut xt0);
     let new_keys: Vec<KeyRecord> = outcomes
         .iter()
-        .filter_map(|(_, r)| r.as_ref().ok().and_then(|o| o.3.clone()))
+        .filter_map(|(_, r, _)| r.as_ref().ok().and_then(|o| o.3.clone()))
         .collect();
-    if batch.size() != start_size {
+    if batch.size() != start_size || batch.is_dirty() {
         let size = batch.size();
         let note = match inner.sign(&batch, size) {
             Ok(n) => n,
             Err(e) => {
-                fail_all(outcomes, &e);
+                inner.failed(outcomes, releases, &e);
                 return Err(e);
             }
         };
+        // Every entry of this batch is proved against the checkpoint signed for it (the
+        // one `checkpoint_covering` finds later). The proofs are made from the pending
+        // nodes now; they are sent only after the commit below is durable.
+        let memo = Memo {
+            batch: &batch,
+            seen: std::cell::RefCell::new(HashMap::new()),
+        };
+        for (_, r, receipt) in &mut outcomes {
+            let Ok((index, ..)) = r else { continue };
+            if *index < start_size {
+                continue;
+            }
+            match merkle::inclusion_proof(&memo, *index, size) {
+                Ok(proof) => {
+                    *receipt = Some(Receipt {
+                        extra: None,
+                        index: *index,
+                        proof,
+                        checkpoint_note: note.clone(),
+                    });
+                }
+                Err(e) => {
+                    let e = corrupt(e);
+                    inner.failed(outcomes, releases, &e);
+                    return Err(e);
+                }
+            }
+        }
+        drop(memo);
+        xt(1, &mut xt0);
         batch.put_checkpoint(size, &note);
         if let Err(e) = inner.store.commit(batch) {
             let e = LedgerError::Storage(e);
-            fail_all(outcomes, &e);
+            inner.failed(outcomes, releases, &e);
             return Err(e);
         }
+        xt(2, &mut xt0);
         inner
             .metrics
             .log_size
@@ -733,10 +1030,15 @@ fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
             keys.insert(k.key_id.clone(), k);
         }
     }
-    for (reply, r) in outcomes {
+    for (reply, r, receipt) in outcomes {
         let answer = r.and_then(|(index, duplicate, digest, key)| {
+            let receipt = match receipt {
+                Some(r) => r,
+                // A duplicate of an entry logged by an earlier batch: its original receipt.
+                None => inner.receipt(index)?,
+            };
             Ok(Accepted {
-                receipt: inner.receipt(index)?,
+                receipt,
                 index,
                 digest,
                 duplicate,
@@ -745,11 +1047,15 @@ fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
         });
         let _ = reply.send(answer);
     }
+    for (reply, r) in releases {
+        let _ = reply.send(r);
+    }
+    xt(3, &mut xt0);
     Ok(())
 }
 
 fn fail_all(outcomes: Vec<Outcome>, e: &LedgerError) {
-    for (reply, _) in outcomes {
+    for (reply, ..) in outcomes {
         let _ = reply.send(Err(LedgerError::Storage(StorageError::Corrupt {
             key: "commit".into(),
             reason: e.to_string(),

@@ -11,10 +11,12 @@
 //! (Prometheus text exposition), [`server`] (wiring, graceful shutdown).
 #![forbid(unsafe_code)]
 
+pub mod aggregates;
 pub mod config;
 pub mod grpc;
 pub mod ledger;
 pub mod metrics;
+pub mod releases;
 pub mod server;
 pub mod storage;
 pub mod tls;

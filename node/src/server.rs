@@ -43,6 +43,8 @@ pub async fn run(
             max_batch: cfg.limits.max_batch,
             max_payload_bytes: cfg.limits.max_message_bytes,
         },
+        crate::releases::ReleaseSettings::from_config(&cfg.release)
+            .map_err(|e| anyhow::anyhow!("release settings: {e}"))?,
         metrics.clone(),
     )?;
     metrics
@@ -92,6 +94,24 @@ pub async fn run(
         }));
     }
 
+    // The release scheduler: closes due periods and releases them, exactly once.
+    let scheduler = {
+        let ledger = ledger.clone();
+        let every = Duration::from_secs(cfg.release.check_interval_s);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                match ledger.release_due(crate::grpc::today()).await {
+                    Ok(made) if !made.is_empty() => {
+                        tracing::info!(releases = made.len(), "scheduled releases made");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "scheduled release failed"),
+                }
+            }
+        })
+    };
     tracing::info!(state = %cfg.state, origin = %ledger.verifier_key(), "node serving");
     let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tonic::transport::Server::builder()
@@ -108,8 +128,13 @@ pub async fn run(
                 .max_decoding_message_size(limit),
         )
         .add_service(
-            pb::admin_service_server::AdminServiceServer::new(services)
+            pb::admin_service_server::AdminServiceServer::new(services.clone())
                 .max_decoding_message_size(limit),
+        )
+        .add_service(
+            pb::aggregates_service_server::AggregatesServiceServer::new(services)
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(64 << 20),
         )
         .serve_with_incoming_shutdown(incoming, async {
             let _ = server_stopped.await;
@@ -131,6 +156,7 @@ pub async fn run(
         }
     };
     let _ = stop_metrics.send(());
+    scheduler.abort();
     // The writer finishes every queued job, flushes and exits.
     ledger.shutdown(writer).await;
     store.flush().context("final flush")?;

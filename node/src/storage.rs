@@ -25,6 +25,9 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+pub mod releases;
+pub mod tables;
+
 use serde::{Deserialize, Serialize};
 use vrs_core::Hash;
 use vrs_core::merkle::HashStore;
@@ -323,17 +326,25 @@ impl Store {
             leaves: HashMap::new(),
             heads: HashMap::new(),
             keys: HashMap::new(),
+            entries: HashMap::new(),
+            next_seq: None,
+            dirty: false,
         })
     }
 
     /// Applies `batch` atomically and makes it durable: sled flush, then fdatasync of
     /// the data file and fsync of any new blob file. Returns once the data is on disk.
     pub fn commit(&self, mut batch: Batch<'_>) -> Result<(), StorageError> {
+        let mut t = std::time::Instant::now();
         batch.inner.insert(SIZE_KEY, &batch.size.to_be_bytes()[..]);
         self.db.apply_batch(batch.inner)?;
+        crate::ledger::xt_pub(4, &mut t);
         self.db.flush()?;
+        crate::ledger::xt_pub(5, &mut t);
         self.data_file.sync_data()?;
+        crate::ledger::xt_pub(6, &mut t);
         self.sync_blobs()?;
+        crate::ledger::xt_pub(7, &mut t);
         Ok(())
     }
 
@@ -403,9 +414,25 @@ pub struct Batch<'a> {
     leaves: HashMap<Hash, u64>,
     heads: HashMap<String, ReportHead>,
     keys: HashMap<String, KeyRecord>,
+    entries: HashMap<u64, Vec<u8>>,
+    next_seq: Option<u64>,
+    dirty: bool,
 }
 
 impl Batch<'_> {
+    /// The entry at `index`, pending or stored.
+    pub fn entry(&self, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        match self.entries.get(&index) {
+            Some(e) => Ok(Some(e.clone())),
+            None => self.store.entry(index),
+        }
+    }
+
+    /// True when something besides log entries was written (cells, releases).
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
     /// Tree size including the pending entries.
     pub fn size(&self) -> u64 {
         self.size
@@ -431,6 +458,7 @@ impl Batch<'_> {
             self.nodes.insert((level, i), h);
         }
         self.inner.insert(&idx_key(b'E', index)[..], entry);
+        self.entries.insert(index, entry.to_vec());
         self.inner
             .insert(prefixed(b'H', &leaf), &index.to_be_bytes()[..]);
         self.leaves.insert(leaf, index);
@@ -475,6 +503,11 @@ impl Batch<'_> {
             .get(prefixed(b'K', key_id.as_bytes()))?
             .map(|v| json_of("K", &v))
             .transpose()
+    }
+
+    /// A key record added to this batch (not yet committed), if any.
+    pub fn pending_key(&self, key_id: &str) -> Option<&KeyRecord> {
+        self.keys.get(key_id)
     }
 
     /// Stores a key record.

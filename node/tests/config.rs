@@ -152,6 +152,22 @@ fn defaults_are_applied() {
     assert_eq!(c.metrics.listen, addr("127.0.0.1:9400"));
     assert_eq!(c.log.format, LogFormat::Text);
     assert_eq!(c.log.level, "info");
+    assert_eq!(c.release.period, "month");
+    assert_eq!(c.release.embargo_days, 7);
+    assert_eq!(c.release.k, 5);
+}
+
+#[test]
+fn a_k_below_the_federation_floor_is_refused_at_start_up() {
+    let dir = node_dir(&config::default_origin("AUS"));
+    let path = write_config(dir.path(), &format!("{MINIMAL}\n[release]\nk = 3\n"));
+    let c = Config::load(&path, env(&[])).expect("loads");
+    let e = c.check().expect_err("k below the floor");
+    assert!(e.to_string().contains("release.k"), "{e}");
+    assert!(e.to_string().contains("federation floor 5"), "{e}");
+    let path = write_config(dir.path(), &format!("{MINIMAL}\n[release]\nk = 8\nfederation_floor = 6\nnoise_tables = \"PERSONS,NOPE\"\n"));
+    let e = Config::load(&path, env(&[])).expect("loads").check().expect_err("bad table");
+    assert!(e.to_string().contains("release.noise_tables"), "{e}");
 }
 
 #[test]
@@ -179,6 +195,15 @@ fn every_key_can_be_set_from_the_environment() {
         ("VRS_METRICS_LISTEN", "127.0.0.1:9401"),
         ("VRS_LOG_FORMAT", "json"),
         ("VRS_LOG_LEVEL", "debug"),
+        ("VRS_RELEASE_PERIOD", "week"),
+        ("VRS_RELEASE_EMBARGO_DAYS", "3"),
+        ("VRS_RELEASE_K", "7"),
+        ("VRS_RELEASE_FEDERATION_FLOOR", "6"),
+        ("VRS_RELEASE_NOISE_TABLES", "PERSONS"),
+        ("VRS_RELEASE_EPSILON", "1/2"),
+        ("VRS_RELEASE_BUDGET_CAP", "1/1"),
+        ("VRS_RELEASE_CONTRIBUTION_CAP", "20"),
+        ("VRS_RELEASE_CHECK_INTERVAL_S", "60"),
     ];
     // The environment names every key: none is left out.
     for key in config::config_keys() {
@@ -198,6 +223,11 @@ fn every_key_can_be_set_from_the_environment() {
     assert_eq!(c.tls.ca, d.join("alt.crt"));
     assert_eq!(c.tls.crl, Some(d.join("alt.crt")));
     assert_eq!(c.tls.handshake_timeout_ms, 2000);
+    assert_eq!(c.release.period, "week");
+    assert_eq!(c.release.k, 7);
+    assert_eq!(c.release.federation_floor, 6);
+    assert_eq!(c.release.noise_tables, "PERSONS");
+    assert_eq!(c.release.epsilon, "1/2");
     assert_eq!(c.limits.max_message_bytes, 4096);
     assert_eq!(c.limits.rpc_deadline_ms, 1500);
     assert_eq!(c.limits.max_batch, 8);

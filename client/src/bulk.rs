@@ -1,0 +1,441 @@
+//! Reading report files: one JSON report, a JSON array of reports, NDJSON (one report
+//! per line), or CSV (one row per record), each record tagged with the line it starts on.
+//!
+//! The format comes from the file name: `.csv`, `.ndjson` or `.jsonl`, anything else is
+//! JSON. A JSON syntax error makes the whole JSON file one bad record (nothing after it
+//! can be trusted); in NDJSON and CSV a bad line is one bad record and the others are
+//! read.
+//!
+//! CSV: the first row names the columns by their path in the JSON form
+//! ([`crate::reportjson`]): `report_id`, `agency`, `observed_on`,
+//! `observed_period.start`, `body.fee.amount`, `body.fee.route[0].from_country`, ….
+//! Columns of the record itself may leave out `body.<type>.` when the record type is
+//! given by a `record_type` column (`movement`, `smuggler`, `fee`, `document`, `case`) or
+//! by the caller (`vrs submit --type fee`): `amount`, `route[0].from_country`. An empty
+//! cell is an absent value. A list of codes may be one cell separated by `;`
+//! (`roles` = `BOAT_PILOT;TRANSPORTER`). Quoting follows RFC 4180.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::reportjson::{BODY_KEYS, report_keys};
+
+/// A file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One report or an array of reports.
+    Json,
+    /// One report per line.
+    Ndjson,
+    /// One record per row.
+    Csv,
+}
+
+impl Format {
+    /// The format of a file, from its extension.
+    pub fn of(path: &Path) -> Format {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("csv") => Format::Csv,
+            Some("ndjson" | "jsonl") => Format::Ndjson,
+            _ => Format::Json,
+        }
+    }
+
+    /// Whether values are text to be read leniently (CSV).
+    pub fn lenient(self) -> bool {
+        self == Format::Csv
+    }
+}
+
+/// One record of a file: the line it starts on, and its JSON form or why it could not
+/// be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// 1-based line.
+    pub line: usize,
+    /// The record, or what is wrong with the line.
+    pub value: Result<Value, String>,
+}
+
+/// 1-based line of byte `offset`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Reads the records of `text` in `format`; `record_type` is the default record type of
+/// CSV rows.
+pub fn read(text: &str, format: Format, record_type: Option<&str>) -> Vec<Record> {
+    match format {
+        Format::Json => read_json(text),
+        Format::Ndjson => text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| Record {
+                line: i + 1,
+                value: serde_json::from_str::<Value>(l)
+                    .map_err(|e| format!("not JSON (column {}): {e}", e.column())),
+            })
+            .collect(),
+        Format::Csv => read_csv(text, record_type),
+    }
+}
+
+fn read_json(text: &str) -> Vec<Record> {
+    match serde_json::from_str::<Value>(text) {
+        Err(e) => vec![Record {
+            line: e.line().max(1),
+            value: Err(format!("not JSON (column {}): {e}", e.column())),
+        }],
+        Ok(Value::Array(items)) => {
+            let offsets = array_element_offsets(text);
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| Record {
+                    line: offsets.get(i).map_or(1, |&o| line_of(text, o)),
+                    value: Ok(v),
+                })
+                .collect()
+        }
+        Ok(v) => {
+            let start = text.len() - text.trim_start().len();
+            vec![Record {
+                line: line_of(text, start),
+                value: Ok(v),
+            }]
+        }
+    }
+}
+
+/// Byte offsets of the elements of the top-level array of a valid JSON text.
+fn array_element_offsets(text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let (mut depth, mut in_str, mut esc, mut expect) = (0usize, false, false, false);
+    for (i, &c) in text.as_bytes().iter().enumerate() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        if expect && depth == 1 && !c.is_ascii_whitespace() && c != b']' {
+            out.push(i);
+            expect = false;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth == 1 {
+                    expect = true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => expect = true,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Rows of a CSV text, each with its first line.
+pub type CsvRows = Vec<(usize, Vec<String>)>;
+
+/// Parses RFC 4180 CSV into rows, each with the line it starts on. Blank lines are
+/// skipped. Errors name the line.
+pub fn parse_csv(text: &str) -> Result<CsvRows, (usize, String)> {
+    let mut rows = Vec::new();
+    let (mut line, mut start) = (1usize, 1usize);
+    let mut row: Vec<String> = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                '\n' => {
+                    line += 1;
+                    field.push('\n');
+                }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() && !was_quoted => {
+                quoted = true;
+                was_quoted = true;
+            }
+            '"' => return Err((line, "a quote inside an unquoted field".into())),
+            ',' => {
+                row.push(std::mem::take(&mut field));
+                was_quoted = false;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                row.push(std::mem::take(&mut field));
+                was_quoted = false;
+                if !(row.len() == 1 && row[0].is_empty()) {
+                    rows.push((start, std::mem::take(&mut row)));
+                }
+                row.clear();
+                line += 1;
+                start = line;
+            }
+            _ if was_quoted => {
+                return Err((line, "text after a closing quote".into()));
+            }
+            _ => field.push(c),
+        }
+    }
+    if quoted {
+        return Err((start, "a quoted field is not closed".into()));
+    }
+    if !field.is_empty() || !row.is_empty() || was_quoted {
+        row.push(field);
+        rows.push((start, row));
+    }
+    Ok(rows)
+}
+
+/// One step of a column path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Largest list index a CSV column may name.
+const MAX_INDEX: usize = 1000;
+
+fn parse_path(col: &str) -> Option<Vec<Seg>> {
+    let mut out = Vec::new();
+    for part in col.trim().split('.') {
+        let (name, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return None;
+        }
+        out.push(Seg::Key(name.to_owned()));
+        while !rest.is_empty() {
+            let close = rest.find(']')?;
+            let i: usize = rest.get(1..close)?.parse().ok()?;
+            if i > MAX_INDEX {
+                return None;
+            }
+            out.push(Seg::Index(i));
+            rest = &rest[close + 1..];
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+fn insert(root: &mut Value, segs: &[Seg], v: String) {
+    let mut cur = root;
+    for seg in segs {
+        match seg {
+            Seg::Key(k) => {
+                if !cur.is_object() {
+                    *cur = Value::Object(Map::new());
+                }
+                let Value::Object(m) = cur else { return };
+                cur = m.entry(k.clone()).or_insert(Value::Null);
+            }
+            Seg::Index(i) => {
+                if !cur.is_array() {
+                    *cur = Value::Array(Vec::new());
+                }
+                let Value::Array(a) = cur else { return };
+                while a.len() <= *i {
+                    a.push(Value::Null);
+                }
+                cur = &mut a[*i];
+            }
+        }
+    }
+    *cur = Value::String(v);
+}
+
+fn read_csv(text: &str, default_type: Option<&str>) -> Vec<Record> {
+    let rows = match parse_csv(text) {
+        Ok(r) => r,
+        Err((line, e)) => {
+            return vec![Record {
+                line,
+                value: Err(format!("not CSV: {e}")),
+            }];
+        }
+    };
+    let Some(((header_line, header), rows)) = rows.split_first() else {
+        return Vec::new();
+    };
+    let mut columns = Vec::with_capacity(header.len());
+    for col in header {
+        let col = col.trim();
+        if col == "record_type" {
+            columns.push(None);
+            continue;
+        }
+        match parse_path(col) {
+            Some(p) => columns.push(Some((col.to_owned(), p))),
+            None => {
+                return vec![Record {
+                    line: *header_line,
+                    value: Err(format!(
+                        "header: {col:?} is not a field path such as agency, \
+                         observed_period.start or body.fee.route[0].from_country"
+                    )),
+                }];
+            }
+        }
+    }
+    let type_col = header.iter().position(|c| c.trim() == "record_type");
+    rows.iter()
+        .map(|(line, cells)| Record {
+            line: *line,
+            value: csv_row(&columns, cells, type_col, default_type),
+        })
+        .collect()
+}
+
+fn csv_row(
+    columns: &[Option<(String, Vec<Seg>)>],
+    cells: &[String],
+    type_col: Option<usize>,
+    default_type: Option<&str>,
+) -> Result<Value, String> {
+    if cells.len() != columns.len() {
+        return Err(format!(
+            "{} cells, but the header has {} columns",
+            cells.len(),
+            columns.len()
+        ));
+    }
+    let record_type = type_col
+        .map(|i| cells[i].trim())
+        .filter(|t| !t.is_empty())
+        .or(default_type);
+    if let Some(t) = record_type
+        && !BODY_KEYS.contains(&t)
+    {
+        return Err(format!(
+            "record_type {t:?} is not one of {}",
+            BODY_KEYS.join(", ")
+        ));
+    }
+    let mut root = Value::Object(Map::new());
+    for (col, cell) in columns.iter().zip(cells) {
+        let Some((name, segs)) = col else { continue };
+        if cell.trim().is_empty() {
+            continue;
+        }
+        let top = match segs.first() {
+            Some(Seg::Key(k)) => k.as_str(),
+            _ => "",
+        };
+        if report_keys().contains(&top) {
+            insert(&mut root, segs, cell.trim().to_owned());
+        } else {
+            let Some(t) = record_type else {
+                return Err(format!(
+                    "column {name:?} is a field of the record: give its type in a \
+                     record_type column, with --type, or write body.<type>.{name}"
+                ));
+            };
+            let mut full = vec![Seg::Key("body".into()), Seg::Key(t.to_owned())];
+            full.extend(segs.iter().cloned());
+            insert(&mut root, &full, cell.trim().to_owned());
+        }
+    }
+    Ok(root)
+}
+
+/// Quotes a CSV cell when it needs it (RFC 4180).
+pub fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn json_arrays_give_each_element_its_line() {
+        let text = "[\n  {\"a\": \"[,]\"},\n\n  {\"b\": [1, 2]}\n  , {}\n]\n";
+        let r = read(text, Format::Json, None);
+        let lines: Vec<usize> = r.iter().map(|x| x.line).collect();
+        assert_eq!(lines, [2, 4, 5]);
+        let bad = read("{\n\"a\": 1,\n}", Format::Json, None);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, 3);
+        assert!(bad[0].value.is_err());
+    }
+
+    #[test]
+    fn ndjson_keeps_good_lines_after_a_bad_one() {
+        let r = read("{\"a\":1}\n{oops\n\n{\"b\":2}\n", Format::Ndjson, None);
+        assert_eq!(r.len(), 3);
+        assert!(r[1].value.is_err());
+        assert_eq!((r[1].line, r[2].line), (2, 4));
+    }
+
+    #[test]
+    fn csv_quotes_lines_and_paths() {
+        let rows = parse_csv("a,b\r\n\"x,\"\"y\"\"\",\"two\nlines\"\n\nz,w").unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows[1],
+            (2, vec!["x,\"y\"".to_owned(), "two\nlines".to_owned()])
+        );
+        assert_eq!(rows[2].0, 5);
+        assert!(parse_csv("a,b\"c\n").is_err());
+
+        let text = "record_type,agency,amount,route[0].from_country,body.fee.currency\n\
+                    fee,POLICE,450000,AFG,EUR\n\
+                    ,POLICE,1,AFG,EUR\n";
+        let r = read(text, Format::Csv, None);
+        let v = r[0].value.as_ref().unwrap();
+        assert_eq!(v["body"]["fee"]["amount"], "450000");
+        assert_eq!(v["body"]["fee"]["route"][0]["from_country"], "AFG");
+        assert_eq!(v["agency"], "POLICE");
+        assert!(r[1].value.as_ref().unwrap_err().contains("record_type"));
+        let r = read(text, Format::Csv, Some("fee"));
+        assert!(r[1].value.is_ok());
+        assert!(
+            read("bad column!\nx\n", Format::Csv, None)[0]
+                .value
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! `vrs pki`: a DEVELOPMENT federation PKI on disk.
+//!
+//! Layout of `vrs pki init --federation DIR` (every private key mode 0600):
+//!
+//! ```text
+//! DIR/README.txt                      what this is (DEVELOPMENT ONLY) and the layout
+//! DIR/ca/ca.crt ca.key ca.crl         the development CA, and an empty CRL
+//! DIR/nodes/<STATE>/                  one per State: what `vrs-node` needs next to its
+//!   node-signing.key node.vkey        vrs-node.toml (the node's checkpoint key, and its
+//!   tls/node.crt node.key ca.crt ca.crl   verifier key for peers and auditors)
+//! DIR/clients/<state>-admin/          client.crt client.key
+//! DIR/clients/<state>-fp1/            client.crt client.key signing.key signing.key.pub
+//! DIR/clients/<secretariat>/          client.crt client.key
+//! DIR/vrs.toml                        a client profile for each identity and node
+//! ```
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use vrs_client::keyfile;
+use vrs_client::pki::{DEV_MARKER, DevCa, Identity, write_private, write_public};
+use vrs_core::note::NoteSigner;
+
+use super::UsageError;
+
+/// Name of the development CA (in its common name, with "DEVELOPMENT ONLY").
+pub const CA_NAME: &str = "vrs dev federation";
+
+fn check_state(s: &str) -> Result<(), UsageError> {
+    if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) && vrs_core::codes::is_country(s) {
+        Ok(())
+    } else {
+        Err(UsageError(format!(
+            "{s:?} is not an ISO 3166-1 alpha-3 country code (e.g. AUS)"
+        )))
+    }
+}
+
+fn mkdir(p: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(p).with_context(|| format!("cannot create {}", p.display()))
+}
+
+/// The node signing key file, as `vrs-node init` writes it.
+fn node_key_text(signer: &NoteSigner) -> String {
+    format!(
+        "# vrs node signing key (Ed25519) for checkpoints and releases. {DEV_MARKER}.\n\
+         # SECRET: keep this file private (mode 0600) and backed up.\n\
+         # Verifier key, for peers to pin: {}\n\
+         {}\n",
+        signer.verifier_key(),
+        signer.signer_key()
+    )
+}
+
+fn write_identity(ca: &DevCa, id: &Identity, dir: &Path) -> anyhow::Result<()> {
+    mkdir(dir)?;
+    ca.issue(id)?
+        .write(&dir.join("client.crt"), &dir.join("client.key"))?;
+    Ok(())
+}
+
+fn toml_str(s: &str) -> String {
+    format!("{s:?}")
+}
+
+/// `vrs pki init`.
+pub fn init(
+    dir: &Path,
+    states: &[String],
+    secretariat: Option<&str>,
+    base_port: u16,
+    origin_prefix: &str,
+) -> anyhow::Result<()> {
+    for s in states {
+        check_state(s)?;
+    }
+    let mut sorted = states.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() != states.len() {
+        return Err(UsageError("--states lists a State twice".into()).into());
+    }
+    if let Some(id) = secretariat {
+        Identity::secretariat(id)
+            .validate()
+            .map_err(|e| UsageError(format!("--secretariat: {e}")))?;
+    }
+    if usize::from(base_port) + states.len() > usize::from(u16::MAX) {
+        return Err(UsageError("--base-port leaves no room for every node".into()).into());
+    }
+    if dir.join("ca").join("ca.key").exists() {
+        bail!(
+            "{} already holds a federation (ca/ca.key); refusing to overwrite it",
+            dir.display()
+        );
+    }
+
+    let ca = DevCa::new(CA_NAME)?;
+    let ca_dir = dir.join("ca");
+    mkdir(&ca_dir)?;
+    write_public(&ca_dir.join("ca.crt"), ca.cert_pem())?;
+    write_private(&ca_dir.join("ca.key"), ca.key_pem())?;
+    let crl = ca.crl_pem(&[])?;
+    write_public(&ca_dir.join("ca.crl"), &crl)?;
+
+    let mut profiles = String::new();
+    let mut summary = String::new();
+    for (i, state) in states.iter().enumerate() {
+        let lower = state.to_ascii_lowercase();
+        let port = usize::from(base_port) + i + 1;
+        let node_dir = dir.join("nodes").join(state);
+        let tls = node_dir.join("tls");
+        mkdir(&tls)?;
+        ca.issue(&Identity::node(state))?
+            .write(&tls.join("node.crt"), &tls.join("node.key"))?;
+        write_public(&tls.join("ca.crt"), ca.cert_pem())?;
+        write_public(&tls.join("ca.crl"), &crl)?;
+        let origin = format!("{origin_prefix}{state}");
+        let (signer, _) = NoteSigner::generate(&origin).map_err(|e| {
+            UsageError(format!(
+                "--origin-prefix: {origin:?} is not a key name: {e}"
+            ))
+        })?;
+        write_private(&node_dir.join("node-signing.key"), &node_key_text(&signer))?;
+        write_public(
+            &node_dir.join("node.vkey"),
+            &format!("{}\n", signer.verifier_key()),
+        )?;
+
+        let admin = format!("{lower}-admin");
+        write_identity(
+            &ca,
+            &Identity::admin(state),
+            &dir.join("clients").join(&admin),
+        )?;
+        let fp = format!("{lower}-fp1");
+        let fp_dir = dir.join("clients").join(&fp);
+        write_identity(&ca, &Identity::focal_point(state, &fp), &fp_dir)?;
+        keyfile::generate(&fp_dir.join("signing.key"), &format!("{fp}-k1"))?;
+
+        let endpoint = format!("https://localhost:{port}");
+        let vkey_file = format!("nodes/{state}/node.vkey");
+        let mut profile = |name: &str, client: &str, signing: bool| {
+            let _ = writeln!(profiles, "[profiles.{name}]");
+            let _ = writeln!(profiles, "endpoint = {}", toml_str(&endpoint));
+            let _ = writeln!(profiles, "ca = \"ca/ca.crt\"");
+            let _ = writeln!(profiles, "cert = \"clients/{client}/client.crt\"");
+            let _ = writeln!(profiles, "key = \"clients/{client}/client.key\"");
+            if signing {
+                let _ = writeln!(profiles, "signing_key = \"clients/{client}/signing.key\"");
+            }
+            let _ = writeln!(profiles, "vkey_file = {}\n", toml_str(&vkey_file));
+        };
+        profile(&admin, &admin, false);
+        profile(&fp, &fp, true);
+        if let Some(sec) = secretariat {
+            let sec_lower = sec.to_ascii_lowercase();
+            profile(&format!("{sec_lower}-{lower}"), &sec_lower, false);
+        }
+        let _ = writeln!(
+            summary,
+            "  {state}: node files in {} (port {port} in the profiles), log origin {origin}\n\
+             \x20      verifier key {}\n\
+             \x20      profiles {admin} (admin) and {fp} (focal point, key {fp}-k1)",
+            node_dir.display(),
+            signer.verifier_key()
+        );
+    }
+    if let Some(sec) = secretariat {
+        write_identity(
+            &ca,
+            &Identity::secretariat(sec),
+            &dir.join("clients").join(sec.to_ascii_lowercase()),
+        )?;
+        let _ = writeln!(
+            summary,
+            "  secretariat {sec}: profiles {}-<state>",
+            sec.to_ascii_lowercase()
+        );
+    }
+
+    let config = dir.join("vrs.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "# Client profiles of a {DEV_MARKER} federation made by `vrs pki init`.\n\
+             # Paths are relative to this file. Use: vrs --config {} --profile NAME …\n\n{profiles}",
+            config.display()
+        ),
+    )
+    .with_context(|| format!("cannot write {}", config.display()))?;
+    std::fs::write(
+        dir.join("README.txt"),
+        format!(
+            "{DEV_MARKER}: a throw-away federation PKI made by `vrs pki init`.\n\
+             NOT FOR PRODUCTION: the CA key sits unencrypted next to everything it signed.\n\
+             See deploy/PKI.md for a production PKI.\n\n\
+             ca/                 the development CA (ca.key is secret) and an empty CRL\n\
+             nodes/<STATE>/      node-signing.key (secret), node.vkey, tls/: put vrs-node.toml here\n\
+             clients/<name>/     client.crt, client.key (secret), signing.key (secret, focal points)\n\
+             vrs.toml            client profiles: vrs --config vrs.toml --profile NAME …\n"
+        ),
+    )
+    .context("cannot write README.txt")?;
+
+    println!(
+        "wrote a {DEV_MARKER} federation PKI in {} — NOT for production",
+        dir.display()
+    );
+    print!("{summary}");
+    println!("  client profiles: {}", config.display());
+    println!("  every private key is mode 0600; the CA key is ca/ca.key");
+    println!(
+        "next: put a vrs-node.toml in each nodes/<STATE>/ (see deploy/federation/), start the \
+         nodes, then register each focal point's key:\n  vrs --config {} --profile <state>-admin keys register --focal-point <state>-fp1 {}/clients/<state>-fp1/signing.key.pub",
+        config.display(),
+        dir.display()
+    );
+    Ok(())
+}
+
+/// Who `vrs pki issue` issues for.
+pub struct Who {
+    /// `--node STATE`.
+    pub node: Option<String>,
+    /// `--admin STATE`.
+    pub admin: Option<String>,
+    /// `--focal-point STATE/ID`.
+    pub focal_point: Option<String>,
+    /// `--secretariat ID`.
+    pub secretariat: Option<String>,
+}
+
+/// `vrs pki issue`.
+pub fn issue(dir: &Path, who: Who, hosts: &[String], out: Option<&Path>) -> anyhow::Result<()> {
+    let (identity, default_dir, files, signing_key): (
+        Identity,
+        PathBuf,
+        (&str, &str),
+        Option<String>,
+    ) = if let Some(s) = who.node {
+        check_state(&s)?;
+        let d = dir.join("nodes").join(&s).join("tls");
+        (Identity::node(&s), d, ("node.crt", "node.key"), None)
+    } else if let Some(s) = who.admin {
+        check_state(&s)?;
+        let d = dir
+            .join("clients")
+            .join(format!("{}-admin", s.to_ascii_lowercase()));
+        (Identity::admin(&s), d, ("client.crt", "client.key"), None)
+    } else if let Some(sf) = who.focal_point {
+        let (s, id) = sf
+            .split_once('/')
+            .ok_or_else(|| UsageError(format!("--focal-point {sf:?}: write STATE/ID")))?;
+        check_state(s)?;
+        let d = dir.join("clients").join(id);
+        (
+            Identity::focal_point(s, id),
+            d,
+            ("client.crt", "client.key"),
+            Some(format!("{id}-k1")),
+        )
+    } else if let Some(id) = who.secretariat {
+        let d = dir.join("clients").join(id.to_ascii_lowercase());
+        (
+            Identity::secretariat(&id),
+            d,
+            ("client.crt", "client.key"),
+            None,
+        )
+    } else {
+        return Err(UsageError("say who the certificate is for".into()).into());
+    };
+    identity.validate().map_err(|e| UsageError(e.to_string()))?;
+    let ca_dir = dir.join("ca");
+    let read = |name: &str| {
+        let p = ca_dir.join(name);
+        std::fs::read_to_string(&p).with_context(|| {
+            format!(
+                "cannot read {} (is {} a federation made by `vrs pki init`?)",
+                p.display(),
+                dir.display()
+            )
+        })
+    };
+    let ca = DevCa::from_pem(CA_NAME, &read("ca.crt")?, &read("ca.key")?)?;
+    let out_dir = out.map(Path::to_path_buf).unwrap_or(default_dir);
+    let (crt, key) = (out_dir.join(files.0), out_dir.join(files.1));
+    if crt.exists() || key.exists() {
+        bail!(
+            "{} already exists; choose another directory with --out",
+            crt.display()
+        );
+    }
+    mkdir(&out_dir)?;
+    let host_refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    ca.issue_with_hosts(&identity, &host_refs)?
+        .write(&crt, &key)?;
+    println!(
+        "issued {identity} ({DEV_MARKER}): {} and {} (mode 0600)",
+        crt.display(),
+        key.display()
+    );
+    if let Some(key_id) = signing_key {
+        let sk = out_dir.join("signing.key");
+        let (_, public) = keyfile::generate(&sk, &key_id)?;
+        println!(
+            "signing key {key_id}: {} (mode 0600); register {} with `vrs keys register`",
+            sk.display(),
+            public.display()
+        );
+    }
+    Ok(())
+}

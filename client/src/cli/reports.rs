@@ -1,0 +1,282 @@
+//! `vrs get`, `vrs list`, `vrs amend`, `vrs retract`.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use prost::Message as _;
+use serde_json::{Value, json};
+use vrs_client::client::Client;
+use vrs_client::profile::Selector;
+use vrs_client::reportjson::{self, Code as _};
+use vrs_core::report as d;
+use vrs_proto::v1 as pb;
+
+use super::submit::{self, Outcome, Prepared, Row};
+use super::{Output, RecordTypeArg, Signer, Table, UsageError};
+
+/// The latest (or a given) version of a report: its message, version and the digest of
+/// its entry bytes.
+struct Version {
+    report: pb::Report,
+    version: u32,
+    latest: u32,
+    digest: vrs_core::Hash,
+    entry: Vec<u8>,
+    receipt: Option<pb::Receipt>,
+}
+
+async fn fetch(client: &Client, report_id: &str, version: u32) -> anyhow::Result<Version> {
+    let r = client.get_report(report_id, version).await?;
+    let env = r
+        .envelope
+        .context("the node answered without the envelope")?;
+    let report = pb::Report::decode(env.payload.as_slice())
+        .context("the stored payload is not a vrs.v1.Report")?;
+    let entry = super::entry_bytes(&env);
+    Ok(Version {
+        report,
+        version: r.version,
+        latest: r.latest_version,
+        digest: vrs_core::sha256(&entry),
+        entry,
+        receipt: r.receipt,
+    })
+}
+
+/// `vrs get`.
+pub async fn get(
+    sel: &Selector,
+    report_id: &str,
+    version: u32,
+    receipt_out: Option<&Path>,
+    entry_out: Option<&Path>,
+) -> anyhow::Result<()> {
+    super::check_report_id(report_id)?;
+    let (profile, client) = super::connect(sel).await?;
+    let v = fetch(&client, report_id, version).await?;
+    let mut text = serde_json::to_string_pretty(&reportjson::to_json(&v.report))?;
+    text.push('\n');
+    print!("{text}");
+    let receipt = v.receipt.context("the node answered without a receipt")?;
+    let verified = match profile.vkey.as_deref() {
+        Some(k) => {
+            super::verify_receipt_text(&receipt.tlog_proof, &v.entry, k)
+                .context("the node's receipt for this version does not verify")?;
+            "receipt verified"
+        }
+        None => "receipt not verified: the profile has no vkey",
+    };
+    if let Some(p) = receipt_out {
+        std::fs::write(p, &receipt.tlog_proof)
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    if let Some(p) = entry_out {
+        std::fs::write(p, &v.entry).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    eprintln!(
+        "vrs: report {report_id} version {} of {}, log index {} ({verified})",
+        v.version, v.latest, receipt.index
+    );
+    Ok(())
+}
+
+/// Filters of `vrs list`.
+pub struct ListFilter {
+    /// Record type.
+    pub record_type: Option<RecordTypeArg>,
+    /// Agency code.
+    pub agency: Option<String>,
+    /// First day.
+    pub from: Option<String>,
+    /// Last day.
+    pub to: Option<String>,
+    /// Most reports (0: all).
+    pub limit: usize,
+}
+
+fn record_type_name(n: i32) -> &'static str {
+    match pb::RecordType::try_from(n) {
+        Ok(pb::RecordType::Movement) => "movement",
+        Ok(pb::RecordType::Smuggler) => "smuggler",
+        Ok(pb::RecordType::Fee) => "fee",
+        Ok(pb::RecordType::Document) => "document",
+        Ok(pb::RecordType::Case) => "case",
+        Ok(pb::RecordType::Retracted) => "retracted",
+        _ => "?",
+    }
+}
+
+/// `vrs list`.
+pub async fn list(sel: &Selector, f: ListFilter, output: Output) -> anyhow::Result<()> {
+    let agency = match &f.agency {
+        None => 0,
+        Some(a) => reportjson::parse_code::<d::Agency>(a).ok_or_else(|| {
+            let all: Vec<&str> = d::Agency::all().iter().map(|a| a.code()).collect();
+            UsageError(format!("--agency {a:?}: one of {}", all.join(", ")))
+        })?,
+    };
+    for (flag, v) in [("--from", &f.from), ("--to", &f.to)] {
+        if let Some(v) = v {
+            vrs_core::codes::Date::parse(v)
+                .map_err(|_| UsageError(format!("{flag} {v:?} is not a day (YYYY-MM-DD)")))?;
+        }
+    }
+    let (_, client) = super::connect(sel).await?;
+    let mut table = Table::new(&[
+        "report_id",
+        "version",
+        "type",
+        "agency",
+        "observed_from",
+        "log_index",
+    ]);
+    let mut token = String::new();
+    loop {
+        let want = if f.limit == 0 {
+            1000
+        } else {
+            (f.limit - table.rows.len()).min(1000)
+        };
+        let page = client
+            .list_reports(pb::ListReportsRequest {
+                record_type: f.record_type.map_or(0, |t| t.wire() as i32),
+                observed_from: f.from.clone().unwrap_or_default(),
+                observed_to: f.to.clone().unwrap_or_default(),
+                agency,
+                page_size: want as u32,
+                page_token: token.clone(),
+            })
+            .await?;
+        for r in page.reports {
+            table.push(vec![
+                json!(r.report_id),
+                json!(r.version),
+                json!(record_type_name(r.record_type)),
+                reportjson::code_of::<d::Agency>(r.agency),
+                json!(r.observed_from),
+                json!(r.log_index),
+            ]);
+        }
+        token = page.next_page_token;
+        if token.is_empty() || (f.limit != 0 && table.rows.len() >= f.limit) {
+            break;
+        }
+    }
+    table.print(output);
+    Ok(())
+}
+
+/// Signs and sends a new version, printing its row; a refusal is an error (exit 3).
+async fn send_version(
+    client: &Client,
+    profile: &vrs_client::profile::Profile,
+    signer: &Signer,
+    v: &Value,
+    receipts: &Path,
+    output: Output,
+) -> anyhow::Result<()> {
+    let p: Prepared = match submit::prepare(v, false, signer) {
+        Ok(p) => p,
+        Err((report_id, version, problems)) => {
+            let row = Row {
+                source: "-".into(),
+                report_id,
+                version,
+                outcome: Outcome::Rejected(problems),
+            };
+            submit::print_rows(std::slice::from_ref(&row), output);
+            return submit::finish(&[row], receipts);
+        }
+    };
+    let outcome = match submit::send(client, &p, receipts, profile.vkey.as_deref()).await {
+        Ok(o) => o,
+        Err(e) if e.is_rejection() => Outcome::Rejected(submit::problems(&e)),
+        Err(e) => return Err(e.into()),
+    };
+    let row = Row {
+        source: "-".into(),
+        report_id: p.report_id,
+        version: p.version,
+        outcome,
+    };
+    submit::print_rows(std::slice::from_ref(&row), output);
+    submit::finish(&[row], receipts)
+}
+
+fn set_signer(v: &mut Value, signer: &Signer) {
+    if let Some(s) = &signer.state {
+        submit::set(v, "reporting_state", json!(s));
+    }
+    if let Some(id) = &signer.focal_point_id {
+        submit::set(v, "focal_point_id", json!(id));
+    }
+    submit::set(v, "key_id", json!(signer.key.keyid));
+    submit::set(v, "submitted_at", json!(super::now()));
+}
+
+/// `vrs amend`.
+pub async fn amend(
+    sel: &Selector,
+    file: &Path,
+    receipts: &Path,
+    output: Output,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut records = vrs_client::bulk::read(&text, vrs_client::bulk::Format::Json, None);
+    if records.len() != 1 {
+        return Err(UsageError(format!(
+            "{} holds {} reports; amend takes exactly one",
+            file.display(),
+            records.len()
+        ))
+        .into());
+    }
+    let rec = records.remove(0);
+    let mut v = rec
+        .value
+        .map_err(|e| UsageError(format!("{}:{}: {e}", file.display(), rec.line)))?;
+    let report_id = v
+        .get("report_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "{}: report_id is required to amend",
+                file.display()
+            ))
+        })?;
+    super::check_report_id(&report_id)?;
+    let profile = super::load_profile(sel)?;
+    let signer = Signer::load(&profile)?;
+    let client = Client::connect(&profile).await?;
+    let latest = fetch(&client, &report_id, 0).await?;
+    submit::set(&mut v, "version", json!(latest.latest + 1));
+    submit::set(&mut v, "supersedes", json!(vrs_core::hex(&latest.digest)));
+    submit::default(&mut v, "status", json!("ACTIVE"));
+    set_signer(&mut v, &signer);
+    send_version(&client, &profile, &signer, &v, receipts, output).await
+}
+
+/// `vrs retract`.
+pub async fn retract(
+    sel: &Selector,
+    report_id: &str,
+    receipts: &Path,
+    output: Output,
+) -> anyhow::Result<()> {
+    super::check_report_id(report_id)?;
+    let profile = super::load_profile(sel)?;
+    let signer = Signer::load(&profile)?;
+    let client = Client::connect(&profile).await?;
+    let latest = fetch(&client, report_id, 0).await?;
+    let mut v = reportjson::to_json(&latest.report);
+    if let Value::Object(m) = &mut v {
+        m.remove("body");
+    }
+    submit::set(&mut v, "version", json!(latest.version + 1));
+    submit::set(&mut v, "supersedes", json!(vrs_core::hex(&latest.digest)));
+    submit::set(&mut v, "status", json!("RETRACTED"));
+    set_signer(&mut v, &signer);
+    send_version(&client, &profile, &signer, &v, receipts, output).await
+}

@@ -1,0 +1,407 @@
+//! `vrs submit`: read report files, validate and sign each record locally, send them
+//! concurrently, write receipts, and report every refused record with its line and
+//! field paths.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
+use vrs_client::bulk::{self, Format};
+use vrs_client::client::{Client, ClientError};
+use vrs_client::reportjson;
+use vrs_proto::v1 as pb;
+
+use super::{Output, RecordTypeArg, Rejected, Signer, Table, UsageError};
+
+/// What `vrs submit` was asked.
+pub struct Options {
+    /// Report files.
+    pub files: Vec<PathBuf>,
+    /// Default record type of CSV rows.
+    pub record_type: Option<RecordTypeArg>,
+    /// Receipts directory.
+    pub receipts: PathBuf,
+    /// Submissions in flight.
+    pub jobs: usize,
+    /// Output format.
+    pub output: Output,
+}
+
+/// What happened to one record.
+pub enum Outcome {
+    /// Logged (or logged before, for a duplicate); the receipt's path.
+    Accepted {
+        /// Log index.
+        index: u64,
+        /// Whether the same bytes had been logged before.
+        duplicate: bool,
+        /// The receipt file.
+        receipt: PathBuf,
+    },
+    /// Refused, by local validation or by the node: one line per problem.
+    Rejected(Vec<String>),
+    /// The call failed, or the node's receipt did not verify.
+    Failed(String),
+}
+
+/// One record's result.
+pub struct Row {
+    /// `file:line`.
+    pub source: String,
+    /// Report id (empty if unknown).
+    pub report_id: String,
+    /// Version (0 if unknown).
+    pub version: u32,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+impl Row {
+    fn cells(&self) -> Vec<Value> {
+        let (result, index, detail) = match &self.outcome {
+            Outcome::Accepted {
+                index,
+                duplicate,
+                receipt,
+            } => (
+                if *duplicate { "duplicate" } else { "accepted" },
+                json!(index),
+                receipt.display().to_string(),
+            ),
+            Outcome::Rejected(p) => ("rejected", Value::Null, p.join("; ")),
+            Outcome::Failed(m) => ("failed", Value::Null, m.clone()),
+        };
+        vec![
+            json!(self.source),
+            json!(self.report_id),
+            if self.version == 0 {
+                Value::Null
+            } else {
+                json!(self.version)
+            },
+            json!(result),
+            index,
+            json!(detail),
+        ]
+    }
+}
+
+/// Columns of the result table.
+pub const COLUMNS: &[&str] = &[
+    "source",
+    "report_id",
+    "version",
+    "result",
+    "log_index",
+    "detail",
+];
+
+/// Prints rows as a table in `format`.
+pub fn print_rows(rows: &[Row], format: Output) {
+    let mut t = Table::new(COLUMNS);
+    for r in rows {
+        t.push(r.cells());
+    }
+    t.print(format);
+}
+
+/// The problems of a refusal, one line each: the field violations if there are any,
+/// else the node's message.
+pub fn problems(e: &ClientError) -> Vec<String> {
+    match e {
+        ClientError::Rejected {
+            message,
+            violations,
+            ..
+        } if violations.is_empty() => vec![message.clone()],
+        ClientError::Rejected { violations, .. } => {
+            violations.iter().map(ToString::to_string).collect()
+        }
+        other => vec![other.to_string()],
+    }
+}
+
+/// Sets `key` of a JSON object if it is absent or null.
+pub fn default(v: &mut Value, key: &str, value: Value) {
+    if let Value::Object(m) = v
+        && m.get(key).is_none_or(Value::is_null)
+    {
+        m.insert(key.to_owned(), value);
+    }
+}
+
+/// Sets `key` of a JSON object.
+pub fn set(v: &mut Value, key: &str, value: Value) {
+    if let Value::Object(m) = v {
+        m.insert(key.to_owned(), value);
+    }
+}
+
+/// Fills in what the signer determines, where the record leaves it out.
+pub fn fill_defaults(v: &mut Value, signer: &Signer) -> anyhow::Result<()> {
+    if !v.is_object() {
+        return Ok(());
+    }
+    if v.get("report_id").is_none_or(Value::is_null) {
+        set(v, "report_id", json!(super::new_report_id()?));
+    }
+    default(v, "version", json!(1));
+    if let Some(s) = &signer.state {
+        default(v, "reporting_state", json!(s));
+    }
+    if let Some(id) = &signer.focal_point_id {
+        default(v, "focal_point_id", json!(id));
+    }
+    default(v, "key_id", json!(signer.key.keyid));
+    default(v, "submitted_at", json!(super::now()));
+    default(v, "status", json!("ACTIVE"));
+    Ok(())
+}
+
+fn id_and_version(v: &Value) -> (String, u32) {
+    let id = v
+        .get("report_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let version = match v.get("version") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    (id, version.and_then(|n| u32::try_from(n).ok()).unwrap_or(0))
+}
+
+/// A record validated and signed, ready to send.
+pub struct Prepared {
+    /// Report id.
+    pub report_id: String,
+    /// Version.
+    pub version: u32,
+    /// The signed envelope.
+    pub envelope: pb::Envelope,
+}
+
+/// Validates the JSON form of a report with every rule and signs it; or the report id,
+/// version and problems.
+pub fn prepare(
+    v: &Value,
+    lenient: bool,
+    signer: &Signer,
+) -> Result<Prepared, (String, u32, Vec<String>)> {
+    let (report_id, version) = id_and_version(v);
+    match reportjson::check(v, lenient, super::today()) {
+        Ok(msg) => Ok(Prepared {
+            envelope: signer.sign(&msg),
+            report_id: msg.report_id,
+            version: msg.version,
+        }),
+        Err(vs) => Err((
+            report_id,
+            version,
+            vs.iter().map(ToString::to_string).collect(),
+        )),
+    }
+}
+
+/// Sends one signed report and saves its receipt.
+pub async fn send(
+    client: &Client,
+    p: &Prepared,
+    receipts: &Path,
+    vkey: Option<&str>,
+) -> Result<Outcome, ClientError> {
+    let resp = client.submit(p.envelope.clone()).await?;
+    let Some(receipt) = resp.receipt else {
+        return Ok(Outcome::Failed(
+            "the node answered without a receipt".into(),
+        ));
+    };
+    let entry = super::entry_bytes(&p.envelope);
+    Ok(
+        match super::save_receipt(receipts, &p.report_id, p.version, &entry, &receipt, vkey) {
+            Ok(path) => Outcome::Accepted {
+                index: receipt.index,
+                duplicate: resp.duplicate,
+                receipt: path,
+            },
+            Err(e) => Outcome::Failed(e),
+        },
+    )
+}
+
+/// `vrs submit`.
+pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyhow::Result<()> {
+    if opts.record_type == Some(RecordTypeArg::Retracted) {
+        return Err(UsageError(
+            "--type retracted is for `vrs list`; retract with `vrs retract ID`".into(),
+        )
+        .into());
+    }
+    let profile = super::load_profile(sel)?;
+    let signer = Signer::load(&profile)?;
+    if profile.vkey.is_none() {
+        super::warn(format!(
+            "profile {:?} has no vkey: receipts are saved but not verified",
+            profile.name
+        ));
+    }
+
+    // Read, validate and sign everything first: a bad file is reported without a node.
+    let mut rows: Vec<(usize, Row)> = Vec::new();
+    let mut ready: Vec<(usize, String, Prepared)> = Vec::new();
+    for file in &opts.files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let format = Format::of(file);
+        for rec in bulk::read(&text, format, opts.record_type.map(RecordTypeArg::field)) {
+            let n = rows.len() + ready.len();
+            let source = format!("{}:{}", file.display(), rec.line);
+            let prepared = match rec.value {
+                Err(e) => Err((String::new(), 0, vec![e])),
+                Ok(mut v) => {
+                    fill_defaults(&mut v, &signer)?;
+                    prepare(&v, format.lenient(), &signer)
+                }
+            };
+            match prepared {
+                Ok(p) => ready.push((n, source, p)),
+                Err((report_id, version, problems)) => rows.push((
+                    n,
+                    Row {
+                        source,
+                        report_id,
+                        version,
+                        outcome: Outcome::Rejected(problems),
+                    },
+                )),
+            }
+        }
+    }
+
+    let client = if ready.is_empty() {
+        None
+    } else {
+        match Client::connect(&profile).await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                // Still say what happened to every record, then fail.
+                let why = e.to_string();
+                for (n, source, p) in ready.drain(..) {
+                    let outcome = Outcome::Failed(why.clone());
+                    rows.push((
+                        n,
+                        Row {
+                            source,
+                            report_id: p.report_id,
+                            version: p.version,
+                            outcome,
+                        },
+                    ));
+                }
+                None
+            }
+        }
+    };
+    if let Some(client) = client {
+        let bar = if std::io::stderr().is_terminal() {
+            let b = ProgressBar::new(ready.len() as u64);
+            b.set_style(
+                ProgressStyle::with_template("{spinner} submitting {pos}/{len} [{bar:30}] {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b
+        } else {
+            ProgressBar::hidden()
+        };
+        let limit = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+        let receipts = Arc::new(opts.receipts.clone());
+        let vkey = Arc::new(profile.vkey.clone());
+        let mut set = tokio::task::JoinSet::new();
+        for (n, source, p) in ready {
+            let permit = limit.clone().acquire_owned().await?;
+            let (client, receipts, vkey) = (client.clone(), receipts.clone(), vkey.clone());
+            set.spawn(async move {
+                let _permit = permit;
+                let outcome = match send(&client, &p, &receipts, vkey.as_deref()).await {
+                    Ok(o) => o,
+                    Err(e) if e.is_rejection() => Outcome::Rejected(problems(&e)),
+                    Err(e) => Outcome::Failed(e.to_string()),
+                };
+                (
+                    n,
+                    Row {
+                        source,
+                        report_id: p.report_id,
+                        version: p.version,
+                        outcome,
+                    },
+                )
+            });
+        }
+        while let Some(j) = set.join_next().await {
+            let (n, row) = j?;
+            bar.inc(1);
+            if let Outcome::Rejected(_) | Outcome::Failed(_) = row.outcome {
+                bar.set_message(format!("{} refused", row.source));
+            }
+            rows.push((n, row));
+        }
+        bar.finish_and_clear();
+    }
+    rows.sort_by_key(|(n, _)| *n);
+    let rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
+    print_rows(&rows, opts.output);
+    finish(&rows, &opts.receipts)
+}
+
+/// Prints the refused records and a summary on standard error; the error that sets the
+/// exit code.
+pub fn finish(rows: &[Row], receipts: &Path) -> anyhow::Result<()> {
+    let (mut accepted, mut duplicates, mut rejected, mut failed) = (0, 0, 0, 0);
+    for r in rows {
+        let what = match &r.outcome {
+            Outcome::Accepted { duplicate, .. } => {
+                if *duplicate {
+                    duplicates += 1;
+                } else {
+                    accepted += 1;
+                }
+                continue;
+            }
+            Outcome::Rejected(p) => {
+                rejected += 1;
+                ("rejected", p.clone())
+            }
+            Outcome::Failed(m) => {
+                failed += 1;
+                ("failed", vec![m.clone()])
+            }
+        };
+        let id = if r.report_id.is_empty() {
+            String::new()
+        } else {
+            format!(" (report {} v{})", r.report_id, r.version)
+        };
+        eprintln!("vrs: {} {}{id}:", what.0, r.source);
+        for p in what.1 {
+            eprintln!("  {p}");
+        }
+    }
+    eprintln!(
+        "vrs: {} record(s): {accepted} accepted, {duplicates} already logged, {rejected} rejected, \
+         {failed} failed; receipts in {}",
+        rows.len(),
+        receipts.display()
+    );
+    if failed > 0 {
+        anyhow::bail!("{failed} record(s) could not be submitted (see above); submit them again");
+    }
+    if rejected > 0 {
+        return Err(Rejected(format!("{rejected} record(s) rejected (see above)")).into());
+    }
+    Ok(())
+}

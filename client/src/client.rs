@@ -1,0 +1,421 @@
+//! A typed client over a node's gRPC API: mutual TLS from a [`Profile`], a deadline on
+//! every call, and errors that keep what the node said, field violations included.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use tonic::{Code, Request, Status};
+use tonic_types::StatusExt as _;
+use vrs_proto::v1 as pb;
+use vrs_proto::v1::admin_service_client::AdminServiceClient;
+use vrs_proto::v1::log_service_client::LogServiceClient;
+use vrs_proto::v1::report_service_client::ReportServiceClient;
+
+use crate::profile::{Profile, ProfileError};
+
+/// One field the node (or local validation) found at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// Field path, e.g. `body.movement.persons[0].count`.
+    pub field: String,
+    /// What is wrong.
+    pub description: String,
+}
+
+impl std::fmt::Display for FieldViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.description)
+        } else {
+            write!(f, "{}: {}", self.field, self.description)
+        }
+    }
+}
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The profile lacks something, or names files that cannot be read.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// A TLS file could not be read.
+    #[error("cannot read the {what} {}: {source}", .path.display())]
+    ReadFile {
+        /// Which file (CA certificate, certificate, key).
+        what: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The endpoint is not a usable URI.
+    #[error("invalid endpoint {endpoint:?}: {detail}")]
+    Endpoint {
+        /// The endpoint.
+        endpoint: String,
+        /// Why.
+        detail: String,
+    },
+    /// No connection could be made (network, TLS handshake).
+    #[error("cannot connect to {endpoint}: {detail}")]
+    Connect {
+        /// The endpoint.
+        endpoint: String,
+        /// The transport error and its causes.
+        detail: String,
+    },
+    /// The node refused the request (bad input, permission, key, state of the log).
+    #[error("{}", rejected_message(*.code, .message, .violations))]
+    Rejected {
+        /// gRPC status code.
+        code: Code,
+        /// The node's message.
+        message: String,
+        /// Field violations (google.rpc.BadRequest), if any.
+        violations: Vec<FieldViolation>,
+    },
+    /// The call failed for another reason (unavailable, deadline, internal error).
+    #[error("call to {endpoint} failed ({code:?}): {message}")]
+    Failed {
+        /// The endpoint.
+        endpoint: String,
+        /// gRPC status code.
+        code: Code,
+        /// The message, with the transport's causes.
+        message: String,
+    },
+}
+
+fn rejected_message(code: Code, message: &str, violations: &[FieldViolation]) -> String {
+    let mut s = format!("rejected by the node ({code:?}): {message}");
+    // The message of an invalid report already lists its violations on one line; list
+    // them again one per line, which is what a person reads.
+    for v in violations {
+        s.push_str("\n  ");
+        s.push_str(&v.to_string());
+    }
+    s
+}
+
+impl ClientError {
+    /// True when the node refused the request (as opposed to the call failing).
+    pub fn is_rejection(&self) -> bool {
+        matches!(self, ClientError::Rejected { .. })
+    }
+
+    /// The field violations of a rejection (empty otherwise).
+    pub fn violations(&self) -> &[FieldViolation] {
+        match self {
+            ClientError::Rejected { violations, .. } => violations,
+            _ => &[],
+        }
+    }
+}
+
+/// The status codes that mean "the node refused this request": retrying the same
+/// request will not help.
+pub fn is_rejection_code(code: Code) -> bool {
+    matches!(
+        code,
+        Code::InvalidArgument
+            | Code::FailedPrecondition
+            | Code::OutOfRange
+            | Code::PermissionDenied
+            | Code::Unauthenticated
+            | Code::AlreadyExists
+            | Code::NotFound
+    )
+}
+
+/// `e` and its sources, joined with ": ".
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Maps a status to a [`ClientError`], keeping its google.rpc.BadRequest details.
+pub fn from_status(endpoint: &str, status: Status) -> ClientError {
+    let code = status.code();
+    if is_rejection_code(code) {
+        let violations = status
+            .get_details_bad_request()
+            .map(|b| {
+                b.field_violations
+                    .into_iter()
+                    .map(|v| FieldViolation {
+                        field: v.field,
+                        description: v.description,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        ClientError::Rejected {
+            code,
+            message: status.message().to_owned(),
+            violations,
+        }
+    } else {
+        let mut message = status.message().to_owned();
+        if let Some(src) = std::error::Error::source(&status) {
+            let chain = error_chain(src);
+            if !message.contains(&chain) {
+                message = if message.is_empty() {
+                    chain
+                } else {
+                    format!("{message}: {chain}")
+                };
+            }
+        }
+        ClientError::Failed {
+            endpoint: endpoint.to_owned(),
+            code,
+            message,
+        }
+    }
+}
+
+/// A connection to one node.
+#[derive(Clone, Debug)]
+pub struct Client {
+    channel: Channel,
+    endpoint: String,
+    deadline: Duration,
+}
+
+fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, ClientError> {
+    std::fs::read(path).map_err(|source| ClientError::ReadFile {
+        what,
+        path: path.to_owned(),
+        source,
+    })
+}
+
+impl Client {
+    /// Connects with the profile's endpoint, CA, certificate and key. The TLS name
+    /// verified is `server_name` if set, else the endpoint's host.
+    pub async fn connect(profile: &Profile) -> Result<Self, ClientError> {
+        let endpoint = profile.require_endpoint()?.to_owned();
+        let (ca, cert, key) = profile.require_tls()?;
+        let ca = read("CA certificate", ca)?;
+        let cert = read("certificate", cert)?;
+        let key = read("private key", key)?;
+        Self::connect_pem(
+            &endpoint,
+            &ca,
+            &cert,
+            &key,
+            profile.server_name.as_deref(),
+            profile.timeout,
+        )
+        .await
+    }
+
+    /// Connects with PEM material in memory.
+    pub async fn connect_pem(
+        endpoint: &str,
+        ca_pem: &[u8],
+        cert_pem: &[u8],
+        key_pem: &[u8],
+        server_name: Option<&str>,
+        deadline: Duration,
+    ) -> Result<Self, ClientError> {
+        let bad = |detail: String| ClientError::Endpoint {
+            endpoint: endpoint.to_owned(),
+            detail,
+        };
+        let uri: tonic::codegen::http::Uri = endpoint.parse().map_err(|e| bad(format!("{e}")))?;
+        if uri.scheme_str() != Some("https") {
+            return Err(bad("must start with https://".into()));
+        }
+        let host = uri
+            .host()
+            .ok_or_else(|| bad("no host".into()))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let mut tls = ClientTlsConfig::new()
+            .ca_certificate(Certificate::from_pem(ca_pem))
+            .identity(Identity::from_pem(cert_pem, key_pem));
+        tls = tls.domain_name(server_name.map(str::to_owned).unwrap_or(host));
+        let ep = Endpoint::from_shared(endpoint.to_owned())
+            .map_err(|e| bad(error_chain(&e)))?
+            .tls_config(tls)
+            .map_err(|e| bad(error_chain(&e)))?
+            .connect_timeout(deadline)
+            .timeout(deadline);
+        let channel = ep.connect().await.map_err(|e| ClientError::Connect {
+            endpoint: endpoint.to_owned(),
+            detail: error_chain(&e),
+        })?;
+        Ok(Self {
+            channel,
+            endpoint: endpoint.to_owned(),
+            deadline,
+        })
+    }
+
+    /// A client over an existing channel (tests, the local federation).
+    pub fn from_channel(channel: Channel, endpoint: &str, deadline: Duration) -> Self {
+        Self {
+            channel,
+            endpoint: endpoint.to_owned(),
+            deadline,
+        }
+    }
+
+    /// The endpoint this client talks to.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn req<T>(&self, msg: T) -> Request<T> {
+        let mut r = Request::new(msg);
+        r.set_timeout(self.deadline);
+        r
+    }
+
+    fn err(&self, s: Status) -> ClientError {
+        from_status(&self.endpoint, s)
+    }
+
+    /// Submits a signed report.
+    pub async fn submit(&self, envelope: pb::Envelope) -> Result<pb::SubmitResponse, ClientError> {
+        ReportServiceClient::new(self.channel.clone())
+            .submit(self.req(pb::SubmitRequest {
+                envelope: Some(envelope),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// Gets a report version (0: the latest).
+    pub async fn get_report(
+        &self,
+        report_id: &str,
+        version: u32,
+    ) -> Result<pb::GetReportResponse, ClientError> {
+        ReportServiceClient::new(self.channel.clone())
+            .get_report(self.req(pb::GetReportRequest {
+                report_id: report_id.to_owned(),
+                version,
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// Lists one page of reports.
+    pub async fn list_reports(
+        &self,
+        req: pb::ListReportsRequest,
+    ) -> Result<pb::ListReportsResponse, ClientError> {
+        ReportServiceClient::new(self.channel.clone())
+            .list_reports(self.req(req))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// The latest signed checkpoint.
+    pub async fn checkpoint(&self) -> Result<pb::SignedCheckpoint, ClientError> {
+        LogServiceClient::new(self.channel.clone())
+            .get_checkpoint(self.req(pb::GetCheckpointRequest {}))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// An inclusion proof.
+    pub async fn inclusion_proof(
+        &self,
+        req: pb::InclusionProofRequest,
+    ) -> Result<pb::InclusionProofResponse, ClientError> {
+        LogServiceClient::new(self.channel.clone())
+            .get_inclusion_proof(self.req(req))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// A consistency proof between two tree sizes.
+    pub async fn consistency_proof(
+        &self,
+        first: u64,
+        second: u64,
+    ) -> Result<pb::ConsistencyProofResponse, ClientError> {
+        LogServiceClient::new(self.channel.clone())
+            .get_consistency_proof(self.req(pb::ConsistencyProofRequest { first, second }))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// Registers a focal point's signing key (admin).
+    pub async fn register_key(
+        &self,
+        focal_point_id: &str,
+        key_id: &str,
+        public_key: &[u8],
+    ) -> Result<pb::KeyResponse, ClientError> {
+        AdminServiceClient::new(self.channel.clone())
+            .register_key(self.req(pb::RegisterKeyRequest {
+                focal_point_id: focal_point_id.to_owned(),
+                key_id: key_id.to_owned(),
+                public_key: public_key.to_vec(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// Revokes a key (admin).
+    pub async fn revoke_key(
+        &self,
+        key_id: &str,
+        reason: &str,
+    ) -> Result<pb::KeyResponse, ClientError> {
+        AdminServiceClient::new(self.channel.clone())
+            .revoke_key(self.req(pb::RevokeKeyRequest {
+                key_id: key_id.to_owned(),
+                reason: reason.to_owned(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// Lists the registered keys (admin).
+    pub async fn list_keys(&self) -> Result<Vec<pb::KeyInfo>, ClientError> {
+        AdminServiceClient::new(self.channel.clone())
+            .list_keys(self.req(pb::ListKeysRequest {}))
+            .await
+            .map(|r| r.into_inner().keys)
+            .map_err(|s| self.err(s))
+    }
+
+    /// The standard gRPC health status of `service` ("" for the whole server).
+    pub async fn health(
+        &self,
+        service: &str,
+    ) -> Result<tonic_health::pb::health_check_response::ServingStatus, ClientError> {
+        use tonic_health::pb::health_check_response::ServingStatus;
+        let r = tonic_health::pb::health_client::HealthClient::new(self.channel.clone())
+            .check(self.req(tonic_health::pb::HealthCheckRequest {
+                service: service.to_owned(),
+            }))
+            .await
+            .map_err(|s| self.err(s))?;
+        Ok(ServingStatus::try_from(r.into_inner().status).unwrap_or(ServingStatus::Unknown))
+    }
+}

@@ -1,0 +1,187 @@
+//! Storage of signed releases (own and, later, peers'), the manifest that sync reads,
+//! and the differential-privacy budget ledger (a sub-module of `storage`).
+//!
+//! | prefix | key | value |
+//! |---|---|---|
+//! | `L` | origin, 0, table, 0, period, 0, version (u32 BE) | the release envelope's bytes (as served, byte for byte) |
+//! | `D` | SHA-256 of the envelope bytes | the `L` key |
+//! | `Q` | sequence number (u64 BE), server-assigned and monotonic | [`ReleaseRecord`] (JSON): the manifest |
+//! | `B` | period, 0, sequence (u64 BE) | [`SpendRecord`] (JSON): the budget ledger, append-only |
+//! | `S` | `seq` | the next sequence number |
+
+use serde::{Deserialize, Serialize};
+
+use super::{Batch, StorageError, Store, json_bytes, json_of, u64_of};
+
+/// Identity, digest and size of a held release: one manifest entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRecord {
+    /// Origin State.
+    pub origin: String,
+    /// Table id.
+    pub table: String,
+    /// SDMX period.
+    pub period: String,
+    /// Version (1, then 2 for a revision).
+    pub version: u32,
+    /// SHA-256 of the envelope bytes.
+    pub digest: vrs_core::Hash,
+    /// Size of the envelope bytes.
+    pub size: u64,
+}
+
+/// One entry of the budget ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpendRecord {
+    /// Table id.
+    pub table: String,
+    /// Mechanism ("discrete-laplace").
+    pub mechanism: String,
+    /// ε numerator.
+    pub epsilon_num: u32,
+    /// ε denominator.
+    pub epsilon_den: u32,
+    /// Digest of the release that spent it.
+    pub digest: vrs_core::Hash,
+}
+
+const SEQ_KEY: &[u8] = b"Sseq";
+
+fn release_key(origin: &str, table: &str, period: &str, version: u32) -> Vec<u8> {
+    let mut k = release_prefix(origin, table, period);
+    k.extend_from_slice(&version.to_be_bytes());
+    k
+}
+
+fn release_prefix(origin: &str, table: &str, period: &str) -> Vec<u8> {
+    let mut k = vec![b'L'];
+    for part in [origin, table, period] {
+        k.extend_from_slice(part.as_bytes());
+        k.push(0);
+    }
+    k
+}
+
+fn spend_prefix(period: &str) -> Vec<u8> {
+    let mut k = vec![b'B'];
+    k.extend_from_slice(period.as_bytes());
+    k.push(0);
+    k
+}
+
+impl Store {
+    /// The latest held version of a release: (version, envelope bytes).
+    pub fn latest_release(
+        &self,
+        origin: &str,
+        table: &str,
+        period: &str,
+    ) -> Result<Option<(u32, Vec<u8>)>, StorageError> {
+        let prefix = release_prefix(origin, table, period);
+        let Some(kv) = self.db.scan_prefix(&prefix).next_back() else {
+            return Ok(None);
+        };
+        let (k, v) = kv?;
+        let version = k
+            .get(prefix.len()..)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_be_bytes)
+            .ok_or_else(|| StorageError::Corrupt {
+                key: "L".into(),
+                reason: "bad version".into(),
+            })?;
+        Ok(Some((version, v.to_vec())))
+    }
+
+    /// One version of a release.
+    pub fn release(
+        &self,
+        origin: &str,
+        table: &str,
+        period: &str,
+        version: u32,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self
+            .db
+            .get(release_key(origin, table, period, version))?
+            .map(|v| v.to_vec()))
+    }
+
+    /// A release by the digest of its envelope bytes.
+    pub fn release_by_digest(
+        &self,
+        digest: &vrs_core::Hash,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        let mut k = vec![b'D'];
+        k.extend_from_slice(digest);
+        let Some(l) = self.db.get(k)? else {
+            return Ok(None);
+        };
+        Ok(self.db.get(l)?.map(|v| v.to_vec()))
+    }
+
+    /// Manifest entries after sequence number `after` (exclusive), at most `limit`.
+    pub fn manifest_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, ReleaseRecord)>, StorageError> {
+        let start = super::idx_key(b'Q', after.saturating_add(1));
+        self.db
+            .range(start.to_vec()..vec![b'R'])
+            .take(limit)
+            .map(|kv| {
+                let (k, v) = kv?;
+                Ok((u64_of("Q", &k[1..])?, json_of("Q", &v)?))
+            })
+            .collect()
+    }
+
+    /// The budget ledger of a period (every table).
+    pub fn spends(&self, period: &str) -> Result<Vec<SpendRecord>, StorageError> {
+        self.db
+            .scan_prefix(spend_prefix(period))
+            .map(|kv| {
+                let (_, v) = kv?;
+                json_of("B", &v)
+            })
+            .collect()
+    }
+
+    fn next_seq(&self) -> Result<u64, StorageError> {
+        match self.db.get(SEQ_KEY)? {
+            Some(v) => u64_of("Sseq", &v),
+            None => Ok(1),
+        }
+    }
+}
+
+impl Batch<'_> {
+    /// Stores a release and appends it to the manifest.
+    pub fn put_release(&mut self, rec: &ReleaseRecord, bytes: &[u8]) -> Result<(), StorageError> {
+        self.dirty = true;
+        let seq = match self.next_seq {
+            Some(s) => s,
+            None => self.store.next_seq()?,
+        };
+        let l = release_key(&rec.origin, &rec.table, &rec.period, rec.version);
+        let mut d = vec![b'D'];
+        d.extend_from_slice(&rec.digest);
+        self.inner.insert(l.clone(), bytes);
+        self.inner.insert(d, l);
+        self.inner
+            .insert(&super::idx_key(b'Q', seq)[..], json_bytes(rec));
+        self.inner.insert(SEQ_KEY, &(seq + 1).to_be_bytes()[..]);
+        self.next_seq = Some(seq + 1);
+        Ok(())
+    }
+
+    /// Appends a spend to the budget ledger of `period`, under the manifest sequence
+    /// number of the release that spent it.
+    pub fn put_spend(&mut self, period: &str, rec: &SpendRecord) {
+        let seq = self.next_seq.unwrap_or(0);
+        let mut k = spend_prefix(period);
+        k.extend_from_slice(&seq.to_be_bytes());
+        self.inner.insert(k, json_bytes(rec));
+    }
+}

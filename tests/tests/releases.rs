@@ -1,0 +1,320 @@
+//! Aggregate releases end to end: tables maintained with every accepted version,
+//! release-once, the one revision, signatures, roles, and what crosses the wire.
+
+use tonic::Code;
+use vrs_client::pki::Identity;
+use vrs_core::aggregate::{CellKey, Measure, TableId};
+use vrs_core::report::examples::{self, ExampleParams};
+use vrs_core::report::{Date, Iso3, RecordType, Report};
+use vrs_proto::v1 as pb;
+use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
+use vrs_proto::v1::report_service_client::ReportServiceClient;
+use vrs_tests::{FocalPoint, InProcessNode, Pki, node_files, register};
+
+const STATE: &str = "GRC";
+
+fn report(kind: RecordType, n: u64, day: u8) -> Report {
+    let p = ExampleParams::new(
+        Iso3::new(STATE).expect("iso"),
+        "hcg-piraeus-01",
+        examples::report_id(n),
+    )
+    .on(Date::new(2026, 10, day).expect("date"));
+    examples::example(kind, &p)
+}
+
+fn entry(env: &pb::Envelope) -> Vec<u8> {
+    vrs_core::wire::envelope_from_pb(env.clone()).to_entry_bytes()
+}
+
+struct Fed {
+    pki: Pki,
+    node: InProcessNode,
+    fp: FocalPoint,
+    admin: tonic::transport::Channel,
+}
+
+async fn fed() -> Fed {
+    let pki = Pki::new();
+    let node = InProcessNode::start(&node_files(&pki, STATE, None, "")).await;
+    let admin = node.channel(&pki, &pki.issue(Identity::admin(STATE))).await;
+    let fp = FocalPoint::new(&pki, STATE, "hcg-piraeus-01", "hcg-piraeus-01-k1");
+    register(admin.clone(), &fp).await;
+    Fed {
+        pki,
+        node,
+        fp,
+        admin,
+    }
+}
+
+impl Fed {
+    async fn submit(&self, r: &Report) -> Result<pb::Envelope, tonic::Status> {
+        let env = self.fp.sign(&pb::Report::from(r));
+        let ch = self.node.channel(&self.pki, &self.fp.cert).await;
+        ReportServiceClient::new(ch)
+            .submit(pb::SubmitRequest {
+                envelope: Some(env.clone()),
+            })
+            .await
+            .map(|_| env)
+    }
+
+    async fn release_now(
+        &self,
+        period: &str,
+        revise: bool,
+    ) -> Result<Vec<pb::ReleaseInfo>, tonic::Status> {
+        AggregatesServiceClient::new(self.admin.clone())
+            .release_now(pb::ReleaseNowRequest {
+                period: period.into(),
+                revise,
+            })
+            .await
+            .map(|r| r.into_inner().releases)
+    }
+
+    async fn get(&self, who: &vrs_client::pki::Issued, table: &str) -> pb::Envelope {
+        let ch = self.node.channel(&self.pki, who).await;
+        AggregatesServiceClient::new(ch)
+            .get_release(pb::GetReleaseRequest {
+                origin: STATE.into(),
+                table: table.into(),
+                period: "2026-M10".into(),
+                version: 0,
+            })
+            .await
+            .expect("get release")
+            .into_inner()
+            .envelope
+            .expect("envelope")
+    }
+}
+
+fn open(env: &pb::Envelope, vkey: &str) -> vrs_core::release::Release {
+    let v = vrs_core::note::NoteVerifier::parse(vkey).expect("vkey");
+    vrs_core::release::open_release(
+        &vrs_core::wire::envelope_from_pb(env.clone()),
+        v.public_key(),
+    )
+    .expect("release verifies under the node key")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tables_follow_amendments_and_retractions_and_release_once() {
+    let f = fed().await;
+    // 12 movements in October; one amended (same counts), two retracted.
+    let mut envs = Vec::new();
+    for n in 1..=12 {
+        let r = report(RecordType::Movement, n, 1 + n as u8);
+        envs.push((r.clone(), f.submit(&r).await.expect("accepted")));
+    }
+    // A refused submission (bad country) must change no table.
+    let mut bad = pb::Report::from(&report(RecordType::Movement, 99, 5));
+    if let Some(pb::report::Body::Movement(m)) = bad.body.as_mut() {
+        m.route[0].from_country = "XXX".into();
+    }
+    let ch = f.node.channel(&f.pki, &f.fp.cert).await;
+    let err = ReportServiceClient::new(ch)
+        .submit(pb::SubmitRequest {
+            envelope: Some(f.fp.sign(&bad)),
+        })
+        .await
+        .expect_err("invalid");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    for (i, (r, env)) in envs.iter().take(3).enumerate() {
+        let d = vrs_core::sha256(&entry(env));
+        let next = if i == 0 {
+            examples::example_amendment(r, d)
+        } else {
+            examples::example_retraction(r, d)
+        };
+        f.submit(&next).await.expect("new version");
+    }
+
+    // The period is not closed before its embargo ends.
+    let err = f
+        .release_now("2026-M11", false)
+        .await
+        .expect_err("open period");
+    assert_eq!(err.code(), Code::FailedPrecondition);
+
+    let first = f.release_now("2026-M10", false).await.expect("release");
+    assert_eq!(first.len(), 6, "one release per table");
+    let again = f
+        .release_now("2026-M10", false)
+        .await
+        .expect("release again");
+    assert_eq!(first, again, "release-once: the same releases");
+
+    let secretariat = f.pki.issue(Identity::secretariat("ROSEAP"));
+    let env = f.get(&secretariat, "MOVEMENTS").await;
+    let release = open(&env, &f.node.vkey);
+    let total = CellKey::total(TableId::Movements);
+    assert_eq!(
+        release.published(&total, Measure::Events),
+        Some(10),
+        "12 - 2 retracted"
+    );
+    assert_eq!(release.version, 1);
+
+    // A late report changes the table but not the stored release.
+    f.submit(&report(RecordType::Movement, 50, 20))
+        .await
+        .expect("late report");
+    let same = f.get(&secretariat, "MOVEMENTS").await;
+    assert_eq!(same, env, "byte for byte the stored release");
+    for n in 51..=54 {
+        f.submit(&report(RecordType::Movement, n, 21))
+            .await
+            .expect("late report");
+    }
+
+    // The one revision sees the late reports, under the differencing guard: no value
+    // moves by 1 to k-1 from the first release. A second revision is refused.
+    let revised = f.release_now("2026-M10", true).await.expect("revision");
+    assert!(revised.iter().all(|r| r.version == 2));
+    let env2 = f.get(&secretariat, "MOVEMENTS").await;
+    let rev = open(&env2, &f.node.vkey);
+    assert_eq!(
+        rev.published(&total, Measure::Events),
+        Some(15),
+        "moved by 5 = k"
+    );
+    for c in &rev.cells {
+        for o in &c.observations {
+            if let (Some(new), Some(old)) = (o.value, release.published(&c.key, o.measure)) {
+                let d = (new - old).abs();
+                assert!(d == 0 || d >= 5, "{} {:?} moved by {d}", c.key, o.measure);
+            }
+        }
+    }
+    let err = f
+        .release_now("2026-M10", true)
+        .await
+        .expect_err("second revision");
+    assert_eq!(err.code(), Code::FailedPrecondition);
+
+    // Only the admin releases.
+    let ch = f.node.channel(&f.pki, &f.fp.cert).await;
+    let err = AggregatesServiceClient::new(ch)
+        .release_now(pb::ReleaseNowRequest {
+            period: "2026-M10".into(),
+            revise: false,
+        })
+        .await
+        .expect_err("focal point");
+    assert_eq!(err.code(), Code::PermissionDenied);
+    f.node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_peers_and_secretariats_receive_holds_no_raw_data_and_no_small_cell() {
+    let f = fed().await;
+    let mut ids = Vec::new();
+    let mut digests = Vec::new();
+    let kinds = [
+        RecordType::Movement,
+        RecordType::Smuggler,
+        RecordType::Fee,
+        RecordType::Document,
+        RecordType::Case,
+    ];
+    for n in 1..=40u64 {
+        let r = report(kinds[(n % 5) as usize], n, 1 + (n % 28) as u8);
+        let env = f.submit(&r).await.expect("accepted");
+        ids.push(r.report_id);
+        digests.push(vrs_core::sha256(&entry(&env)));
+    }
+    f.release_now("2026-M10", false).await.expect("release");
+
+    for who in [
+        f.pki.issue(Identity::secretariat("ROSEAP")),
+        f.pki.issue(Identity::node("ITA")),
+    ] {
+        let ch = f.node.channel(&f.pki, &who).await;
+        let mut client = AggregatesServiceClient::new(ch);
+        let mut wire = Vec::new();
+        let list = client
+            .list_releases(pb::ListReleasesRequest::default())
+            .await
+            .expect("list")
+            .into_inner();
+        assert_eq!(list.releases.len(), 6);
+        wire.extend(prost::Message::encode_to_vec(&list));
+        for r in &list.releases {
+            let env = f.get(&who, &r.table).await;
+            // Verifies offline, and independently as plain DSSE with ring.
+            let release = open(&env, &f.node.vkey);
+            let k = 5;
+            for c in &release.cells {
+                for o in &c.observations {
+                    if let (Some(v), true) = (o.value, o.measure.is_count()) {
+                        assert!(
+                            v == 0 || v >= k,
+                            "{} {} {:?} = {v}",
+                            r.table,
+                            c.key,
+                            o.measure
+                        );
+                    }
+                }
+            }
+            let vk = vrs_core::note::NoteVerifier::parse(&f.node.vkey).expect("vkey");
+            let pae = vrs_core::envelope::pae(&env.payload_type, &env.payload);
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, vk.public_key())
+                .verify(&pae, &env.signatures[0].sig)
+                .expect("independent DSSE check");
+            wire.extend(prost::Message::encode_to_vec(&env));
+        }
+        for format in [
+            pb::ExportFormat::SdmxCsv,
+            pb::ExportFormat::Csv,
+            pb::ExportFormat::Json,
+        ] {
+            let out = client
+                .export(pb::ExportRequest {
+                    // A CSV file holds one table (one dataflow).
+                    filter: (format != pb::ExportFormat::Json).then(|| pb::ListReleasesRequest {
+                        table: "PERSONS".into(),
+                        ..Default::default()
+                    }),
+                    format: format as i32,
+                })
+                .await
+                .expect("export")
+                .into_inner();
+            wire.extend(out.data);
+        }
+        let hay = String::from_utf8_lossy(&wire).to_string();
+        for id in &ids {
+            assert!(!hay.contains(&id.to_string()), "report id {id} on the wire");
+            assert!(
+                !wire.windows(16).any(|w| w == id.as_bytes()),
+                "raw report id {id} on the wire"
+            );
+        }
+        for d in &digests {
+            assert!(
+                !wire.windows(32).any(|w| w == d),
+                "a report digest on the wire"
+            );
+            assert!(
+                !hay.contains(&vrs_core::hex(d)),
+                "a report digest on the wire"
+            );
+        }
+        assert!(
+            !hay.contains("hcg-piraeus-01"),
+            "a focal point id on the wire"
+        );
+        // Raw reports stay unreachable.
+        let ch = f.node.channel(&f.pki, &who).await;
+        let err = ReportServiceClient::new(ch)
+            .list_reports(pb::ListReportsRequest::default())
+            .await
+            .expect_err("raw reports");
+        assert_eq!(err.code(), Code::PermissionDenied);
+    }
+    f.node.stop().await;
+}

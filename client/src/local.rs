@@ -118,6 +118,19 @@ listen = "127.0.0.1:0"
     })
 }
 
+/// Adds a `[[peers]]` entry to a node's configuration file.
+pub fn add_peer(files: &NodeFiles, state: &str, port: u16, vkey: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&files.config)?;
+    write!(
+        f,
+        "\n[[peers]]\nstate = \"{state}\"\nendpoint = \"https://localhost:{port}\"\nvkey = \"{vkey}\"\n"
+    )?;
+    Ok(())
+}
+
 /// A node running inside this process.
 pub struct LocalNode {
     /// gRPC address.
@@ -136,9 +149,18 @@ impl LocalNode {
     /// Loads and checks the configuration (as `vrs-node run` does) and serves on
     /// free loopback ports.
     pub async fn start(files: &NodeFiles) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_on(files, listener).await
+    }
+
+    /// As [`LocalNode::start`], on an already-bound listener (so that peers' configs can
+    /// name its port before it starts).
+    pub async fn start_on(
+        files: &NodeFiles,
+        listener: tokio::net::TcpListener,
+    ) -> anyhow::Result<Self> {
         let cfg = vrs_node::config::Config::load(&files.config, std::iter::empty())
             .and_then(|c| c.check().map(|()| c))?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let metrics_addr = metrics.local_addr()?;

@@ -531,6 +531,16 @@ impl KeyMaterial {
 pub struct NoteSigner(KeyMaterial);
 
 impl NoteSigner {
+    /// The cosigner (tlog-cosignature, type 0x04) with the same name and Ed25519 key:
+    /// a node witnesses its peers' logs with the key it signs its own log with. The two
+    /// signature types have different key IDs and domain-separated messages.
+    pub fn cosigner(&self) -> CosignatureSigner {
+        match KeyMaterial::from_seed(&self.0.name, SignatureType::CosignatureV1, &self.0.seed) {
+            Ok(k) => CosignatureSigner(k),
+            Err(_) => unreachable!("the name and seed were valid for the log key"),
+        }
+    }
+
     /// The signer for a 32-byte Ed25519 seed under `name`.
     pub fn from_seed(name: &str, seed: &[u8; 32]) -> Result<Self, KeyError> {
         KeyMaterial::from_seed(name, SignatureType::Ed25519, seed).map(NoteSigner)

@@ -144,6 +144,13 @@ pub struct Config {
     /// `[release]`: aggregate releases and their disclosure control.
     #[serde(default)]
     pub release: ReleaseConfig,
+    /// `[sync]`: the nightly federation sync.
+    #[serde(default)]
+    pub sync: SyncConfig,
+    /// `[[peers]]`: the other nodes this node syncs with (not overridable from the
+    /// environment).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<PeerConfig>,
     /// Where each value came from, for error messages. Filled by [`Config::load`].
     #[serde(skip)]
     pub provenance: Provenance,
@@ -279,6 +286,45 @@ impl Default for ReleaseConfig {
             check_interval_s: 3600,
         }
     }
+}
+
+/// `[sync]`: when and how the node syncs with its peers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// A five-field cron expression (minute hour day-of-month month day-of-week, UTC).
+    /// Default `"0 2 * * *"` (nightly at 02:00).
+    pub schedule: String,
+    /// Random delay added to each scheduled run, seconds (0 to 86400). Default 900.
+    pub jitter_s: u64,
+    /// Deadline of one peer's whole run, seconds (1 to 86400). Default 300.
+    pub peer_deadline_s: u64,
+    /// Attempts per peer and run, with exponential backoff (1 to 20). Default 4.
+    pub attempts: u64,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            schedule: "0 2 * * *".into(),
+            jitter_s: 900,
+            peer_deadline_s: 300,
+            attempts: 4,
+        }
+    }
+}
+
+/// One `[[peers]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerConfig {
+    /// The peer's State (its certificate must carry `vrs://state/<STATE>/node`).
+    pub state: String,
+    /// `https://host:port` of the peer's gRPC server.
+    pub endpoint: String,
+    /// The peer's pinned node verifier key (`name+keyid+base64`): its checkpoints and
+    /// releases must verify under it.
+    pub vkey: String,
 }
 
 /// Parses a positive rational `num/den` (or an integer).
@@ -549,6 +595,7 @@ const fn key(path: &'static str, kind: Kind, presence: Presence) -> Key {
 const ROLES: &[&str] = &["state", "secretariat"];
 const LOG_FORMATS: &[&str] = &["text", "json"];
 const PERIODS: &[&str] = &["month", "week"];
+const PEER_KEYS: &[&str] = &["state", "endpoint", "vkey"];
 /// Table ids that `release.noise_tables` may name.
 pub const TABLE_IDS: &[&str] = &[
     "MOVEMENTS",
@@ -593,6 +640,10 @@ const KEYS: &[Key] = &[
     key("release.budget_cap", Kind::Str, Presence::Defaulted),
     key("release.contribution_cap", Kind::Int, Presence::Defaulted),
     key("release.check_interval_s", Kind::Int, Presence::Defaulted),
+    key("sync.schedule", Kind::Str, Presence::Defaulted),
+    key("sync.jitter_s", Kind::Int, Presence::Defaulted),
+    key("sync.peer_deadline_s", Kind::Int, Presence::Defaulted),
+    key("sync.attempts", Kind::Int, Presence::Defaulted),
 ];
 
 /// The dotted names of all configuration keys, e.g. `tls.cert`.
@@ -833,6 +884,37 @@ impl Config {
                 ));
             }
         }
+        let sy = &self.sync;
+        for (key, value, range) in [
+            ("sync.jitter_s", sy.jitter_s, 0..=86_400),
+            ("sync.peer_deadline_s", sy.peer_deadline_s, 1..=86_400),
+            ("sync.attempts", sy.attempts, 1..=20),
+        ] {
+            check_range(value, &range).map_err(|r| p.invalid(key, r))?;
+        }
+        crate::cron::Cron::parse(&sy.schedule).map_err(|e| p.invalid("sync.schedule", e))?;
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, peer) in self.peers.iter().enumerate() {
+            check_state(&peer.state).map_err(|r| p.invalid(&format!("peers[{i}].state"), r))?;
+            if peer.state == self.state || !seen.insert(peer.state.clone()) {
+                return Err(p.invalid(
+                    &format!("peers[{i}].state"),
+                    format!("{} is this node or listed twice", peer.state),
+                ));
+            }
+            if !peer.endpoint.starts_with("https://") {
+                return Err(p.invalid(
+                    &format!("peers[{i}].endpoint"),
+                    format!("{:?} must be https://host:port (mutual TLS)", peer.endpoint),
+                ));
+            }
+            vrs_core::note::NoteVerifier::parse(&peer.vkey).map_err(|e| {
+                p.invalid(
+                    &format!("peers[{i}].vkey"),
+                    format!("not a verifier key: {e}"),
+                )
+            })?;
+        }
         for (key, v) in [
             ("release.epsilon", &r.epsilon),
             ("release.budget_cap", &r.budget_cap),
@@ -1054,6 +1136,30 @@ fn validate_table(
         };
         if let Some(key) = find_key(&path) {
             check_kind(key.kind, v).map_err(|r| provenance.invalid(&path, r))?;
+        } else if path == "peers" {
+            let Value::Array(items) = v else {
+                return Err(provenance.invalid(&path, "expected [[peers]] tables"));
+            };
+            for (i, item) in items.iter().enumerate() {
+                let Value::Table(t) = item else {
+                    return Err(provenance.invalid(&format!("peers[{i}]"), "expected a table"));
+                };
+                for want in PEER_KEYS {
+                    match t.get(*want) {
+                        Some(Value::String(_)) => {}
+                        _ => {
+                            return Err(provenance
+                                .invalid(&format!("peers[{i}].{want}"), "required (a string)"));
+                        }
+                    }
+                }
+                if let Some(k) = t.keys().find(|k| !PEER_KEYS.contains(&k.as_str())) {
+                    return Err(provenance.invalid(
+                        &format!("peers[{i}].{k}"),
+                        "unknown key; a peer has state, endpoint and vkey",
+                    ));
+                }
+            }
         } else if is_section(&path) {
             match v {
                 Value::Table(t) => validate_table(t, &path, provenance)?,
@@ -1286,6 +1392,21 @@ budget_cap = "2/1"
 contribution_cap = 50
 # How often the release scheduler looks for periods that are due, seconds.
 check_interval_s = 3600
+
+[sync]
+# When to sync with peers: cron (minute hour day-of-month month day-of-week, UTC).
+schedule = "0 2 * * *"
+# Random delay added to each scheduled run, so a federation does not stampede.
+jitter_s = 900
+# Deadline of one peer's run, seconds; attempts per run (exponential backoff).
+peer_deadline_s = 300
+attempts = 4
+
+# One [[peers]] table per peer node: its State, endpoint and pinned verifier key.
+# [[peers]]
+# state = "IDN"
+# endpoint = "https://idn.example:7400"
+# vkey = "vrs.example/state/IDN+1a2b3c4d+AX..."
 "#,
         listen = DEFAULT_LISTEN,
         state = toml_str(state),
@@ -1485,6 +1606,8 @@ mod tests {
             metrics: MetricsConfig::default(),
             log: LogConfig::default(),
             release: ReleaseConfig::default(),
+            sync: SyncConfig::default(),
+            peers: Vec::new(),
             provenance: Provenance::default(),
         };
         let Value::Table(table) = Value::try_from(&config).expect("serializes") else {

@@ -151,6 +151,11 @@ enum Op {
         today: vrs_core::codes::Date,
         reply: oneshot::Sender<Result<Vec<ReleaseRecord>, LedgerError>>,
     },
+    /// Store releases fetched from peers (already verified under their origin's key).
+    PutReleases {
+        items: Vec<(ReleaseRecord, Vec<u8>)>,
+        reply: oneshot::Sender<Vec<Result<bool, String>>>,
+    },
     /// Finish the jobs queued before this one, flush, exit.
     Stop,
     Report(Box<ReportJob>),
@@ -189,6 +194,10 @@ struct Inner {
     tx: tokio::sync::mpsc::Sender<Job>,
     options: LedgerOptions,
     metrics: Arc<Metrics>,
+    /// The runtime the ledger was started on: the writer hands each batch's answers to
+    /// one task there, so that waking the waiting handlers costs one cross-thread
+    /// wake-up per group commit instead of one per job.
+    runtime: Option<tokio::runtime::Handle>,
     settings: ReleaseSettings,
     /// Owned by the writer (the only user); a lock only to share `Inner`.
     aggregates: Mutex<Aggregates>,
@@ -220,6 +229,7 @@ impl Ledger {
             tx,
             options,
             metrics,
+            runtime: tokio::runtime::Handle::try_current().ok(),
             settings,
             aggregates: Mutex::new(aggregates),
         });
@@ -487,6 +497,30 @@ impl Ledger {
         rx.await.map_err(|_| LedgerError::Unavailable)?
     }
 
+    /// Stores releases fetched from a peer, in order, through the writer (so manifest
+    /// sequence numbers stay gap-free for this node's own pullers).
+    pub async fn put_peer_releases(
+        &self,
+        items: Vec<(ReleaseRecord, Vec<u8>)>,
+    ) -> Result<Vec<Result<bool, String>>, LedgerError> {
+        let (reply, rx) = oneshot::channel();
+        let (unused, _) = oneshot::channel();
+        self.inner
+            .tx
+            .send(Job {
+                op: Op::PutReleases { items, reply },
+                reply: unused,
+            })
+            .await
+            .map_err(|_| LedgerError::Unavailable)?;
+        rx.await.map_err(|_| LedgerError::Unavailable)
+    }
+
+    /// The signer (for cosigning peers' checkpoints).
+    pub fn signer(&self) -> &NoteSigner {
+        &self.inner.signer
+    }
+
     /// Releases every closed period that holds data and has no release yet (the
     /// scheduler's tick). Returns what was made.
     pub async fn release_due(
@@ -660,6 +694,42 @@ impl Inner {
             .collect()
     }
 
+    /// Stores one verified peer release unless it is held (`Ok(false)`) or not strictly
+    /// newer than the held version (`Err(reason)`).
+    fn put_peer_release(
+        &self,
+        batch: &mut crate::storage::Batch<'_>,
+        rec: &ReleaseRecord,
+        bytes: &[u8],
+    ) -> Result<bool, String> {
+        if rec.origin == self.state {
+            return Err("a peer cannot make releases of this node's own State".into());
+        }
+        if self
+            .store
+            .release_by_digest(&rec.digest)
+            .map_err(|e| e.to_string())?
+            .is_some()
+            || batch.holds_release(&rec.digest)
+        {
+            return Ok(false);
+        }
+        if let Some((held, _)) = self
+            .store
+            .latest_release(&rec.origin, &rec.table, &rec.period)
+            .map_err(|e| e.to_string())?
+        {
+            if rec.version <= held {
+                return Err(format!(
+                    "{} {} {} version {} is not newer than the held version {held}",
+                    rec.origin, rec.table, rec.period, rec.version
+                ));
+            }
+        }
+        batch.put_release(rec, bytes).map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
     /// A group commit failed: answer every job with the error and rebuild the
     /// in-memory tables from storage, which holds none of the batch.
     fn failed(
@@ -727,7 +797,7 @@ impl Inner {
     /// entry (with the duplicate flag), Err for a refusal.
     fn apply(&self, batch: &mut crate::storage::Batch<'_>, op: Op) -> Result<Applied, LedgerError> {
         match op {
-            Op::Stop | Op::Release { .. } => Err(LedgerError::Unavailable),
+            Op::Stop | Op::Release { .. } | Op::PutReleases { .. } => Err(LedgerError::Unavailable),
             Op::Report(job) => {
                 if let Some(i) = batch.index_of_leaf(&job.leaf)? {
                     return Ok((i, true, job.digest, None));
@@ -951,7 +1021,16 @@ fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
     let start_size = batch.size();
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
     let mut releases = Vec::new();
+    let mut relayed = Vec::new();
     for job in jobs {
+        if let Op::PutReleases { items, reply } = job.op {
+            let r: Vec<_> = items
+                .iter()
+                .map(|(rec, bytes)| inner.put_peer_release(&mut batch, rec, bytes))
+                .collect();
+            relayed.push((reply, r));
+            continue;
+        }
         if let Op::Release {
             period,
             revise,
@@ -1030,6 +1109,7 @@ fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
             keys.insert(k.key_id.clone(), k);
         }
     }
+    let mut answers = Vec::with_capacity(outcomes.len());
     for (reply, r, receipt) in outcomes {
         let answer = r.and_then(|(index, duplicate, digest, key)| {
             let receipt = match receipt {
@@ -1045,9 +1125,26 @@ fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
                 key,
             })
         });
-        let _ = reply.send(answer);
+        answers.push((reply, answer));
+    }
+    match &inner.runtime {
+        Some(rt) => {
+            rt.spawn(async move {
+                for (reply, answer) in answers {
+                    let _ = reply.send(answer);
+                }
+            });
+        }
+        None => {
+            for (reply, answer) in answers {
+                let _ = reply.send(answer);
+            }
+        }
     }
     for (reply, r) in releases {
+        let _ = reply.send(r);
+    }
+    for (reply, r) in relayed {
         let _ = reply.send(r);
     }
     xt(3, &mut xt0);

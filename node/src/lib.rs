@@ -13,11 +13,14 @@
 
 pub mod aggregates;
 pub mod config;
+pub mod cron;
 pub mod grpc;
 pub mod ledger;
 pub mod metrics;
 pub mod releases;
 pub mod server;
 pub mod storage;
+pub mod sync;
 pub mod tls;
 pub mod verify;
+pub mod witness;

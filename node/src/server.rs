@@ -81,9 +81,25 @@ pub async fn run(
         .build_v1()
         .context("building the reflection service")?;
 
+    let client_tls = crate::tls::client_config(
+        &read(&cfg.tls.cert)?,
+        &read(&cfg.tls.key)?,
+        &read(&cfg.tls.ca)?,
+    )?;
+    let sync = Arc::new(
+        crate::sync::SyncEngine::new(
+            ledger.clone(),
+            cfg.peers.clone(),
+            client_tls,
+            cfg.sync.clone(),
+        )
+        .map_err(|e| anyhow::anyhow!("sync: {e}"))?,
+    );
+    let sync_schedule = (!cfg.peers.is_empty()).then(|| tokio::spawn(sync.clone().schedule()));
     let services = Services {
         ledger: ledger.clone(),
         metrics: metrics.clone(),
+        sync,
     };
     let limit = cfg.limits.max_message_bytes;
 
@@ -132,6 +148,14 @@ pub async fn run(
                 .max_decoding_message_size(limit),
         )
         .add_service(
+            pb::federation_service_server::FederationServiceServer::new(services.clone())
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(64 << 20),
+        )
+        .add_service(pb::sync_service_server::SyncServiceServer::new(
+            services.clone(),
+        ))
+        .add_service(
             pb::aggregates_service_server::AggregatesServiceServer::new(services)
                 .max_decoding_message_size(limit)
                 .max_encoding_message_size(64 << 20),
@@ -157,6 +181,9 @@ pub async fn run(
     };
     let _ = stop_metrics.send(());
     scheduler.abort();
+    if let Some(s) = sync_schedule {
+        s.abort();
+    }
     // The writer finishes every queued job, flushes and exits.
     ledger.shutdown(writer).await;
     store.flush().context("final flush")?;

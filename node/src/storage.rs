@@ -25,6 +25,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+pub mod federation;
 pub mod releases;
 pub mod tables;
 
@@ -328,6 +329,7 @@ impl Store {
             keys: HashMap::new(),
             entries: HashMap::new(),
             next_seq: None,
+            pending_releases: Default::default(),
             dirty: false,
         })
     }
@@ -416,6 +418,7 @@ pub struct Batch<'a> {
     keys: HashMap<String, KeyRecord>,
     entries: HashMap<u64, Vec<u8>>,
     next_seq: Option<u64>,
+    pending_releases: std::collections::HashSet<Hash>,
     dirty: bool,
 }
 

@@ -204,6 +204,10 @@ fn every_key_can_be_set_from_the_environment() {
         ("VRS_RELEASE_BUDGET_CAP", "1/1"),
         ("VRS_RELEASE_CONTRIBUTION_CAP", "20"),
         ("VRS_RELEASE_CHECK_INTERVAL_S", "60"),
+        ("VRS_SYNC_SCHEDULE", "*/5 * * * *"),
+        ("VRS_SYNC_JITTER_S", "0"),
+        ("VRS_SYNC_PEER_DEADLINE_S", "30"),
+        ("VRS_SYNC_ATTEMPTS", "2"),
     ];
     // The environment names every key: none is left out.
     for key in config::config_keys() {

@@ -13,7 +13,7 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tonic::transport::Channel;
 use vrs_client::local;
-pub use vrs_client::local::{NodeFiles, connect};
+pub use vrs_client::local::{NodeFiles, add_peer, connect};
 use vrs_client::pki::{Identity, Issued};
 use vrs_proto::v1 as pb;
 
@@ -70,6 +70,15 @@ impl InProcessNode {
     /// Starts a node on port 0.
     pub async fn start(files: &NodeFiles) -> Self {
         Self(local::LocalNode::start(files).await.expect("node starts"))
+    }
+
+    /// Starts a node on an already-bound listener.
+    pub async fn start_on(files: &NodeFiles, listener: tokio::net::TcpListener) -> Self {
+        Self(
+            local::LocalNode::start_on(files, listener)
+                .await
+                .expect("node starts"),
+        )
     }
 
     /// Stops the node gracefully and waits until it has flushed.

@@ -157,6 +157,11 @@ impl Store {
 }
 
 impl Batch<'_> {
+    /// Whether this batch already stores the release with `digest`.
+    pub fn holds_release(&self, digest: &vrs_core::Hash) -> bool {
+        self.pending_releases.contains(digest)
+    }
+
     /// Stores a release and appends it to the manifest.
     pub fn put_release(&mut self, rec: &ReleaseRecord, bytes: &[u8]) -> Result<(), StorageError> {
         self.dirty = true;
@@ -173,6 +178,7 @@ impl Batch<'_> {
             .insert(&super::idx_key(b'Q', seq)[..], json_bytes(rec));
         self.inner.insert(SEQ_KEY, &(seq + 1).to_be_bytes()[..]);
         self.next_seq = Some(seq + 1);
+        self.pending_releases.insert(rec.digest);
         Ok(())
     }
 

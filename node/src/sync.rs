@@ -1,0 +1,517 @@
+//! The federation sync engine (the rules of `05-sync.md`): per peer, pull the manifest
+//! from the stored cursor, fetch what is missing by digest, verify each release under
+//! its origin's pinned key whoever relayed it, keep only strictly newer versions, store,
+//! advance the cursor; then witness the peer's log and ask the peer to cosign ours.
+//! Peers run independently, each with its own deadline and retries (exponential
+//! backoff with jitter); a run leaves a record per peer.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use hyper_util::rt::TokioIo;
+use prost::Message as _;
+use tonic::transport::{Channel, Endpoint, Uri};
+use vrs_core::Hash;
+use vrs_core::note::{NoteVerifier, SignatureType, Verifiers, verify_cosignature};
+use vrs_proto::v1 as pb;
+use vrs_proto::v1::federation_service_client::FederationServiceClient;
+
+use crate::config::{PeerConfig, SyncConfig};
+use crate::ledger::Ledger;
+use crate::storage::releases::ReleaseRecord;
+use crate::tls::Role;
+
+/// Manifest entries asked for per call.
+const MANIFEST_PAGE: u32 = 1000;
+/// Releases fetched per stream.
+const FETCH_CHUNK: usize = 200;
+/// First retry delay; doubled each attempt, plus up to 50% jitter.
+const BACKOFF_BASE: Duration = Duration::from_millis(300);
+
+/// Encodes a manifest cursor (opaque to clients).
+pub fn cursor_token(seq: u64) -> String {
+    B64URL.encode(seq.to_be_bytes())
+}
+
+/// Decodes a manifest cursor; `None` for anything this node did not issue.
+pub fn parse_cursor(token: &str) -> Option<u64> {
+    if token.is_empty() {
+        return Some(0);
+    }
+    let b = B64URL.decode(token).ok()?;
+    Some(u64::from_be_bytes(b.try_into().ok()?))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn random_below(n: u64) -> u64 {
+    let rng = ring::rand::SystemRandom::new();
+    let v: [u8; 8] = ring::rand::generate(&rng)
+        .map(|r: ring::rand::Random<[u8; 8]>| r.expose())
+        .unwrap_or([0; 8]);
+    u64::from_le_bytes(v) % n.max(1)
+}
+
+/// The sync engine of a node.
+pub struct SyncEngine {
+    ledger: Ledger,
+    peers: Vec<PeerConfig>,
+    /// Pinned verifier keys by origin State (every peer, and this node).
+    keys: BTreeMap<String, NoteVerifier>,
+    tls: Arc<rustls::ClientConfig>,
+    cfg: SyncConfig,
+    status: Mutex<BTreeMap<String, pb::PeerStatus>>,
+    round: tokio::sync::Mutex<()>,
+}
+
+impl SyncEngine {
+    /// A sync engine for `peers`, calling out with `tls` (this node's certificate).
+    pub fn new(
+        ledger: Ledger,
+        peers: Vec<PeerConfig>,
+        tls: Arc<rustls::ClientConfig>,
+        cfg: SyncConfig,
+    ) -> Result<Self, String> {
+        let state = ledger.state().to_owned();
+        let mut keys = BTreeMap::new();
+        keys.insert(
+            state.clone(),
+            NoteVerifier::parse(&ledger.verifier_key()).map_err(|e| e.to_string())?,
+        );
+        let mut status = BTreeMap::new();
+        for p in &peers {
+            keys.insert(
+                p.state.clone(),
+                NoteVerifier::parse(&p.vkey).map_err(|e| format!("peer {}: {e}", p.state))?,
+            );
+            let stored = ledger
+                .store()
+                .sync_record(&p.state)
+                .ok()
+                .flatten()
+                .and_then(|b| pb::PeerStatus::decode(b.as_slice()).ok());
+            status.insert(
+                p.state.clone(),
+                stored.unwrap_or_else(|| pb::PeerStatus {
+                    peer: p.state.clone(),
+                    endpoint: p.endpoint.clone(),
+                    ..Default::default()
+                }),
+            );
+        }
+        Ok(Self {
+            ledger,
+            peers,
+            keys,
+            tls,
+            cfg,
+            status: Mutex::new(status),
+            round: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Whether `state` is a configured peer.
+    pub fn is_peer(&self, state: &str) -> bool {
+        self.peers.iter().any(|p| p.state == state)
+    }
+
+    /// The pinned key of a peer.
+    pub fn peer_key(&self, state: &str) -> Option<&NoteVerifier> {
+        self.is_peer(state).then(|| self.keys.get(state)).flatten()
+    }
+
+    /// The per-peer records and the alarms.
+    pub fn status(&self) -> pb::SyncStatusResponse {
+        let peers = self
+            .status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        pb::SyncStatusResponse {
+            peers,
+            alarms: self.ledger.store().alarms().unwrap_or_default(),
+        }
+    }
+
+    /// Runs one round: every peer (or only `only`) concurrently, each with its own
+    /// deadline. Returns when all are done.
+    pub async fn run(self: &Arc<Self>, only: Option<&str>) -> pb::SyncStatusResponse {
+        let _round = self.round.lock().await;
+        let mut set = tokio::task::JoinSet::new();
+        for peer in self
+            .peers
+            .iter()
+            .filter(|p| only.is_none_or(|o| o == p.state))
+        {
+            let me = self.clone();
+            let peer = peer.clone();
+            set.spawn(async move { me.run_peer(&peer).await });
+        }
+        while set.join_next().await.is_some() {}
+        self.status()
+    }
+
+    async fn run_peer(&self, peer: &PeerConfig) -> pb::PeerStatus {
+        let mut st = pb::PeerStatus {
+            peer: peer.state.clone(),
+            endpoint: peer.endpoint.clone(),
+            started: now(),
+            ..Default::default()
+        };
+        if let Some(prev) = self
+            .status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&peer.state)
+        {
+            st.last_success = prev.last_success;
+            st.witnessed_size = prev.witnessed_size;
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.peer_deadline_s);
+        let mut result = Err("not attempted".to_owned());
+        for attempt in 1..=self.cfg.attempts.max(1) {
+            st.attempts = attempt as u32;
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            result = match tokio::time::timeout(left, self.attempt(peer, &mut st)).await {
+                Ok(r) => r,
+                Err(_) => Err(format!("deadline of {} s passed", self.cfg.peer_deadline_s)),
+            };
+            // A split view is not transient: retrying would only raise the alarm again.
+            let equivocation = result.as_ref().is_err_and(|e| e.contains("EQUIVOCATION"));
+            if result.is_ok() || equivocation || attempt == self.cfg.attempts.max(1) {
+                break;
+            }
+            let base = BACKOFF_BASE * 2u32.pow((attempt - 1).min(10) as u32);
+            let jitter = Duration::from_millis(random_below(base.as_millis() as u64 / 2 + 1));
+            let wait = (base + jitter)
+                .min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+            tracing::info!(peer = %peer.state, attempt, error = ?result.as_ref().err(), wait_ms = wait.as_millis() as u64, "sync attempt failed; backing off");
+            tokio::time::sleep(wait).await;
+        }
+        st.finished = now();
+        match result {
+            Ok(()) => {
+                st.last_success = st.finished;
+                st.last_error.clear();
+            }
+            Err(e) => {
+                tracing::warn!(peer = %peer.state, error = %e, "sync failed");
+                st.last_error = e;
+            }
+        }
+        if let Err(e) = self
+            .ledger
+            .store()
+            .set_sync_record(&peer.state, &st.encode_to_vec())
+        {
+            tracing::error!(error = %e, "cannot store the sync record");
+        }
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(peer.state.clone(), st.clone());
+        st
+    }
+
+    /// Connects to `peer` over mTLS and checks that its certificate names it.
+    pub async fn connect(&self, peer: &PeerConfig) -> Result<Channel, String> {
+        let uri: Uri = peer
+            .endpoint
+            .parse()
+            .map_err(|e| format!("endpoint: {e}"))?;
+        let host = uri.host().ok_or("endpoint has no host")?.to_owned();
+        let port = uri.port_u16().unwrap_or(443);
+        let tls = tokio_rustls::TlsConnector::from(self.tls.clone());
+        let expected = peer.state.clone();
+        let connector = tower::service_fn(move |_: Uri| {
+            let (tls, host, expected) = (tls.clone(), host.clone(), expected.clone());
+            async move {
+                let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+                let name = rustls::pki_types::ServerName::try_from(host.clone())
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                let conn = tls.connect(name, tcp).await?;
+                let role = conn
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .map(|c| crate::tls::role_from_cert(c.as_ref()));
+                match role {
+                    Some(Ok(Role::Node { state })) if state == expected => Ok(TokioIo::new(conn)),
+                    other => Err(std::io::Error::other(format!(
+                        "peer certificate is not vrs://state/{expected}/node ({other:?})"
+                    ))),
+                }
+            }
+        });
+        Endpoint::from_shared(format!("http://{}:{port}", uri.host().unwrap_or_default()))
+            .map_err(|e| e.to_string())?
+            .connect_timeout(Duration::from_secs(10))
+            .connect_with_connector(connector)
+            .await
+            .map_err(|e| format!("connecting to {}: {e:?}", peer.endpoint))
+    }
+
+    async fn attempt(&self, peer: &PeerConfig, st: &mut pb::PeerStatus) -> Result<(), String> {
+        let ch = self.connect(peer).await?;
+        let mut client = FederationServiceClient::new(ch).max_decoding_message_size(64 << 20);
+        self.pull_releases(peer, &mut client, st).await?;
+        self.witness_peer(peer, &mut client, st).await?;
+        self.ask_cosignature(peer, &mut client).await?;
+        Ok(())
+    }
+
+    async fn pull_releases(
+        &self,
+        peer: &PeerConfig,
+        client: &mut FederationServiceClient<Channel>,
+        st: &mut pb::PeerStatus,
+    ) -> Result<(), String> {
+        let store = self.ledger.store();
+        loop {
+            let cursor = store.sync_cursor(&peer.state).map_err(|e| e.to_string())?;
+            let page = client
+                .manifest(pb::ManifestRequest {
+                    cursor: cursor_token(cursor),
+                    limit: MANIFEST_PAGE,
+                })
+                .await
+                .map_err(|e| format!("manifest: {}", e.message()))?
+                .into_inner();
+            st.bytes += page.encoded_len() as u64;
+            let next = parse_cursor(&page.cursor).ok_or("peer sent a bad cursor")?;
+            let mut wanted: HashMap<Hash, pb::ReleaseInfo> = HashMap::new();
+            for info in page.releases {
+                let Ok(d) = <Hash>::try_from(info.digest.as_slice()) else {
+                    st.rejected.push(format!(
+                        "{} {} {}: bad digest",
+                        info.origin, info.table, info.period
+                    ));
+                    continue;
+                };
+                if store
+                    .release_by_digest(&d)
+                    .map_err(|e| e.to_string())?
+                    .is_some()
+                {
+                    st.already_held += 1;
+                } else {
+                    wanted.insert(d, info);
+                }
+            }
+            let digests: Vec<Hash> = wanted.keys().copied().collect();
+            for chunk in digests.chunks(FETCH_CHUNK) {
+                let mut stream = client
+                    .fetch_releases(pb::FetchReleasesRequest {
+                        digests: chunk.iter().map(|d| d.to_vec()).collect(),
+                    })
+                    .await
+                    .map_err(|e| format!("fetch: {}", e.message()))?
+                    .into_inner();
+                let mut items = Vec::new();
+                while let Some(item) = stream
+                    .message()
+                    .await
+                    .map_err(|e| format!("fetch: {}", e.message()))?
+                {
+                    st.bytes += item.encoded_len() as u64;
+                    match self.check_release(&wanted, item) {
+                        Ok(x) => items.push(x),
+                        Err(reason) => st.rejected.push(reason),
+                    }
+                }
+                let results = self
+                    .ledger
+                    .put_peer_releases(items)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                for r in results {
+                    match r {
+                        Ok(true) => st.fetched += 1,
+                        Ok(false) => st.already_held += 1,
+                        Err(reason) => st.rejected.push(reason),
+                    }
+                }
+            }
+            if next > cursor {
+                store
+                    .set_sync_cursor(&peer.state, next)
+                    .map_err(|e| e.to_string())?;
+            }
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Verifies a fetched release end to end: digest, origin in the federation,
+    /// signature under the origin's pinned key, identity as announced.
+    fn check_release(
+        &self,
+        wanted: &HashMap<Hash, pb::ReleaseInfo>,
+        item: pb::FetchedRelease,
+    ) -> Result<(ReleaseRecord, Vec<u8>), String> {
+        let d = <Hash>::try_from(item.digest.as_slice()).map_err(|_| "bad digest".to_owned())?;
+        let info = wanted.get(&d).ok_or("a release that was not asked for")?;
+        let what = format!(
+            "{} {} {} v{}",
+            info.origin, info.table, info.period, info.version
+        );
+        let env = vrs_core::wire::envelope_from_pb(item.envelope.ok_or(format!("{what}: empty"))?);
+        let bytes = env.to_entry_bytes();
+        if vrs_core::sha256(&bytes) != d {
+            return Err(format!("{what}: bytes do not match the manifest digest"));
+        }
+        let key = self.keys.get(&info.origin).ok_or(format!(
+            "{what}: origin {} is not in the federation",
+            info.origin
+        ))?;
+        let release = vrs_core::release::open_release(&env, key.public_key())
+            .map_err(|e| format!("{what}: refused: {e}"))?;
+        if release.origin.as_str() != info.origin
+            || release.table.code() != info.table
+            || release.period.to_string() != info.period
+            || release.version != info.version
+        {
+            return Err(format!(
+                "{what}: the signed release is not what the manifest announced"
+            ));
+        }
+        Ok((
+            ReleaseRecord {
+                origin: info.origin.clone(),
+                table: info.table.clone(),
+                period: info.period.clone(),
+                version: info.version,
+                digest: d,
+                size: bytes.len() as u64,
+            },
+            bytes,
+        ))
+    }
+
+    async fn witness_peer(
+        &self,
+        peer: &PeerConfig,
+        client: &mut FederationServiceClient<Channel>,
+        st: &mut pb::PeerStatus,
+    ) -> Result<(), String> {
+        let key = self.keys.get(&peer.state).ok_or("no pinned key")?;
+        let verifiers = Verifiers::from_verifiers([key.clone()]).map_err(|e| e.to_string())?;
+        let cp = client
+            .get_checkpoint(pb::GetCheckpointRequest {})
+            .await
+            .map_err(|e| format!("checkpoint: {}", e.message()))?
+            .into_inner();
+        st.bytes += cp.encoded_len() as u64;
+        let store = self.ledger.store();
+        let origin = key.name().to_owned();
+        let (held, _) =
+            crate::witness::held(store, &origin, &verifiers).map_err(|e| e.to_string())?;
+        let proof = if held > 0 && cp.size > held {
+            let p = client
+                .get_consistency_proof(pb::ConsistencyProofRequest {
+                    first: held,
+                    second: cp.size,
+                })
+                .await
+                .map_err(|e| format!("consistency proof: {}", e.message()))?
+                .into_inner();
+            st.bytes += p.encoded_len() as u64;
+            p.hashes
+                .iter()
+                .map(|h| <Hash>::try_from(h.as_slice()).map_err(|_| "bad proof hash".to_owned()))
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
+        let witnessed =
+            crate::witness::witness(store, &verifiers, &cp.note, held, &proof, now() as u64)
+                .map_err(|e| e.to_string())?;
+        st.witnessed_size = witnessed.size.max(held);
+        Ok(())
+    }
+
+    async fn ask_cosignature(
+        &self,
+        peer: &PeerConfig,
+        client: &mut FederationServiceClient<Channel>,
+    ) -> Result<(), String> {
+        let store = self.ledger.store();
+        let note = store
+            .checkpoint()
+            .map_err(|e| e.to_string())?
+            .ok_or("no checkpoint")?;
+        let own = NoteVerifier::parse(&self.ledger.verifier_key()).map_err(|e| e.to_string())?;
+        let cp = vrs_core::note::open_checkpoint(
+            &note,
+            &Verifiers::from_verifiers([own]).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?
+        .checkpoint;
+        let mut old_size = 0;
+        for _ in 0..2 {
+            let proof = if old_size > 0 && old_size < cp.size {
+                vrs_core::merkle::consistency_proof(store, old_size, cp.size)
+                    .map_err(|e| e.to_string())?
+                    .iter()
+                    .map(|h| h.to_vec())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let r = client
+                .cosign(pb::CosignRequest {
+                    checkpoint: note.clone(),
+                    proof,
+                    old_size,
+                })
+                .await
+                .map_err(|e| format!("cosign: {}", e.message()))?
+                .into_inner();
+            if r.cosignature.is_empty() {
+                old_size = r.witnessed_size;
+                continue;
+            }
+            let peer_key = self.keys.get(&peer.state).ok_or("no pinned key")?;
+            let cosigner = NoteVerifier::new(
+                peer_key.name(),
+                SignatureType::CosignatureV1,
+                *peer_key.public_key(),
+            )
+            .map_err(|e| e.to_string())?;
+            verify_cosignature(&r.cosignature, &cp, &cosigner)
+                .map_err(|e| format!("the peer's cosignature does not verify: {e}"))?;
+            store
+                .add_cosignature(cp.size, peer_key.name(), &r.cosignature)
+                .map_err(|e| e.to_string())?;
+            return Ok(());
+        }
+        Err("the peer did not cosign".into())
+    }
+
+    /// Runs rounds on the cron schedule, with jitter, until the task is dropped.
+    pub async fn schedule(self: Arc<Self>) {
+        let Ok(cron) = crate::cron::Cron::parse(&self.cfg.schedule) else {
+            return;
+        };
+        loop {
+            let Some(next) = cron.next_after(now()) else {
+                return;
+            };
+            let wait = (next - now()).max(0) as u64 + random_below(self.cfg.jitter_s + 1);
+            tokio::time::sleep(Duration::from_secs(wait)).await;
+            let st = self.run(None).await;
+            tracing::info!(peers = st.peers.len(), "scheduled sync round done");
+        }
+    }
+}

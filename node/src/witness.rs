@@ -1,0 +1,125 @@
+//! Witnessing a peer's log (C2SP tlog-witness semantics, pull and push alike): keep
+//! the largest checkpoint verified under the peer's pinned key; accept a new one only
+//! with a consistency proof from it; refuse, and raise an alarm naming both
+//! checkpoints, when the proof does not verify (a split view).
+
+use vrs_core::Hash;
+use vrs_core::merkle::{empty_root, verify_consistency};
+use vrs_core::note::{Checkpoint, Verifiers, open_checkpoint};
+
+use crate::storage::Store;
+
+/// Why a checkpoint was not witnessed.
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessError {
+    /// The note does not verify under the peer's pinned key.
+    #[error("checkpoint does not verify under the pinned key: {0}")]
+    BadNote(String),
+    /// The caller's idea of what this witness holds is stale.
+    #[error("this witness holds size {held}, not {claimed}")]
+    StaleOldSize {
+        /// Size held.
+        held: u64,
+        /// Size the caller assumed.
+        claimed: u64,
+    },
+    /// The new checkpoint is smaller than the one held.
+    #[error(
+        "EQUIVOCATION: checkpoint of size {new} is older than the witnessed size {held} of {origin}"
+    )]
+    Rollback {
+        /// The log.
+        origin: String,
+        /// Held size.
+        held: u64,
+        /// Offered size.
+        new: u64,
+    },
+    /// The consistency proof does not verify: the log showed two inconsistent views.
+    #[error(
+        "EQUIVOCATION: {origin} checkpoint {new_size} ({new_root}) is not consistent with witnessed checkpoint {held_size} ({held_root}): {reason}"
+    )]
+    Inconsistent {
+        /// The log.
+        origin: String,
+        /// Held size.
+        held_size: u64,
+        /// Held root (hex).
+        held_root: String,
+        /// Offered size.
+        new_size: u64,
+        /// Offered root (hex).
+        new_root: String,
+        /// What failed.
+        reason: String,
+    },
+    /// Storage failed.
+    #[error("storage: {0}")]
+    Storage(#[from] crate::storage::StorageError),
+}
+
+/// What this witness holds of `origin`: (size, root).
+pub fn held(
+    store: &Store,
+    origin: &str,
+    verifiers: &Verifiers,
+) -> Result<(u64, Hash), WitnessError> {
+    match store.witnessed(origin)? {
+        Some(note) => {
+            let cp = open_checkpoint(&note, verifiers)
+                .map_err(|e| WitnessError::BadNote(e.to_string()))?;
+            Ok((cp.checkpoint.size, cp.checkpoint.root))
+        }
+        None => Ok((0, empty_root())),
+    }
+}
+
+/// Verifies `note` under `verifiers` (the peer's pinned key) and, with `proof` from the
+/// held size `old_size`, advances the witnessed checkpoint. Returns the checkpoint.
+/// An inconsistency is recorded as an alarm before it is returned.
+pub fn witness(
+    store: &Store,
+    verifiers: &Verifiers,
+    note: &str,
+    old_size: u64,
+    proof: &[Hash],
+    now: u64,
+) -> Result<Checkpoint, WitnessError> {
+    let cp = open_checkpoint(note, verifiers)
+        .map_err(|e| WitnessError::BadNote(e.to_string()))?
+        .checkpoint;
+    let (held_size, held_root) = held(store, &cp.origin, verifiers)?;
+    if old_size != held_size {
+        return Err(WitnessError::StaleOldSize {
+            held: held_size,
+            claimed: old_size,
+        });
+    }
+    let err = if cp.size < held_size {
+        Some(WitnessError::Rollback {
+            origin: cp.origin.clone(),
+            held: held_size,
+            new: cp.size,
+        })
+    } else {
+        verify_consistency(held_size, cp.size, &held_root, &cp.root, proof)
+            .err()
+            .map(|e| WitnessError::Inconsistent {
+                origin: cp.origin.clone(),
+                held_size,
+                held_root: vrs_core::hex(&held_root),
+                new_size: cp.size,
+                new_root: vrs_core::hex(&cp.root),
+                reason: e.to_string(),
+            })
+    };
+    if let Some(e) = err {
+        tracing::error!(alarm = %e, "witness refused a checkpoint");
+        store.add_alarm(now, &e.to_string())?;
+        return Err(e);
+    }
+    if cp.size > held_size {
+        store.set_witnessed(&cp.origin, note)?;
+    }
+    Ok(cp)
+}

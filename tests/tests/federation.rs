@@ -1,0 +1,397 @@
+//! Federation sync end to end: three State nodes on loopback with real mTLS, each
+//! pulling the others' signed releases and witnessing their logs.
+
+use vrs_client::pki::Identity;
+use vrs_core::report::examples::{self, ExampleParams};
+use vrs_core::report::{Date, Iso3, RecordType};
+use vrs_proto::v1 as pb;
+use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
+use vrs_proto::v1::federation_service_client::FederationServiceClient;
+use vrs_proto::v1::report_service_client::ReportServiceClient;
+use vrs_proto::v1::sync_service_client::SyncServiceClient;
+use vrs_tests::{FocalPoint, InProcessNode, NodeFiles, Pki, add_peer, node_files, register};
+
+const SYNC: &str = "[sync]\nattempts = 2\npeer_deadline_s = 30\njitter_s = 0\n";
+
+struct Member {
+    state: String,
+    files: NodeFiles,
+    port: u16,
+}
+
+/// Files and ports for `states`, every node a peer of every other.
+async fn members(pki: &Pki, states: &[&str]) -> (Vec<Member>, Vec<tokio::net::TcpListener>) {
+    let mut ms = Vec::new();
+    let mut ls = Vec::new();
+    for s in states {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        ms.push(Member {
+            state: s.to_string(),
+            files: node_files(pki, s, None, SYNC),
+            port: l.local_addr().expect("addr").port(),
+        });
+        ls.push(l);
+    }
+    for a in &ms {
+        for b in ms.iter().filter(|b| b.state != a.state) {
+            add_peer(&a.files, &b.state, b.port, &b.files.vkey).expect("peer");
+        }
+    }
+    (ms, ls)
+}
+
+/// Submits `n` movement reports of October 2026 and releases the month.
+async fn report_and_release(pki: &Pki, node: &InProcessNode, state: &str, n: u64) {
+    let admin = node.channel(pki, &pki.issue(Identity::admin(state))).await;
+    let fp = FocalPoint::new(pki, state, "fp1", "fp1-k1");
+    register(admin.clone(), &fp).await;
+    let ch = node.channel(pki, &fp.cert).await;
+    for i in 1..=n {
+        let p = ExampleParams::new(
+            Iso3::new(state).expect("iso"),
+            "fp1",
+            examples::report_id(i),
+        )
+        .on(Date::new(2026, 10, 1 + (i % 28) as u8).expect("date"));
+        let env = fp.sign(&pb::Report::from(&examples::example(
+            RecordType::Movement,
+            &p,
+        )));
+        ReportServiceClient::new(ch.clone())
+            .submit(pb::SubmitRequest {
+                envelope: Some(env),
+            })
+            .await
+            .expect("submit");
+    }
+    AggregatesServiceClient::new(admin)
+        .release_now(pb::ReleaseNowRequest {
+            period: "2026-M10".into(),
+            revise: false,
+        })
+        .await
+        .expect("release");
+}
+
+async fn sync_now(pki: &Pki, node: &InProcessNode, state: &str) -> pb::SyncStatusResponse {
+    let admin = node.channel(pki, &pki.issue(Identity::admin(state))).await;
+    SyncServiceClient::new(admin)
+        .sync_now(pb::SyncNowRequest::default())
+        .await
+        .expect("sync now")
+        .into_inner()
+}
+
+async fn held(pki: &Pki, node: &InProcessNode) -> Vec<pb::ReleaseInfo> {
+    let ch = node
+        .channel(pki, &pki.issue(Identity::secretariat("ROSEAP")))
+        .await;
+    AggregatesServiceClient::new(ch)
+        .list_releases(pb::ListReleasesRequest::default())
+        .await
+        .expect("list")
+        .into_inner()
+        .releases
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_states_sync_witness_and_a_quiet_night_moves_only_manifests() {
+    let pki = Pki::new();
+    let states = ["AUS", "IDN", "THA"];
+    let (ms, ls) = members(&pki, &states).await;
+    let mut nodes = Vec::new();
+    for (m, l) in ms.iter().zip(ls) {
+        let node = InProcessNode::start_on(&m.files, l).await;
+        report_and_release(&pki, &node, &m.state, 8).await;
+        nodes.push(node);
+    }
+    for (m, node) in ms.iter().zip(&nodes) {
+        let st = sync_now(&pki, node, &m.state).await;
+        assert_eq!(st.peers.len(), 2);
+        for p in &st.peers {
+            assert!(p.last_error.is_empty(), "{}: {}", p.peer, p.last_error);
+            assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+            assert!(p.witnessed_size > 0);
+        }
+    }
+    // Every node holds the 6 tables of the 3 States, each verifying under its origin's key.
+    for node in &nodes {
+        let releases = held(&pki, node).await;
+        assert_eq!(releases.len(), 18, "{releases:?}");
+    }
+    // Witnessing: a node's checkpoint carries its peers' cosignatures.
+    let ch = nodes[0]
+        .channel(&pki, &pki.issue(Identity::secretariat("ROSEAP")))
+        .await;
+    let cp = FederationServiceClient::new(ch)
+        .get_checkpoint(pb::GetCheckpointRequest {})
+        .await
+        .expect("checkpoint")
+        .into_inner();
+    for peer in ["IDN", "THA"] {
+        let m = ms.iter().find(|m| m.state == peer).expect("member");
+        let v = vrs_core::note::NoteVerifier::parse(&m.files.vkey).expect("vkey");
+        let cosigner = vrs_core::note::NoteVerifier::new(
+            v.name(),
+            vrs_core::note::SignatureType::CosignatureV1,
+            *v.public_key(),
+        )
+        .expect("cosigner");
+        let own = vrs_core::note::NoteVerifier::parse(&ms[0].files.vkey).expect("vkey");
+        let verifiers = vrs_core::note::Verifiers::from_verifiers([own, cosigner]).expect("set");
+        let opened = vrs_core::note::open_checkpoint(&cp.note, &verifiers).expect("opens");
+        assert_eq!(
+            opened.cosignatures().count(),
+            1,
+            "{peer} cosigned: {}",
+            cp.note
+        );
+    }
+    // Round two: anything relayed is already held; nothing is fetched twice.
+    for (m, node) in ms.iter().zip(&nodes) {
+        let st = sync_now(&pki, node, &m.state).await;
+        for p in &st.peers {
+            assert_eq!(p.fetched, 0, "{} fetched again from {}", m.state, p.peer);
+        }
+    }
+    // Round three, a quiet night: no release moves, only manifests and checkpoints.
+    for (m, node) in ms.iter().zip(&nodes) {
+        let st = sync_now(&pki, node, &m.state).await;
+        for p in &st.peers {
+            assert_eq!(
+                (p.fetched, p.already_held),
+                (0, 0),
+                "{}<-{}",
+                m.state,
+                p.peer
+            );
+            assert!(
+                p.bytes < 2_000,
+                "{}<-{}: {} bytes on a quiet night",
+                m.state,
+                p.peer,
+                p.bytes
+            );
+        }
+    }
+    for n in nodes {
+        n.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_down_peer_is_retried_and_caught_up_next_round() {
+    let pki = Pki::new();
+    let (ms, mut ls) = members(&pki, &["AUS", "IDN", "THA"]).await;
+    let tha_listener = ls.pop().expect("THA");
+    let tha_port = ms[2].port;
+    drop(tha_listener); // THA is down: its port refuses connections.
+    let mut it = ls.into_iter();
+    let aus = InProcessNode::start_on(&ms[0].files, it.next().expect("l")).await;
+    let idn = InProcessNode::start_on(&ms[1].files, it.next().expect("l")).await;
+    report_and_release(&pki, &idn, "IDN", 6).await;
+
+    let st = sync_now(&pki, &aus, "AUS").await;
+    let by = |st: &pb::SyncStatusResponse, p: &str| {
+        st.peers
+            .iter()
+            .find(|x| x.peer == p)
+            .cloned()
+            .expect("peer record")
+    };
+    let idn_rec = by(&st, "IDN");
+    assert!(idn_rec.last_error.is_empty(), "{}", idn_rec.last_error);
+    assert_eq!(idn_rec.fetched, 6);
+    let tha_rec = by(&st, "THA");
+    assert!(!tha_rec.last_error.is_empty());
+    assert_eq!(tha_rec.attempts, 2, "retried with backoff");
+    assert_eq!(tha_rec.last_success, 0);
+
+    // THA comes up on its port; the next round catches up and fetches nothing twice.
+    let l = tokio::net::TcpListener::bind(("127.0.0.1", tha_port))
+        .await
+        .expect("rebind");
+    let tha = InProcessNode::start_on(&ms[2].files, l).await;
+    report_and_release(&pki, &tha, "THA", 6).await;
+    let st = sync_now(&pki, &aus, "AUS").await;
+    let tha_rec = by(&st, "THA");
+    assert!(tha_rec.last_error.is_empty(), "{}", tha_rec.last_error);
+    assert_eq!(tha_rec.fetched, 6, "THA's own releases");
+    assert!(tha_rec.last_success > 0);
+    assert_eq!(by(&st, "IDN").fetched, 0, "nothing fetched twice");
+    assert_eq!(held(&pki, &aus).await.len(), 12);
+    for n in [aus, idn, tha] {
+        n.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_equivocating_log_is_caught_by_its_witness() {
+    let pki = Pki::new();
+    let (ms, mut ls) = members(&pki, &["AUS", "IDN"]).await;
+    let idn_port = ms[1].port;
+    let idn_l = ls.pop().expect("l");
+    let aus = InProcessNode::start_on(&ms[0].files, ls.pop().expect("l")).await;
+    let idn = InProcessNode::start_on(&ms[1].files, idn_l).await;
+    report_and_release(&pki, &idn, "IDN", 3).await;
+    idn.stop().await;
+    // Keep IDN's data as it is now.
+    let data = &ms[1].files.data_dir;
+    let saved = data.with_extension("saved");
+    copy_dir(data, &saved);
+    let l = tokio::net::TcpListener::bind(("127.0.0.1", idn_port))
+        .await
+        .expect("rebind");
+    let idn = InProcessNode::start_on(&ms[1].files, l).await;
+    submit_more(&pki, &idn, "IDN", 100, 3).await;
+    let st = sync_now(&pki, &aus, "AUS").await;
+    let witnessed = st.peers[0].witnessed_size;
+    assert!(
+        st.peers[0].last_error.is_empty(),
+        "{}",
+        st.peers[0].last_error
+    );
+    idn.stop().await;
+    // IDN rewinds to the saved data and logs different entries: a split view.
+    std::fs::remove_dir_all(data).expect("rm");
+    copy_dir(&saved, data);
+    let l = tokio::net::TcpListener::bind(("127.0.0.1", idn_port))
+        .await
+        .expect("rebind");
+    let idn = InProcessNode::start_on(&ms[1].files, l).await;
+    submit_more(&pki, &idn, "IDN", 200, 6).await;
+    let st = sync_now(&pki, &aus, "AUS").await;
+    let rec = &st.peers[0];
+    assert!(
+        rec.last_error.contains("EQUIVOCATION"),
+        "{}",
+        rec.last_error
+    );
+    assert_eq!(
+        rec.witnessed_size, witnessed,
+        "the witness keeps the old checkpoint"
+    );
+    assert_eq!(st.alarms.len(), 1, "{:?}", st.alarms);
+    assert!(
+        st.alarms[0].contains(&format!("checkpoint {witnessed}")),
+        "{}",
+        st.alarms[0]
+    );
+    // IDN's own request for a cosignature is refused too.
+    let st = sync_now(&pki, &idn, "IDN").await;
+    assert!(
+        st.peers[0].last_error.contains("EQUIVOCATION"),
+        "{}",
+        st.peers[0].last_error
+    );
+    aus.stop().await;
+    idn.stop().await;
+}
+
+async fn submit_more(pki: &Pki, node: &InProcessNode, state: &str, from: u64, n: u64) {
+    let fp = FocalPoint::new(pki, state, "fp2", &format!("fp2-k{from}"));
+    let admin = node.channel(pki, &pki.issue(Identity::admin(state))).await;
+    register(admin, &fp).await;
+    let ch = node.channel(pki, &fp.cert).await;
+    for i in from..from + n {
+        let p = ExampleParams::new(
+            Iso3::new(state).expect("iso"),
+            "fp2",
+            examples::report_id(i),
+        )
+        .on(Date::new(2026, 11, 2).expect("date"));
+        let mut r = examples::example(RecordType::Fee, &p);
+        r.key_id = fp.key.keyid.clone();
+        ReportServiceClient::new(ch.clone())
+            .submit(pb::SubmitRequest {
+                envelope: Some(fp.sign(&pb::Report::from(&r))),
+            })
+            .await
+            .expect("submit");
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let dest = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).expect("copy");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn strangers_wrong_names_and_wrong_keys_are_refused() {
+    let pki = Pki::new();
+    let (ms, mut ls) = members(&pki, &["AUS", "IDN"]).await;
+    // A node of a State that is not AUS's peer cannot pull from AUS.
+    let idn_l = ls.pop().expect("l");
+    let aus = InProcessNode::start_on(&ms[0].files, ls.pop().expect("l")).await;
+    report_and_release(&pki, &aus, "AUS", 3).await;
+    let stranger = pki.issue(Identity::node("FRA"));
+    let ch = aus.channel(&pki, &stranger).await;
+    let err = FederationServiceClient::new(ch)
+        .manifest(pb::ManifestRequest::default())
+        .await
+        .expect_err("stranger");
+    assert_eq!(err.code(), tonic::Code::PermissionDenied);
+
+    // IDN pins a wrong key for AUS: every AUS release is refused, with the reason.
+    let wrong = node_files(&pki, "NZL", None, "").vkey;
+    let cfg = std::fs::read_to_string(&ms[1].files.config).expect("read");
+    std::fs::write(&ms[1].files.config, cfg.replace(&ms[0].files.vkey, &wrong)).expect("write");
+    let idn = InProcessNode::start_on(&ms[1].files, idn_l).await;
+    let st = sync_now(&pki, &idn, "IDN").await;
+    let rec = &st.peers[0];
+    assert_eq!(rec.fetched, 0);
+    assert_eq!(rec.rejected.len(), 6, "{:?}", rec.rejected);
+    assert!(
+        rec.rejected.iter().all(|r| r.contains("refused")),
+        "{:?}",
+        rec.rejected
+    );
+    assert!(
+        !rec.last_error.is_empty(),
+        "the checkpoint does not verify either"
+    );
+    assert!(held(&pki, &idn).await.is_empty());
+
+    // An endpoint whose certificate names another State is refused at connection.
+    let cfg = std::fs::read_to_string(&ms[1].files.config).expect("read");
+    idn.stop().await;
+    let other = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let other_port = other.local_addr().expect("addr").port();
+    let nzl_files = node_files(&pki, "NZL", None, "");
+    let nzl = InProcessNode::start_on(&nzl_files, other).await;
+    std::fs::write(
+        &ms[1].files.config,
+        cfg.replace(
+            &format!("localhost:{}", ms[0].port),
+            &format!("localhost:{other_port}"),
+        ),
+    )
+    .expect("write");
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let idn = InProcessNode::start_on(&ms[1].files, l).await;
+    let st = sync_now(&pki, &idn, "IDN").await;
+    assert!(
+        st.peers[0]
+            .last_error
+            .contains("peer certificate is not vrs://state/AUS/node"),
+        "{}",
+        st.peers[0].last_error
+    );
+    for n in [aus, idn, nzl] {
+        n.stop().await;
+    }
+}

@@ -16,8 +16,10 @@ use vrs_core::receipt::Receipt;
 use vrs_core::report::examples::{self, ExampleParams};
 use vrs_core::report::{Body, Currency, Date, Iso3, RecordType, Report};
 use vrs_proto::v1 as pb;
+use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::log_service_client::LogServiceClient;
 use vrs_proto::v1::report_service_client::ReportServiceClient;
+use vrs_proto::v1::sync_service_client::SyncServiceClient;
 
 use crate::local::{self, FocalPoint, LocalNode, Pki};
 use crate::pki::Identity;
@@ -179,10 +181,28 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
     let pki = Pki::create(&dir.join("pki"))?;
     let ca = pki.ca.cert_pem().to_owned();
 
-    let mut runs = Vec::new();
+    // Every node is a peer of every other: bind the ports first so that each
+    // configuration can name its peers' endpoints and pinned keys.
+    let mut members = Vec::new();
     for state in &opts.states {
-        let files = local::node_files(&pki, state, None, "")?;
-        let node = LocalNode::start(&files).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let files = local::node_files(&pki, state, None, "[sync]\njitter_s = 0\n")?;
+        members.push((files, listener, port));
+    }
+    for (a, _, _) in &members {
+        for (b, _, port) in members.iter().filter(|(b, _, _)| b.state != a.state) {
+            local::add_peer(a, &b.state, *port, &b.vkey)?;
+        }
+    }
+    let vkeys: Vec<(String, String)> = members
+        .iter()
+        .map(|(f, _, _)| (f.state.clone(), f.vkey.clone()))
+        .collect();
+    let mut runs = Vec::new();
+    for (files, listener, _) in members {
+        let state = &files.state;
+        let node = LocalNode::start_on(&files, listener).await?;
         say!(
             "  node {state} on {} (verifier key {})",
             node.addr,
@@ -368,7 +388,130 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
             }
         }
     }
-    say!("aggregate releases, federation sync and the regional table: not implemented yet");
+
+    say!("releases (period 2026-M10, threshold k = 5) and one federation sync round:");
+    for run in &runs {
+        let admin = run
+            .node
+            .channel(&ca, &pki.issue(Identity::admin(&run.node.state))?)
+            .await?;
+        let made = AggregatesServiceClient::new(admin.clone())
+            .release_now(pb::ReleaseNowRequest {
+                period: "2026-M10".into(),
+                revise: false,
+            })
+            .await
+            .with_context(|| format!("releasing 2026-M10 on {}", run.node.state))?
+            .into_inner()
+            .releases;
+        say!(
+            "  {}: {} tables released and signed",
+            run.node.state,
+            made.len()
+        );
+    }
+    for run in &runs {
+        let admin = run
+            .node
+            .channel(&ca, &pki.issue(Identity::admin(&run.node.state))?)
+            .await?;
+        let st = SyncServiceClient::new(admin)
+            .sync_now(pb::SyncNowRequest::default())
+            .await?
+            .into_inner();
+        for p in &st.peers {
+            if !p.last_error.is_empty() {
+                failures += 1;
+            }
+            say!(
+                "  {} <- {}: fetched {}, already held {}, rejected {}, {} bytes, witnessed size {}{}",
+                run.node.state,
+                p.peer,
+                p.fetched,
+                p.already_held,
+                p.rejected.len(),
+                p.bytes,
+                p.witnessed_size,
+                if p.last_error.is_empty() {
+                    String::new()
+                } else {
+                    format!(", ERROR {}", p.last_error)
+                }
+            );
+        }
+    }
+
+    // A secretariat pulls every release from one node (relayed ones included) and
+    // verifies each under its origin's key.
+    let secretariat = pki.issue(Identity::secretariat("ROSEAP"))?;
+    let first = runs.first().context("no node")?;
+    let mut agg = AggregatesServiceClient::new(first.node.channel(&ca, &secretariat).await?);
+    let list = agg
+        .list_releases(pb::ListReleasesRequest {
+            period: "2026-M10".into(),
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .releases;
+    let mut movements = Vec::new();
+    let mut verified = 0;
+    for info in &list {
+        let env = agg
+            .get_release(pb::GetReleaseRequest {
+                origin: info.origin.clone(),
+                table: info.table.clone(),
+                period: info.period.clone(),
+                version: info.version,
+            })
+            .await?
+            .into_inner()
+            .envelope
+            .context("envelope")?;
+        let vkey = &vkeys
+            .iter()
+            .find(|(s, _)| *s == info.origin)
+            .context("origin not in the federation")?
+            .1;
+        let key = vrs_core::note::NoteVerifier::parse(vkey)?;
+        match vrs_core::release::open_release(
+            &vrs_core::wire::envelope_from_pb(env),
+            key.public_key(),
+        ) {
+            Ok(r) => {
+                verified += 1;
+                if r.table == vrs_core::aggregate::TableId::Movements {
+                    movements.push(r);
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                say!("  release {} {} FAILED: {e}", info.origin, info.table);
+            }
+        }
+    }
+    say!(
+        "  {verified} of {} releases held by {} VERIFIED under their origins' keys",
+        list.len(),
+        first.node.state
+    );
+    let regional = vrs_core::release::regional_sum(&movements)?;
+    say!(
+        "regional table MOVEMENTS 2026-M10 (sum of {} national releases; LOWER_BOUND true where a national cell was suppressed):",
+        movements.len()
+    );
+    // By origin, all methods and destinations: the lines a regional report opens with.
+    let csv = regional.to_csv();
+    let mut lines = csv.lines();
+    if let Some(header) = lines.next() {
+        say!("  {header}");
+    }
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() > 6 && f[3] == "_T" && f[5] == "_T" {
+            say!("  {line}");
+        }
+    }
 
     if opts.keep {
         say!(

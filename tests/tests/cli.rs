@@ -27,6 +27,25 @@ async fn the_demo_runs_a_federation_and_every_verification_passes() {
         );
     }
     assert!(!out.contains("FAILED"), "{out}");
+    assert!(!out.contains("ERROR"), "{out}");
+    for state in ["AUS", "IDN", "THA"] {
+        assert!(
+            out.contains(&format!("{state}: 6 tables released and signed")),
+            "{out}"
+        );
+    }
+    assert!(
+        out.contains("18 of 18 releases held by AUS VERIFIED"),
+        "{out}"
+    );
+    assert!(
+        out.contains("regional table MOVEMENTS 2026-M10 (sum of 3 national releases"),
+        "{out}"
+    );
+    assert!(
+        out.contains("AUS+IDN+THA,2026-M10,MOVEMENTS,_T,_T,_T,EVENTS,"),
+        "{out}"
+    );
     assert!(
         out.contains("demo finished: every verification passed"),
         "{out}"

@@ -67,11 +67,36 @@ pub fn node_files(
     crl: Option<&str>,
     extra: &str,
 ) -> anyhow::Result<NodeFiles> {
+    let issued = pki.issue(Identity::node(state))?;
+    files_for(pki, state, &issued, "state", crl, extra)
+}
+
+/// Writes the files of a secretariat's node `id` (role `secretariat`, certificate
+/// `vrs://secretariat/<id>` valid for `localhost`); its peers are added with
+/// [`add_peer`].
+pub fn secretariat_files(pki: &Pki, id: &str, extra: &str) -> anyhow::Result<NodeFiles> {
+    let issued = pki
+        .ca
+        .issue_with_hosts(&Identity::secretariat(id), &["localhost"])?;
+    files_for(pki, id, &issued, "secretariat", None, extra)
+}
+
+fn files_for(
+    pki: &Pki,
+    state: &str,
+    issued: &Issued,
+    role: &str,
+    crl: Option<&str>,
+    extra: &str,
+) -> anyhow::Result<NodeFiles> {
     let dir = pki.dir.join(format!("node-{state}"));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    pki.issue(Identity::node(state))?
-        .write(&dir.join("node.crt"), &dir.join("node.key"))?;
-    let origin = format!("vrs.local/state/{state}");
+    issued.write(&dir.join("node.crt"), &dir.join("node.key"))?;
+    let origin = if role == "secretariat" {
+        format!("vrs.local/secretariat/{state}")
+    } else {
+        format!("vrs.local/state/{state}")
+    };
     let (signer, _) = NoteSigner::generate(&origin)?;
     write_private(
         &dir.join("node-signing.key"),
@@ -89,6 +114,7 @@ pub fn node_files(
         r#"# Development node of {state}: throw-away PKI, loopback only.
 listen = "127.0.0.1:0"
 state = "{state}"
+role = "{role}"
 origin = "{origin}"
 data_dir = "{data}"
 node_key = "{key}"

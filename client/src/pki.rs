@@ -297,7 +297,9 @@ impl DevCa {
         extra_hosts: &[&str],
     ) -> Result<Issued, PkiError> {
         identity.validate()?;
-        let is_node = matches!(identity, Identity::Node { .. });
+        // A node, or a secretariat's node given host names: a server certificate.
+        let is_node = matches!(identity, Identity::Node { .. })
+            || (matches!(identity, Identity::Secretariat { .. }) && !extra_hosts.is_empty());
         if !is_node && !extra_hosts.is_empty() {
             return Err(PkiError::HostsForNonNode);
         }

@@ -123,7 +123,9 @@ pub struct Config {
     /// Directory of the sled database; created if missing. Default `data`.
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
-    /// What this node is. Default `state`.
+    /// What this node is. Default `state`. With `secretariat`, `state` holds the
+    /// secretariat's id: the node keeps no reports, syncs the releases of its region's
+    /// nodes and serves regional tables.
     #[serde(default)]
     pub role: Role,
     /// File holding the node's Ed25519 signing key (see [`init`], [`read_node_key`]).
@@ -163,8 +165,8 @@ pub enum Role {
     /// A State's node (the default).
     #[default]
     State,
-    /// A regional secretariat's node. Reserved: accepted by the configuration, not yet
-    /// implemented by the node.
+    /// A regional secretariat's node: no reports; it syncs the releases of the nodes
+    /// of its region (`[[peers]]`) and serves regional tables.
     Secretariat,
 }
 
@@ -822,7 +824,12 @@ impl Config {
     /// Creates `data_dir` if it is missing.
     pub fn check(&self) -> Result<(), ConfigError> {
         let p = &self.provenance;
-        check_state(&self.state).map_err(|r| p.invalid("state", r))?;
+        match self.role {
+            Role::State => check_state(&self.state),
+            // A secretariat's node names the secretariat (its SAN vrs://secretariat/<id>).
+            Role::Secretariat => check_secretariat_id(&self.state),
+        }
+        .map_err(|r| p.invalid("state", r))?;
         check_origin(&self.origin).map_err(|r| p.invalid("origin", r))?;
 
         let l = &self.limits;
@@ -1219,6 +1226,20 @@ fn check_state(state: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+fn check_secretariat_id(id: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{id:?} is not a secretariat id (1 to 64 of [A-Za-z0-9._-]) for role = \"secretariat\""
+        ))
+    }
 }
 
 fn check_origin(origin: &str) -> Result<(), String> {

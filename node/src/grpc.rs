@@ -45,6 +45,10 @@ pub fn authorize<T>(req: &Request<T>, state: &str, allowed: &[Allow]) -> Result<
         Role::FocalPoint { state: s, .. } if s == state => Some(Allow::OwnFocalPoint),
         Role::Admin { state: s } if s == state => Some(Allow::OwnAdmin),
         Role::Node { state: s } if s != state => Some(Allow::PeerNode),
+        // The operator of a secretariat's node is the secretariat itself.
+        Role::Secretariat { id } if state.strip_prefix("secretariat:") == Some(id.as_str()) => {
+            Some(Allow::OwnAdmin)
+        }
         Role::Secretariat { .. } => Some(Allow::Secretariat),
         _ => None,
     };
@@ -137,11 +141,13 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
     /// The federation sync engine.
     pub sync: Arc<crate::sync::SyncEngine>,
+    /// Who this node is, for authorization: its State, or `secretariat:<id>`.
+    pub who: String,
 }
 
 impl Services {
     fn state(&self) -> &str {
-        self.ledger.state()
+        &self.who
     }
 
     fn latest_checkpoint(&self) -> Result<pb::SignedCheckpoint, Status> {
@@ -557,12 +563,21 @@ impl Services {
         Ok(latest.into_values().collect())
     }
 
-    fn open_stored(&self, bytes: &[u8]) -> Result<vrs_core::release::Release, Status> {
+    /// Opens a stored release under its origin's pinned key.
+    fn open_stored(
+        &self,
+        origin: &str,
+        bytes: &[u8],
+    ) -> Result<vrs_core::release::Release, Status> {
         let env = Envelope::from_entry_bytes(bytes)
             .map_err(|e| Status::internal(format!("stored release does not decode: {e}")))?;
-        let key = self.ledger.public_key();
-        vrs_core::release::open_release(&env, &key)
-            .map_err(|e| Status::internal(format!("stored release does not verify: {e}")))
+        let key = self
+            .sync
+            .origin_key(origin)
+            .ok_or_else(|| Status::internal(format!("no pinned key for origin {origin}")))?;
+        vrs_core::release::open_release(&env, key.public_key()).map_err(|e| {
+            Status::internal(format!("stored release of {origin} does not verify: {e}"))
+        })
     }
 }
 
@@ -626,7 +641,7 @@ impl pb::aggregates_service_server::AggregatesService for Services {
                 .release(&rec.origin, &rec.table, &rec.period, rec.version)
                 .map_err(storage)?
                 .ok_or_else(|| Status::internal("manifest names a missing release"))?;
-            releases.push(self.open_stored(&bytes)?);
+            releases.push(self.open_stored(&rec.origin, &bytes)?);
         }
         let format = pb::ExportFormat::try_from(r.format).unwrap_or(pb::ExportFormat::Unspecified);
         let (media_type, data) = match format {
@@ -642,6 +657,61 @@ impl pb::aggregates_service_server::AggregatesService for Services {
                 "application/json",
                 vrs_core::release::export_json(&releases),
             ),
+        };
+        Ok(Response::new(pb::ExportResponse {
+            media_type: media_type.into(),
+            data: data.into_bytes(),
+        }))
+    }
+
+    async fn regional_table(
+        &self,
+        req: Request<pb::RegionalTableRequest>,
+    ) -> Result<Response<pb::ExportResponse>, Status> {
+        authorize(&req, self.state(), RELEASE_READERS)?;
+        let r = req.into_inner();
+        let filter = pb::ListReleasesRequest {
+            origin: String::new(),
+            table: r.table.clone(),
+            period: r.period.clone(),
+        };
+        if r.table.is_empty() || r.period.is_empty() {
+            return Err(field_status(
+                Code::InvalidArgument,
+                "table",
+                "table and period are required",
+            ));
+        }
+        let mut releases = Vec::new();
+        for rec in self.matching(&filter)? {
+            let bytes = self
+                .ledger
+                .store()
+                .release(&rec.origin, &rec.table, &rec.period, rec.version)
+                .map_err(storage)?
+                .ok_or_else(|| Status::internal("manifest names a missing release"))?;
+            releases.push(self.open_stored(&rec.origin, &bytes)?);
+        }
+        if releases.is_empty() {
+            return Err(Status::not_found(format!(
+                "no release of {} {} is held",
+                r.table, r.period
+            )));
+        }
+        let table = vrs_core::release::regional_sum(&releases)
+            .map_err(|e| Status::failed_precondition(e.to_string()))?;
+        let (media_type, data) = match pb::ExportFormat::try_from(r.format) {
+            Ok(pb::ExportFormat::Json) => ("application/json", table.to_json()),
+            Ok(pb::ExportFormat::Csv | pb::ExportFormat::Unspecified) => {
+                ("text/csv", table.to_csv())
+            }
+            _ => {
+                return Err(field_status(
+                    Code::InvalidArgument,
+                    "format",
+                    "a regional table exports as CSV or JSON",
+                ));
+            }
         };
         Ok(Response::new(pb::ExportResponse {
             media_type: media_type.into(),

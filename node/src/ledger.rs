@@ -959,17 +959,6 @@ fn writer(inner: Arc<Inner>, mut rx: tokio::sync::mpsc::Receiver<Job>) {
     if let Err(e) = inner.store.flush() {
         tracing::error!(error = %e, "final flush failed");
     }
-    eprintln!(
-        "XT apply {} sign+proofs {} commit {} reply {} | apply_batch {} flush {} sync {} blobs {} (ms)",
-        XT[0].load(std::sync::atomic::Ordering::Relaxed) / 1000,
-        XT[1].load(std::sync::atomic::Ordering::Relaxed) / 1000,
-        XT[2].load(std::sync::atomic::Ordering::Relaxed) / 1000,
-        XT[3].load(std::sync::atomic::Ordering::Relaxed) / 1000,
-        XT[4].load(std::sync::atomic::Ordering::Relaxed) / 1000,
-        XT[5].load(std::sync::atomic::Ordering::Relaxed) / 1000,
-        XT[6].load(std::sync::atomic::Ordering::Relaxed) / 1000,
-        XT[7].load(std::sync::atomic::Ordering::Relaxed) / 1000
-    );
 }
 
 type Applied = (u64, bool, Hash, Option<KeyRecord>);
@@ -1002,21 +991,7 @@ impl merkle::HashStore for Memo<'_, '_> {
     }
 }
 
-pub static XT: [std::sync::atomic::AtomicU64; 8] =
-    [const { std::sync::atomic::AtomicU64::new(0) }; 8];
-pub fn xt_pub(i: usize, t: &mut Instant) {
-    xt(i, t)
-}
-fn xt(i: usize, t: &mut Instant) {
-    let n = Instant::now();
-    XT[i].fetch_add(
-        (n - *t).as_micros() as u64,
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    *t = n;
-}
 fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
-    let mut xt0 = Instant::now();
     let mut batch = inner.store.batch()?;
     let start_size = batch.size();
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
@@ -1045,7 +1020,6 @@ fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
         let r = inner.apply(&mut batch, job.op);
         outcomes.push((job.reply, r, None));
     }
-    xt(0, &mut xt0);
     let new_keys: Vec<KeyRecord> = outcomes
         .iter()
         .filter_map(|(_, r, _)| r.as_ref().ok().and_then(|o| o.3.clone()))
@@ -1088,14 +1062,12 @@ fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
             }
         }
         drop(memo);
-        xt(1, &mut xt0);
         batch.put_checkpoint(size, &note);
         if let Err(e) = inner.store.commit(batch) {
             let e = LedgerError::Storage(e);
             inner.failed(outcomes, releases, &e);
             return Err(e);
         }
-        xt(2, &mut xt0);
         inner
             .metrics
             .log_size
@@ -1147,7 +1119,6 @@ fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
     for (reply, r) in relayed {
         let _ = reply.send(r);
     }
-    xt(3, &mut xt0);
     Ok(())
 }
 

@@ -81,6 +81,7 @@ pub async fn run(
         .build_v1()
         .context("building the reflection service")?;
 
+    let secretariat = cfg.role == crate::config::Role::Secretariat;
     let client_tls = crate::tls::client_config(
         &read(&cfg.tls.cert)?,
         &read(&cfg.tls.key)?,
@@ -92,6 +93,7 @@ pub async fn run(
             cfg.peers.clone(),
             client_tls,
             cfg.sync.clone(),
+            !secretariat,
         )
         .map_err(|e| anyhow::anyhow!("sync: {e}"))?,
     );
@@ -100,6 +102,11 @@ pub async fn run(
         ledger: ledger.clone(),
         metrics: metrics.clone(),
         sync,
+        who: if secretariat {
+            format!("secretariat:{}", cfg.state)
+        } else {
+            cfg.state.clone()
+        },
     };
     let limit = cfg.limits.max_message_bytes;
 
@@ -135,10 +142,11 @@ pub async fn run(
         .max_concurrent_streams(cfg.limits.max_concurrent_streams)
         .add_service(health)
         .add_service(reflection)
-        .add_service(
+        .add_optional_service((!secretariat).then(|| {
+            // A secretariat's node holds no reports: no report service.
             pb::report_service_server::ReportServiceServer::new(services.clone())
-                .max_decoding_message_size(limit),
-        )
+                .max_decoding_message_size(limit)
+        }))
         .add_service(
             pb::log_service_server::LogServiceServer::new(services.clone())
                 .max_decoding_message_size(limit),

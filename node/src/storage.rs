@@ -337,16 +337,11 @@ impl Store {
     /// Applies `batch` atomically and makes it durable: sled flush, then fdatasync of
     /// the data file and fsync of any new blob file. Returns once the data is on disk.
     pub fn commit(&self, mut batch: Batch<'_>) -> Result<(), StorageError> {
-        let mut t = std::time::Instant::now();
         batch.inner.insert(SIZE_KEY, &batch.size.to_be_bytes()[..]);
         self.db.apply_batch(batch.inner)?;
-        crate::ledger::xt_pub(4, &mut t);
         self.db.flush()?;
-        crate::ledger::xt_pub(5, &mut t);
         self.data_file.sync_data()?;
-        crate::ledger::xt_pub(6, &mut t);
         self.sync_blobs()?;
-        crate::ledger::xt_pub(7, &mut t);
         Ok(())
     }
 

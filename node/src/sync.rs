@@ -67,6 +67,8 @@ pub struct SyncEngine {
     keys: BTreeMap<String, NoteVerifier>,
     tls: Arc<rustls::ClientConfig>,
     cfg: SyncConfig,
+    /// Whether to ask peers to cosign this node's checkpoints (not for a secretariat).
+    cosign: bool,
     status: Mutex<BTreeMap<String, pb::PeerStatus>>,
     round: tokio::sync::Mutex<()>,
 }
@@ -78,6 +80,7 @@ impl SyncEngine {
         peers: Vec<PeerConfig>,
         tls: Arc<rustls::ClientConfig>,
         cfg: SyncConfig,
+        cosign: bool,
     ) -> Result<Self, String> {
         let state = ledger.state().to_owned();
         let mut keys = BTreeMap::new();
@@ -112,6 +115,7 @@ impl SyncEngine {
             keys,
             tls,
             cfg,
+            cosign,
             status: Mutex::new(status),
             round: tokio::sync::Mutex::new(()),
         })
@@ -120,6 +124,11 @@ impl SyncEngine {
     /// Whether `state` is a configured peer.
     pub fn is_peer(&self, state: &str) -> bool {
         self.peers.iter().any(|p| p.state == state)
+    }
+
+    /// The pinned key of an origin: a peer's, or this node's own.
+    pub fn origin_key(&self, state: &str) -> Option<&NoteVerifier> {
+        self.keys.get(state)
     }
 
     /// The pinned key of a peer.
@@ -266,7 +275,10 @@ impl SyncEngine {
         let mut client = FederationServiceClient::new(ch).max_decoding_message_size(64 << 20);
         self.pull_releases(peer, &mut client, st).await?;
         self.witness_peer(peer, &mut client, st).await?;
-        self.ask_cosignature(peer, &mut client).await?;
+        // A secretariat keeps no log of its own to be cosigned.
+        if self.cosign {
+            self.ask_cosignature(peer, &mut client).await?;
+        }
         Ok(())
     }
 

@@ -395,3 +395,134 @@ async fn strangers_wrong_names_and_wrong_keys_are_refused() {
         n.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secretariat_builds_the_regional_table_through_relays_and_refuses_altered_bytes() {
+    let pki = Pki::new();
+    let (ms, ls) = members(&pki, &["AUS", "IDN", "THA"]).await;
+    let mut nodes = Vec::new();
+    for (m, l) in ms.iter().zip(ls) {
+        let node = InProcessNode::start_on(&m.files, l).await;
+        report_and_release(&pki, &node, &m.state, 7).await;
+        nodes.push(node);
+    }
+    // AUS pulls IDN's and THA's releases; it will relay them.
+    sync_now(&pki, &nodes[0], "AUS").await;
+    let tha_port = ms[2].port;
+
+    // The secretariat reaches AUS only: THA's endpoint is wrong (nothing listens).
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let dead_port = dead.local_addr().expect("addr").port();
+    drop(dead);
+    let sec = vrs_client::local::secretariat_files(&pki, "ROSEAP", SYNC).expect("files");
+    add_peer(&sec, "AUS", ms[0].port, &ms[0].files.vkey).expect("peer");
+    add_peer(&sec, "IDN", dead_port, &ms[1].files.vkey).expect("peer");
+    add_peer(&sec, "THA", dead_port, &ms[2].files.vkey).expect("peer");
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let secretariat = InProcessNode::start_on(&sec, l).await;
+    let me = pki.issue(Identity::secretariat("ROSEAP"));
+    let ch = secretariat.channel(&pki, &me).await;
+    let st = SyncServiceClient::new(ch.clone())
+        .sync_now(pb::SyncNowRequest::default())
+        .await
+        .expect("the secretariat runs its own sync")
+        .into_inner();
+    let aus = st.peers.iter().find(|p| p.peer == "AUS").expect("AUS");
+    assert!(aus.last_error.is_empty(), "{}", aus.last_error);
+    assert_eq!(aus.fetched, 18, "every State's releases through AUS");
+    assert!(
+        st.peers
+            .iter()
+            .filter(|p| p.peer != "AUS")
+            .all(|p| !p.last_error.is_empty())
+    );
+
+    // The regional table is the cell-wise sum of the national releases.
+    let csv = AggregatesServiceClient::new(ch.clone())
+        .regional_table(pb::RegionalTableRequest {
+            table: "MOVEMENTS".into(),
+            period: "2026-M10".into(),
+            format: pb::ExportFormat::Csv as i32,
+        })
+        .await
+        .expect("regional table")
+        .into_inner();
+    let csv = String::from_utf8(csv.data).expect("utf8");
+    let total = csv
+        .lines()
+        .find(|l| l.contains("MOVEMENTS,_T,_T,_T,EVENTS,"))
+        .expect("grand total");
+    assert!(total.starts_with("AUS+IDN+THA,2026-M10,"), "{total}");
+    assert!(
+        total.contains(",EVENTS,21,"),
+        "3 States x 7 movements: {total}"
+    );
+    // A secretariat node serves no reports.
+    let err = ReportServiceClient::new(ch)
+        .list_reports(pb::ListReportsRequest::default())
+        .await
+        .expect_err("no report service");
+    assert_eq!(err.code(), tonic::Code::Unimplemented);
+
+    // AUS, as a relay, alters THA's MOVEMENTS release: a second secretariat refuses it.
+    let aus_node = nodes.remove(0);
+    aus_node.stop().await;
+    {
+        let store = vrs_node::storage::Store::open(&ms[0].files.data_dir).expect("open");
+        let (v, mut bytes) = store
+            .latest_release("THA", "MOVEMENTS", "2026-M10")
+            .expect("read")
+            .expect("held");
+        let last = bytes.len() - 1;
+        bytes[last / 2] ^= 1;
+        store
+            .danger_overwrite_release("THA", "MOVEMENTS", "2026-M10", v, &bytes)
+            .expect("tamper");
+    }
+    let l = tokio::net::TcpListener::bind(("127.0.0.1", ms[0].port))
+        .await
+        .expect("rebind");
+    let aus_node = InProcessNode::start_on(&ms[0].files, l).await;
+    let sec2 = vrs_client::local::secretariat_files(&pki, "ROSEAP2", SYNC).expect("files");
+    add_peer(&sec2, "AUS", ms[0].port, &ms[0].files.vkey).expect("peer");
+    add_peer(&sec2, "THA", tha_port, &ms[2].files.vkey).expect("peer");
+    nodes.remove(1).stop().await; // THA is down for this one.
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let secretariat2 = InProcessNode::start_on(&sec2, l).await;
+    let ch = secretariat2
+        .channel(&pki, &pki.issue(Identity::secretariat("ROSEAP2")))
+        .await;
+    let st = SyncServiceClient::new(ch)
+        .sync_now(pb::SyncNowRequest { peer: "AUS".into() })
+        .await
+        .expect("sync")
+        .into_inner();
+    let aus = st.peers.iter().find(|p| p.peer == "AUS").expect("AUS");
+    // IDN is not in this secretariat's federation: its releases are refused too.
+    assert_eq!(aus.fetched, 11, "AUS's 6 and THA's 5 intact releases");
+    assert_eq!(aus.rejected.len(), 7, "{:?}", aus.rejected);
+    let altered: Vec<_> = aus
+        .rejected
+        .iter()
+        .filter(|r| r.starts_with("THA MOVEMENTS 2026-M10"))
+        .collect();
+    assert_eq!(altered.len(), 1, "{:?}", aus.rejected);
+    let strangers = aus
+        .rejected
+        .iter()
+        .filter(|r| r.contains("origin IDN is not in the federation"))
+        .count();
+    assert_eq!(strangers, 6, "{:?}", aus.rejected);
+    for n in [aus_node, secretariat, secretariat2] {
+        n.stop().await;
+    }
+    for n in nodes {
+        n.stop().await;
+    }
+}

@@ -191,3 +191,21 @@ impl Batch<'_> {
         self.inner.insert(k, json_bytes(rec));
     }
 }
+
+impl Store {
+    /// Overwrites a stored release's bytes, bypassing every check: for tests of what a
+    /// tampering relay would serve, and nothing else.
+    #[doc(hidden)]
+    pub fn danger_overwrite_release(
+        &self,
+        origin: &str,
+        table: &str,
+        period: &str,
+        version: u32,
+        bytes: &[u8],
+    ) -> Result<(), StorageError> {
+        self.db
+            .insert(release_key(origin, table, period, version), bytes)?;
+        self.flush()
+    }
+}

@@ -214,6 +214,8 @@ impl Ledger {
         settings: ReleaseSettings,
         metrics: Arc<Metrics>,
     ) -> Result<(Self, std::thread::JoinHandle<()>), LedgerError> {
+        // Refuse a database that lost part of the signed log (see storage::anchor).
+        store.check_anchor()?;
         let aggregates = Aggregates::load(&store)?;
         let keys = store
             .keys()?
@@ -247,8 +249,8 @@ impl Ledger {
         if ledger.inner.store.checkpoint()?.is_none() {
             let store = &ledger.inner.store;
             let mut batch = store.batch()?;
-            let note = ledger.inner.sign(&batch, 0)?;
-            batch.put_checkpoint(0, &note);
+            let (note, root) = ledger.inner.sign(&batch, 0)?;
+            batch.put_checkpoint(0, root, &note);
             store.commit(batch)?;
         }
         Ok((ledger, handle))
@@ -603,7 +605,11 @@ fn check_id(field: &str, v: &str) -> Result<(), LedgerError> {
 }
 
 impl Inner {
-    fn sign(&self, batch: &crate::storage::Batch<'_>, size: u64) -> Result<String, LedgerError> {
+    fn sign(
+        &self,
+        batch: &crate::storage::Batch<'_>,
+        size: u64,
+    ) -> Result<(String, Hash), LedgerError> {
         let root = if size == 0 {
             merkle::empty_root()
         } else {
@@ -615,12 +621,13 @@ impl Inner {
             root,
             extensions: vec![],
         };
-        sign_checkpoint(&cp, &[&self.signer]).map_err(|e| {
+        let note = sign_checkpoint(&cp, &[&self.signer]).map_err(|e| {
             LedgerError::Storage(StorageError::Corrupt {
                 key: "checkpoint".into(),
                 reason: e.to_string(),
             })
-        })
+        })?;
+        Ok((note, root))
     }
 
     /// The cells that the report logged at `index` counts in.
@@ -1026,7 +1033,7 @@ fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
         .collect();
     if batch.size() != start_size || batch.is_dirty() {
         let size = batch.size();
-        let note = match inner.sign(&batch, size) {
+        let (note, root) = match inner.sign(&batch, size) {
             Ok(n) => n,
             Err(e) => {
                 inner.failed(outcomes, releases, &e);
@@ -1062,7 +1069,7 @@ fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
             }
         }
         drop(memo);
-        batch.put_checkpoint(size, &note);
+        batch.put_checkpoint(size, root, &note);
         if let Err(e) = inner.store.commit(batch) {
             let e = LedgerError::Storage(e);
             inner.failed(outcomes, releases, &e);

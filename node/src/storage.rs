@@ -25,6 +25,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+pub mod anchor;
 pub mod federation;
 pub mod releases;
 pub mod tables;
@@ -99,6 +100,7 @@ pub struct Store {
     db: sled::Db,
     path: PathBuf,
     data_file: File,
+    anchor: Mutex<anchor::AnchorFile>,
     /// Highest blob id already fsynced.
     synced_blob: Mutex<u64>,
 }
@@ -180,10 +182,12 @@ impl Store {
             .open(dir.join("db"))?;
         // Make the directory entries of a fresh database durable too.
         File::open(dir)?.sync_all()?;
+        let anchor = Mutex::new(anchor::AnchorFile::open(dir)?);
         let store = Self {
             db,
             path: dir.to_path_buf(),
             data_file,
+            anchor,
             synced_blob: Mutex::new(0),
         };
         store.sync_blobs()?;
@@ -329,6 +333,7 @@ impl Store {
             keys: HashMap::new(),
             entries: HashMap::new(),
             next_seq: None,
+            anchor: None,
             pending_releases: Default::default(),
             dirty: false,
         })
@@ -342,6 +347,50 @@ impl Store {
         self.db.flush()?;
         self.data_file.sync_data()?;
         self.sync_blobs()?;
+        if let Some(a) = batch.anchor {
+            self.anchor
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .write(a)?;
+        }
+        Ok(())
+    }
+
+    /// The latest anchor written (size and root of the latest signed checkpoint).
+    pub fn anchor(&self) -> Option<anchor::Anchor> {
+        self.anchor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .current
+    }
+
+    /// Checks that the database holds the whole log the anchor records: the size is at
+    /// least the anchor's and the root at the anchor's size is the anchored one.
+    pub fn check_anchor(&self) -> Result<(), StorageError> {
+        let Some(a) = self.anchor() else {
+            return Ok(());
+        };
+        let size = self.size()?;
+        let truncated = |reason: String| StorageError::Corrupt {
+            key: "anchor".into(),
+            reason,
+        };
+        if size < a.size {
+            return Err(truncated(format!(
+                "TRUNCATED: a checkpoint of size {} was signed but the database holds {size} entries",
+                a.size
+            )));
+        }
+        if a.size > 0 {
+            let root =
+                vrs_core::merkle::root(self, a.size).map_err(|e| truncated(e.to_string()))?;
+            if root != a.root {
+                return Err(truncated(format!(
+                    "the database's root at size {} differs from the signed one",
+                    a.size
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -413,6 +462,7 @@ pub struct Batch<'a> {
     keys: HashMap<String, KeyRecord>,
     entries: HashMap<u64, Vec<u8>>,
     next_seq: Option<u64>,
+    anchor: Option<anchor::Anchor>,
     pending_releases: std::collections::HashSet<Hash>,
     dirty: bool,
 }
@@ -516,7 +566,8 @@ impl Batch<'_> {
     }
 
     /// Stores the checkpoint signed at `size`, which becomes the latest.
-    pub fn put_checkpoint(&mut self, size: u64, note: &str) {
+    pub fn put_checkpoint(&mut self, size: u64, root: Hash, note: &str) {
+        self.anchor = Some(anchor::Anchor { size, root });
         self.inner.insert(CHECKPOINT_KEY, note.as_bytes());
         self.inner.insert(&idx_key(b'P', size)[..], note.as_bytes());
     }

@@ -77,6 +77,20 @@ pub fn verify(data: &Path, vkey: Option<&str>) -> Result<VerifyReport, VerifyErr
     let verifiers =
         Verifiers::from_vkeys([vkey.as_str()]).map_err(|e| VerifyError::Key(e.to_string()))?;
     let size = store.size()?;
+    // The anchor outside sled records the latest signed size and root: a database
+    // that silently lost entries (sled drops what it takes for a torn write) is caught.
+    let anchor = store.anchor();
+    if let Some(a) = anchor {
+        if a.size > size {
+            return Err(VerifyError::Mismatch {
+                index: size,
+                reason: format!(
+                    "TRUNCATED: a checkpoint of size {} was signed but the database holds {size} entries",
+                    a.size
+                ),
+            });
+        }
+    }
     let mut tree = MemStore::new();
     for index in 0..size {
         let entry = store.entry(index)?.ok_or_else(|| VerifyError::Mismatch {
@@ -148,6 +162,22 @@ pub fn verify(data: &Path, vkey: Option<&str>) -> Result<VerifyReport, VerifyErr
                 cp.checkpoint.size
             ),
         });
+    }
+    if let Some(a) = anchor {
+        let at = if a.size == 0 {
+            merkle::empty_root()
+        } else {
+            merkle::root(&tree, a.size).map_err(|e| VerifyError::Checkpoint {
+                size: a.size,
+                reason: e.to_string(),
+            })?
+        };
+        if at != a.root {
+            return Err(VerifyError::Checkpoint {
+                size: a.size,
+                reason: "the entries give another root than the anchored signed one".into(),
+            });
+        }
     }
     Ok(VerifyReport {
         size,

@@ -563,6 +563,25 @@ impl Services {
         Ok(latest.into_values().collect())
     }
 
+    /// The latest held releases matching `filter`, each opened under its origin's key.
+    fn open_matching(
+        &self,
+        filter: &pb::ListReleasesRequest,
+    ) -> Result<Vec<vrs_core::release::Release>, Status> {
+        self.matching(filter)?
+            .iter()
+            .map(|rec| {
+                let bytes = self
+                    .ledger
+                    .store()
+                    .release(&rec.origin, &rec.table, &rec.period, rec.version)
+                    .map_err(storage)?
+                    .ok_or_else(|| Status::internal("manifest names a missing release"))?;
+                self.open_stored(&rec.origin, &bytes)
+            })
+            .collect()
+    }
+
     /// Opens a stored release under its origin's pinned key.
     fn open_stored(
         &self,
@@ -633,16 +652,7 @@ impl pb::aggregates_service_server::AggregatesService for Services {
         authorize(&req, self.state(), RELEASE_READERS)?;
         let r = req.into_inner();
         let filter = r.filter.unwrap_or_default();
-        let mut releases = Vec::new();
-        for rec in self.matching(&filter)? {
-            let bytes = self
-                .ledger
-                .store()
-                .release(&rec.origin, &rec.table, &rec.period, rec.version)
-                .map_err(storage)?
-                .ok_or_else(|| Status::internal("manifest names a missing release"))?;
-            releases.push(self.open_stored(&rec.origin, &bytes)?);
-        }
+        let releases = self.open_matching(&filter)?;
         let format = pb::ExportFormat::try_from(r.format).unwrap_or(pb::ExportFormat::Unspecified);
         let (media_type, data) = match format {
             pb::ExportFormat::SdmxCsv | pb::ExportFormat::Unspecified => (
@@ -682,16 +692,7 @@ impl pb::aggregates_service_server::AggregatesService for Services {
                 "table and period are required",
             ));
         }
-        let mut releases = Vec::new();
-        for rec in self.matching(&filter)? {
-            let bytes = self
-                .ledger
-                .store()
-                .release(&rec.origin, &rec.table, &rec.period, rec.version)
-                .map_err(storage)?
-                .ok_or_else(|| Status::internal("manifest names a missing release"))?;
-            releases.push(self.open_stored(&rec.origin, &bytes)?);
-        }
+        let releases = self.open_matching(&filter)?;
         if releases.is_empty() {
             return Err(Status::not_found(format!(
                 "no release of {} {} is held",

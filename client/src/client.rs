@@ -9,8 +9,10 @@ use tonic::{Code, Request, Status};
 use tonic_types::StatusExt as _;
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::admin_service_client::AdminServiceClient;
+use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::log_service_client::LogServiceClient;
 use vrs_proto::v1::report_service_client::ReportServiceClient;
+use vrs_proto::v1::sync_service_client::SyncServiceClient;
 
 use crate::profile::{Profile, ProfileError};
 
@@ -417,5 +419,65 @@ impl Client {
             .await
             .map_err(|s| self.err(s))?;
         Ok(ServingStatus::try_from(r.into_inner().status).unwrap_or(ServingStatus::Unknown))
+    }
+
+    /// The releases the node holds (its own and its peers'), latest versions, filtered.
+    pub async fn list_releases(
+        &self,
+        filter: pb::ListReleasesRequest,
+    ) -> Result<Vec<pb::ReleaseInfo>, ClientError> {
+        AggregatesServiceClient::new(self.channel.clone())
+            .list_releases(self.req(filter))
+            .await
+            .map(|r| r.into_inner().releases)
+            .map_err(|s| self.err(s))
+    }
+
+    /// One release as its origin signed it (version 0: the latest).
+    pub async fn get_release(
+        &self,
+        req: pb::GetReleaseRequest,
+    ) -> Result<Option<pb::Envelope>, ClientError> {
+        AggregatesServiceClient::new(self.channel.clone())
+            .get_release(self.req(req))
+            .await
+            .map(|r| r.into_inner().envelope)
+            .map_err(|s| self.err(s))
+    }
+
+    /// Releases a closed period now (admin).
+    pub async fn release_now(
+        &self,
+        period: &str,
+        revise: bool,
+    ) -> Result<Vec<pb::ReleaseInfo>, ClientError> {
+        AggregatesServiceClient::new(self.channel.clone())
+            .release_now(self.req(pb::ReleaseNowRequest {
+                period: period.to_owned(),
+                revise,
+            }))
+            .await
+            .map(|r| r.into_inner().releases)
+            .map_err(|s| self.err(s))
+    }
+
+    /// Runs a sync round now, with every peer or one, and returns the records (admin).
+    pub async fn sync_now(&self, peer: &str) -> Result<pb::SyncStatusResponse, ClientError> {
+        SyncServiceClient::new(self.channel.clone())
+            .sync_now(self.req(pb::SyncNowRequest {
+                peer: peer.to_owned(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// The per-peer sync records and alarms (admin).
+    pub async fn sync_status(&self) -> Result<pb::SyncStatusResponse, ClientError> {
+        SyncServiceClient::new(self.channel.clone())
+            .sync_status(self.req(pb::SyncStatusRequest {}))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
     }
 }

@@ -20,11 +20,13 @@ const EXIT_FAILURE: u8 = 1;
 #[command(
     name = "vrs",
     version,
-    about = "The vrs command line: submit, verify, audit, demo",
-    long_about = "The vrs command line: submit, verify, audit, demo.\n\n\
+    about = "The vrs command line: submit, verify, audit, releases, demo",
+    long_about = "The vrs command line: submit, verify, audit, releases, demo.\n\n\
         Commands that talk to a node use a profile (endpoint, TLS files, signing key, the \
         node's verifier key) from ~/.config/vrs/config.toml, or VRS_ENDPOINT, VRS_CA, \
-        VRS_CERT, VRS_KEY, VRS_SIGNING_KEY and VRS_VKEY.\n\n\
+        VRS_CERT, VRS_KEY, VRS_SIGNING_KEY and VRS_VKEY. Commands that read releases \
+        verify each one under the key the profile pins for its origin (origin_keys or \
+        keys_file).\n\n\
         Exit codes: 0 ok, 1 failure, 2 usage, 3 rejected (by the node, or by the same \
         validation run before sending).\n\n\
         Example: vrs --profile aus-fp1 submit reports.ndjson"
@@ -188,6 +190,192 @@ enum Cmd {
     ///
     /// Example: vrs health
     Health {
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Aggregate releases: list, get and export them from any node (each one verified
+    /// under its origin's pinned key), verify a saved one offline, release a period (admin).
+    ///
+    /// A node holds its own releases and those its peers relayed; each is signed by its
+    /// origin, so it is checked under the key the profile pins for that origin
+    /// (`origin_keys` or `keys_file`: see `vrs pki init`), whichever node served it. A
+    /// release that does not verify is refused (exit 1).
+    ///
+    /// Example: vrs releases get IDN MOVEMENTS 2026-M03
+    Releases {
+        #[command(subcommand)]
+        cmd: ReleasesCmd,
+    },
+    /// Regional tables: national releases summed cell by cell (secretariats).
+    ///
+    /// Example: vrs region table --table MOVEMENTS --period 2026-M03
+    Region {
+        #[command(subcommand)]
+        cmd: RegionCmd,
+    },
+    /// The node's federation sync with its peers (admin): run a round now, read the
+    /// per-peer records and alarms.
+    ///
+    /// Exits 1 when a peer's last run failed or an alarm is raised. With --output json,
+    /// one object: {"peers": [records], "alarms": [alarms]}.
+    ///
+    /// Example: vrs sync status
+    Sync {
+        #[command(subcommand)]
+        cmd: SyncCmd,
+    },
+}
+
+#[derive(Args)]
+struct ReleaseFilterArgs {
+    /// Only releases of this origin State (e.g. IDN).
+    #[arg(long, value_name = "STATE")]
+    origin: Option<String>,
+    /// Only this table (MOVEMENTS, PERSONS, SMUGGLERS, FEES, DOCUMENTS, CASES).
+    #[arg(long)]
+    table: Option<String>,
+    /// Only this SDMX period (e.g. 2026-M03).
+    #[arg(long)]
+    period: Option<String>,
+}
+
+impl ReleaseFilterArgs {
+    fn filter(self) -> cli::releases::Filter {
+        cli::releases::Filter {
+            origin: self.origin,
+            table: self.table,
+            period: self.period,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ReleasesCmd {
+    /// The releases the node holds (its own and its peers'), latest versions.
+    ///
+    /// Example: vrs releases list --period 2026-M03 --output csv
+    List {
+        #[command(flatten)]
+        filter: ReleaseFilterArgs,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// One release: verified under its origin's pinned key when the profile pins one
+    /// (otherwise shown with a warning), then printed.
+    ///
+    /// Refused (exit 1) when its signature, or the origin's checkpoint it carries, does
+    /// not verify under the pinned key, or when it is not the release asked for.
+    ///
+    /// Example: vrs releases get IDN MOVEMENTS 2026-M03 --envelope idn.release.json
+    Get {
+        /// Origin State (ISO 3166-1 alpha-3).
+        origin: String,
+        /// Table id (MOVEMENTS, PERSONS, SMUGGLERS, FEES, DOCUMENTS, CASES).
+        table: String,
+        /// SDMX period (e.g. 2026-M03).
+        period: String,
+        /// Version (default: the latest).
+        #[arg(long)]
+        version: Option<u32>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = cli::releases::Format::Json)]
+        format: cli::releases::Format,
+        /// Write the output to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also save the signed release, as its origin signed it (DSSE JSON), for
+        /// `vrs releases verify`.
+        #[arg(long, value_name = "FILE")]
+        envelope: Option<PathBuf>,
+    },
+    /// Export releases (latest versions): each fetched and verified under its origin's
+    /// pinned key, then written as SDMX-CSV 2.0, CSV or JSON. Nothing is written when one
+    /// is refused (exit 1). A CSV export holds one table.
+    ///
+    /// Example: vrs releases export --format sdmx-csv --table MOVEMENTS --period 2026-M03 --out movements.csv
+    Export {
+        /// Format.
+        #[arg(long, value_enum, default_value_t = cli::releases::Format::SdmxCsv)]
+        format: cli::releases::Format,
+        #[command(flatten)]
+        filter: ReleaseFilterArgs,
+        /// Write the export to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Release a closed period now (admin): every table, once (a second call returns the
+    /// releases held); with --revise, the period's one revision (version 2).
+    ///
+    /// Example: vrs releases release 2026-M03
+    Release {
+        /// SDMX period (e.g. 2026-M03); it must be closed (its end plus the embargo).
+        period: String,
+        /// Make the period's one revision instead.
+        #[arg(long)]
+        revise: bool,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Verify a saved signed release (from `vrs releases get --envelope`) offline, under
+    /// the origin's verifier key (--key, or the key the profile pins for its origin).
+    ///
+    /// Example: vrs releases verify idn.release.json --key "$(cat node.vkey)"
+    Verify {
+        /// The signed release (DSSE JSON).
+        file: PathBuf,
+        /// The origin node's verifier key (name+keyid+base64).
+        #[arg(long)]
+        key: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegionCmd {
+    /// The regional table of one table and period: every national release of it that the
+    /// profile's node holds (or those of --states), each verified under its origin's
+    /// pinned key, summed cell by cell. A regional value that includes a withheld
+    /// national value is flagged LOWER_BOUND. No table is printed, and the exit status is
+    /// 1, when a release is missing or refused.
+    ///
+    /// Example: vrs region table --table MOVEMENTS --period 2026-M03 --format csv
+    Table {
+        /// Table id (MOVEMENTS, PERSONS, SMUGGLERS, FEES, DOCUMENTS, CASES).
+        #[arg(long)]
+        table: String,
+        /// SDMX period (e.g. 2026-M03).
+        #[arg(long)]
+        period: String,
+        /// Only these States, each of which must be held (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "STATES")]
+        states: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = cli::releases::RegionFormat::Csv)]
+        format: cli::releases::RegionFormat,
+        /// Write the table to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncCmd {
+    /// Run a sync round now, with every peer or one, and print the records (admin): of
+    /// every peer, or of the one asked for.
+    ///
+    /// Example: vrs sync now --peer IDN
+    Now {
+        /// Only this peer (its State).
+        #[arg(long, value_name = "STATE")]
+        peer: Option<String>,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// The per-peer records of the last runs (started, finished, fetched, already held,
+    /// rejected with reasons, bytes, last success, last error, witnessed size) and the
+    /// equivocation alarms (admin).
+    ///
+    /// Example: vrs sync status --output json
+    Status {
         #[command(flatten)]
         output: OutputArg,
     },
@@ -567,6 +755,77 @@ fn main() -> ExitCode {
             output,
         } => block_on(cli::log::audit(&sel, &nodes, state_dir, output.output)),
         Cmd::Health { output } => block_on(cli::log::health(&sel, output.output)),
+        Cmd::Releases {
+            cmd: ReleasesCmd::Verify { file, key },
+        } => cli::releases::verify(&sel, &file, key.as_deref()),
+        Cmd::Releases { cmd } => block_on(async move {
+            match cmd {
+                ReleasesCmd::List { filter, output } => {
+                    cli::releases::list(&sel, &filter.filter(), output.output).await
+                }
+                ReleasesCmd::Get {
+                    origin,
+                    table,
+                    period,
+                    version,
+                    format,
+                    out,
+                    envelope,
+                } => {
+                    cli::releases::get(
+                        &sel,
+                        cli::releases::GetOptions {
+                            origin,
+                            table,
+                            period,
+                            version: version.unwrap_or(0),
+                            format,
+                            out,
+                            envelope,
+                        },
+                    )
+                    .await
+                }
+                ReleasesCmd::Export {
+                    format,
+                    filter,
+                    out,
+                } => cli::releases::export(&sel, &filter.filter(), format, out.as_deref()).await,
+                ReleasesCmd::Release {
+                    period,
+                    revise,
+                    output,
+                } => cli::releases::release(&sel, &period, revise, output.output).await,
+                ReleasesCmd::Verify { .. } => Ok(()),
+            }
+        }),
+        Cmd::Region {
+            cmd:
+                RegionCmd::Table {
+                    table,
+                    period,
+                    states,
+                    format,
+                    out,
+                },
+        } => block_on(cli::releases::region_table(
+            &sel,
+            cli::releases::RegionOptions {
+                table,
+                period,
+                states,
+                format,
+                out,
+            },
+        )),
+        Cmd::Sync { cmd } => block_on(async move {
+            match cmd {
+                SyncCmd::Now { peer, output } => {
+                    cli::sync::now(&sel, peer.as_deref(), output.output).await
+                }
+                SyncCmd::Status { output } => cli::sync::status(&sel, output.output).await,
+            }
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -633,7 +892,10 @@ mod tests {
         for sub in cmd.get_subcommands() {
             walk(sub, sub.get_name().to_owned(), &mut missing);
         }
-        let about = cmd.get_long_about().map(ToString::to_string).unwrap_or_default();
+        let about = cmd
+            .get_long_about()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         assert!(about.contains("Example: vrs"), "vrs itself");
         assert!(missing.is_empty(), "no example in the help of: {missing:?}");
     }

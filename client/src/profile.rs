@@ -18,6 +18,27 @@
 //! timeout_secs = 10                            # optional: deadline of every call
 //! ```
 //!
+//! # The federation's keys
+//!
+//! Releases are signed by their origin's node and relayed by any node, so commands that
+//! read releases (`vrs releases`, `vrs region`) verify each one under the verifier key
+//! pinned for its origin State. The pins come from a keys file, an inline table, or both,
+//! set at the top of the file (for every profile) or in a profile:
+//!
+//! ```toml
+//! keys_file = "federation.keys"      # lines "STATE VKEY" (`vrs pki init` writes one)
+//!
+//! [profiles.roseap]
+//! # ...
+//! origin_keys = { IDN = "vrs.example/state/IDN+5e6f7a8b+AY…" }
+//! ```
+//!
+//! A keys file holds one `STATE VKEY` pair per line; blank lines and lines starting with
+//! `#` are ignored. When a State is pinned more than once, the last wins, in this order:
+//! the top-level `keys_file`, the top-level `origin_keys`, the profile's `keys_file`, the
+//! profile's `origin_keys`. (No environment variable sets them: `vrs-node` refuses
+//! `VRS_` variables it does not know, and operators share shells.)
+//!
 //! Relative paths are resolved against the directory of the file, `~/` against `$HOME`.
 //! Environment variables override the file, key by key: [`ENV_VARS`]. With
 //! `VRS_ENDPOINT`, `VRS_CA`, `VRS_CERT` and `VRS_KEY` set, no file is needed at all.
@@ -107,6 +128,19 @@ pub enum ProfileError {
         /// Where the profile came from.
         source_desc: String,
     },
+    /// No key is pinned for the origin of a release.
+    #[error(
+        "profile {profile:?} pins no verifier key for {state} (add `{state} = \"VKEY\"` to \
+         origin_keys, or a line `{state} VKEY` to a keys_file, in {source_desc})"
+    )]
+    NoOriginKey {
+        /// The profile.
+        profile: String,
+        /// The origin State.
+        state: String,
+        /// Where the profile came from.
+        source_desc: String,
+    },
     /// A value is not allowed.
     #[error("profile {profile:?}: {key}: {message}")]
     Invalid {
@@ -139,6 +173,7 @@ fn no_config_message(path: &Path) -> String {
          key = \"/path/to/me.key\"                    # its private key (PEM, mode 0600)\n\
          signing_key = \"/path/to/me-k1.key\"         # focal points: from `vrs keys new`\n\
          vkey = \"vrs.example/state/AUS+…\"           # the node's verifier key, to check receipts\n\
+         keys_file = \"/path/to/federation.keys\"   # \"STATE VKEY\" lines: the keys releases must verify under\n\
          \n\
          or set VRS_ENDPOINT, VRS_CA, VRS_CERT and VRS_KEY (and VRS_SIGNING_KEY, VRS_VKEY).\n\
          For a local development federation, `vrs pki init` writes a ready-made file \
@@ -152,6 +187,9 @@ fn no_config_message(path: &Path) -> String {
 #[serde(deny_unknown_fields)]
 struct File {
     default_profile: Option<String>,
+    keys_file: Option<String>,
+    #[serde(default)]
+    origin_keys: BTreeMap<String, String>,
     #[serde(default)]
     profiles: BTreeMap<String, RawProfile>,
 }
@@ -168,6 +206,9 @@ struct RawProfile {
     vkey_file: Option<String>,
     server_name: Option<String>,
     timeout_secs: Option<u64>,
+    keys_file: Option<String>,
+    #[serde(default)]
+    origin_keys: BTreeMap<String, String>,
 }
 
 /// A resolved profile. Keys a command does not need may be absent: the `require_*`
@@ -194,6 +235,8 @@ pub struct Profile {
     pub server_name: Option<String>,
     /// Deadline of one call.
     pub timeout: Duration,
+    /// Verifier keys pinned per origin State (`origin_keys` and `keys_file`), checked.
+    pub origin_keys: BTreeMap<String, String>,
 }
 
 /// What [`load`] is asked for.
@@ -245,7 +288,7 @@ pub fn load(sel: &Selector, env: &dyn Fn(&str) -> Option<String>) -> Result<Prof
     let path = explicit.clone().unwrap_or_else(|| default_config_path(env));
     let wanted = sel.profile.clone().or_else(|| env("VRS_PROFILE"));
 
-    let (raw, name, base, source) = match std::fs::read_to_string(&path) {
+    let (raw, top, name, base, source) = match std::fs::read_to_string(&path) {
         Ok(text) => {
             let file: File = toml::from_str(&text).map_err(|e| ProfileError::Syntax {
                 path: path.clone(),
@@ -278,7 +321,8 @@ pub fn load(sel: &Selector, env: &dyn Fn(&str) -> Option<String>) -> Result<Prof
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| PathBuf::from("."));
-            (raw, name, base, path.display().to_string())
+            let top = (file.keys_file.clone(), file.origin_keys.clone());
+            (raw, top, name, base, path.display().to_string())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
             if env("VRS_ENDPOINT").is_none() {
@@ -286,6 +330,7 @@ pub fn load(sel: &Selector, env: &dyn Fn(&str) -> Option<String>) -> Result<Prof
             }
             (
                 RawProfile::default(),
+                (None, BTreeMap::new()),
                 wanted.unwrap_or_else(|| "env".into()),
                 PathBuf::from("."),
                 "the environment".to_owned(),
@@ -340,6 +385,24 @@ pub fn load(sel: &Selector, env: &dyn Fn(&str) -> Option<String>) -> Result<Prof
         Some(0) => return Err(invalid("timeout_secs", "must be at least 1".into())),
         Some(n) => Duration::from_secs(n),
     };
+    let mut origin_keys = BTreeMap::new();
+    let layers = [(&top.0, &top.1), (&raw.keys_file, &raw.origin_keys)];
+    for (keys_file, inline) in layers {
+        if let Some(f) = keys_file {
+            let p = file_path(f);
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| invalid("keys_file", format!("cannot read {}: {e}", p.display())))?;
+            let pairs = parse_keys_file(&text)
+                .map_err(|e| invalid("keys_file", format!("{}:{e}", p.display())))?;
+            origin_keys.extend(pairs);
+        }
+        for (state, vkey) in inline {
+            let vkey = vkey.trim();
+            check_origin_key(state, vkey)
+                .map_err(|e| invalid("origin_keys", format!("{state}: {e}")))?;
+            origin_keys.insert(state.clone(), vkey.to_owned());
+        }
+    }
     let endpoint = env("VRS_ENDPOINT").or(raw.endpoint.clone());
     if let Some(e) = &endpoint
         && !e.starts_with("https://")
@@ -358,9 +421,44 @@ pub fn load(sel: &Selector, env: &dyn Fn(&str) -> Option<String>) -> Result<Prof
         vkey,
         server_name: env("VRS_SERVER_NAME").or(raw.server_name.clone()),
         timeout,
+        origin_keys,
         name,
         source,
     })
+}
+
+/// Checks one pin: an ISO 3166-1 alpha-3 State and a verifier key that parses.
+fn check_origin_key(state: &str, vkey: &str) -> Result<(), String> {
+    if !(state.len() == 3
+        && state.bytes().all(|b| b.is_ascii_uppercase())
+        && vrs_core::codes::is_country(state))
+    {
+        return Err(format!(
+            "{state:?} is not a State (ISO 3166-1 alpha-3, upper case)"
+        ));
+    }
+    vrs_core::note::NoteVerifier::parse(vkey)
+        .map(|_| ())
+        .map_err(|e| format!("{vkey:?} is not a verifier key: {e}"))
+}
+
+/// Parses a keys file: one `STATE VKEY` pair per line; blank lines and `#` comments
+/// are skipped. An error starts with the line number (`3: …`).
+pub fn parse_keys_file(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split_whitespace();
+        let (Some(state), Some(vkey), None) = (fields.next(), fields.next(), fields.next()) else {
+            return Err(format!("{}: expected \"STATE VKEY\"", i + 1));
+        };
+        check_origin_key(state, vkey).map_err(|e| format!("{}: {e}", i + 1))?;
+        out.push((state.to_owned(), vkey.to_owned()));
+    }
+    Ok(out)
 }
 
 fn resolve(s: &str, base: &Path, home: Option<&str>) -> PathBuf {
@@ -419,6 +517,21 @@ impl Profile {
         self.vkey
             .as_deref()
             .ok_or_else(|| self.missing("vkey", "VRS_VKEY"))
+    }
+
+    /// The verifier key pinned for the releases of `state`, if any.
+    pub fn origin_key(&self, state: &str) -> Option<&str> {
+        self.origin_keys.get(state).map(String::as_str)
+    }
+
+    /// The verifier key pinned for `state`, or an error naming where to pin one.
+    pub fn require_origin_key(&self, state: &str) -> Result<&str, ProfileError> {
+        self.origin_key(state)
+            .ok_or_else(|| ProfileError::NoOriginKey {
+                profile: self.name.clone(),
+                state: state.to_owned(),
+                source_desc: self.source.clone(),
+            })
     }
 }
 
@@ -510,5 +623,87 @@ mod tests {
             load(&sel, &env_of(&[])).unwrap_err(),
             ProfileError::UnknownProfile { .. }
         ));
+    }
+
+    fn vkey(state: &str) -> String {
+        vrs_core::note::NoteSigner::generate(&format!("vrs.example/state/{state}"))
+            .unwrap()
+            .0
+            .verifier_key()
+    }
+
+    #[test]
+    fn origin_keys_come_from_keys_files_and_tables_the_profile_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let (aus, idn, idn2, tha) = (vkey("AUS"), vkey("IDN"), vkey("IDN"), vkey("THA"));
+        std::fs::write(
+            dir.path().join("federation.keys"),
+            format!("# the federation\n\nAUS {aus}\nIDN {idn}\n"),
+        )
+        .unwrap();
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "keys_file = \"federation.keys\"\n\
+                 [profiles.a]\nendpoint = \"https://localhost:1\"\n\
+                 origin_keys = {{ IDN = \"{idn2}\", THA = \"{tha}\" }}\n\
+                 [profiles.b]\n"
+            ),
+        )
+        .unwrap();
+        let sel = |name: &str| Selector {
+            config: Some(cfg.clone()),
+            profile: Some(name.into()),
+        };
+        let a = load(&sel("a"), &env_of(&[])).unwrap();
+        assert_eq!(a.origin_key("AUS"), Some(aus.as_str()));
+        assert_eq!(
+            a.origin_key("IDN"),
+            Some(idn2.as_str()),
+            "the profile's pin wins"
+        );
+        assert_eq!(a.origin_key("THA"), Some(tha.as_str()));
+        let b = load(&sel("b"), &env_of(&[])).unwrap();
+        assert_eq!(b.origin_key("IDN"), Some(idn.as_str()));
+        let err = b.require_origin_key("THA").unwrap_err().to_string();
+        assert!(err.contains("pins no verifier key for THA"), "{err}");
+        assert!(err.contains("origin_keys"), "{err}");
+    }
+
+    #[test]
+    fn bad_pins_are_named_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let aus = vkey("AUS");
+        let keys = dir.path().join("k");
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(&cfg, "keys_file = \"k\"\n[profiles.a]\n").unwrap();
+        let sel = Selector {
+            config: Some(cfg.clone()),
+            profile: None,
+        };
+        for (text, want) in [
+            (
+                format!("AUS {aus}\nIDN not-a-key\n"),
+                "k:2: \"not-a-key\" is not a verifier key",
+            ),
+            (format!("aus {aus}\n"), "k:1: \"aus\" is not a State"),
+            (format!("AUS {aus} extra\n"), "k:1: expected \"STATE VKEY\""),
+        ] {
+            std::fs::write(&keys, text).unwrap();
+            let err = load(&sel, &env_of(&[])).unwrap_err().to_string();
+            assert!(err.contains("keys_file"), "{err}");
+            assert!(err.contains(want), "{err}");
+        }
+        std::fs::remove_file(&keys).unwrap();
+        let err = load(&sel, &env_of(&[])).unwrap_err().to_string();
+        assert!(err.contains("keys_file: cannot read"), "{err}");
+        std::fs::write(
+            &cfg,
+            "[profiles.a]\norigin_keys = { XXX = \"vrs.example/state/X+00+AA\" }\n",
+        )
+        .unwrap();
+        let err = load(&sel, &env_of(&[])).unwrap_err().to_string();
+        assert!(err.contains("origin_keys: XXX"), "{err}");
     }
 }

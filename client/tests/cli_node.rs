@@ -710,6 +710,23 @@ async fn pki_init_makes_a_federation_the_deploy_configs_run_on() {
         assert_eq!(mode(secret), 0o600, "{secret}");
     }
     assert_eq!(mode("ca/ca.crt"), 0o644);
+    // The federation's keys, for verifying releases, and each node's peers.
+    let keys = std::fs::read_to_string(fed.join("federation.keys")).expect("keys");
+    for s in ["AUS", "THA"] {
+        let vkey = std::fs::read_to_string(fed.join(format!("nodes/{s}/node.vkey"))).expect("vkey");
+        assert!(keys.contains(&format!("\n{s} {}", vkey.trim())), "{keys}");
+    }
+    let peers = std::fs::read_to_string(fed.join("nodes/AUS/peers.toml")).expect("peers");
+    assert!(
+        peers.contains("[[peers]]\nstate = \"THA\"\nendpoint = \"https://localhost:7401\""),
+        "{peers}"
+    );
+    assert!(!peers.contains("state = \"AUS\""), "{peers}");
+    let profiles = std::fs::read_to_string(fed.join("vrs.toml")).expect("profiles");
+    assert!(
+        profiles.contains("\nkeys_file = \"federation.keys\"\n"),
+        "{profiles}"
+    );
     let again = run_with(
         home.path(),
         &[],

@@ -15,8 +15,10 @@ use vrs_proto::v1 as pb;
 pub mod keys;
 pub mod log;
 pub mod pki;
+pub mod releases;
 pub mod reports;
 pub mod submit;
+pub mod sync;
 
 /// Exit status: failure.
 pub const EXIT_FAILURE: u8 = 1;

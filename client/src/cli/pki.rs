@@ -7,11 +7,14 @@
 //! DIR/ca/ca.crt ca.key ca.crl         the development CA, and an empty CRL
 //! DIR/nodes/<STATE>/                  one per State: what `vrs-node` needs next to its
 //!   node-signing.key node.vkey        vrs-node.toml (the node's checkpoint key, and its
-//!   tls/node.crt node.key ca.crt ca.crl   verifier key for peers and auditors)
+//!   tls/node.crt node.key ca.crt ca.crl   verifier key for peers and auditors), and
+//!   peers.toml                        the [[peers]] of the other States, to append to it
+//! DIR/federation.keys                 every node's verifier key, "STATE VKEY" per line
 //! DIR/clients/<state>-admin/          client.crt client.key
 //! DIR/clients/<state>-fp1/            client.crt client.key signing.key signing.key.pub
 //! DIR/clients/<secretariat>/          client.crt client.key
-//! DIR/vrs.toml                        a client profile for each identity and node
+//! DIR/vrs.toml                        a client profile for each identity and node, and
+//!                                     keys_file = "federation.keys" for every profile
 //! ```
 
 use std::fmt::Write as _;
@@ -106,6 +109,8 @@ pub fn init(
 
     let mut profiles = String::new();
     let mut summary = String::new();
+    // (State, endpoint, verifier key) of every node, for peers.toml and federation.keys.
+    let mut members: Vec<(String, String, String)> = Vec::new();
     for (i, state) in states.iter().enumerate() {
         let lower = state.to_ascii_lowercase();
         let port = usize::from(base_port) + i + 1;
@@ -140,6 +145,7 @@ pub fn init(
         keyfile::generate(&fp_dir.join("signing.key"), &format!("{fp}-k1"))?;
 
         let endpoint = format!("https://localhost:{port}");
+        members.push((state.clone(), endpoint.clone(), signer.verifier_key()));
         let vkey_file = format!("nodes/{state}/node.vkey");
         let mut profile = |name: &str, client: &str, signing: bool| {
             let _ = writeln!(profiles, "[profiles.{name}]");
@@ -180,12 +186,40 @@ pub fn init(
         );
     }
 
+    let mut keys = format!(
+        "# The verifier keys of the nodes of a {DEV_MARKER} federation (`vrs pki init`),\n\
+         # one \"STATE VKEY\" per line: each State's releases must verify under its key.\n"
+    );
+    for (state, _, vkey) in &members {
+        let _ = writeln!(keys, "{state} {vkey}");
+    }
+    write_public(&dir.join("federation.keys"), &keys)?;
+    for (state, _, _) in &members {
+        let mut peers = format!(
+            "\n# The peers of the node of {state} in this {DEV_MARKER} federation (`vrs pki init`):\n\
+             # append them to nodes/{state}/vrs-node.toml. A peer's releases and checkpoints\n\
+             # must verify under its pinned vkey.\n"
+        );
+        for (peer, endpoint, vkey) in members.iter().filter(|(p, _, _)| p != state) {
+            let _ = write!(
+                peers,
+                "\n[[peers]]\nstate = {}\nendpoint = {}\nvkey = {}\n",
+                toml_str(peer),
+                toml_str(endpoint),
+                toml_str(vkey)
+            );
+        }
+        write_public(&dir.join("nodes").join(state).join("peers.toml"), &peers)?;
+    }
+
     let config = dir.join("vrs.toml");
     std::fs::write(
         &config,
         format!(
             "# Client profiles of a {DEV_MARKER} federation made by `vrs pki init`.\n\
-             # Paths are relative to this file. Use: vrs --config {} --profile NAME …\n\n{profiles}",
+             # Paths are relative to this file. Use: vrs --config {} --profile NAME …\n\n\
+             # Releases are verified under their origin's key, pinned here for every profile.\n\
+             keys_file = \"federation.keys\"\n\n{profiles}",
             config.display()
         ),
     )
@@ -197,7 +231,9 @@ pub fn init(
              NOT FOR PRODUCTION: the CA key sits unencrypted next to everything it signed.\n\
              See deploy/PKI.md for a production PKI.\n\n\
              ca/                 the development CA (ca.key is secret) and an empty CRL\n\
-             nodes/<STATE>/      node-signing.key (secret), node.vkey, tls/: put vrs-node.toml here\n\
+             nodes/<STATE>/      node-signing.key (secret), node.vkey, tls/: put vrs-node.toml here,\n\
+             \x20                   with peers.toml (the other nodes as [[peers]]) appended\n\
+             federation.keys     every node's verifier key (\"STATE VKEY\"), for verifying releases\n\
              clients/<name>/     client.crt, client.key (secret), signing.key (secret, focal points)\n\
              vrs.toml            client profiles: vrs --config vrs.toml --profile NAME …\n"
         ),
@@ -209,11 +245,16 @@ pub fn init(
         dir.display()
     );
     print!("{summary}");
-    println!("  client profiles: {}", config.display());
+    println!(
+        "  client profiles: {} (releases verified under the keys in {})",
+        config.display(),
+        dir.join("federation.keys").display()
+    );
     println!("  every private key is mode 0600; the CA key is ca/ca.key");
     println!(
-        "next: put a vrs-node.toml in each nodes/<STATE>/ (see deploy/federation/), start the \
-         nodes, then register each focal point's key:\n  vrs --config {} --profile <state>-admin keys register --focal-point <state>-fp1 {}/clients/<state>-fp1/signing.key.pub",
+        "next: put a vrs-node.toml in each nodes/<STATE>/ (see deploy/federation/) with \
+         nodes/<STATE>/peers.toml appended, start the nodes, then register each focal \
+         point's key:\n  vrs --config {} --profile <state>-admin keys register --focal-point <state>-fp1 {}/clients/<state>-fp1/signing.key.pub",
         config.display(),
         dir.display()
     );

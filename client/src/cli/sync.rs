@@ -1,0 +1,175 @@
+//! `vrs sync`: the node's federation sync, for its admin.
+
+use std::time::Duration;
+
+use anyhow::bail;
+use serde_json::{Value, json};
+use vrs_client::client::Client;
+use vrs_client::profile::Selector;
+use vrs_proto::v1 as pb;
+
+use super::{Output, Table, UsageError};
+
+/// The least deadline of `vrs sync now`: a round waits for every peer (each has its own
+/// deadline on the node, and the node's RPC deadline bounds the call).
+const SYNC_NOW_DEADLINE: Duration = Duration::from_secs(600);
+
+fn time(secs: i64) -> Value {
+    if secs <= 0 {
+        return Value::Null;
+    }
+    vrs_core::codes::Timestamp::from_unix_seconds(secs)
+        .map_or_else(|| json!(secs), |t| json!(t.as_str()))
+}
+
+/// Prints the records and alarms; fails (exit 1) when a peer's last run failed or an
+/// alarm is raised.
+fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
+    let finished = |p: &pb::PeerStatus| {
+        if p.finished > 0 {
+            time(p.finished)
+        } else if p.started > 0 {
+            json!("running")
+        } else {
+            Value::Null
+        }
+    };
+    match output {
+        Output::Json => {
+            let peers: Vec<Value> = st
+                .peers
+                .iter()
+                .map(|p| {
+                    json!({
+                        "peer": p.peer,
+                        "endpoint": p.endpoint,
+                        "started": time(p.started),
+                        "finished": finished(p),
+                        "attempts": p.attempts,
+                        "fetched": p.fetched,
+                        "already_held": p.already_held,
+                        "rejected": p.rejected,
+                        "bytes": p.bytes,
+                        "last_success": time(p.last_success),
+                        "last_error": p.last_error,
+                        "witnessed_size": p.witnessed_size,
+                    })
+                })
+                .collect();
+            let doc = json!({ "peers": peers, "alarms": st.alarms });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+            );
+        }
+        Output::Table | Output::Csv => {
+            let mut columns = vec![
+                "peer",
+                "endpoint",
+                "started",
+                "finished",
+                "attempts",
+                "fetched",
+                "already_held",
+                "rejected",
+                "bytes",
+                "last_success",
+                "last_error",
+                "witnessed_size",
+            ];
+            if output == Output::Csv {
+                columns.push("rejected_reasons");
+            }
+            let mut t = Table::new(&columns);
+            for p in &st.peers {
+                let mut row = vec![
+                    json!(p.peer),
+                    json!(p.endpoint),
+                    time(p.started),
+                    finished(p),
+                    json!(p.attempts),
+                    json!(p.fetched),
+                    json!(p.already_held),
+                    json!(p.rejected.len()),
+                    json!(p.bytes),
+                    time(p.last_success),
+                    json!(p.last_error),
+                    json!(p.witnessed_size),
+                ];
+                if output == Output::Csv {
+                    row.push(json!(p.rejected.join("; ")));
+                }
+                t.push(row);
+            }
+            t.print(output);
+            let mut notes = Vec::new();
+            if output == Output::Table {
+                for p in &st.peers {
+                    notes.extend(
+                        p.rejected
+                            .iter()
+                            .map(|r| format!("rejected from {}: {r}", p.peer)),
+                    );
+                }
+            }
+            notes.extend(st.alarms.iter().map(|a| format!("ALARM: {a}")));
+            for n in notes {
+                if output == Output::Table {
+                    println!("{n}");
+                } else {
+                    eprintln!("vrs: {n}");
+                }
+            }
+        }
+    }
+    let failed: Vec<String> = st
+        .peers
+        .iter()
+        .filter(|p| !p.last_error.is_empty())
+        .map(|p| format!("{} ({})", p.peer, p.last_error))
+        .collect();
+    match (failed.is_empty(), st.alarms.is_empty()) {
+        (true, true) => Ok(()),
+        (false, true) => bail!("the last run failed for {}", failed.join(", ")),
+        (true, false) => bail!("{} alarm(s) raised (above)", st.alarms.len()),
+        (false, false) => bail!(
+            "the last run failed for {}; {} alarm(s) raised (above)",
+            failed.join(", "),
+            st.alarms.len()
+        ),
+    }
+}
+
+/// `vrs sync now`.
+pub async fn now(sel: &Selector, peer: Option<&str>, output: Output) -> anyhow::Result<()> {
+    let peer = match peer {
+        Some(s)
+            if !(s.len() == 3
+                && s.bytes().all(|b| b.is_ascii_uppercase())
+                && vrs_core::codes::is_country(s)) =>
+        {
+            return Err(UsageError(format!(
+                "--peer {s:?} is not a State (ISO 3166-1 alpha-3, upper case, e.g. IDN)"
+            ))
+            .into());
+        }
+        Some(s) => s,
+        None => "",
+    };
+    let mut p = super::load_profile(sel)?;
+    p.timeout = p.timeout.max(SYNC_NOW_DEADLINE);
+    let client = Client::connect(&p).await?;
+    let mut st = client.sync_now(peer).await?;
+    // The node answers with every peer's record: show (and judge) the one asked for.
+    if !peer.is_empty() {
+        st.peers.retain(|p| p.peer == peer);
+    }
+    report(&st, output)
+}
+
+/// `vrs sync status`.
+pub async fn status(sel: &Selector, output: Output) -> anyhow::Result<()> {
+    let (_, client) = super::connect(sel).await?;
+    let st = client.sync_status().await?;
+    report(&st, output)
+}

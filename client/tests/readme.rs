@@ -1,0 +1,370 @@
+//! The README's commands, run as written, so that the README cannot rot.
+//!
+//! * The quick start: `cargo run --release --bin vrs -- demo` is run as the built `vrs`
+//!   binary with the same arguments and a small `--reports`.
+//! * The guides: the example federation is made by `deploy/run-local-federation.sh`
+//!   itself (`FEDERATION_STEP=configure`: `vrs pki init` and the node configurations),
+//!   its three nodes run in-process on free loopback ports from those configuration
+//!   files, the script's scenario runs against them (`FEDERATION_STEP=scenario`), and
+//!   then every `sh` block of each guide of the README's "Guides" section runs with bash
+//!   (`set -euo pipefail`), guide after guide in README order, from a working directory
+//!   where `deploy` is the repository's. The only changes to the text are the
+//!   federation's directory (`/tmp/fed`) and the example ports (7401-7403), replaced by
+//!   a temporary directory and the ports the nodes got, in the commands and in the files
+//!   the script wrote. The block that starts the federation (`cargo build …` and
+//!   `deploy/run-local-federation.sh /tmp/fed`) is the one not run: it is checked to be
+//!   what this test does instead.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use vrs_client::local::{LocalNode, NodeFiles};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vrs");
+/// The federation's directory in the README.
+const README_FED: &str = "/tmp/fed";
+/// The States of the example federation and their ports in deploy/federation.
+const EXAMPLE: [(&str, u16); 3] = [("AUS", 7401), ("IDN", 7402), ("THA", 7403)];
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_path_buf()
+}
+
+fn readme() -> String {
+    std::fs::read_to_string(repo().join("README.md")).expect("README.md")
+}
+
+/// The text of the `## title` section (up to the next `## ` heading).
+fn section<'a>(text: &'a str, title: &str) -> &'a str {
+    let head = format!("\n## {title}\n");
+    let start = text
+        .find(&head)
+        .unwrap_or_else(|| panic!("the README has no section {title:?}"))
+        + head.len();
+    let rest = &text[start..];
+    match rest.find("\n## ") {
+        Some(end) => &rest[..end],
+        None => rest,
+    }
+}
+
+/// The ```sh blocks of `text`, in order.
+fn sh_blocks(text: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match &mut current {
+            None if line.trim_end() == "```sh" => current = Some(String::new()),
+            None => {}
+            Some(_) if line.trim_end() == "```" => blocks.extend(current.take()),
+            Some(b) => {
+                b.push_str(line);
+                b.push('\n');
+            }
+        }
+    }
+    assert!(current.is_none(), "an unterminated code block");
+    blocks
+}
+
+/// The guides: (title, their sh blocks), after the preamble's blocks.
+fn guides(text: &str) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    let mut parts = text.split("\n### ");
+    let preamble = sh_blocks(parts.next().unwrap_or_default());
+    let guides = parts
+        .map(|p| {
+            let (title, body) = p.split_once('\n').unwrap_or((p, ""));
+            (title.trim().to_owned(), sh_blocks(body))
+        })
+        .collect();
+    (preamble, guides)
+}
+
+/// Output of a finished process.
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn bin_dir() -> PathBuf {
+    Path::new(BIN).parent().expect("bin dir").to_path_buf()
+}
+
+/// Runs `program` with a clean environment: PATH (the built `vrs` first), HOME, `env`.
+async fn run(program: &str, args: &[&str], cwd: &Path, home: &Path, env: &[(&str, &str)]) -> Out {
+    let path = format!(
+        "{}:{}",
+        bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.env_clear()
+        .env("PATH", path)
+        .env("HOME", home)
+        .current_dir(cwd)
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("running {program}: {e}"));
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_quick_start_runs() {
+    let text = readme();
+    let blocks = sh_blocks(section(&text, "The two commands"));
+    let lines: Vec<&str> = blocks
+        .first()
+        .expect("a code block")
+        .lines()
+        .map(|l| l.split(" #").next().unwrap_or(l).trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "cargo run --release --bin vrs -- demo",
+            "cargo test --workspace --locked"
+        ],
+        "the two commands at the top of the README"
+    );
+    let args: Vec<&str> = lines[0]
+        .split_once(" -- ")
+        .expect("arguments")
+        .1
+        .split_whitespace()
+        .chain(["--reports", "12"])
+        .collect();
+    let home = tempfile::tempdir().expect("tmp");
+    let out = run(BIN, &args, home.path(), home.path(), &[]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("demo finished: every verification passed"),
+        "{out:?}"
+    );
+}
+
+/// The example federation of `deploy/run-local-federation.sh`, its nodes in-process.
+struct Federation {
+    dir: tempfile::TempDir,
+    nodes: Vec<LocalNode>,
+    /// The README's text → this federation's.
+    substitutions: Vec<(String, String)>,
+}
+
+impl Federation {
+    fn fed(&self) -> PathBuf {
+        self.dir.path().join("fed")
+    }
+
+    fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn substitute(&self, text: &str) -> String {
+        self.substitutions
+            .iter()
+            .fold(text.to_owned(), |t, (from, to)| t.replace(from, to))
+    }
+
+    async fn script(&self, step: &str) -> Out {
+        let script = repo().join("deploy").join("run-local-federation.sh");
+        let bin = bin_dir();
+        let fed = self.fed();
+        run(
+            "bash",
+            &[
+                script.to_str().expect("utf-8"),
+                fed.to_str().expect("utf-8"),
+            ],
+            &self.work(),
+            &self.home(),
+            &[
+                ("FEDERATION_STEP", step),
+                ("VRS_BIN_DIR", bin.to_str().expect("utf-8")),
+            ],
+        )
+        .await
+    }
+
+    /// `run-local-federation.sh` with the nodes run here instead of as processes.
+    async fn start() -> Federation {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut f = Federation {
+            dir,
+            nodes: Vec::new(),
+            substitutions: Vec::new(),
+        };
+        for d in [f.work(), f.home()] {
+            std::fs::create_dir_all(&d).expect("mkdir");
+        }
+        std::os::unix::fs::symlink(repo().join("deploy"), f.work().join("deploy"))
+            .expect("symlink");
+
+        let out = f.script("configure").await;
+        assert_eq!(out.code, 0, "{out:?}");
+
+        let fed = f.fed();
+        f.substitutions
+            .push((README_FED.to_owned(), fed.display().to_string()));
+        let mut listeners = BTreeMap::new();
+        for (state, example) in EXAMPLE {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let port = l.local_addr().expect("addr").port();
+            for host in ["localhost", "127.0.0.1"] {
+                f.substitutions
+                    .push((format!("{host}:{example}"), format!("{host}:{port}")));
+            }
+            listeners.insert(state, l);
+        }
+        let mut files: Vec<PathBuf> = vec![fed.join("vrs.toml"), fed.join("roseap.toml")];
+        files.extend(
+            EXAMPLE
+                .iter()
+                .map(|(s, _)| fed.join("nodes").join(s).join("vrs-node.toml")),
+        );
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("a file the script wrote");
+            assert!(
+                text.contains("localhost:74") || text.contains("127.0.0.1:74"),
+                "{} names the example ports",
+                file.display()
+            );
+            std::fs::write(file, f.substitute(&text)).expect("write");
+        }
+        for (state, _) in EXAMPLE {
+            let node_dir = fed.join("nodes").join(state);
+            let vkey = std::fs::read_to_string(node_dir.join("node.vkey")).expect("vkey");
+            let node = LocalNode::start_on(
+                &NodeFiles {
+                    state: state.into(),
+                    config: node_dir.join("vrs-node.toml"),
+                    data_dir: node_dir.join("data"),
+                    vkey: vkey.trim().to_owned(),
+                },
+                listeners.remove(state).expect("listener"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("the node of {state}: {e:#}"));
+            f.nodes.push(node);
+        }
+
+        let out = f.script("scenario").await;
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(
+            out.stdout
+                .contains("AUS+IDN+THA,2026-M03,MOVEMENTS,_T,_T,_T,EVENTS,"),
+            "the scenario ends with the regional table: {out:?}"
+        );
+        f
+    }
+
+    async fn stop(self) {
+        for n in self.nodes {
+            n.stop().await.expect("stop");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_guides_run_as_written() {
+    let text = readme();
+    let (preamble, guides) = guides(section(&text, "Guides"));
+    let setup = preamble.concat();
+    assert!(
+        setup.contains("cargo build --release --bin vrs --bin vrs-node\n")
+            && setup.contains(&format!("deploy/run-local-federation.sh {README_FED}\n")),
+        "the guides start the federation this test runs: {setup}"
+    );
+    let titles: Vec<&str> = guides.iter().map(|(t, _)| t.as_str()).collect();
+    for want in [
+        "Focal point",
+        "Node operator: identities",
+        "Node operator: releases and sync",
+        "Secretariat",
+        "Auditor",
+    ] {
+        assert!(
+            titles.iter().any(|t| t.starts_with(want)),
+            "a guide {want:?} in {titles:?}"
+        );
+    }
+
+    let fed = Federation::start().await;
+    let mut outputs = BTreeMap::new();
+    for (title, blocks) in &guides {
+        assert!(!blocks.is_empty(), "guide {title:?} has no command");
+        let script = format!("set -euo pipefail\n{}", fed.substitute(&blocks.concat()));
+        let out = run(
+            "bash",
+            &["-x", "-c", &script],
+            &fed.work(),
+            &fed.home(),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            out.code, 0,
+            "the guide {title:?} failed (bash -x: the last command shown failed)\n{out:?}"
+        );
+        outputs.insert(title.clone(), out);
+    }
+    let find = |prefix: &str| {
+        outputs
+            .iter()
+            .find(|(t, _)| t.starts_with(prefix))
+            .map(|(_, o)| o)
+            .expect("guide")
+    };
+    let ops = find("Node operator: releases and sync");
+    assert!(
+        ops.stdout.contains("AUS     MOVEMENTS  2026-M03  2"),
+        "{ops:?}"
+    );
+    let sec = find("Secretariat");
+    assert!(
+        sec.stdout
+            .contains("AUS+IDN+THA,2026-M03,MOVEMENTS,_T,_T,_T,EVENTS,"),
+        "{sec:?}"
+    );
+    assert!(
+        std::fs::read_to_string(fed.work().join("movements.csv"))
+            .expect("the secretariat's export")
+            .starts_with("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,")
+    );
+    let aud = find("Auditor");
+    assert!(
+        aud.stdout.contains("ok: IDN MOVEMENTS 2026-M03 version 1"),
+        "{aud:?}"
+    );
+    fed.stop().await;
+}

@@ -100,9 +100,9 @@ impl Cron {
     /// seconds; `None` if none within eight years (e.g. `0 0 31 2 *`).
     pub fn next_after(&self, unix: i64) -> Option<i64> {
         let start_min = unix.div_euclid(60) + 1;
-        let mut day = start_min.div_euclid(1440);
+        let first_day = start_min.div_euclid(1440);
         let mut minute_of_day = start_min.rem_euclid(1440);
-        for _ in 0..(8 * 366) {
+        for day in first_day..first_day + 8 * 366 {
             let date = Date::from_days(day)?;
             if self.day_matches(date) {
                 for m in minute_of_day..1440 {
@@ -112,7 +112,6 @@ impl Cron {
                     }
                 }
             }
-            day += 1;
             minute_of_day = 0;
         }
         None

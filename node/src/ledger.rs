@@ -725,14 +725,12 @@ impl Inner {
             .store
             .latest_release(&rec.origin, &rec.table, &rec.period)
             .map_err(|e| e.to_string())?
-        {
-            if rec.version <= held {
+            && rec.version <= held {
                 return Err(format!(
                     "{} {} {} version {} is not newer than the held version {held}",
                     rec.origin, rec.table, rec.period, rec.version
                 ));
             }
-        }
         batch.put_release(rec, bytes).map_err(|e| e.to_string())?;
         Ok(true)
     }
@@ -742,10 +740,7 @@ impl Inner {
     fn failed(
         &self,
         outcomes: Vec<Outcome>,
-        releases: Vec<(
-            oneshot::Sender<Result<Vec<ReleaseRecord>, LedgerError>>,
-            Result<Vec<ReleaseRecord>, LedgerError>,
-        )>,
+        releases: Vec<ReleaseOutcome>,
         e: &LedgerError,
     ) {
         for (reply, _) in releases {
@@ -969,6 +964,12 @@ fn writer(inner: Arc<Inner>, mut rx: tokio::sync::mpsc::Receiver<Job>) {
 }
 
 type Applied = (u64, bool, Hash, Option<KeyRecord>);
+
+/// A release job's reply channel and its result, answered after the commit.
+type ReleaseOutcome = (
+    oneshot::Sender<Result<Vec<ReleaseRecord>, LedgerError>>,
+    Result<Vec<ReleaseRecord>, LedgerError>,
+);
 
 type Outcome = (
     oneshot::Sender<Result<Accepted, LedgerError>>,

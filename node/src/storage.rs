@@ -101,6 +101,8 @@ pub struct Store {
     path: PathBuf,
     data_file: File,
     anchor: Mutex<anchor::AnchorFile>,
+    /// Serialises updates of the collected cosignatures.
+    cosign_lock: Mutex<()>,
     /// Highest blob id already fsynced.
     synced_blob: Mutex<u64>,
 }
@@ -188,6 +190,7 @@ impl Store {
             path: dir.to_path_buf(),
             data_file,
             anchor,
+            cosign_lock: Mutex::new(()),
             synced_blob: Mutex::new(0),
         };
         store.sync_blobs()?;

@@ -70,6 +70,8 @@ pub struct SyncEngine {
     /// Whether to ask peers to cosign this node's checkpoints (not for a secretariat).
     cosign: bool,
     status: Mutex<BTreeMap<String, pb::PeerStatus>>,
+    /// The size of this node's log each peer last said it witnessed.
+    witnessed_by: Mutex<HashMap<String, u64>>,
     round: tokio::sync::Mutex<()>,
 }
 
@@ -117,6 +119,7 @@ impl SyncEngine {
             cfg,
             cosign,
             status: Mutex::new(status),
+            witnessed_by: Mutex::new(HashMap::new()),
             round: tokio::sync::Mutex::new(()),
         })
     }
@@ -463,6 +466,18 @@ impl SyncEngine {
             .checkpoint()
             .map_err(|e| e.to_string())?
             .ok_or("no checkpoint")?;
+        let peer_key = self.keys.get(&peer.state).ok_or("no pinned key")?;
+        // Nothing to ask when the peer's cosignature of this very checkpoint is held.
+        let size_now = store.size().map_err(|e| e.to_string())?;
+        let prefix = format!("— {} ", peer_key.name());
+        if store
+            .cosignatures(size_now)
+            .map_err(|e| e.to_string())?
+            .iter()
+            .any(|l| l.starts_with(&prefix))
+        {
+            return Ok(());
+        }
         let own = NoteVerifier::parse(&self.ledger.verifier_key()).map_err(|e| e.to_string())?;
         let cp = vrs_core::note::open_checkpoint(
             &note,
@@ -470,7 +485,14 @@ impl SyncEngine {
         )
         .map_err(|e| e.to_string())?
         .checkpoint;
-        let mut old_size = 0;
+        // Start from the size this peer last witnessed of this log, if known.
+        let mut old_size = self
+            .witnessed_by
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&peer.state)
+            .copied()
+            .unwrap_or(0);
         for _ in 0..2 {
             let proof = if old_size > 0 && old_size < cp.size {
                 vrs_core::merkle::consistency_proof(store, old_size, cp.size)
@@ -490,11 +512,14 @@ impl SyncEngine {
                 .await
                 .map_err(|e| format!("cosign: {}", e.message()))?
                 .into_inner();
+            self.witnessed_by
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(peer.state.clone(), r.witnessed_size);
             if r.cosignature.is_empty() {
                 old_size = r.witnessed_size;
                 continue;
             }
-            let peer_key = self.keys.get(&peer.state).ok_or("no pinned key")?;
             let cosigner = NoteVerifier::new(
                 peer_key.name(),
                 SignatureType::CosignatureV1,

@@ -80,8 +80,8 @@ pub fn verify(data: &Path, vkey: Option<&str>) -> Result<VerifyReport, VerifyErr
     // The anchor outside sled records the latest signed size and root: a database
     // that silently lost entries (sled drops what it takes for a torn write) is caught.
     let anchor = store.anchor();
-    if let Some(a) = anchor {
-        if a.size > size {
+    if let Some(a) = anchor
+        && a.size > size {
             return Err(VerifyError::Mismatch {
                 index: size,
                 reason: format!(
@@ -90,7 +90,6 @@ pub fn verify(data: &Path, vkey: Option<&str>) -> Result<VerifyReport, VerifyErr
                 ),
             });
         }
-    }
     let mut tree = MemStore::new();
     for index in 0..size {
         let entry = store.entry(index)?.ok_or_else(|| VerifyError::Mismatch {

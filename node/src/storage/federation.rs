@@ -58,6 +58,8 @@ impl Store {
         cosigner: &str,
         line: &str,
     ) -> Result<(), StorageError> {
+        // Read-modify-write: peers cosign concurrently.
+        let _one_at_a_time = self.cosign_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut lines = self.cosignatures(size)?;
         let prefix = format!("— {cosigner} ");
         lines.retain(|l| !l.starts_with(&prefix));
@@ -83,9 +85,11 @@ impl Store {
         Ok(self.db.get(key(b'Z', peer.as_bytes()))?.map(|v| v.to_vec()))
     }
 
-    /// Stores the sync record of `peer`.
+    /// Stores the sync record of `peer` (not synced to disk: it is an operator's
+    /// record, rewritten every run, and sled's own flushes cover it).
     pub fn set_sync_record(&self, peer: &str, json: &[u8]) -> Result<(), StorageError> {
-        self.put_durable(key(b'Z', peer.as_bytes()), json.to_vec())
+        self.db.insert(key(b'Z', peer.as_bytes()), json)?;
+        Ok(())
     }
 
     /// Records an equivocation alarm, durably.

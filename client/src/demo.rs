@@ -199,6 +199,11 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         .iter()
         .map(|(f, _, _)| (f.state.clone(), f.vkey.clone()))
         .collect();
+    // The regional secretariat's node syncs from every State node of its region.
+    let sec_files = local::secretariat_files(&pki, "ROSEAP", "[sync]\njitter_s = 0\n")?;
+    for (f, _, port) in &members {
+        local::add_peer(&sec_files, &f.state, *port, &f.vkey)?;
+    }
     let mut runs = Vec::new();
     for (files, listener, _) in members {
         let state = &files.state;
@@ -441,11 +446,37 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         }
     }
 
-    // A secretariat pulls every release from one node (relayed ones included) and
-    // verifies each under its origin's key.
+    // The secretariat's node syncs its region; its operator then pulls every release
+    // from it and verifies each under its origin's key.
+    let sec_node = LocalNode::start(&sec_files).await?;
+    say!("secretariat ROSEAP on {}:", sec_node.addr);
     let secretariat = pki.issue(Identity::secretariat("ROSEAP"))?;
-    let first = runs.first().context("no node")?;
-    let mut agg = AggregatesServiceClient::new(first.node.channel(&ca, &secretariat).await?);
+    let sec_channel = sec_node.channel(&ca, &secretariat).await?;
+    let st = SyncServiceClient::new(sec_channel.clone())
+        .sync_now(pb::SyncNowRequest::default())
+        .await?
+        .into_inner();
+    for p in &st.peers {
+        if !p.last_error.is_empty() {
+            failures += 1;
+        }
+        say!(
+            "  ROSEAP <- {}: fetched {}, already held {}, rejected {}, {} bytes, witnessed size {}{}",
+            p.peer,
+            p.fetched,
+            p.already_held,
+            p.rejected.len(),
+            p.bytes,
+            p.witnessed_size,
+            if p.last_error.is_empty() {
+                String::new()
+            } else {
+                format!(", ERROR {}", p.last_error)
+            }
+        );
+    }
+    let first = &sec_node;
+    let mut agg = AggregatesServiceClient::new(sec_channel.clone());
     let list = agg
         .list_releases(pb::ListReleasesRequest {
             period: "2026-M10".into(),
@@ -493,15 +524,29 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
     say!(
         "  {verified} of {} releases held by {} VERIFIED under their origins' keys",
         list.len(),
-        first.node.state
+        first.state
     );
     let regional = vrs_core::release::regional_sum(&movements)?;
     say!(
         "regional table MOVEMENTS 2026-M10 (sum of {} national releases; LOWER_BOUND true where a national cell was suppressed):",
         movements.len()
     );
-    // By origin, all methods and destinations: the lines a regional report opens with.
+    // The secretariat node's own regional table must be the same sum.
+    let served = agg
+        .regional_table(pb::RegionalTableRequest {
+            table: "MOVEMENTS".into(),
+            period: "2026-M10".into(),
+            format: pb::ExportFormat::Csv as i32,
+        })
+        .await?
+        .into_inner()
+        .data;
     let csv = regional.to_csv();
+    if served != csv.as_bytes() {
+        failures += 1;
+        say!("  the secretariat node's regional table DIFFERS from the verified sum");
+    }
+    // By origin, all methods and destinations: the lines a regional report opens with.
     let mut lines = csv.lines();
     if let Some(header) = lines.next() {
         say!("  {header}");
@@ -531,6 +576,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         }
         tokio::signal::ctrl_c().await?;
     }
+    sec_node.stop().await?;
     for run in runs {
         run.node.stop().await?;
     }

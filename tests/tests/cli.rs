@@ -35,9 +35,16 @@ async fn the_demo_runs_a_federation_and_every_verification_passes() {
         );
     }
     assert!(
-        out.contains("18 of 18 releases held by AUS VERIFIED"),
+        out.contains("18 of 18 releases held by ROSEAP VERIFIED"),
         "{out}"
     );
+    for state in ["AUS", "IDN", "THA"] {
+        assert!(
+            out.contains(&format!("ROSEAP <- {state}: fetched ")),
+            "{out}"
+        );
+    }
+    assert!(!out.contains("DIFFERS"), "{out}");
     assert!(
         out.contains("regional table MOVEMENTS 2026-M10 (sum of 3 national releases"),
         "{out}"

@@ -350,15 +350,77 @@ impl Suppression {
     }
 }
 
-/// A line: the dimension that varies, and the other codes (`""` at that dimension).
-type LineId = (usize, Vec<&'static str>);
+/// The lines of a set of cells, indexed by integers: for each dimension `d`, the cells
+/// that differ only in their code of `d` (the `_T` cell included) form one line. Line
+/// numbers follow the order of (`d`, the other codes), so that a smaller number is a
+/// smaller line in that order.
+struct Lines {
+    /// Number of dimensions.
+    dims: usize,
+    /// `of_cell[c * dims + d]`: the line of cell `c` in dimension `d`.
+    of_cell: Vec<usize>,
+    /// Members of line `l`: `members[start[l]..start[l + 1]]`, in cell (key) order.
+    start: Vec<usize>,
+    members: Vec<usize>,
+}
 
-fn line_id(key: &CellKey, dim: usize) -> LineId {
-    let mut codes = key.codes().to_vec();
-    if let Some(c) = codes.get_mut(dim) {
-        *c = "";
+impl Lines {
+    /// The lines of `keys` (sorted, all with `dims` codes).
+    fn new(keys: &[&CellKey], dims: usize) -> Lines {
+        let n = keys.len();
+        // Each code as its rank among the codes of its dimension (same order as the codes).
+        let mut rank = vec![0u32; n * dims];
+        for d in 0..dims {
+            let mut codes: Vec<&str> = keys.iter().map(|k| k.codes()[d]).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            for (c, key) in keys.iter().enumerate() {
+                let r = codes.binary_search(&key.codes()[d]).unwrap_or(0);
+                rank[c * dims + d] = u32::try_from(r).unwrap_or(u32::MAX);
+            }
+        }
+        let row = |c: usize| &rank[c * dims..(c + 1) * dims];
+        let mut of_cell = vec![0usize; n * dims];
+        let mut start = Vec::with_capacity(n * dims / 2 + 1);
+        let mut members = Vec::with_capacity(n * dims);
+        let mut order: Vec<usize> = (0..n).collect();
+        for d in 0..dims {
+            // Compares two cells on every code but the one of `d`.
+            let other = |a: usize, b: usize| {
+                let (ra, rb) = (row(a), row(b));
+                ra[..d]
+                    .cmp(&rb[..d])
+                    .then_with(|| ra[d + 1..].cmp(&rb[d + 1..]))
+            };
+            order.sort_unstable_by(|&a, &b| other(a, b).then(a.cmp(&b)));
+            for (j, &c) in order.iter().enumerate() {
+                if j == 0 || other(order[j - 1], c).is_ne() {
+                    start.push(members.len());
+                }
+                of_cell[c * dims + d] = start.len() - 1;
+                members.push(c);
+            }
+        }
+        start.push(members.len());
+        Lines {
+            dims,
+            of_cell,
+            start,
+            members,
+        }
     }
-    (dim, codes)
+
+    fn len(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    fn members(&self, line: usize) -> &[usize] {
+        &self.members[self.start[line]..self.start[line + 1]]
+    }
+
+    fn of(&self, cell: usize) -> &[usize] {
+        &self.of_cell[cell * self.dims..(cell + 1) * self.dims]
+    }
 }
 
 /// The threshold policy on `cells` (the non-zero cells of `table`, margins included,
@@ -366,6 +428,11 @@ fn line_id(key: &CellKey, dim: usize) -> LineId {
 /// gives them): primary suppression below `k`, the differencing guard against
 /// `previous` (for a revision), then secondary suppression until no line holds exactly
 /// one withheld value. See the module documentation for the rules.
+///
+/// Lines are processed in the order of (dimension, other codes), smallest first, each
+/// time one holds exactly one withheld value; a new withheld value puts its lines back
+/// in play. Cells and lines are indexed by integers and the withheld values of each
+/// line are counted as they are withheld, so the pass is O(cells × dimensions × log).
 pub fn threshold(
     table: TableId,
     cells: &BTreeMap<CellKey, Vec<i64>>,
@@ -376,9 +443,10 @@ pub fn threshold(
         return Err(DisclosureError::InvalidK);
     }
     let measures = table.count_measures();
+    let nm = measures.len();
     let dims = table.dimensions().len();
     for (key, vals) in cells {
-        if key.codes().len() != dims || vals.len() != measures.len() {
+        if key.codes().len() != dims || vals.len() != nm {
             return Err(DisclosureError::BadCell {
                 table,
                 key: key.clone(),
@@ -392,58 +460,71 @@ pub fn threshold(
             .and_then(|p| p.get(key, m))
             .is_some_and(|prev| (1..k).contains(&v.abs_diff(prev)))
     };
-    let value = |key: &CellKey, i: usize| cells.get(key).and_then(|v| v.get(i)).copied();
 
-    // Per measure: withheld cells and their status.
-    let mut withheld: Vec<BTreeMap<CellKey, ConfStatus>> = vec![BTreeMap::new(); measures.len()];
-    for (key, vals) in cells {
+    let keys: Vec<&CellKey> = cells.keys().collect();
+    let n = keys.len();
+    // `value[c * nm + i]`: measure `i` of cell `c`.
+    let value: Vec<i64> = cells.values().flatten().copied().collect();
+    // `status[i * n + c]`: whether measure `i` of cell `c` is withheld, and why.
+    let mut status: Vec<Option<ConfStatus>> = vec![None; nm * n];
+    for (c, (key, vals)) in cells.iter().enumerate() {
         let freq = vals.first().copied().unwrap_or(0);
         let freq_flag = small(freq) || guarded(key, measures[0], freq);
         for ((i, &v), &m) in vals.iter().enumerate().zip(measures) {
             if v != 0 && (freq_flag || small(v) || guarded(key, m, v)) {
-                withheld[i].insert(key.clone(), ConfStatus::Primary);
+                status[i * n + c] = Some(ConfStatus::Primary);
             }
         }
     }
 
-    for (i, wm) in withheld.iter_mut().enumerate() {
-        let mut lines: BTreeMap<LineId, Vec<&CellKey>> = BTreeMap::new();
-        for (key, vals) in cells {
-            if vals.get(i).is_some_and(|v| *v != 0) {
-                for d in 0..dims {
-                    lines.entry(line_id(key, d)).or_default().push(key);
+    let lines = Lines::new(&keys, dims);
+    let totals: Vec<usize> = keys.iter().map(|k| k.totals()).collect();
+    let mut count = vec![0u32; lines.len()];
+    for (i, st) in status.chunks_mut(n.max(1)).enumerate().take(nm) {
+        // Withheld values per line (a withheld value is non-zero, so a member).
+        count.fill(0);
+        for c in (0..n).filter(|&c| st[c].is_some()) {
+            for &l in lines.of(c) {
+                count[l] += 1;
+            }
+        }
+        // Lines holding exactly one withheld value (or, lazily, more: skipped).
+        let mut work: BTreeSet<usize> = (0..lines.len()).filter(|&l| count[l] == 1).collect();
+        while let Some(line) = work.pop_first() {
+            if count[line] != 1 {
+                continue;
+            }
+            // The smallest non-zero published value, then fewer `_T`, then key order.
+            let partner = lines
+                .members(line)
+                .iter()
+                .filter(|&&c| st[c].is_none() && value[c * nm + i] != 0)
+                .min_by_key(|&&c| (value[c * nm + i], totals[c], c));
+            if let Some(&p) = partner {
+                st[p] = Some(ConfStatus::Secondary);
+                for &l in lines.of(p) {
+                    count[l] += 1;
+                    if count[l] == 1 {
+                        work.insert(l);
+                    }
                 }
             }
         }
-        let mut work: BTreeSet<LineId> = wm
-            .keys()
-            .flat_map(|key| (0..dims).map(move |d| line_id(key, d)))
-            .collect();
-        while let Some(line) = work.pop_first() {
-            let Some(members) = lines.get(&line) else {
-                continue;
-            };
-            if members.iter().filter(|m| wm.contains_key(**m)).count() != 1 {
-                continue;
-            }
-            let partner = members
-                .iter()
-                .filter(|m| !wm.contains_key(**m))
-                .min_by_key(|m| (value(m, i).unwrap_or(0), m.totals(), **m));
-            if let Some(&p) = partner {
-                wm.insert(p.clone(), ConfStatus::Secondary);
-                work.extend((0..dims).map(|d| line_id(p, d)));
-            }
-        }
     }
 
-    let mut out = Suppression::default();
-    for (wm, &m) in withheld.into_iter().zip(measures) {
-        for (key, status) in wm {
-            out.withheld.entry(key).or_default().insert(m, status);
-        }
-    }
-    Ok(out)
+    let withheld = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(c, &key)| {
+            let m: BTreeMap<Measure, ConfStatus> = measures
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &m)| status[i * n + c].map(|s| (m, s)))
+                .collect();
+            (!m.is_empty()).then(|| (key.clone(), m))
+        })
+        .collect();
+    Ok(Suppression { withheld })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -525,6 +525,197 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------
+// The threshold pass against a plain reference implementation
+// ---------------------------------------------------------------------------------------
+
+/// A line of the reference: the dimension that varies, and the other codes (`""` at that
+/// dimension).
+type RefLine = (usize, Vec<&'static str>);
+
+fn ref_line(key: &CellKey, dim: usize) -> RefLine {
+    let mut codes = key.codes().to_vec();
+    codes[dim] = "";
+    (dim, codes)
+}
+
+/// The threshold rules written plainly (string-keyed maps, every line recounted each
+/// time it is looked at): what [`threshold`] must return, value for value.
+fn threshold_reference(
+    table: TableId,
+    cells: &BTreeMap<CellKey, Vec<i64>>,
+    k: u32,
+    previous: Option<&PreviousValues>,
+) -> Vec<(CellKey, Measure, ConfStatus)> {
+    let measures = table.count_measures();
+    let dims = table.dimensions().len();
+    let k = u64::from(k);
+    let small = |v: i64| v > 0 && v.unsigned_abs() < k;
+    let guarded = |key: &CellKey, m: Measure, v: i64| {
+        previous
+            .and_then(|p| p.get(key, m))
+            .is_some_and(|prev| (1..k).contains(&v.abs_diff(prev)))
+    };
+    let mut withheld: Vec<BTreeMap<CellKey, ConfStatus>> = vec![BTreeMap::new(); measures.len()];
+    for (key, vals) in cells {
+        let freq_flag = small(vals[0]) || guarded(key, measures[0], vals[0]);
+        for ((i, &v), &m) in vals.iter().enumerate().zip(measures) {
+            if v != 0 && (freq_flag || small(v) || guarded(key, m, v)) {
+                withheld[i].insert(key.clone(), ConfStatus::Primary);
+            }
+        }
+    }
+    for (i, wm) in withheld.iter_mut().enumerate() {
+        let mut lines: BTreeMap<RefLine, Vec<&CellKey>> = BTreeMap::new();
+        for (key, vals) in cells {
+            if vals[i] != 0 {
+                for d in 0..dims {
+                    lines.entry(ref_line(key, d)).or_default().push(key);
+                }
+            }
+        }
+        // Smallest line first; a line is looked at again whenever one of its cells is
+        // withheld.
+        let mut work: BTreeSet<RefLine> = wm
+            .keys()
+            .flat_map(|key| (0..dims).map(move |d| ref_line(key, d)))
+            .collect();
+        while let Some(line) = work.pop_first() {
+            let Some(members) = lines.get(&line) else {
+                continue;
+            };
+            if members.iter().filter(|m| wm.contains_key(**m)).count() != 1 {
+                continue;
+            }
+            let partner = members
+                .iter()
+                .filter(|m| !wm.contains_key(**m))
+                .min_by_key(|m| (cells[**m][i], m.totals(), **m));
+            if let Some(&p) = partner {
+                wm.insert(p.clone(), ConfStatus::Secondary);
+                work.extend((0..dims).map(|d| ref_line(p, d)));
+            }
+        }
+    }
+    let mut out: Vec<(CellKey, Measure, ConfStatus)> = withheld
+        .into_iter()
+        .zip(measures)
+        .flat_map(|(wm, &m)| wm.into_iter().map(move |(key, s)| (key, m, s)))
+        .collect();
+    out.sort();
+    out
+}
+
+fn threshold_list(
+    table: TableId,
+    cells: &BTreeMap<CellKey, Vec<i64>>,
+    k: u32,
+    previous: Option<&PreviousValues>,
+) -> Vec<(CellKey, Measure, ConfStatus)> {
+    let s = threshold(table, cells, k, previous).unwrap();
+    let out: Vec<_> = s.iter().map(|(key, m, st)| (key.clone(), m, st)).collect();
+    assert_eq!(out.len(), s.len());
+    out
+}
+
+/// What a threshold release of `cells` published, for the differencing guard.
+fn previous_of(
+    table: TableId,
+    cells: &BTreeMap<CellKey, Vec<i64>>,
+    sup: &[(CellKey, Measure, ConfStatus)],
+) -> PreviousValues {
+    let withheld: BTreeSet<(&CellKey, Measure)> = sup.iter().map(|(c, m, _)| (c, *m)).collect();
+    let mut p = PreviousValues::new(Some(0));
+    for (key, vals) in cells {
+        for (&v, &m) in vals.iter().zip(table.count_measures()) {
+            let shown = (!withheld.contains(&(key, m))).then_some(v);
+            p.insert(key.clone(), m, shown);
+        }
+    }
+    p
+}
+
+/// Random cells of `table`: each code drawn among the first few of its dimension or
+/// `_T`, values small (many zeros and many values below k), margins not necessarily
+/// consistent (the pass does not rely on them).
+fn arb_cells() -> impl Strategy<Value = (TableId, BTreeMap<CellKey, Vec<i64>>)> {
+    prop::sample::select(TableId::ALL.to_vec()).prop_flat_map(|table| {
+        let dims = table.dimensions().len();
+        let cell = (
+            prop::collection::vec(0usize..5, dims),
+            prop::collection::vec(
+                prop_oneof![3 => Just(0i64), 4 => 1i64..6, 2 => 6i64..40, 1 => -3i64..0],
+                table.count_measures().len(),
+            ),
+        );
+        prop::collection::vec(cell, 0..120).prop_map(move |raw| {
+            let mut cells = BTreeMap::new();
+            for (idx, vals) in raw {
+                let codes: Vec<&str> = table
+                    .dimensions()
+                    .iter()
+                    .zip(&idx)
+                    .map(|(d, &i)| {
+                        let n = d.codes.len().min(4);
+                        if i >= n {
+                            TOTAL
+                        } else {
+                            d.codes.get(i).unwrap()
+                        }
+                    })
+                    .collect();
+                cells.insert(CellKey::parse(table, &codes).unwrap(), vals);
+            }
+            (table, cells)
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// The threshold pass gives exactly what the plain reference gives (same values
+    /// withheld, same statuses, same secondary partners), on the tables of random
+    /// reports, with and without the differencing guard.
+    #[test]
+    fn threshold_matches_the_reference_on_report_tables(
+        reports in prop::collection::vec(arb_report(), 1..80),
+        late in prop::collection::vec(arb_report(), 0..10),
+        k in 1u32..9,
+    ) {
+        let t1 = tables_of(&reports);
+        let mut all = reports.clone();
+        all.extend(late);
+        let t2 = tables_of(&all);
+        for table in TableId::ALL {
+            let v1 = threshold_list(table, t1.cells(table), k, None);
+            prop_assert_eq!(&v1, &threshold_reference(table, t1.cells(table), k, None));
+            let prev = previous_of(table, t1.cells(table), &v1);
+            let v2 = threshold_list(table, t2.cells(table), k, Some(&prev));
+            prop_assert_eq!(v2, threshold_reference(table, t2.cells(table), k, Some(&prev)));
+        }
+    }
+
+    /// The same on random cell sets (inconsistent margins, negative values, zeros).
+    #[test]
+    fn threshold_matches_the_reference_on_random_cells(
+        (table, cells) in arb_cells(),
+        k in 1u32..9,
+    ) {
+        let v1 = threshold_list(table, &cells, k, None);
+        prop_assert_eq!(&v1, &threshold_reference(table, &cells, k, None));
+        let mut later = cells.clone();
+        for vals in later.values_mut() {
+            vals[0] += 2;
+        }
+        let prev = previous_of(table, &cells, &v1);
+        prop_assert_eq!(
+            threshold_list(table, &later, k, Some(&prev)),
+            threshold_reference(table, &later, k, Some(&prev))
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // The sampler
 // ---------------------------------------------------------------------------------------
 

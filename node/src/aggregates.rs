@@ -105,18 +105,29 @@ impl Aggregates {
                 .1
                 .extend(cs.iter().cloned());
         }
-        // Check every period first, then apply: all or nothing.
+        // Each period's change is atomic (Tables::apply_change); across two periods, a
+        // failure undoes the periods already changed. No copy of the tables is made.
+        let mut done: Vec<(Period, &[Contribution], &[Contribution])> = Vec::new();
         for (p, (remove, add)) in &by_period {
-            let mut probe = self.periods.get(p).cloned().unwrap_or_default();
-            probe
-                .apply_change(remove, add)
-                .map_err(|e| corrupt(format!("{p}: {e}")))?;
+            let r = self
+                .periods
+                .entry(*p)
+                .or_default()
+                .apply_change(remove, add);
+            if let Err(e) = r {
+                for (q, rm, ad) in done.into_iter().rev() {
+                    if let Some(t) = self.periods.get_mut(&q) {
+                        let _ = t.apply_change(ad, rm);
+                    }
+                }
+                return Err(corrupt(format!("{p}: {e}")));
+            }
+            done.push((*p, remove, add));
         }
         for (p, (remove, add)) in by_period {
-            let tables = self.periods.entry(p).or_default();
-            tables
-                .apply_change(&remove, &add)
-                .map_err(|e| corrupt(format!("{p}: {e}")))?;
+            let Some(tables) = self.periods.get(&p) else {
+                continue;
+            };
             let period = p.to_string();
             let mut cells = BTreeSet::new();
             let mut amounts = BTreeSet::new();

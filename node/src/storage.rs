@@ -7,8 +7,8 @@
 //! |---|---|---|
 //! | `E` | log index (u64 BE) | entry bytes (the envelope as logged) |
 //! | `H` | RFC 9162 leaf hash | log index (u64 BE) |
-//! | `M` | level (u8), index (u64 BE) | hash of the perfect subtree |
-//! | `V` | report id, version (u32 BE) | log index (u64 BE) |
+//! | `M` | log index (u64 BE) | the hashes of the perfect subtrees this entry completes, level 0 (its leaf hash) first, 32 bytes each |
+//! | `V` | report id, version (u32 BE) | log index (u64 BE) of a superseded version (the head's is in `R`) |
 //! | `R` | report id | [`ReportHead`] (JSON) |
 //! | `K` | key id | [`KeyRecord`] (JSON) |
 //! | `C` | — | latest signed checkpoint note |
@@ -114,12 +114,11 @@ fn idx_key(prefix: u8, index: u64) -> [u8; 9] {
     k
 }
 
-fn node_key(level: u8, index: u64) -> [u8; 10] {
-    let mut k = [0u8; 10];
-    k[0] = b'M';
-    k[1] = level;
-    k[2..].copy_from_slice(&index.to_be_bytes());
-    k
+/// The log index whose append completes the perfect subtree `(level, index)`: its
+/// last leaf. Every node is stored under that entry's `M` key (one key per entry).
+fn completing_leaf(level: u8, index: u64) -> Option<u64> {
+    let width = 1u64.checked_shl(u32::from(level))?;
+    index.checked_add(1)?.checked_mul(width)?.checked_sub(1)
 }
 
 fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
@@ -232,10 +231,14 @@ impl Store {
         report_id: &str,
         version: u32,
     ) -> Result<Option<u64>, StorageError> {
-        self.db
-            .get(version_key(report_id, version))?
-            .map(|v| u64_of("V", &v))
-            .transpose()
+        if let Some(v) = self.db.get(version_key(report_id, version))? {
+            return u64_of("V", &v).map(Some);
+        }
+        // The latest version is indexed by its head record only.
+        Ok(self
+            .report_head(report_id)?
+            .filter(|h| h.version == version)
+            .map(|h| h.index))
     }
 
     /// Report heads in report-id order, starting after `after` (exclusive).
@@ -443,14 +446,19 @@ impl HashStore for Store {
     type Error = StorageError;
 
     fn get(&self, level: u8, index: u64) -> Result<Hash, StorageError> {
+        let missing = StorageError::MissingNode { level, index };
+        let leaf = completing_leaf(level, index).ok_or(missing)?;
         let v = self
             .db
-            .get(node_key(level, index))?
+            .get(idx_key(b'M', leaf))?
             .ok_or(StorageError::MissingNode { level, index })?;
-        v.as_ref().try_into().map_err(|_| StorageError::Corrupt {
-            key: format!("M/{level}/{index}"),
-            reason: format!("expected 32 bytes, found {}", v.len()),
-        })
+        let at = usize::from(level) * 32;
+        v.get(at..at + 32)
+            .and_then(|h| h.try_into().ok())
+            .ok_or_else(|| StorageError::Corrupt {
+                key: format!("M/{leaf}"),
+                reason: format!("{} bytes hold no level-{level} node", v.len()),
+            })
     }
 }
 
@@ -504,10 +512,13 @@ impl Batch<'_> {
                 reason: e.to_string(),
             }
         })?;
+        // One key for the leaf and every parent it completes (level 0 first).
+        let mut packed = Vec::with_capacity(32 * nodes.len());
         for (level, i, h) in nodes {
-            self.inner.insert(&node_key(level, i)[..], &h[..]);
+            packed.extend_from_slice(&h);
             self.nodes.insert((level, i), h);
         }
+        self.inner.insert(&idx_key(b'M', index)[..], packed);
         self.inner.insert(&idx_key(b'E', index)[..], entry);
         self.entries.insert(index, entry.to_vec());
         self.inner
@@ -533,12 +544,27 @@ impl Batch<'_> {
         }
     }
 
-    /// Records a new report version as the head.
+    /// Records a new report version as the head. The version it supersedes (if any)
+    /// gets its `V` key now; the head's own index is read from the head record.
     pub fn put_report(&mut self, report_id: &str, head: ReportHead) {
-        self.inner.insert(
-            version_key(report_id, head.version),
-            &head.index.to_be_bytes()[..],
-        );
+        if head.version > 1 {
+            match self.report_head(report_id) {
+                Ok(Some(prev)) if prev.version < head.version => {
+                    self.inner.insert(
+                        version_key(report_id, prev.version),
+                        &prev.index.to_be_bytes()[..],
+                    );
+                }
+                // Not found (or unreadable): index the new head eagerly instead, which
+                // `report_version` reads as well.
+                _ => {
+                    self.inner.insert(
+                        version_key(report_id, head.version),
+                        &head.index.to_be_bytes()[..],
+                    );
+                }
+            }
+        }
         self.inner
             .insert(prefixed(b'R', report_id.as_bytes()), json_bytes(&head));
         self.heads.insert(report_id.to_owned(), head);

@@ -526,3 +526,100 @@ async fn a_secretariat_builds_the_regional_table_through_relays_and_refuses_alte
         n.stop().await;
     }
 }
+
+/// Builds and signs, with `files`' node key, a MOVEMENTS release of `period` that the
+/// node never made (for a relay to serve).
+fn crafted_release(
+    files: &NodeFiles,
+    period: &str,
+    code_list_version: &str,
+    checkpoint: &str,
+    at: i64,
+) -> (vrs_node::storage::releases::ReleaseRecord, Vec<u8>) {
+    let key_path = files.config.parent().expect("dir").join("node-signing.key");
+    let signer = vrs_node::config::read_node_key(&key_path).expect("node key");
+    let meta = vrs_core::release::ReleaseMeta {
+        origin: Iso3::new(&files.state).expect("iso"),
+        table: vrs_core::aggregate::TableId::Movements,
+        period: vrs_core::aggregate::Period::parse(period).expect("period"),
+        version: 1,
+        code_list_version: code_list_version.into(),
+        checkpoint: vrs_core::release::ReleaseCheckpoint::from_note(checkpoint).expect("cp"),
+        computed_at: vrs_core::codes::Timestamp::from_unix_seconds(at).expect("ts"),
+    };
+    let release =
+        vrs_core::release::build_threshold(meta, &vrs_core::aggregate::Tables::new(), 5, None)
+            .expect("build");
+    let env = vrs_node::releases::dsse_sign(
+        &signer,
+        vrs_proto::RELEASE_PAYLOAD_TYPE,
+        vrs_core::wire::encode_release(&release),
+    );
+    let bytes = env.to_entry_bytes();
+    let rec = vrs_node::storage::releases::ReleaseRecord {
+        origin: files.state.clone(),
+        table: "MOVEMENTS".into(),
+        period: period.into(),
+        version: 1,
+        digest: vrs_core::sha256(&bytes),
+        size: bytes.len() as u64,
+    };
+    (rec, bytes)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_version_not_newer_and_an_unknown_code_list_are_refused_with_reasons() {
+    let pki = Pki::new();
+    let (ms, mut ls) = members(&pki, &["AUS", "IDN"]).await;
+    let idn_l = ls.pop().expect("l");
+    let aus_port = ms[0].port;
+    let aus = InProcessNode::start_on(&ms[0].files, ls.pop().expect("l")).await;
+    report_and_release(&pki, &aus, "AUS", 3).await;
+    let idn = InProcessNode::start_on(&ms[1].files, idn_l).await;
+    let st = sync_now(&pki, &idn, "IDN").await;
+    assert_eq!(st.peers[0].fetched, 6, "{:?}", st.peers[0]);
+    aus.stop().await;
+
+    // AUS's store now offers another version 1 of MOVEMENTS 2026-M10 (same version,
+    // other bytes) and a 2026-M09 release written with code lists IDN cannot read.
+    {
+        let store = vrs_node::storage::Store::open(&ms[0].files.data_dir).expect("open");
+        let cp = store.checkpoint().expect("read").expect("checkpoint");
+        let mut batch = store.batch().expect("batch");
+        let (r1, b1) = crafted_release(
+            &ms[0].files,
+            "2026-M10",
+            vrs_core::codes::CODE_LIST_VERSION,
+            &cp,
+            1_795_000_000,
+        );
+        let (r2, b2) = crafted_release(&ms[0].files, "2026-M09", "1999.1", &cp, 1_795_000_001);
+        batch.put_release(&r1, &b1).expect("put");
+        batch.put_release(&r2, &b2).expect("put");
+        store.commit(batch).expect("commit");
+    }
+    let l = tokio::net::TcpListener::bind(("127.0.0.1", aus_port))
+        .await
+        .expect("rebind");
+    let aus = InProcessNode::start_on(&ms[0].files, l).await;
+    let st = sync_now(&pki, &idn, "IDN").await;
+    let rec = &st.peers[0];
+    assert_eq!(rec.fetched, 0, "{rec:?}");
+    assert_eq!(rec.rejected.len(), 2, "{:?}", rec.rejected);
+    assert!(
+        rec.rejected
+            .iter()
+            .any(|r| r.contains("is not newer than the held version 1")),
+        "{:?}",
+        rec.rejected
+    );
+    assert!(
+        rec.rejected
+            .iter()
+            .any(|r| r.starts_with("AUS MOVEMENTS 2026-M09") && r.contains("1999.1")),
+        "{:?}",
+        rec.rejected
+    );
+    aus.stop().await;
+    idn.stop().await;
+}

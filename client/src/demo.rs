@@ -149,6 +149,24 @@ fn synthetic(
     Ok(r)
 }
 
+/// One line of a node's sync record of `p`.
+fn sync_line(node: &str, p: &pb::PeerStatus) -> String {
+    format!(
+        "  {node} <- {}: fetched {}, already held {}, rejected {}, {} bytes, witnessed size {}{}",
+        p.peer,
+        p.fetched,
+        p.already_held,
+        p.rejected.len(),
+        p.bytes,
+        p.witnessed_size,
+        if p.last_error.is_empty() {
+            String::new()
+        } else {
+            format!(", ERROR {}", p.last_error)
+        }
+    )
+}
+
 struct StateRun {
     node: LocalNode,
     focal_points: Vec<Arc<FocalPoint>>,
@@ -428,21 +446,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
             if !p.last_error.is_empty() {
                 failures += 1;
             }
-            say!(
-                "  {} <- {}: fetched {}, already held {}, rejected {}, {} bytes, witnessed size {}{}",
-                run.node.state,
-                p.peer,
-                p.fetched,
-                p.already_held,
-                p.rejected.len(),
-                p.bytes,
-                p.witnessed_size,
-                if p.last_error.is_empty() {
-                    String::new()
-                } else {
-                    format!(", ERROR {}", p.last_error)
-                }
-            );
+            say!("{}", sync_line(&run.node.state, p));
         }
     }
 
@@ -460,20 +464,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         if !p.last_error.is_empty() {
             failures += 1;
         }
-        say!(
-            "  ROSEAP <- {}: fetched {}, already held {}, rejected {}, {} bytes, witnessed size {}{}",
-            p.peer,
-            p.fetched,
-            p.already_held,
-            p.rejected.len(),
-            p.bytes,
-            p.witnessed_size,
-            if p.last_error.is_empty() {
-                String::new()
-            } else {
-                format!(", ERROR {}", p.last_error)
-            }
-        );
+        say!("{}", sync_line("ROSEAP", p));
     }
     let first = &sec_node;
     let mut agg = AggregatesServiceClient::new(sec_channel.clone());

@@ -746,11 +746,12 @@ impl pb::aggregates_service_server::AggregatesService for Services {
 fn authorize_federation<T>(s: &Services, req: &Request<T>) -> Result<Role, Status> {
     let role = authorize(req, s.state(), &[Allow::PeerNode, Allow::Secretariat])?;
     if let Role::Node { state } = &role
-        && !s.sync.is_peer(state) {
-            return Err(Status::permission_denied(format!(
-                "{role} is not a configured peer of this node"
-            )));
-        }
+        && !s.sync.is_peer(state)
+    {
+        return Err(Status::permission_denied(format!(
+            "{role} is not a configured peer of this node"
+        )));
+    }
     Ok(role)
 }
 

@@ -725,24 +725,20 @@ impl Inner {
             .store
             .latest_release(&rec.origin, &rec.table, &rec.period)
             .map_err(|e| e.to_string())?
-            && rec.version <= held {
-                return Err(format!(
-                    "{} {} {} version {} is not newer than the held version {held}",
-                    rec.origin, rec.table, rec.period, rec.version
-                ));
-            }
+            && rec.version <= held
+        {
+            return Err(format!(
+                "{} {} {} version {} is not newer than the held version {held}",
+                rec.origin, rec.table, rec.period, rec.version
+            ));
+        }
         batch.put_release(rec, bytes).map_err(|e| e.to_string())?;
         Ok(true)
     }
 
     /// A group commit failed: answer every job with the error and rebuild the
     /// in-memory tables from storage, which holds none of the batch.
-    fn failed(
-        &self,
-        outcomes: Vec<Outcome>,
-        releases: Vec<ReleaseOutcome>,
-        e: &LedgerError,
-    ) {
+    fn failed(&self, outcomes: Vec<Outcome>, releases: Vec<ReleaseOutcome>, e: &LedgerError) {
         for (reply, _) in releases {
             let _ = reply.send(Err(LedgerError::Storage(StorageError::Corrupt {
                 key: "commit".into(),

@@ -81,15 +81,16 @@ pub fn verify(data: &Path, vkey: Option<&str>) -> Result<VerifyReport, VerifyErr
     // that silently lost entries (sled drops what it takes for a torn write) is caught.
     let anchor = store.anchor();
     if let Some(a) = anchor
-        && a.size > size {
-            return Err(VerifyError::Mismatch {
-                index: size,
-                reason: format!(
-                    "TRUNCATED: a checkpoint of size {} was signed but the database holds {size} entries",
-                    a.size
-                ),
-            });
-        }
+        && a.size > size
+    {
+        return Err(VerifyError::Mismatch {
+            index: size,
+            reason: format!(
+                "TRUNCATED: a checkpoint of size {} was signed but the database holds {size} entries",
+                a.size
+            ),
+        });
+    }
     let mut tree = MemStore::new();
     for index in 0..size {
         let entry = store.entry(index)?.ok_or_else(|| VerifyError::Mismatch {

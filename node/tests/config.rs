@@ -165,8 +165,16 @@ fn a_k_below_the_federation_floor_is_refused_at_start_up() {
     let e = c.check().expect_err("k below the floor");
     assert!(e.to_string().contains("release.k"), "{e}");
     assert!(e.to_string().contains("federation floor 5"), "{e}");
-    let path = write_config(dir.path(), &format!("{MINIMAL}\n[release]\nk = 8\nfederation_floor = 6\nnoise_tables = \"PERSONS,NOPE\"\n"));
-    let e = Config::load(&path, env(&[])).expect("loads").check().expect_err("bad table");
+    let path = write_config(
+        dir.path(),
+        &format!(
+            "{MINIMAL}\n[release]\nk = 8\nfederation_floor = 6\nnoise_tables = \"PERSONS,NOPE\"\n"
+        ),
+    );
+    let e = Config::load(&path, env(&[]))
+        .expect("loads")
+        .check()
+        .expect_err("bad table");
     assert!(e.to_string().contains("release.noise_tables"), "{e}");
 }
 

@@ -684,13 +684,15 @@ impl Inner {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .tables(&period);
-        vrs_core::aggregate::TableId::ALL
+        // All six tables or none: a refusal of one leaves nothing stored.
+        let mut made = Vec::new();
+        let records = vrs_core::aggregate::TableId::ALL
             .iter()
             .map(|t| {
                 crate::releases::release_table(
                     &job,
                     &self.store,
-                    batch,
+                    &mut made,
                     &tables,
                     *t,
                     period,
@@ -698,7 +700,10 @@ impl Inner {
                 )
                 .map_err(|e| precondition("period", e.to_string()))
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::releases::store_made(batch, made)
+            .map_err(|e| precondition("period", e.to_string()))?;
+        Ok(records)
     }
 
     /// Stores one verified peer release unless it is held (`Ok(false)`) or not strictly

@@ -154,13 +154,29 @@ pub struct ReleaseJob<'a> {
     pub now: Timestamp,
 }
 
-/// Releases `table` for `period` into `batch` (version 1, or the revision when
-/// `revise`), or returns the stored release when version 1 exists and no revision is
-/// asked: release-once.
+/// A release made and not yet stored, with the budget it spends.
+pub type Made = (ReleaseRecord, Vec<u8>, Option<SpendRecord>);
+
+/// Stores what a release request made: all of it, or (on any refusal) none of it.
+pub fn store_made(batch: &mut Batch<'_>, made: Vec<Made>) -> Result<(), ReleaseRefusal> {
+    for (rec, bytes, spend) in made {
+        if let Some(s) = spend {
+            batch.put_spend(&rec.period, &s);
+        }
+        batch
+            .put_release(&rec, &bytes)
+            .map_err(|e| ReleaseRefusal::Build(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Releases `table` for `period` (version 1, or the revision when `revise`) into
+/// `made`, or returns the stored release when version 1 exists and no revision is
+/// asked: release-once. Budget checks count what `made` already spends.
 pub fn release_table(
     job: &ReleaseJob<'_>,
     store: &Store,
-    batch: &mut Batch<'_>,
+    made: &mut Vec<Made>,
     tables: &Tables,
     table: TableId,
     period: Period,
@@ -230,6 +246,14 @@ pub fn release_table(
                     epsilon: Epsilon::new(s.epsilon_num, s.epsilon_den)?,
                 })
             })
+            .chain(made.iter().filter_map(|(_, _, s)| {
+                let s = s.as_ref()?;
+                Some(Spend {
+                    table: TableId::parse(&s.table).ok()?,
+                    period,
+                    epsilon: Epsilon::new(s.epsilon_num, s.epsilon_den)?,
+                })
+            }))
             .collect::<Vec<_>>();
         can_spend(
             &spent,
@@ -264,19 +288,17 @@ pub fn release_table(
         digest: vrs_core::sha256(&bytes),
         size: bytes.len() as u64,
     };
-    if let Policy::Noise(params) = policy {
-        batch.put_spend(
-            &p,
-            &SpendRecord {
-                table: table.code().into(),
-                mechanism: "discrete-laplace".into(),
-                epsilon_num: params.epsilon.num(),
-                epsilon_den: params.epsilon.den(),
-                digest: rec.digest,
-            },
-        );
-    }
-    batch.put_release(&rec, &bytes).map_err(storage)?;
+    let spend = match policy {
+        Policy::Noise(params) => Some(SpendRecord {
+            table: table.code().into(),
+            mechanism: "discrete-laplace".into(),
+            epsilon_num: params.epsilon.num(),
+            epsilon_den: params.epsilon.den(),
+            digest: rec.digest,
+        }),
+        Policy::Threshold { .. } => None,
+    };
+    made.push((rec.clone(), bytes, spend));
     Ok(rec)
 }
 

@@ -318,3 +318,58 @@ async fn what_peers_and_secretariats_receive_holds_no_raw_data_and_no_small_cell
     }
     f.node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn noisy_releases_spend_the_budget_once_and_an_overspend_is_refused() {
+    let pki = Pki::new();
+    let extra = "[release]\nnoise_tables = \"PERSONS\"\nepsilon = \"1/1\"\nbudget_cap = \"1/1\"\n";
+    let node = InProcessNode::start(&node_files(&pki, STATE, None, extra)).await;
+    let admin = node.channel(&pki, &pki.issue(Identity::admin(STATE))).await;
+    let fp = FocalPoint::new(&pki, STATE, "hcg-piraeus-01", "hcg-piraeus-01-k1");
+    register(admin.clone(), &fp).await;
+    let f = Fed {
+        pki,
+        node,
+        fp,
+        admin,
+    };
+    for n in 1..=6 {
+        f.submit(&report(RecordType::Movement, n, n as u8))
+            .await
+            .expect("accepted");
+    }
+    let first = f
+        .release_now("2026-M10", false)
+        .await
+        .expect("release spends 1 of 1");
+    // Re-serving the stored release spends nothing: the same answer, no refusal.
+    let again = f
+        .release_now("2026-M10", false)
+        .await
+        .expect("stored, not recomputed");
+    assert_eq!(first, again);
+    let secretariat = f.pki.issue(Identity::secretariat("ROSEAP"));
+    let env = f.get(&secretariat, "PERSONS").await;
+    let persons = open(&env, &f.node.vkey);
+    assert_eq!(persons.policy.name(), "noise");
+    // The revision would spend a second epsilon: over the cap, refused, nothing stored.
+    let err = f
+        .release_now("2026-M10", true)
+        .await
+        .expect_err("over budget");
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert!(
+        err.message().contains("privacy budget exceeded"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(
+        f.get(&secretariat, "PERSONS").await,
+        env,
+        "the stored release is unchanged"
+    );
+    // All six tables or none: MOVEMENTS (threshold) was not revised either.
+    let movements = open(&f.get(&secretariat, "MOVEMENTS").await, &f.node.vkey);
+    assert_eq!(movements.version, 1, "a refused request leaves no trace");
+    f.node.stop().await;
+}

@@ -7,52 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use vrs_client::local::{self, LocalNode, NodeFiles, Pki};
-use vrs_client::pki::{Identity, Issued};
+use vrs_client::pki::Identity;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vrs");
+mod common;
 
-/// The result of one run of the binary.
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `vrs` with a clean environment: only PATH, HOME and `env`.
-async fn run_with(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().await.expect("run vrs");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn write_identity(dir: &Path, name: &str, issued: &Issued) -> (PathBuf, PathBuf) {
-    let d = dir.join("ids").join(name);
-    std::fs::create_dir_all(&d).expect("mkdir");
-    let (crt, key) = (d.join("client.crt"), d.join("client.key"));
-    issued.write(&crt, &key).expect("write identity");
-    (crt, key)
-}
+use common::{Out, run_with, write_identity};
 
 /// A node of THA with an admin, a focal point `fp1` (key `fp1-k1`, registered), a
 /// secretariat, and a client configuration with a profile for each.

@@ -618,17 +618,21 @@ fn policy_json(policy: &Policy) -> Value {
     }
 }
 
+/// A cell key as a JSON object: dimension id → code.
+fn key_json(dims: &[&str], key: &CellKey) -> serde_json::Map<String, Value> {
+    dims.iter()
+        .zip(key.codes())
+        .map(|(d, code)| ((*d).to_owned(), Value::from(*code)))
+        .collect()
+}
+
 fn release_json(r: &Release) -> Value {
     let dims = r.dimension_ids();
     let cells: Vec<Value> = r
         .cells
         .iter()
         .map(|c| {
-            let key: serde_json::Map<String, Value> = dims
-                .iter()
-                .zip(c.key.codes())
-                .map(|(d, code)| ((*d).to_owned(), Value::from(*code)))
-                .collect();
+            let key = key_json(&dims, &c.key);
             let observations: Vec<Value> = c
                 .observations
                 .iter()
@@ -826,11 +830,7 @@ impl RegionalTable {
             .cells
             .iter()
             .map(|c| {
-                let key: serde_json::Map<String, Value> = dims
-                    .iter()
-                    .zip(c.key.codes())
-                    .map(|(d, code)| ((*d).to_owned(), Value::from(*code)))
-                    .collect();
+                let key = key_json(&dims, &c.key);
                 let values: Vec<Value> = c
                     .values
                     .iter()

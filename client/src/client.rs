@@ -286,6 +286,12 @@ impl Client {
         r
     }
 
+    /// The aggregates service, reading responses as large as the node may send (a noisy
+    /// release lists many cells).
+    fn aggregates(&self) -> AggregatesServiceClient<Channel> {
+        AggregatesServiceClient::new(self.channel.clone()).max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES)
+    }
+
     fn err(&self, s: Status) -> ClientError {
         from_status(&self.endpoint, s)
     }
@@ -426,7 +432,7 @@ impl Client {
         &self,
         filter: pb::ListReleasesRequest,
     ) -> Result<Vec<pb::ReleaseInfo>, ClientError> {
-        AggregatesServiceClient::new(self.channel.clone())
+        self.aggregates()
             .list_releases(self.req(filter))
             .await
             .map(|r| r.into_inner().releases)
@@ -438,7 +444,7 @@ impl Client {
         &self,
         req: pb::GetReleaseRequest,
     ) -> Result<Option<pb::Envelope>, ClientError> {
-        AggregatesServiceClient::new(self.channel.clone())
+        self.aggregates()
             .get_release(self.req(req))
             .await
             .map(|r| r.into_inner().envelope)
@@ -451,7 +457,7 @@ impl Client {
         period: &str,
         revise: bool,
     ) -> Result<Vec<pb::ReleaseInfo>, ClientError> {
-        AggregatesServiceClient::new(self.channel.clone())
+        self.aggregates()
             .release_now(self.req(pb::ReleaseNowRequest {
                 period: period.to_owned(),
                 revise,

@@ -477,6 +477,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         .into_inner()
         .releases;
     let mut movements = Vec::new();
+    let mut all = Vec::new();
     let mut verified = 0;
     for info in &list {
         let env = agg
@@ -503,8 +504,9 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
             Ok(r) => {
                 verified += 1;
                 if r.table == vrs_core::aggregate::TableId::Movements {
-                    movements.push(r);
+                    movements.push(r.clone());
                 }
+                all.push(r);
             }
             Err(e) => {
                 failures += 1;
@@ -517,6 +519,21 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         list.len(),
         first.state
     );
+    say!("disclosure control (audited, every State): values withheld as primary (A) and secondary (D) of the count values listed:");
+    for table in vrs_core::aggregate::TableId::ALL {
+        let (mut a, mut d, mut n) = (0, 0, 0);
+        for r in all.iter().filter(|r| r.table == table) {
+            for o in r.cells.iter().flat_map(|c| &c.observations).filter(|o| o.measure.is_count()) {
+                n += 1;
+                match (o.value, o.conf_status) {
+                    (None, vrs_core::disclosure::ConfStatus::Primary) => a += 1,
+                    (None, vrs_core::disclosure::ConfStatus::Secondary) => d += 1,
+                    _ => {}
+                }
+            }
+        }
+        say!("  {:<11} {a:>5} A {d:>5} D of {n:>6}", table.code());
+    }
     let regional = vrs_core::release::regional_sum(&movements)?;
     say!(
         "regional table MOVEMENTS 2026-M10 (sum of {} national releases; LOWER_BOUND true where a national cell was suppressed):",

@@ -1,4 +1,4 @@
-//! Aggregate tables: the six fixed grids a node publishes, what one report version adds
+//! Aggregate tables: the seven fixed grids a node publishes, what one report version adds
 //! to them, and the SDMX periods they are released for.
 //!
 //! # Tables
@@ -15,6 +15,7 @@
 //! | `FEES` | `ORIGIN`, `DESTINATION`, `FEE_BASIS`, `CURRENCY` | `OBSERVATIONS`, `MEDIAN_AMOUNT` |
 //! | `DOCUMENTS` | `DOCUMENT_TYPE`, `FRAUD_TYPE`, `ISSUING_COUNTRY` | `DOCUMENTS` |
 //! | `CASES` | `OFFENCE`, `STAGE`, `OUTCOME` | `CASES`, `PERSONS_F`, `PERSONS_M`, `PERSONS_U` |
+//! | `PROTECTION` | `METHOD`, `ORIGIN`, `DESTINATION` | `DEATHS`, `INJURIES`, `UNACCOMPANIED_MINORS`, `ENDANGERING_LIFE`, `INHUMAN_TREATMENT` |
 //!
 //! Code lists, chosen as a statistician reading SDMX data would expect them:
 //!
@@ -35,6 +36,12 @@
 //! the **first listed role** (the principal role), a case under its **first listed
 //! offence**, and under the stage and outcome of its **last proceeding** (proceedings are
 //! in stage order).
+//!
+//! `PROTECTION` holds what the Protocol puts first (art. 6(3), art. 16): the deaths,
+//! injuries and unaccompanied minors of the movements of a cell, and the number of its
+//! movements with each aggravating circumstance. Its cells have the keys of `MOVEMENTS`
+//! and its contributors are the movements of the same `MOVEMENTS` cell (which is what
+//! disclosure control counts: [`TableId::frequency_table`]).
 //!
 //! `CASES` persons by sex are the persons **at the stage reached**: convicted when the
 //! last outcome is a conviction, suspected while the case has no proceedings or is at
@@ -76,7 +83,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{self, Date, ParseError, TOTAL, UNKNOWN};
 use crate::report::{
-    AgeBand, Body, CountsBySex, DocumentType, FeeBasis, FraudType, Iso3, Method, Offence, Outcome,
+    AgeBand, Aggravation, Body, CountsBySex, DocumentType, FeeBasis, FraudType, Iso3, Method, Offence, Outcome,
     RecordType, Report, Sex, SmugglerRole, Stage,
 };
 
@@ -467,11 +474,25 @@ pub enum Measure {
     PersonsM,
     /// Persons of unknown sex at the stage reached (cases).
     PersonsU,
+    /// Deaths during the movements (protection).
+    Deaths,
+    /// Injuries during the movements (protection).
+    Injuries,
+    /// Unaccompanied minors among the persons (protection).
+    UnaccompaniedMinors,
+    /// Movements endangering the lives or safety of the migrants (protection).
+    EndangeringLife,
+    /// Movements with inhuman or degrading treatment of the migrants (protection).
+    InhumanTreatment,
+    /// Reports contributing to a cell (never published: what the threshold rule counts
+    /// where the published measure is not a count of reports, see
+    /// [`TableId::frequency_table`]).
+    Contributors,
 }
 
 impl Measure {
     /// Every measure.
-    pub const ALL: [Measure; 10] = [
+    pub const ALL: [Measure; 16] = [
         Measure::Events,
         Measure::Persons,
         Measure::Smugglers,
@@ -482,6 +503,12 @@ impl Measure {
         Measure::PersonsF,
         Measure::PersonsM,
         Measure::PersonsU,
+        Measure::Deaths,
+        Measure::Injuries,
+        Measure::UnaccompaniedMinors,
+        Measure::EndangeringLife,
+        Measure::InhumanTreatment,
+        Measure::Contributors,
     ];
 
     /// Measure id, e.g. `EVENTS`.
@@ -497,6 +524,12 @@ impl Measure {
             Measure::PersonsF => "PERSONS_F",
             Measure::PersonsM => "PERSONS_M",
             Measure::PersonsU => "PERSONS_U",
+            Measure::Deaths => "DEATHS",
+            Measure::Injuries => "INJURIES",
+            Measure::UnaccompaniedMinors => "UNACCOMPANIED_MINORS",
+            Measure::EndangeringLife => "ENDANGERING_LIFE",
+            Measure::InhumanTreatment => "INHUMAN_TREATMENT",
+            Measure::Contributors => "CONTRIBUTORS",
         }
     }
 
@@ -518,7 +551,7 @@ impl fmt::Display for Measure {
     }
 }
 
-/// The six published tables.
+/// The seven published tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TableId {
     /// Movement events and persons by method, origin and destination.
@@ -533,17 +566,21 @@ pub enum TableId {
     Documents,
     /// Cases (and persons by sex) by principal offence, stage and outcome.
     Cases,
+    /// Deaths, injuries, unaccompanied minors and aggravated movements by method,
+    /// origin and destination.
+    Protection,
 }
 
 impl TableId {
     /// Every table.
-    pub const ALL: [TableId; 6] = [
+    pub const ALL: [TableId; 7] = [
         TableId::Movements,
         TableId::Persons,
         TableId::Smugglers,
         TableId::Fees,
         TableId::Documents,
         TableId::Cases,
+        TableId::Protection,
     ];
 
     /// Table id, e.g. `MOVEMENTS`.
@@ -555,6 +592,7 @@ impl TableId {
             TableId::Fees => "FEES",
             TableId::Documents => "DOCUMENTS",
             TableId::Cases => "CASES",
+            TableId::Protection => "PROTECTION",
         }
     }
 
@@ -577,13 +615,14 @@ impl TableId {
             TableId::Fees => "DF_FEES",
             TableId::Documents => "DF_DOCUMENTS",
             TableId::Cases => "DF_CASES",
+            TableId::Protection => "DF_PROTECTION",
         }
     }
 
     /// The record type whose reports feed the table.
     pub const fn record_type(self) -> RecordType {
         match self {
-            TableId::Movements | TableId::Persons => RecordType::Movement,
+            TableId::Movements | TableId::Persons | TableId::Protection => RecordType::Movement,
             TableId::Smugglers => RecordType::Smuggler,
             TableId::Fees => RecordType::Fee,
             TableId::Documents => RecordType::Document,
@@ -600,6 +639,7 @@ impl TableId {
             TableId::Fees => &FEES_DIMS,
             TableId::Documents => &DOCUMENTS_DIMS,
             TableId::Cases => &CASES_DIMS,
+            TableId::Protection => &MOVEMENTS_DIMS,
         }
     }
 
@@ -617,11 +657,19 @@ impl TableId {
                 Measure::PersonsM,
                 Measure::PersonsU,
             ],
+            TableId::Protection => &[
+                Measure::Deaths,
+                Measure::Injuries,
+                Measure::UnaccompaniedMinors,
+                Measure::EndangeringLife,
+                Measure::InhumanTreatment,
+            ],
         }
     }
 
-    /// The additive (count) measures, in release order; the first is the table's
-    /// frequency (its unit of count, which disclosure control tests against k).
+    /// The additive (count) measures, in release order; except for `PROTECTION`, the
+    /// first is the table's frequency (its unit of count, which disclosure control tests
+    /// against k).
     pub fn count_measures(self) -> &'static [Measure] {
         match self {
             TableId::Fees => &[Measure::Observations],
@@ -629,9 +677,36 @@ impl TableId {
         }
     }
 
-    /// The frequency measure: what the threshold rule counts.
+    /// The count measures a table keeps: the published ones
+    /// ([`TableId::count_measures`]), then, for `PERSONS` and `DOCUMENTS`, the hidden
+    /// [`Measure::Contributors`] (the movements or document events that a cell's persons
+    /// or documents come from).
+    pub fn stored_measures(self) -> &'static [Measure] {
+        match self {
+            TableId::Persons => &[Measure::Persons, Measure::Contributors],
+            TableId::Documents => &[Measure::Documents, Measure::Contributors],
+            t => t.count_measures(),
+        }
+    }
+
+    /// The table and measure that count a cell's contributors (the reports its values
+    /// come from), which the threshold rule tests against k: the table's own first count
+    /// measure where that counts reports (events, smugglers, observations, cases); the
+    /// hidden [`Measure::Contributors`] for `PERSONS` and `DOCUMENTS` (31 persons of one
+    /// boat have one contributor); the movements of the same `MOVEMENTS` cell for
+    /// `PROTECTION`.
+    pub fn frequency_table(self) -> (TableId, Measure) {
+        match self {
+            TableId::Protection => (TableId::Movements, Measure::Events),
+            TableId::Persons | TableId::Documents => (self, Measure::Contributors),
+            t => (t, t.count_measures()[0]),
+        }
+    }
+
+    /// The measure of the table's own cells that counts its contributors (see
+    /// [`TableId::frequency_table`]; `PROTECTION`'s are `MOVEMENTS` events).
     pub fn frequency(self) -> Measure {
-        self.count_measures()[0]
+        self.frequency_table().1
     }
 
     /// The median measure, if the table has one (`FEES`).
@@ -801,7 +876,9 @@ impl Caps {
     /// finest cells together) one report can add to the table's finest cells; `None` if
     /// a needed cap is unbounded. One report counts once: MOVEMENTS 1 + persons cap,
     /// PERSONS persons cap, SMUGGLERS 1, FEES 1 (amounts are not noised), DOCUMENTS
-    /// documents cap, CASES 1 + case persons cap.
+    /// documents cap, CASES 1 + case persons cap, PROTECTION 3 × persons cap + 2 (deaths,
+    /// injuries and unaccompanied minors each clamped to the persons cap, and the two
+    /// aggravations counted once each).
     pub fn delta(&self, table: TableId) -> Option<u32> {
         match table {
             TableId::Movements => self.persons_per_event?.checked_add(1),
@@ -809,6 +886,7 @@ impl Caps {
             TableId::Smugglers | TableId::Fees => Some(1),
             TableId::Documents => self.documents_per_event,
             TableId::Cases => self.persons_per_case?.checked_add(1),
+            TableId::Protection => self.persons_per_event?.checked_mul(3)?.checked_add(2),
         }
     }
 }
@@ -993,9 +1071,29 @@ pub fn contributions(report: &Report, period: &Period, caps: &Caps) -> Vec<Contr
                 Measure::Persons,
                 clamped.iter().sum(),
             );
+            let mut touched = std::collections::BTreeSet::new();
             for (g, &n) in m.persons.iter().zip(&clamped) {
                 let key = [g.citizenship.as_str(), g.sex.code(), g.age_band.code()];
                 acc.add(TableId::Persons, &key, Measure::Persons, n);
+                if n > 0 {
+                    touched.extend(with_margins(&key, &[]));
+                }
+            }
+            // One contributor per cell, however many of its groups fall in it.
+            for key in touched {
+                *acc.counts.entry((TableId::Persons, key, Measure::Contributors)).or_insert(0) += 1;
+            }
+            let one = |n: u32| clamp(&[u64::from(n)], caps.persons_per_event)[0];
+            let has = |a: Aggravation| u64::from(m.aggravating.contains(&a));
+            let protection = [
+                (Measure::Deaths, one(m.deaths)),
+                (Measure::Injuries, one(m.injuries)),
+                (Measure::UnaccompaniedMinors, one(m.unaccompanied_minors)),
+                (Measure::EndangeringLife, has(Aggravation::EndangeringLife)),
+                (Measure::InhumanTreatment, has(Aggravation::InhumanTreatment)),
+            ];
+            for (measure, n) in protection {
+                acc.add(TableId::Protection, &key, measure, n);
             }
         }
         Body::Smuggler(s) => {
@@ -1028,8 +1126,11 @@ pub fn contributions(report: &Report, period: &Period, caps: &Caps) -> Vec<Contr
                 d.fraud_type.code(),
                 d.issuing_country.as_str(),
             ];
-            let n = clamp(&[u64::from(d.count)], caps.documents_per_event);
-            acc.add(TableId::Documents, &key, Measure::Documents, n.iter().sum());
+            let n: u64 = clamp(&[u64::from(d.count)], caps.documents_per_event).iter().sum();
+            acc.add(TableId::Documents, &key, Measure::Documents, n);
+            if n > 0 {
+                acc.add(TableId::Documents, &key, Measure::Contributors, 1);
+            }
         }
         Body::Case(c) => {
             let Some(offence) = c.offences.first() else {
@@ -1189,7 +1290,7 @@ impl Tables {
                         return Err(bad());
                     }
                     let i = table
-                        .count_measures()
+                        .stored_measures()
                         .iter()
                         .position(|m| m == measure)
                         .ok_or_else(bad)?;
@@ -1254,7 +1355,7 @@ impl Tables {
             if d == 0 {
                 continue;
             }
-            let n = table.count_measures().len();
+            let n = table.stored_measures().len();
             let data = self.tables.entry(table).or_default();
             let cell = data.counts.entry(key.clone()).or_insert_with(|| vec![0; n]);
             if let Some(v) = cell.get_mut(i) {
@@ -1295,14 +1396,14 @@ impl Tables {
     }
 
     /// The non-zero cells of `table`, margins included, with their counts in
-    /// [`TableId::count_measures`] order.
+    /// [`TableId::stored_measures`] order (the published count measures first).
     pub fn cells(&self, table: TableId) -> &BTreeMap<CellKey, Vec<i64>> {
         self.tables.get(&table).map_or(&NO_CELLS, |t| &t.counts)
     }
 
     /// The count of `measure` in a cell (0 for an absent cell or a non-count measure).
     pub fn count(&self, table: TableId, key: &CellKey, measure: Measure) -> i64 {
-        match table.count_measures().iter().position(|m| *m == measure) {
+        match table.stored_measures().iter().position(|m| *m == measure) {
             Some(i) => self.count_at(table, key, i),
             None => 0,
         }

@@ -2,34 +2,80 @@
 //!
 //! Two policies, chosen per table by the node operator ([`Policy`]):
 //!
-//! # `threshold` ([`threshold`]), the default
+//! # `threshold` ([`audit::protect`]), the default
 //!
-//! Works on the non-zero cells of a table, `_T` margins included, and decides which
-//! (cell, measure) values are withheld. Deterministic: the same table always gives the
-//! same result.
+//! Works on the non-zero cells of the tables of one State and period, `_T` margins
+//! included, and decides which (cell, measure) values are withheld. Deterministic: the
+//! same tables always give the same result.
 //!
-//! * **Primary** (CONF_STATUS `A`): a count between 1 and k−1. When a cell's frequency
-//!   (the table's first count measure: events, persons, smugglers, observations,
-//!   documents, cases) is small, every non-zero measure of that cell is withheld too
-//!   (the persons of two boats are not published when the two boats are not).
-//! * **Differencing guard** for a revision: a value that differs by 1 to k−1 from the
-//!   value the previous release published is withheld as primary (`A`); when it is the
-//!   frequency, the cell's other measures go with it. Values the previous release
-//!   withheld are not compared (a reader does not know them).
-//! * **Zero is published**: a zero value is never withheld (0 is safe, and a withheld
-//!   zero could not be protected by a non-zero partner).
-//! * **Secondary** (CONF_STATUS `D`): **lines** are defined per table over its
-//!   dimensions: for each dimension, the cells that differ only in that dimension's
-//!   code, the `_T` cell included; the margin equals the sum of the others, for every
-//!   count measure. Wherever a line holds exactly one withheld value of a measure, that
-//!   value could be recovered from the margin, so the smallest non-zero published value
-//!   of that measure in the line is withheld too (ties: the cell with fewer `_T` codes,
-//!   then key order, so margins are kept where possible). Repeated until no line holds
-//!   exactly one withheld value; each measure is protected separately. Such a
-//!   partner always exists: a withheld value is non-zero, so the line's margin (or,
-//!   when the margin is the withheld value, another cell) is non-zero too.
-//! * Medians (`FEES`) are published only where the cell's observations are published
-//!   and at least k (see `crate::release`).
+//! ## The attacker model
+//!
+//! The reader is a statistician of a partner State (or a secretariat) with a
+//! mixed-integer solver. It holds everything a peer or a secretariat receives and knows:
+//! * the grid and code lists of every table, every published value, and that an unlisted
+//!   cell of a threshold release is zero;
+//! * the line equations of every count measure (a `_T` margin is the sum of its line);
+//! * k and every rule of the policy, hence the bounds the statuses imply: `A` on a small
+//!   count is 1 ..= k−1, `A` on a value withheld with its small cell is ≥ 1, `D` is ≥ k
+//!   (secondaries are chosen only among non-zero values that are not primary, and the
+//!   model says so); the audit grants the reader *why* each `A` is withheld, which is
+//!   more than it sees;
+//! * integrality and non-negativity, and the validation rules that tie tables together;
+//! * every other table of the same State and period, as one system: `MOVEMENTS` persons
+//!   in total equal `PERSONS` in total; in every cell `PROTECTION` movements with an
+//!   aggravation are at most `MOVEMENTS` events, unaccompanied minors at most `MOVEMENTS`
+//!   persons, deaths and injuries at most 100,000 per movement; unaccompanied minors in
+//!   total are at most `PERSONS` under 18 in total (`SMUGGLERS`, `FEES`, `DOCUMENTS` and
+//!   `CASES` come from other reports and share no total);
+//! * the earlier version of a revision, together with which values did not change
+//!   between the versions (in the reader's favour);
+//! * the regional sums built from the releases (they add nothing: a secretariat sums
+//!   published values only).
+//!
+//! ## Primary suppression (CONF_STATUS `A`)
+//!
+//! * a count between 1 and k−1;
+//! * every non-zero value of a cell whose **contributors** (the reports its values come
+//!   from) are fewer than k: events, smugglers, observations and cases count themselves;
+//!   `PERSONS` and `DOCUMENTS` count the movements and document events they come from (a
+//!   hidden measure, [`crate::aggregate::Measure::Contributors`]: 31 persons of one boat
+//!   have one contributor); `PROTECTION` cells count the movements of the same
+//!   `MOVEMENTS` cell;
+//! * in a revision, the **differencing guard**: a value that differs by 1 to k−1 from
+//!   what the earlier version published (with its cell's other values when it is the
+//!   frequency). A value the earlier version withheld stays withheld (`D` unless it is
+//!   primary now or zero), and a value it published that did not change is published
+//!   again (the reader has it).
+//! * **Zero is published**: a zero value is never withheld.
+//!
+//! ## Protection by audit, and secondary suppression (CONF_STATUS `D`)
+//!
+//! Rules of the form "no line holds exactly one suppressed value" are necessary and far
+//! from sufficient (a primary and its only partner pin each other, because the partner is
+//! known to be ≥ k; linked tables and versions pin what each alone would not). So
+//! protection is **checked**: [`audit::protect`] holds every withheld value to its
+//! requirement and shows, for each, whole integer tables consistent with everything the
+//! reader knows (witnesses, verified line by line, bound by bound and link by link):
+//! * a primary small count: witnesses at both ends of what its status allows
+//!   (1 and k−1 for a first version), i.e. the reader learns nothing beyond `A`;
+//! * a primary that is not a small count (31 persons of a one-event cell): witnesses at
+//!   or below `max(1, v − k)` and at or above `v + k`;
+//! * a secondary: never exact.
+//!
+//! Where the statuses alone already imply more (three `A` cells, one the sum of the
+//! other two: each is at most k−2; four single movements from four origins in a period
+//! of four), the requirement is that published values narrow nothing further, computed
+//! as the same programme with every published value unknown (≥ k); values pinned that way
+//! are counted in [`audit::Protected::pinned_by_statuses`].
+//!
+//! Secondaries are chosen, cheapest first (value + k per value: small cells, few of
+//! them; margins are expensive), as the corners of the hypercube that gives the
+//! requirement its witness; the audit is repeated until every requirement holds, and a
+//! release that cannot be protected is refused rather than made.
+//!
+//! Medians (`FEES`) are published only where the cell's observations are published and
+//! at least k, and rounded to 2 significant figures, never as a submitted amount (see
+//! [`crate::release::MEDIAN_RULE`]).
 //!
 //! # `noise` ([`noise`]), differential privacy, opt-in
 //!
@@ -51,7 +97,7 @@
 //! [`can_spend`] is the pure check behind the node's append-only ledger: the ε of every
 //! noisy release of a period, all tables together (the same reports feed several
 //! tables, so their losses compose), may not exceed the configured cap.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use ring::rand::SecureRandom as _;
@@ -59,6 +105,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{CellKey, Measure, Period, TableId};
 use crate::codes::{self, TOTAL};
+
+pub mod audit;
 
 // ---------------------------------------------------------------------------------------
 // Status flags and policies
@@ -261,6 +309,17 @@ pub enum DisclosureError {
         /// The cell.
         key: CellKey,
     },
+    /// No set of secondary suppressions the audit could find protects this value: the
+    /// release is refused rather than made.
+    #[error("{table} cell {key} {measure} cannot be protected; the release is refused")]
+    Unprotectable {
+        /// The table.
+        table: TableId,
+        /// The cell.
+        key: CellKey,
+        /// The measure.
+        measure: Measure,
+    },
     /// The full grid is too large to noise every cell.
     #[error(
         "table {table} has {cells} cells, more than the {max} the noise policy can draw; use the threshold policy"
@@ -279,37 +338,6 @@ pub enum DisclosureError {
 // Threshold
 // ---------------------------------------------------------------------------------------
 
-/// The values a previous release published, for the differencing guard.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PreviousValues {
-    listed: BTreeMap<CellKey, BTreeMap<Measure, Option<i64>>>,
-    unlisted: Option<i64>,
-}
-
-impl PreviousValues {
-    /// No values yet; a cell the release did not list published `unlisted` (`Some(0)`
-    /// for a threshold release, `None` — withheld as `<k` — for a noise release).
-    pub fn new(unlisted: Option<i64>) -> PreviousValues {
-        PreviousValues {
-            listed: BTreeMap::new(),
-            unlisted,
-        }
-    }
-
-    /// Records what the release published for `measure` of `key` (`None`: withheld).
-    pub fn insert(&mut self, key: CellKey, measure: Measure, value: Option<i64>) {
-        self.listed.entry(key).or_default().insert(measure, value);
-    }
-
-    /// What the release published for `measure` of `key` (`None`: withheld).
-    pub fn get(&self, key: &CellKey, measure: Measure) -> Option<i64> {
-        match self.listed.get(key).and_then(|m| m.get(&measure)) {
-            Some(v) => *v,
-            None => self.unlisted,
-        }
-    }
-}
-
 /// The values the threshold policy withholds, with their CONF_STATUS; every other value
 /// of the table is free.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -318,6 +346,13 @@ pub struct Suppression {
 }
 
 impl Suppression {
+    /// The suppression that withholds exactly these values.
+    pub fn from_statuses(withheld: BTreeMap<CellKey, BTreeMap<Measure, ConfStatus>>) -> Suppression {
+        Suppression {
+            withheld: withheld.into_iter().filter(|(_, m)| !m.is_empty()).collect(),
+        }
+    }
+
     /// CONF_STATUS of `measure` in `key` ([`ConfStatus::Free`] unless withheld).
     pub fn status(&self, key: &CellKey, measure: Measure) -> ConfStatus {
         self.withheld
@@ -348,183 +383,6 @@ impl Suppression {
             .iter()
             .flat_map(|(k, m)| m.iter().map(move |(m, s)| (k, *m, *s)))
     }
-}
-
-/// The lines of a set of cells, indexed by integers: for each dimension `d`, the cells
-/// that differ only in their code of `d` (the `_T` cell included) form one line. Line
-/// numbers follow the order of (`d`, the other codes), so that a smaller number is a
-/// smaller line in that order.
-struct Lines {
-    /// Number of dimensions.
-    dims: usize,
-    /// `of_cell[c * dims + d]`: the line of cell `c` in dimension `d`.
-    of_cell: Vec<usize>,
-    /// Members of line `l`: `members[start[l]..start[l + 1]]`, in cell (key) order.
-    start: Vec<usize>,
-    members: Vec<usize>,
-}
-
-impl Lines {
-    /// The lines of `keys` (sorted, all with `dims` codes).
-    fn new(keys: &[&CellKey], dims: usize) -> Lines {
-        let n = keys.len();
-        // Each code as its rank among the codes of its dimension (same order as the codes).
-        let mut rank = vec![0u32; n * dims];
-        for d in 0..dims {
-            let mut codes: Vec<&str> = keys.iter().map(|k| k.codes()[d]).collect();
-            codes.sort_unstable();
-            codes.dedup();
-            for (c, key) in keys.iter().enumerate() {
-                let r = codes.binary_search(&key.codes()[d]).unwrap_or(0);
-                rank[c * dims + d] = u32::try_from(r).unwrap_or(u32::MAX);
-            }
-        }
-        let row = |c: usize| &rank[c * dims..(c + 1) * dims];
-        let mut of_cell = vec![0usize; n * dims];
-        let mut start = Vec::with_capacity(n * dims / 2 + 1);
-        let mut members = Vec::with_capacity(n * dims);
-        let mut order: Vec<usize> = (0..n).collect();
-        for d in 0..dims {
-            // Compares two cells on every code but the one of `d`.
-            let other = |a: usize, b: usize| {
-                let (ra, rb) = (row(a), row(b));
-                ra[..d]
-                    .cmp(&rb[..d])
-                    .then_with(|| ra[d + 1..].cmp(&rb[d + 1..]))
-            };
-            order.sort_unstable_by(|&a, &b| other(a, b).then(a.cmp(&b)));
-            for (j, &c) in order.iter().enumerate() {
-                if j == 0 || other(order[j - 1], c).is_ne() {
-                    start.push(members.len());
-                }
-                of_cell[c * dims + d] = start.len() - 1;
-                members.push(c);
-            }
-        }
-        start.push(members.len());
-        Lines {
-            dims,
-            of_cell,
-            start,
-            members,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.start.len() - 1
-    }
-
-    fn members(&self, line: usize) -> &[usize] {
-        &self.members[self.start[line]..self.start[line + 1]]
-    }
-
-    fn of(&self, cell: usize) -> &[usize] {
-        &self.of_cell[cell * self.dims..(cell + 1) * self.dims]
-    }
-}
-
-/// The threshold policy on `cells` (the non-zero cells of `table`, margins included,
-/// counts in [`TableId::count_measures`] order, as [`crate::aggregate::Tables::cells`]
-/// gives them): primary suppression below `k`, the differencing guard against
-/// `previous` (for a revision), then secondary suppression until no line holds exactly
-/// one withheld value. See the module documentation for the rules.
-///
-/// Lines are processed in the order of (dimension, other codes), smallest first, each
-/// time one holds exactly one withheld value; a new withheld value puts its lines back
-/// in play. Cells and lines are indexed by integers and the withheld values of each
-/// line are counted as they are withheld, so the pass is O(cells × dimensions × log).
-pub fn threshold(
-    table: TableId,
-    cells: &BTreeMap<CellKey, Vec<i64>>,
-    k: u32,
-    previous: Option<&PreviousValues>,
-) -> Result<Suppression, DisclosureError> {
-    if k == 0 {
-        return Err(DisclosureError::InvalidK);
-    }
-    let measures = table.count_measures();
-    let nm = measures.len();
-    let dims = table.dimensions().len();
-    for (key, vals) in cells {
-        if key.codes().len() != dims || vals.len() != nm {
-            return Err(DisclosureError::BadCell {
-                table,
-                key: key.clone(),
-            });
-        }
-    }
-    let k = u64::from(k);
-    let small = |v: i64| v > 0 && v.unsigned_abs() < k;
-    let guarded = |key: &CellKey, m: Measure, v: i64| {
-        previous
-            .and_then(|p| p.get(key, m))
-            .is_some_and(|prev| (1..k).contains(&v.abs_diff(prev)))
-    };
-
-    let keys: Vec<&CellKey> = cells.keys().collect();
-    let n = keys.len();
-    // `value[c * nm + i]`: measure `i` of cell `c`.
-    let value: Vec<i64> = cells.values().flatten().copied().collect();
-    // `status[i * n + c]`: whether measure `i` of cell `c` is withheld, and why.
-    let mut status: Vec<Option<ConfStatus>> = vec![None; nm * n];
-    for (c, (key, vals)) in cells.iter().enumerate() {
-        let freq = vals.first().copied().unwrap_or(0);
-        let freq_flag = small(freq) || guarded(key, measures[0], freq);
-        for ((i, &v), &m) in vals.iter().enumerate().zip(measures) {
-            if v != 0 && (freq_flag || small(v) || guarded(key, m, v)) {
-                status[i * n + c] = Some(ConfStatus::Primary);
-            }
-        }
-    }
-
-    let lines = Lines::new(&keys, dims);
-    let totals: Vec<usize> = keys.iter().map(|k| k.totals()).collect();
-    let mut count = vec![0u32; lines.len()];
-    for (i, st) in status.chunks_mut(n.max(1)).enumerate().take(nm) {
-        // Withheld values per line (a withheld value is non-zero, so a member).
-        count.fill(0);
-        for c in (0..n).filter(|&c| st[c].is_some()) {
-            for &l in lines.of(c) {
-                count[l] += 1;
-            }
-        }
-        // Lines holding exactly one withheld value (or, lazily, more: skipped).
-        let mut work: BTreeSet<usize> = (0..lines.len()).filter(|&l| count[l] == 1).collect();
-        while let Some(line) = work.pop_first() {
-            if count[line] != 1 {
-                continue;
-            }
-            // The smallest non-zero published value, then fewer `_T`, then key order.
-            let partner = lines
-                .members(line)
-                .iter()
-                .filter(|&&c| st[c].is_none() && value[c * nm + i] != 0)
-                .min_by_key(|&&c| (value[c * nm + i], totals[c], c));
-            if let Some(&p) = partner {
-                st[p] = Some(ConfStatus::Secondary);
-                for &l in lines.of(p) {
-                    count[l] += 1;
-                    if count[l] == 1 {
-                        work.insert(l);
-                    }
-                }
-            }
-        }
-    }
-
-    let withheld = keys
-        .iter()
-        .enumerate()
-        .filter_map(|(c, &key)| {
-            let m: BTreeMap<Measure, ConfStatus> = measures
-                .iter()
-                .enumerate()
-                .filter_map(|(i, &m)| status[i * n + c].map(|s| (m, s)))
-                .collect();
-            (!m.is_empty()).then(|| (key.clone(), m))
-        })
-        .collect();
-    Ok(Suppression { withheld })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -737,7 +595,8 @@ pub fn noise<R: Rng + ?Sized>(
             table,
             key: key.clone(),
         };
-        if key.codes().len() != dims.len() || vals.len() != measures {
+        // The published count measures come first ([`TableId::stored_measures`]).
+        if key.codes().len() != dims.len() || vals.len() < measures {
             return Err(bad());
         }
         let mut idx = 0;

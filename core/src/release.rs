@@ -41,8 +41,10 @@ use serde_json::{Value, json};
 
 use crate::Hash;
 use crate::aggregate::{CellKey, Measure, Period, TableId, Tables};
+use crate::disclosure::audit::Cells;
 use crate::disclosure::{
-    self, ConfStatus, DisclosureError, NoiseParams, ObsStatus, Policy, PreviousValues, Rng,
+    self, ConfStatus, DisclosureError, NoiseParams, ObsStatus, Policy, Rng,
+    Suppression,
 };
 use crate::envelope::{Envelope, EnvelopeError, SigningKey};
 use crate::note::{self, Checkpoint, NoteError};
@@ -229,6 +231,30 @@ pub struct ReleaseMeta {
     pub computed_at: Timestamp,
 }
 
+/// How a threshold release was protected, so that a receiver can interpret it (see
+/// [`crate::disclosure::audit`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AuditInfo {
+    /// The attacker model ([`crate::disclosure::audit::MODEL`]).
+    pub model: String,
+    /// How protection was shown ([`crate::disclosure::audit::METHOD`]).
+    pub method: String,
+    /// Protection level of a withheld value that is not a small count: the reader's
+    /// interval reaches at least this far on either side of it (k).
+    pub measure_margin: u32,
+    /// The tables of the same origin and period audited as one system with this one
+    /// (empty when it was audited alone).
+    pub linked_tables: Vec<TableId>,
+    /// The earlier version audited together with this one (0: none).
+    pub with_version: u32,
+    /// Verified witness tables found by the audit of the period.
+    pub witnesses: u32,
+    /// Withheld values whose protection the audit checked.
+    pub requirements: u32,
+    /// The median rule ([`MEDIAN_RULE`]) for tables with medians, else empty.
+    pub median_rule: String,
+}
+
 /// A release: one table of one period from one origin.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Release {
@@ -248,6 +274,8 @@ pub struct Release {
     pub checkpoint: ReleaseCheckpoint,
     /// When it was computed.
     pub computed_at: Timestamp,
+    /// The audit, for a threshold release (`None` under noise).
+    pub audit: Option<AuditInfo>,
     /// The listed cells, sorted by key (see the module documentation).
     pub cells: Vec<ReleaseCell>,
 }
@@ -273,7 +301,12 @@ fn check_version(meta: &ReleaseMeta, previous: Option<&Release>) -> Result<(), R
     }
 }
 
-fn release(meta: ReleaseMeta, policy: Policy, cells: Vec<ReleaseCell>) -> Release {
+fn release(
+    meta: ReleaseMeta,
+    policy: Policy,
+    audit: Option<AuditInfo>,
+    cells: Vec<ReleaseCell>,
+) -> Release {
     Release {
         origin: meta.origin,
         table: meta.table,
@@ -283,25 +316,160 @@ fn release(meta: ReleaseMeta, policy: Policy, cells: Vec<ReleaseCell>) -> Releas
         code_list_version: meta.code_list_version,
         checkpoint: meta.checkpoint,
         computed_at: meta.computed_at,
+        audit,
         cells,
     }
 }
 
-/// Builds a release under the threshold policy with threshold `k`: version 1 without
-/// `previous`, version 2 against the version-1 release `previous` (differencing guard).
-pub fn build_threshold(
-    meta: ReleaseMeta,
+/// The rule for `FEES` medians, recorded in every threshold release.
+pub const MEDIAN_RULE: &str =
+    "median of at least k published observations, rounded half up to 2 significant figures";
+
+/// `v` rounded half up to 2 significant figures (4,537 → 4,500; 4,550 → 4,600; 87 → 87).
+pub fn round_2sf(v: u64) -> u64 {
+    let mut scale = 1u64;
+    while v / scale >= 100 {
+        scale = scale.saturating_mul(10);
+    }
+    if scale == 1 {
+        return v;
+    }
+    let q = v / scale;
+    let r = v % scale;
+    let q = if r.saturating_mul(2) >= scale { q + 1 } else { q };
+    q.saturating_mul(scale)
+}
+
+/// The true values a release withheld. The node keeps them privately, never sends them,
+/// so that a revision can be audited together with the version it revises.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Withheld {
+    /// Table → cell → measure → true value.
+    pub values: BTreeMap<TableId, BTreeMap<CellKey, BTreeMap<Measure, i64>>>,
+}
+
+impl Withheld {
+    /// JSON: `{"TABLE": [["CODE.CODE.CODE", "MEASURE", value], …], …}`.
+    pub fn to_json(&self) -> String {
+        let obj: serde_json::Map<String, Value> = self
+            .values
+            .iter()
+            .map(|(t, cells)| {
+                let rows: Vec<Value> = cells
+                    .iter()
+                    .flat_map(|(key, ms)| {
+                        ms.iter()
+                            .map(move |(m, v)| json!([key.codes().join("."), m.code(), v]))
+                    })
+                    .collect();
+                (t.code().to_owned(), Value::Array(rows))
+            })
+            .collect();
+        Value::Object(obj).to_string()
+    }
+
+    /// Parses [`Withheld::to_json`].
+    pub fn from_json(s: &str) -> Result<Withheld, ReleaseError> {
+        let bad = |m: &str| ReleaseError::invalid("withheld", m.to_owned());
+        let v: Value = serde_json::from_str(s).map_err(|e| bad(&e.to_string()))?;
+        let obj = v.as_object().ok_or_else(|| bad("not an object"))?;
+        let mut out = Withheld::default();
+        for (t, rows) in obj {
+            let table = TableId::parse(t).map_err(|e| bad(&e.to_string()))?;
+            for row in rows.as_array().ok_or_else(|| bad("not an array"))? {
+                let (Some(key), Some(m), Some(value)) = (
+                    row.get(0).and_then(Value::as_str),
+                    row.get(1).and_then(Value::as_str),
+                    row.get(2).and_then(Value::as_i64),
+                ) else {
+                    return Err(bad("row is not [key, measure, value]"));
+                };
+                let codes: Vec<&str> = key.split('.').collect();
+                let key = CellKey::parse(table, &codes).map_err(|e| bad(&e.to_string()))?;
+                let m = Measure::from_code(m).ok_or_else(|| bad("unknown measure"))?;
+                out.values
+                    .entry(table)
+                    .or_default()
+                    .entry(key)
+                    .or_default()
+                    .insert(m, value);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The earlier version of a period, for its revision: its releases and the values they
+/// withheld.
+#[derive(Debug, Clone, Copy)]
+pub struct EarlierVersion<'a> {
+    /// The releases of the earlier version (every table of the period).
+    pub releases: &'a [Release],
+    /// What its threshold releases withheld.
+    pub withheld: &'a Withheld,
+}
+
+/// The releases of one period, all tables together.
+#[derive(Debug, Clone)]
+pub struct PeriodReleases {
+    /// One release per table, in [`TableId::ALL`] order.
+    pub releases: Vec<Release>,
+    /// What the threshold releases withheld (kept privately by the node).
+    pub withheld: Withheld,
+    /// The audit, when any table is under the threshold policy.
+    pub audit: Option<disclosure::audit::Protected>,
+}
+
+/// The true cells and the suppression of an earlier version, from its threshold
+/// releases and their withheld values.
+fn earlier_tables(
+    e: &EarlierVersion<'_>,
+) -> Result<(BTreeMap<TableId, Cells>, BTreeMap<TableId, Suppression>), ReleaseError> {
+    let mut cells = BTreeMap::new();
+    let mut sups = BTreeMap::new();
+    for r in e.releases.iter().filter(|r| matches!(r.policy, Policy::Threshold { .. })) {
+        let counts = r.table.count_measures();
+        let mut t = Cells::new();
+        let mut withheld: BTreeMap<CellKey, BTreeMap<Measure, ConfStatus>> = BTreeMap::new();
+        let secret = e.withheld.values.get(&r.table);
+        for c in &r.cells {
+            let mut vals = Vec::with_capacity(counts.len());
+            for &m in counts {
+                let o = c
+                    .observation(m)
+                    .ok_or(ReleaseError::Previous("an earlier release lacks a measure"))?;
+                let v = match o.value {
+                    Some(v) => v,
+                    None => {
+                        withheld.entry(c.key.clone()).or_default().insert(m, o.conf_status);
+                        secret
+                            .and_then(|s| s.get(&c.key))
+                            .and_then(|s| s.get(&m))
+                            .copied()
+                            .ok_or(ReleaseError::Previous(
+                                "the values the earlier version withheld are not known: it cannot be audited with a revision",
+                            ))?
+                    }
+                };
+                vals.push(v);
+            }
+            t.insert(c.key.clone(), vals);
+        }
+        cells.insert(r.table, t);
+        sups.insert(r.table, Suppression::from_statuses(withheld));
+    }
+    Ok((cells, sups))
+}
+
+fn threshold_cells(
     tables: &Tables,
+    table: TableId,
+    sup: &Suppression,
     k: u32,
-    previous: Option<&Release>,
-) -> Result<Release, ReleaseError> {
-    check_version(&meta, previous)?;
-    let table = meta.table;
-    let cells = tables.cells(table);
-    let previous = previous.map(Release::previous_values);
-    let sup = disclosure::threshold(table, cells, k, previous.as_ref())?;
+) -> Vec<ReleaseCell> {
     let counts = table.count_measures();
-    let out = cells
+    tables
+        .cells(table)
         .iter()
         .map(|(key, vals)| {
             let observations = table
@@ -315,7 +483,7 @@ pub fn build_threshold(
                             s => Observation::withheld(m, s),
                         }
                     }
-                    None => threshold_median(tables, table, key, m, vals, &sup, k),
+                    None => threshold_median(tables, table, key, m, vals, sup, k),
                 })
                 .collect();
             ReleaseCell {
@@ -323,8 +491,167 @@ pub fn build_threshold(
                 observations,
             }
         })
+        .collect()
+}
+
+/// Builds the releases of one period, every table of [`TableId::ALL`] under its policy
+/// in `policies` (threshold when missing): the threshold tables are protected together
+/// by one audit ([`disclosure::audit::protect`]: primary suppression, the tables linked
+/// as one system, the earlier version for a revision, secondary suppression until every
+/// requirement has a verified witness); noise tables are drawn from `rng`. `meta` gives
+/// everything but the table. Version 2 needs `earlier` (the version-1 releases and the
+/// values they withheld) when any table is under threshold.
+pub fn build_period<R: Rng + ?Sized>(
+    meta: &ReleaseMeta,
+    policies: &BTreeMap<TableId, Policy>,
+    tables: &Tables,
+    earlier: Option<EarlierVersion<'_>>,
+    rng: &mut R,
+) -> Result<PeriodReleases, ReleaseError> {
+    if meta.version == 0 || meta.version > MAX_RELEASE_VERSION {
+        return Err(ReleaseError::Version(meta.version));
+    }
+    let policy = |t: TableId| {
+        policies
+            .get(&t)
+            .copied()
+            .unwrap_or(Policy::Threshold { k: disclosure::DEFAULT_K })
+    };
+    let audited: BTreeSet<TableId> = TableId::ALL
+        .into_iter()
+        .filter(|t| matches!(policy(*t), Policy::Threshold { .. }))
         .collect();
-    Ok(release(meta, Policy::Threshold { k }, out))
+    let ks: BTreeSet<u32> = audited.iter().map(|t| policy(*t).k()).collect();
+    if ks.len() > 1 {
+        return Err(ReleaseError::Previous(
+            "the threshold tables of a period share one k",
+        ));
+    }
+    let k = ks.first().copied().unwrap_or(disclosure::DEFAULT_K);
+    if let Some(e) = &earlier {
+        for r in e.releases {
+            if r.version + 1 != meta.version {
+                return Err(ReleaseError::Previous(
+                    "the previous release must be the version before this one",
+                ));
+            }
+            if r.origin != meta.origin || r.period != meta.period {
+                return Err(ReleaseError::Previous(
+                    "the previous release is of another origin, table or period",
+                ));
+            }
+        }
+    }
+    let (audit, earlier_cells) = if audited.is_empty() {
+        (None, None)
+    } else {
+        if meta.version > 1 && earlier.is_none() {
+            return Err(ReleaseError::Previous(
+                "a revision under the threshold policy is built against the previous release",
+            ));
+        }
+        if meta.version == 1 && earlier.is_some() {
+            return Err(ReleaseError::Previous(
+                "the previous release must be the version before this one",
+            ));
+        }
+        let all: BTreeMap<TableId, Cells> = TableId::ALL
+            .into_iter()
+            .map(|t| (t, tables.cells(t).clone()))
+            .collect();
+        let e = earlier.as_ref().map(earlier_tables).transpose()?;
+        let period = disclosure::audit::PeriodTables {
+            k,
+            cells: &all,
+            audited: &audited,
+        };
+        let view = e
+            .as_ref()
+            .map(|(cells, suppression)| disclosure::audit::Earlier { cells, suppression });
+        let protected = disclosure::audit::protect(&period, view.as_ref())?;
+        (Some(protected), e)
+    };
+    let _ = earlier_cells;
+    let mut releases = Vec::with_capacity(TableId::ALL.len());
+    let mut withheld = Withheld::default();
+    for table in TableId::ALL {
+        let mut m = meta.clone();
+        m.table = table;
+        let r = match policy(table) {
+            Policy::Noise(params) => build_noise(m, tables, params, rng)?,
+            Policy::Threshold { k } => {
+                let p = audit.as_ref().ok_or(ReleaseError::Previous("no audit"))?;
+                let empty = Suppression::default();
+                let sup = p.suppression.get(&table).unwrap_or(&empty);
+                let counts = table.count_measures();
+                for (key, measure, _) in sup.iter() {
+                    if let Some(i) = counts.iter().position(|c| *c == measure) {
+                        let v = tables.cells(table).get(key).and_then(|v| v.get(i)).copied().unwrap_or(0);
+                        withheld
+                            .values
+                            .entry(table)
+                            .or_default()
+                            .entry(key.clone())
+                            .or_default()
+                            .insert(measure, v);
+                    }
+                }
+                let info = AuditInfo {
+                    model: disclosure::audit::MODEL.to_owned(),
+                    method: disclosure::audit::METHOD.to_owned(),
+                    measure_margin: k,
+                    linked_tables: if p.linked.contains(&table) { p.linked.clone() } else { Vec::new() },
+                    with_version: if p.with_earlier { meta.version - 1 } else { 0 },
+                    witnesses: p.witnesses,
+                    requirements: p.requirements,
+                    median_rule: if table.median_measure().is_some() { MEDIAN_RULE.to_owned() } else { String::new() },
+                };
+                let cells = threshold_cells(tables, table, sup, k);
+                release(m, Policy::Threshold { k }, Some(info), cells)
+            }
+        };
+        releases.push(r);
+    }
+    Ok(PeriodReleases {
+        releases,
+        withheld,
+        audit,
+    })
+}
+
+/// Builds the first release of one table under the threshold policy with threshold
+/// `k`, audited alone (the node audits every table of a period together:
+/// [`build_period`]).
+pub fn build_threshold(meta: ReleaseMeta, tables: &Tables, k: u32) -> Result<Release, ReleaseError> {
+    check_version(&meta, None)?;
+    let table = meta.table;
+    let audited: BTreeSet<TableId> = [table].into_iter().collect();
+    let all: BTreeMap<TableId, Cells> = TableId::ALL
+        .into_iter()
+        .map(|t| (t, tables.cells(t).clone()))
+        .collect();
+    let p = disclosure::audit::protect(
+        &disclosure::audit::PeriodTables {
+            k,
+            cells: &all,
+            audited: &audited,
+        },
+        None,
+    )?;
+    let empty = Suppression::default();
+    let sup = p.suppression.get(&table).unwrap_or(&empty);
+    let info = AuditInfo {
+        model: disclosure::audit::MODEL.to_owned(),
+        method: disclosure::audit::METHOD.to_owned(),
+        measure_margin: k,
+        linked_tables: Vec::new(),
+        with_version: 0,
+        witnesses: p.witnesses,
+        requirements: p.requirements,
+        median_rule: if table.median_measure().is_some() { MEDIAN_RULE.to_owned() } else { String::new() },
+    };
+    let cells = threshold_cells(tables, table, sup, k);
+    Ok(release(meta, Policy::Threshold { k }, Some(info), cells))
 }
 
 fn threshold_median(
@@ -342,7 +669,7 @@ fn threshold_median(
     let n = vals.first().copied().unwrap_or(0);
     match sup.status(key, table.frequency()) {
         ConfStatus::Free if n >= i64::from(k) => {
-            match tables.median(table, key).map(i64::try_from) {
+            match tables.median(table, key).map(|m| i64::try_from(round_2sf(m))) {
                 Some(Ok(m)) => Observation::published(measure, m),
                 _ => Observation::missing(measure),
             }
@@ -388,22 +715,7 @@ pub fn build_noise<R: Rng + ?Sized>(
             ReleaseCell { key, observations }
         })
         .collect();
-    Ok(release(meta, Policy::Noise(params), out))
-}
-
-/// Builds a release under `policy`: [`build_threshold`] (with `previous` for a
-/// revision) or [`build_noise`] (drawing from `rng`; `previous` is not used).
-pub fn build_release<R: Rng + ?Sized>(
-    meta: ReleaseMeta,
-    policy: Policy,
-    tables: &Tables,
-    previous: Option<&Release>,
-    rng: &mut R,
-) -> Result<Release, ReleaseError> {
-    match policy {
-        Policy::Threshold { k } => build_threshold(meta, tables, k, previous),
-        Policy::Noise(params) => build_noise(meta, tables, params, rng),
-    }
+    Ok(release(meta, Policy::Noise(params), None, out))
 }
 
 impl Release {
@@ -441,17 +753,6 @@ impl Release {
             Policy::Threshold { .. } => Some(0),
             Policy::Noise(_) => None,
         }
-    }
-
-    /// The published count values, for the differencing guard of a revision.
-    pub fn previous_values(&self) -> PreviousValues {
-        let mut p = PreviousValues::new(self.unlisted_value());
-        for c in &self.cells {
-            for o in c.observations.iter().filter(|o| o.measure.is_count()) {
-                p.insert(c.key.clone(), o.measure, o.value);
-            }
-        }
-        p
     }
 
     /// This release as SDMX-CSV 2.0 ([`export_sdmx_csv`]).

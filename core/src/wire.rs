@@ -1227,7 +1227,7 @@ mod release_wire {
     use crate::codes::CODE_LIST_VERSION;
     use crate::disclosure::{ConfStatus, Epsilon, NoiseParams, ObsStatus, Policy};
     use crate::release::{
-        MAX_RELEASE_VERSION, Observation, Release, ReleaseCell, ReleaseCheckpoint, ReleaseError,
+        AuditInfo, MAX_RELEASE_VERSION, Observation, Release, ReleaseCell, ReleaseCheckpoint, ReleaseError,
     };
     use crate::report::{Iso3, Timestamp};
 
@@ -1307,8 +1307,72 @@ mod release_wire {
                     origin: r.checkpoint.origin.clone(),
                 }),
                 computed_at: r.computed_at.as_str().to_owned(),
+                audit: r.audit.as_ref().map(|a| pb::AuditParameters {
+                    model: a.model.clone(),
+                    method: a.method.clone(),
+                    measure_margin: a.measure_margin,
+                    linked_tables: a.linked_tables.iter().map(|t| t.code().to_owned()).collect(),
+                    with_version: a.with_version,
+                    witnesses: a.witnesses,
+                    requirements: a.requirements,
+                    median_rule: a.median_rule.clone(),
+                }),
             }
         }
+    }
+
+    fn audit(
+        policy: &Policy,
+        version: u32,
+        a: Option<pb::AuditParameters>,
+    ) -> Result<Option<AuditInfo>, ReleaseError> {
+        let a = match (policy, a) {
+            (Policy::Noise(_), None) => return Ok(None),
+            (Policy::Noise(_), Some(_)) => {
+                return Err(invalid("audit", "a noise release has no audit"));
+            }
+            (Policy::Threshold { .. }, None) => {
+                return Err(invalid("audit", "a threshold release records its audit"));
+            }
+            (Policy::Threshold { .. }, Some(a)) => a,
+        };
+        let text = |f: &str, v: &str| {
+            if v.is_empty() || v.len() > 200 || v.chars().any(char::is_control) {
+                Err(invalid(format!("audit.{f}"), "1 to 200 printable characters"))
+            } else {
+                Ok(())
+            }
+        };
+        text("model", &a.model)?;
+        text("method", &a.method)?;
+        if !a.median_rule.is_empty() {
+            text("median_rule", &a.median_rule)?;
+        }
+        if a.with_version >= version {
+            return Err(invalid("audit.with_version", "must be an earlier version"));
+        }
+        let mut linked = Vec::with_capacity(a.linked_tables.len());
+        for (i, t) in a.linked_tables.iter().enumerate() {
+            let t = TableId::parse(t)
+                .map_err(|e| invalid(format!("audit.linked_tables[{i}]"), e.to_string()))?;
+            if linked.last().is_some_and(|p| *p >= t) {
+                return Err(invalid(
+                    format!("audit.linked_tables[{i}]"),
+                    "tables not in strictly increasing order",
+                ));
+            }
+            linked.push(t);
+        }
+        Ok(Some(AuditInfo {
+            model: a.model,
+            method: a.method,
+            measure_margin: a.measure_margin,
+            linked_tables: linked,
+            with_version: a.with_version,
+            witnesses: a.witnesses,
+            requirements: a.requirements,
+            median_rule: a.median_rule,
+        }))
     }
 
     fn invalid(field: impl Into<String>, message: impl Into<String>) -> ReleaseError {
@@ -1470,7 +1534,9 @@ mod release_wire {
             }
             let computed_at = Timestamp::parse(&m.computed_at)
                 .map_err(|e| invalid("computed_at", e.to_string()))?;
+            let audit = audit(&policy, m.version, m.audit)?;
             Ok(Release {
+                audit,
                 origin,
                 table,
                 period,

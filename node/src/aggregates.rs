@@ -38,7 +38,7 @@ impl Aggregates {
         for cell in store.table_cells() {
             let cell = cell?;
             let (period, table, key) = parse_cell(&cell.period, &cell.table, &cell.codes)?;
-            for (m, v) in table.count_measures().iter().zip(&cell.values) {
+            for (m, v) in table.stored_measures().iter().zip(&cell.values) {
                 if *v != 0 {
                     pending
                         .entry(period)
@@ -145,7 +145,7 @@ impl Aggregates {
             }
             for (table, key) in cells {
                 let values: Vec<i64> = table
-                    .count_measures()
+                    .stored_measures()
                     .iter()
                     .map(|m| tables.count(table, &key, *m))
                     .collect();

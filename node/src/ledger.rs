@@ -684,23 +684,10 @@ impl Inner {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .tables(&period);
-        // All six tables or none: a refusal of one leaves nothing stored.
-        let mut made = Vec::new();
-        let records = vrs_core::aggregate::TableId::ALL
-            .iter()
-            .map(|t| {
-                crate::releases::release_table(
-                    &job,
-                    &self.store,
-                    &mut made,
-                    &tables,
-                    *t,
-                    period,
-                    revise,
-                )
-                .map_err(|e| precondition("period", e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // All tables or none: a refusal of one leaves nothing stored.
+        let (records, made) =
+            crate::releases::release_period(&job, &self.store, &tables, period, revise)
+                .map_err(|e| precondition("period", e.to_string()))?;
         crate::releases::store_made(batch, made)
             .map_err(|e| precondition("period", e.to_string()))?;
         Ok(records)

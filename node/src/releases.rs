@@ -3,14 +3,16 @@
 //! signed checkpoint, signed by the node key (DSSE) and stored once; every later
 //! request gets those stored bytes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use vrs_core::aggregate::{Caps, Granularity, Period, TableId, Tables};
 use vrs_core::codes::{CODE_LIST_VERSION, Timestamp};
 use vrs_core::disclosure::{Epsilon, NoiseParams, Policy, Spend, SystemRng, can_spend};
 use vrs_core::envelope::{Envelope, Signature, pae};
 use vrs_core::note::NoteSigner;
-use vrs_core::release::{Release, ReleaseCheckpoint, ReleaseMeta, build_release};
+use vrs_core::release::{
+    EarlierVersion, Release, ReleaseCheckpoint, ReleaseMeta, Withheld, build_period,
+};
 use vrs_core::report::Iso3;
 
 use crate::config::{ReleaseConfig, parse_rational};
@@ -157,9 +159,19 @@ pub struct ReleaseJob<'a> {
 /// A release made and not yet stored, with the budget it spends.
 pub type Made = (ReleaseRecord, Vec<u8>, Option<SpendRecord>);
 
+/// What one release request made: the releases, and what their threshold tables
+/// withheld (kept privately for the audit of a revision).
+#[derive(Debug, Default)]
+pub struct PeriodMade {
+    /// The releases made.
+    pub made: Vec<Made>,
+    /// The period, version and withheld values, when anything was made.
+    pub withheld: Option<(String, u32, Withheld)>,
+}
+
 /// Stores what a release request made: all of it, or (on any refusal) none of it.
-pub fn store_made(batch: &mut Batch<'_>, made: Vec<Made>) -> Result<(), ReleaseRefusal> {
-    for (rec, bytes, spend) in made {
+pub fn store_made(batch: &mut Batch<'_>, made: PeriodMade) -> Result<(), ReleaseRefusal> {
+    for (rec, bytes, spend) in made.made {
         if let Some(s) = spend {
             batch.put_spend(&rec.period, &s);
         }
@@ -167,65 +179,88 @@ pub fn store_made(batch: &mut Batch<'_>, made: Vec<Made>) -> Result<(), ReleaseR
             .put_release(&rec, &bytes)
             .map_err(|e| ReleaseRefusal::Build(e.to_string()))?;
     }
+    if let Some((period, version, withheld)) = made.withheld {
+        batch.put_withheld(&period, version, &withheld);
+    }
     Ok(())
 }
 
-/// Releases `table` for `period` (version 1, or the revision when `revise`) into
-/// `made`, or returns the stored release when version 1 exists and no revision is
-/// asked: release-once. Budget checks count what `made` already spends.
-pub fn release_table(
+fn record_of(state: &str, table: TableId, period: &str, version: u32, bytes: &[u8]) -> ReleaseRecord {
+    ReleaseRecord {
+        origin: state.into(),
+        table: table.code().into(),
+        period: period.into(),
+        version,
+        digest: vrs_core::sha256(bytes),
+        size: bytes.len() as u64,
+    }
+}
+
+/// Releases every table of `period` together (version 1, or the revision when
+/// `revise`), or returns the stored releases when version 1 exists and no revision is
+/// asked: release-once. The threshold tables are audited as one system
+/// ([`vrs_core::release::build_period`]); a revision is audited with version 1 and the
+/// values it withheld. Noise tables spend the budget, checked first.
+pub fn release_period(
     job: &ReleaseJob<'_>,
     store: &Store,
-    made: &mut Vec<Made>,
     tables: &Tables,
-    table: TableId,
     period: Period,
     revise: bool,
-) -> Result<ReleaseRecord, ReleaseRefusal> {
+) -> Result<(Vec<ReleaseRecord>, PeriodMade), ReleaseRefusal> {
     let storage = |e: crate::storage::StorageError| ReleaseRefusal::Build(e.to_string());
+    let build = |e: vrs_core::release::ReleaseError| ReleaseRefusal::Build(e.to_string());
     let p = period.to_string();
-    let held = store
-        .latest_release(job.state, table.code(), &p)
-        .map_err(storage)?;
-    let previous = match (&held, revise) {
-        (Some((version, bytes)), false) => {
-            return Ok(ReleaseRecord {
-                origin: job.state.into(),
-                table: table.code().into(),
-                period: p,
-                version: *version,
-                digest: vrs_core::sha256(bytes),
-                size: bytes.len() as u64,
-            });
+    let mut held = Vec::new();
+    for table in TableId::ALL {
+        if let Some((version, bytes)) = store
+            .latest_release(job.state, table.code(), &p)
+            .map_err(storage)?
+        {
+            held.push((table, version, bytes));
+        }
+    }
+    let code = |t: TableId| t.code().to_owned();
+    match (held.first(), revise) {
+        (Some(_), false) => {
+            let records = held
+                .iter()
+                .map(|(t, v, bytes)| record_of(job.state, *t, &p, *v, bytes))
+                .collect();
+            return Ok((records, PeriodMade::default()));
         }
         (None, true) => {
             return Err(ReleaseRefusal::NothingToRevise {
-                table: table.code().into(),
+                table: code(TableId::ALL[0]),
                 period: p,
             });
         }
-        (Some((v, _)), true) if *v >= 2 => {
-            return Err(ReleaseRefusal::RevisedAlready {
-                table: table.code().into(),
-                period: p,
-                version: *v,
-            });
-        }
-        (Some((_, bytes)), true) => {
-            let env = Envelope::from_entry_bytes(bytes)
-                .map_err(|e| ReleaseRefusal::Build(e.to_string()))?;
-            Some(
-                vrs_core::release::open_release(&env, job.signer.public_key())
-                    .map_err(|e| ReleaseRefusal::Build(e.to_string()))?,
-            )
-        }
-        (None, false) => None,
+        _ => {}
+    }
+    if let Some((t, v, _)) = held.iter().find(|(_, v, _)| *v >= 2) {
+        return Err(ReleaseRefusal::RevisedAlready {
+            table: code(*t),
+            period: p,
+            version: *v,
+        });
+    }
+    let earlier: Vec<Release> = held
+        .iter()
+        .map(|(_, _, bytes)| {
+            let env = Envelope::from_entry_bytes(bytes).map_err(|e| ReleaseRefusal::Build(e.to_string()))?;
+            vrs_core::release::open_release(&env, job.signer.public_key()).map_err(build)
+        })
+        .collect::<Result<_, _>>()?;
+    let earlier_withheld = if revise {
+        store.withheld(&p, 1).map_err(storage)?.unwrap_or_default()
+    } else {
+        Withheld::default()
     };
     let version = if revise { 2 } else { 1 };
     let origin = Iso3::new(job.state).ok_or_else(|| ReleaseRefusal::Build("bad State".into()))?;
     let meta = ReleaseMeta {
         origin,
-        table,
+        table: TableId::ALL[0],
         period,
         version,
         code_list_version: CODE_LIST_VERSION.into(),
@@ -233,73 +268,76 @@ pub fn release_table(
             .map_err(|e| ReleaseRefusal::Build(e.to_string()))?,
         computed_at: job.now.clone(),
     };
-    let policy = job.settings.policy(table);
-    if let Policy::Noise(params) = policy {
-        let spent = store
-            .spends(&p)
-            .map_err(storage)?
-            .into_iter()
-            .filter_map(|s| {
-                Some(Spend {
-                    table: TableId::parse(&s.table).ok()?,
-                    period,
-                    epsilon: Epsilon::new(s.epsilon_num, s.epsilon_den)?,
-                })
+    let policies: BTreeMap<TableId, Policy> = TableId::ALL
+        .into_iter()
+        .map(|t| (t, job.settings.policy(t)))
+        .collect();
+    // The budget: every noisy table of this request together with the ledger.
+    let mut spent: Vec<Spend> = store
+        .spends(&p)
+        .map_err(storage)?
+        .into_iter()
+        .filter_map(|s| {
+            Some(Spend {
+                table: TableId::parse(&s.table).ok()?,
+                period,
+                epsilon: Epsilon::new(s.epsilon_num, s.epsilon_den)?,
             })
-            .chain(made.iter().filter_map(|(_, _, s)| {
-                let s = s.as_ref()?;
-                Some(Spend {
-                    table: TableId::parse(&s.table).ok()?,
-                    period,
-                    epsilon: Epsilon::new(s.epsilon_num, s.epsilon_den)?,
-                })
-            }))
-            .collect::<Vec<_>>();
-        can_spend(
-            &spent,
-            job.settings.budget_cap,
-            &Spend {
+        })
+        .collect();
+    for (&table, policy) in &policies {
+        if let Policy::Noise(params) = policy {
+            let new = Spend {
                 table,
                 period,
                 epsilon: params.epsilon,
-            },
-        )
-        .map_err(|e| ReleaseRefusal::Budget(e.to_string()))?;
+            };
+            can_spend(&spent, job.settings.budget_cap, &new)
+                .map_err(|e| ReleaseRefusal::Budget(e.to_string()))?;
+            spent.push(new);
+        }
     }
-    let release: Release = build_release(
-        meta,
-        policy,
+    let out = build_period(
+        &meta,
+        &policies,
         tables,
-        previous.as_ref(),
+        revise.then_some(EarlierVersion {
+            releases: &earlier,
+            withheld: &earlier_withheld,
+        }),
         &mut SystemRng::new(),
     )
-    .map_err(|e| ReleaseRefusal::Build(e.to_string()))?;
-    let env = dsse_sign(
-        job.signer,
-        vrs_proto::RELEASE_PAYLOAD_TYPE,
-        vrs_core::wire::encode_release(&release),
-    );
-    let bytes = env.to_entry_bytes();
-    let rec = ReleaseRecord {
-        origin: job.state.into(),
-        table: table.code().into(),
-        period: p.clone(),
-        version,
-        digest: vrs_core::sha256(&bytes),
-        size: bytes.len() as u64,
-    };
-    let spend = match policy {
-        Policy::Noise(params) => Some(SpendRecord {
-            table: table.code().into(),
-            mechanism: "discrete-laplace".into(),
-            epsilon_num: params.epsilon.num(),
-            epsilon_den: params.epsilon.den(),
-            digest: rec.digest,
-        }),
-        Policy::Threshold { .. } => None,
-    };
-    made.push((rec.clone(), bytes, spend));
-    Ok(rec)
+    .map_err(build)?;
+    let mut records = Vec::with_capacity(out.releases.len());
+    let mut made = Vec::with_capacity(out.releases.len());
+    for release in &out.releases {
+        let env = dsse_sign(
+            job.signer,
+            vrs_proto::RELEASE_PAYLOAD_TYPE,
+            vrs_core::wire::encode_release(release),
+        );
+        let bytes = env.to_entry_bytes();
+        let rec = record_of(job.state, release.table, &p, version, &bytes);
+        let spend = match release.policy {
+            Policy::Noise(params) => Some(SpendRecord {
+                table: release.table.code().into(),
+                mechanism: "discrete-laplace".into(),
+                epsilon_num: params.epsilon.num(),
+                epsilon_den: params.epsilon.den(),
+                digest: rec.digest,
+            }),
+            Policy::Threshold { .. } => None,
+        };
+        records.push(rec.clone());
+        made.push((rec, bytes, spend));
+    }
+    Ok((
+        records,
+        PeriodMade {
+            made,
+            withheld: Some((p, version, out.withheld)),
+        },
+    ))
 }
 
 /// Whether `period` may be released on `today`.

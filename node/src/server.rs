@@ -158,7 +158,7 @@ pub async fn run(
         .add_service(
             pb::federation_service_server::FederationServiceServer::new(services.clone())
                 .max_decoding_message_size(limit)
-                .max_encoding_message_size(64 << 20),
+                .max_encoding_message_size(vrs_proto::MAX_RESPONSE_BYTES),
         )
         .add_service(pb::sync_service_server::SyncServiceServer::new(
             services.clone(),
@@ -166,7 +166,7 @@ pub async fn run(
         .add_service(
             pb::aggregates_service_server::AggregatesServiceServer::new(services)
                 .max_decoding_message_size(limit)
-                .max_encoding_message_size(64 << 20),
+                .max_encoding_message_size(vrs_proto::MAX_RESPONSE_BYTES),
         )
         .serve_with_incoming_shutdown(incoming, async {
             let _ = server_stopped.await;

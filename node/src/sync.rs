@@ -275,7 +275,7 @@ impl SyncEngine {
 
     async fn attempt(&self, peer: &PeerConfig, st: &mut pb::PeerStatus) -> Result<(), String> {
         let ch = self.connect(peer).await?;
-        let mut client = FederationServiceClient::new(ch).max_decoding_message_size(64 << 20);
+        let mut client = FederationServiceClient::new(ch).max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES);
         self.pull_releases(peer, &mut client, st).await?;
         self.witness_peer(peer, &mut client, st).await?;
         // A secretariat keeps no log of its own to be cosigned.

@@ -10,6 +10,11 @@ pub mod v1 {
 }
 
 /// Encoded `FileDescriptorSet` of the schema, for gRPC reflection.
+/// Largest response a node sends and a client or peer reads, in bytes (a release of a
+/// large grid under the noise policy lists many cells; the release payload limit is 32
+/// MiB, `vrs_core::wire::MAX_RELEASE_BYTES`).
+pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("vrs_descriptor");
 
 /// DSSE payload type of a serialised [`v1::Report`].

@@ -548,7 +548,7 @@ fn crafted_release(
         computed_at: vrs_core::codes::Timestamp::from_unix_seconds(at).expect("ts"),
     };
     let release =
-        vrs_core::release::build_threshold(meta, &vrs_core::aggregate::Tables::new(), 5, None)
+        vrs_core::release::build_threshold(meta, &vrs_core::aggregate::Tables::new(), 5)
             .expect("build");
     let env = vrs_node::releases::dsse_sign(
         &signer,

@@ -7,9 +7,12 @@
 //! | `D` | SHA-256 of the envelope bytes | the `L` key |
 //! | `Q` | sequence number (u64 BE), server-assigned and monotonic | [`ReleaseRecord`] (JSON): the manifest |
 //! | `B` | period, 0, sequence (u64 BE) | [`SpendRecord`] (JSON): the budget ledger, append-only |
+//! | `U` | period, 0, version (u32 BE) | the true values that version's threshold releases withheld ([`Withheld`] JSON), kept so that a revision is audited with it; never served |
 //! | `S` | `seq` | the next sequence number |
 
 use serde::{Deserialize, Serialize};
+
+use vrs_core::release::Withheld;
 
 use super::{Batch, StorageError, Store, json_bytes, json_of, u64_of};
 
@@ -59,6 +62,14 @@ fn release_prefix(origin: &str, table: &str, period: &str) -> Vec<u8> {
         k.extend_from_slice(part.as_bytes());
         k.push(0);
     }
+    k
+}
+
+fn withheld_key(period: &str, version: u32) -> Vec<u8> {
+    let mut k = vec![b'U'];
+    k.extend_from_slice(period.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&version.to_be_bytes());
     k
 }
 
@@ -137,6 +148,22 @@ impl Store {
             .collect()
     }
 
+    /// The values the threshold releases of `period` at `version` withheld, if the node
+    /// recorded them.
+    pub fn withheld(&self, period: &str, version: u32) -> Result<Option<Withheld>, StorageError> {
+        let Some(v) = self.db.get(withheld_key(period, version))? else {
+            return Ok(None);
+        };
+        let text = std::str::from_utf8(&v).map_err(|e| StorageError::Corrupt {
+            key: "U".into(),
+            reason: e.to_string(),
+        })?;
+        Withheld::from_json(text).map(Some).map_err(|e| StorageError::Corrupt {
+            key: "U".into(),
+            reason: e.to_string(),
+        })
+    }
+
     /// The budget ledger of a period (every table).
     pub fn spends(&self, period: &str) -> Result<Vec<SpendRecord>, StorageError> {
         self.db
@@ -180,6 +207,13 @@ impl Batch<'_> {
         self.next_seq = Some(seq + 1);
         self.pending_releases.insert(rec.digest);
         Ok(())
+    }
+
+    /// Records what the threshold releases of `period` at `version` withheld.
+    pub fn put_withheld(&mut self, period: &str, version: u32, withheld: &Withheld) {
+        self.dirty = true;
+        self.inner
+            .insert(withheld_key(period, version), withheld.to_json().into_bytes());
     }
 
     /// Appends a spend to the budget ledger of `period`, under the manifest sequence

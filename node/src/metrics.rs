@@ -68,6 +68,7 @@ pub const OUTCOMES: &[&str] = &[
     "permission_denied",
     "failed_precondition",
     "already_exists",
+    "not_found",
     "unavailable",
     "internal",
 ];

@@ -461,3 +461,102 @@ async fn clients_without_a_valid_certificate_cannot_call() {
     assert!(failures >= 1, "{m}");
     node.stop().await;
 }
+
+async fn submit_as(
+    s: &Setup,
+    fp: &FocalPoint,
+    env: pb::Envelope,
+) -> Result<pb::SubmitResponse, tonic::Status> {
+    let ch = s.node.channel(&s.pki, &fp.cert).await;
+    ReportServiceClient::new(ch)
+        .submit(pb::SubmitRequest {
+            envelope: Some(env),
+        })
+        .await
+        .map(|r| r.into_inner())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_focal_point_cannot_amend_or_retract_another_focal_points_report() {
+    let s = setup().await;
+    let other = FocalPoint::new(&s.pki, STATE, "police-evros-02", "police-evros-02-k1");
+    register(s.admin.clone(), &other).await;
+    let v1 = examples::example_fee(&params(40));
+    let env1 = s.fp.sign(&pb_report(&v1));
+    submit(&s, env1.clone()).await.expect("v1 by its author");
+    let d1 = vrs_core::sha256(&entry_bytes(&env1));
+    let before = size(&s.node, &s).await;
+
+    // The same State's other focal point, with its own valid key and certificate.
+    let as_other = |mut r: Report| {
+        r.focal_point_id = other.id.clone();
+        r.key_id = other.key.keyid.clone();
+        other.sign(&pb_report(&r))
+    };
+    let amendment = as_other(examples::example_amendment(&v1, d1));
+    let retraction = as_other(examples::example_retraction(&v1, d1));
+    for (what, env) in [("amendment", amendment), ("retraction", retraction)] {
+        let st = submit_as(&s, &other, env).await.expect_err(what);
+        assert_eq!(st.code(), Code::PermissionDenied, "{what}: {st:?}");
+        assert_eq!(violations(&st), ["supersedes"], "{what}");
+        assert!(st.message().contains("hcg-piraeus-01"), "{}", st.message());
+    }
+    assert_eq!(size(&s.node, &s).await, before, "nothing was logged");
+
+    // The author still can.
+    let own =
+        s.fp.sign(&pb_report(&examples::example_retraction(&v1, d1)));
+    submit(&s, own).await.expect("its author retracts it");
+    s.node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_60_kb_invalid_report_gets_a_bounded_error_and_stores_nothing() {
+    let s = setup().await;
+    let before = size(&s.node, &s).await;
+    let mut r = pb_report(&examples::example_movement(&params(41)));
+    let Some(pb::report::Body::Movement(m)) = &mut r.body else {
+        panic!("a movement report")
+    };
+    // Every group breaks several rules: tens of thousands of violations.
+    while prost::Message::encoded_len(m) < 60_000 {
+        m.persons.push(pb::PersonGroup {
+            citizenship: "XXX".into(),
+            ..Default::default()
+        });
+    }
+    let payload = prost::Message::encoded_len(&r);
+    let st = submit(&s, s.fp.sign(&r)).await.expect_err("invalid");
+    assert_eq!(st.code(), Code::InvalidArgument, "{}", st.message());
+    let bytes = st.message().len() + st.details().len();
+    let listed = st
+        .get_details_bad_request()
+        .expect("field violations")
+        .field_violations;
+    println!(
+        "error for a {payload}-byte invalid report: {bytes} bytes (message {}, details {}), {} violations listed",
+        st.message().len(),
+        st.details().len(),
+        listed.len()
+    );
+    assert!(bytes <= 64 * 1024, "{bytes} bytes");
+    // The first ones, and the last counts the rest.
+    assert!(
+        (50..=vrs_core::validate::MAX_VIOLATIONS + 1).contains(&listed.len()),
+        "{} violations listed",
+        listed.len()
+    );
+    assert!(
+        listed[0].field.starts_with("body.movement.persons"),
+        "{:?}",
+        listed[0]
+    );
+    let last = listed.last().expect("the count of the rest");
+    assert!(
+        last.description.contains("more violations not listed"),
+        "{}",
+        last.description
+    );
+    assert_eq!(size(&s.node, &s).await, before, "nothing was logged");
+    s.node.stop().await;
+}

@@ -52,6 +52,14 @@ pub enum LedgerError {
     /// The caller may not do this.
     #[error("{0}")]
     PermissionDenied(String),
+    /// The caller may not do this to what one field names.
+    #[error("{field}: {message}")]
+    Forbidden {
+        /// Field path.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The request conflicts with the log's state.
     #[error("{field}: {message}")]
     FailedPrecondition {
@@ -413,6 +421,7 @@ impl Ledger {
                 agency: report.agency as i32,
                 observed_from: from.to_string(),
                 observed_to: to.to_string(),
+                focal_point_id: who.focal_point_id.clone(),
             },
             entry,
             share,
@@ -630,12 +639,11 @@ impl Inner {
         Ok((note, root))
     }
 
-    /// The cells that the report logged at `index` counts in.
-    fn share_of_entry(
-        &self,
+    /// The report logged at `index` (pending or stored).
+    fn logged_report(
         batch: &crate::storage::Batch<'_>,
         index: u64,
-    ) -> Result<crate::aggregates::Share, LedgerError> {
+    ) -> Result<vrs_core::report::Report, LedgerError> {
         let entry = batch.entry(index)?.ok_or_else(|| {
             LedgerError::Storage(StorageError::Corrupt {
                 key: format!("E/{index}"),
@@ -645,12 +653,30 @@ impl Inner {
         let env = Envelope::from_entry_bytes(&entry).map_err(corrupt)?;
         // It was valid when logged; no "today" can make it invalid now.
         let far = vrs_core::codes::Date::new(9999, 12, 31).unwrap_or_else(|| unreachable!());
-        let report = vrs_core::wire::decode_report(&env.payload, far).map_err(corrupt)?;
+        vrs_core::wire::decode_report(&env.payload, far).map_err(corrupt)
+    }
+
+    /// The cells that the report logged at `index` counts in.
+    fn share_of_entry(
+        &self,
+        batch: &crate::storage::Batch<'_>,
+        index: u64,
+    ) -> Result<crate::aggregates::Share, LedgerError> {
+        let report = Self::logged_report(batch, index)?;
         Ok(crate::aggregates::share(
             self.settings.granularity,
             self.settings.caps,
             &report,
         ))
+    }
+
+    /// The focal point that wrote a report: from its head, or (for a head stored before
+    /// authors were recorded) from the signed payload of its logged latest version.
+    fn author(batch: &crate::storage::Batch<'_>, head: &ReportHead) -> Result<String, LedgerError> {
+        if !head.focal_point_id.is_empty() {
+            return Ok(head.focal_point_id.clone());
+        }
+        Ok(Self::logged_report(batch, head.index)?.focal_point_id)
     }
 
     /// Makes the releases of `period` into `batch` (see [`crate::releases`]).
@@ -852,6 +878,17 @@ impl Inner {
                         )));
                     }
                     Some(h) => {
+                        // A focal point amends and retracts its own reports only.
+                        let author = Self::author(batch, h)?;
+                        if author != job.head.focal_point_id {
+                            return Err(LedgerError::Forbidden {
+                                field: "supersedes".into(),
+                                message: format!(
+                                    "report {} was written by focal point {author}; only its author may amend or retract it, not {}",
+                                    job.report_id, job.head.focal_point_id
+                                ),
+                            });
+                        }
                         if job.supersedes != h.digest {
                             return Err(precondition(
                                 "supersedes",

@@ -78,6 +78,11 @@ pub struct ReportHead {
     pub observed_from: String,
     /// Last observed day, ISO 8601.
     pub observed_to: String,
+    /// The focal point that wrote the report (the author of version 1, and so of every
+    /// version: only its author may amend or retract a report). Empty in heads stored
+    /// before it was recorded; the writer then reads it from the logged entry.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub focal_point_id: String,
 }
 
 /// A focal point's registered signing key.

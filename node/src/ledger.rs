@@ -908,7 +908,11 @@ impl Inner {
                         }
                     }
                 }
-                // Move the aggregate tables: the old version's cells out, the new in.
+                // Everything that can fail comes before anything is written: the new
+                // entry's Merkle nodes, then the aggregate tables (the old version's
+                // cells out, the new in; atomic), then the infallible writes. A refused
+                // job leaves neither cells nor entry in the batch.
+                let next = batch.prepare_append(job.leaf)?;
                 let old_share = match &previous {
                     Some(h) => self.share_of_entry(batch, h.index)?,
                     None => None,
@@ -917,7 +921,7 @@ impl Inner {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .change(&old_share, &job.share, batch)?;
-                let index = batch.append(&job.entry, job.leaf)?;
+                let index = batch.finish_append(next, &job.entry);
                 let mut head = job.head;
                 head.index = index;
                 head.digest = job.digest;
@@ -1174,5 +1178,117 @@ fn fail_all(outcomes: Vec<Outcome>, e: &LedgerError) {
             key: "commit".into(),
             reason: e.to_string(),
         })));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use vrs_core::envelope::SigningKey;
+    use vrs_core::report::examples::{self, ExampleParams};
+
+    const STATE: &str = "GRC";
+    const FP: &str = "hcg-piraeus-01";
+
+    /// A ledger on a fresh store, with one focal point's key registered.
+    pub(crate) struct Fixture {
+        pub(crate) dir: tempfile::TempDir,
+        pub(crate) ledger: Ledger,
+        pub(crate) writer: std::thread::JoinHandle<()>,
+        pub(crate) key: SigningKey,
+    }
+
+    pub(crate) async fn start(release: &crate::config::ReleaseConfig) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let (signer, _) = NoteSigner::generate("vrs.test/state/GRC").unwrap();
+        let (ledger, writer) = Ledger::start(
+            store,
+            STATE,
+            signer,
+            LedgerOptions {
+                max_batch: 16,
+                max_payload_bytes: 1 << 20,
+            },
+            ReleaseSettings::from_config(release).unwrap(),
+            Arc::new(Metrics::default()),
+        )
+        .unwrap();
+        let (key, _seed) = SigningKey::generate(format!("{FP}-k1"));
+        ledger
+            .register_key(FP, &format!("{FP}-k1"), &key.public_key())
+            .await
+            .unwrap();
+        Fixture {
+            dir,
+            ledger,
+            writer,
+            key,
+        }
+    }
+
+    impl Fixture {
+        pub(crate) fn params(n: u64) -> ExampleParams {
+            ExampleParams::new(
+                vrs_core::report::Iso3::new(STATE).unwrap(),
+                FP,
+                examples::report_id(n),
+            )
+        }
+
+        pub(crate) fn sign(&self, r: &vrs_core::report::Report) -> Envelope {
+            Envelope::sign(
+                vrs_proto::REPORT_PAYLOAD_TYPE,
+                vrs_core::wire::encode_report(r),
+                &self.key,
+            )
+        }
+
+        pub(crate) async fn submit(
+            &self,
+            r: &vrs_core::report::Report,
+        ) -> Result<Accepted, LedgerError> {
+            let who = Submitter {
+                state: STATE.into(),
+                focal_point_id: FP.into(),
+            };
+            self.ledger
+                .submit(self.sign(r), &who, crate::grpc::today())
+                .await
+        }
+
+        pub(crate) async fn stop(self) -> tempfile::TempDir {
+            self.ledger.shutdown(self.writer).await;
+            self.dir
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_job_refused_by_a_storage_error_moves_no_cell() {
+        let fx = start(&Default::default()).await;
+        let r = examples::example_movement(&Fixture::params(1));
+        let leaf = merkle::leaf_hash(&fx.sign(&r).to_entry_bytes());
+        *crate::storage::tests::FAIL_APPEND_OF.lock().unwrap() = Some(leaf);
+        let refused = fx.submit(&r).await;
+        *crate::storage::tests::FAIL_APPEND_OF.lock().unwrap() = None;
+        assert!(matches!(refused, Err(LedgerError::Storage(_))), "{refused:?}");
+        let period = fx
+            .ledger
+            .inner
+            .aggregates
+            .lock()
+            .unwrap()
+            .periods()
+            .copied()
+            .collect::<Vec<_>>();
+        assert!(period.is_empty(), "the tables in memory moved: {period:?}");
+        let size = fx.ledger.store().size().unwrap();
+        let dir = fx.stop().await;
+        // Nothing of the refused job was committed: no cell on disk, no entry.
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.size().unwrap(), size);
+        let stored = Aggregates::load(&store).unwrap();
+        assert_eq!(stored.periods().count(), 0, "cells of a refused job were stored");
     }
 }

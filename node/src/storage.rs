@@ -467,6 +467,14 @@ impl HashStore for Store {
     }
 }
 
+/// The next log entry's Merkle nodes, computed by [`Batch::prepare_append`].
+#[derive(Debug)]
+pub struct NextEntry {
+    index: u64,
+    leaf: Hash,
+    nodes: Vec<(u8, u64, Hash)>,
+}
+
 /// Pending writes, readable before they are committed (reads see the batch first).
 pub struct Batch<'a> {
     store: &'a Store,
@@ -510,13 +518,34 @@ impl Batch<'_> {
     /// Appends an entry to the log: stores the bytes, the leaf index and every new
     /// Merkle node. Returns the entry's index.
     pub fn append(&mut self, entry: &[u8], leaf: Hash) -> Result<u64, StorageError> {
+        let next = self.prepare_append(leaf)?;
+        Ok(self.finish_append(next, entry))
+    }
+
+    /// The fallible half of [`Batch::append`]: computes the Merkle nodes the next entry
+    /// completes, and writes nothing. A caller that has more to check before it may
+    /// log (the writer moves the aggregate tables) prepares first, then checks, then
+    /// finishes, so that a refusal at any step leaves the batch as it was.
+    pub fn prepare_append(&self, leaf: Hash) -> Result<NextEntry, StorageError> {
         let index = self.size;
-        let nodes = vrs_core::merkle::append_nodes(&*self, index, leaf).map_err(|e| {
+        #[cfg(test)]
+        if *tests::FAIL_APPEND_OF.lock().unwrap_or_else(|p| p.into_inner()) == Some(leaf) {
+            return Err(StorageError::MissingNode { level: 0, index });
+        }
+        let nodes = vrs_core::merkle::append_nodes(self, index, leaf).map_err(|e| {
             StorageError::Corrupt {
                 key: "M".into(),
                 reason: e.to_string(),
             }
         })?;
+        Ok(NextEntry { index, leaf, nodes })
+    }
+
+    /// The infallible half of [`Batch::append`]: stores what `prepare_append` computed
+    /// (in the batch, on top of which nothing was appended since). Returns the index.
+    pub fn finish_append(&mut self, next: NextEntry, entry: &[u8]) -> u64 {
+        let NextEntry { index, leaf, nodes } = next;
+        debug_assert_eq!(index, self.size, "nothing appended in between");
         // One key for the leaf and every parent it completes (level 0 first).
         let mut packed = Vec::with_capacity(32 * nodes.len());
         for (level, i, h) in nodes {
@@ -530,7 +559,7 @@ impl Batch<'_> {
             .insert(prefixed(b'H', &leaf), &index.to_be_bytes()[..]);
         self.leaves.insert(leaf, index);
         self.size += 1;
-        Ok(index)
+        index
     }
 
     /// The index of a leaf, pending or stored.
@@ -616,4 +645,12 @@ impl HashStore for Batch<'_> {
             None => self.store.get(level, index),
         }
     }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// Fault injection for the writer's tests: appending the entry with this leaf
+    /// hash fails with a storage error.
+    pub(crate) static FAIL_APPEND_OF: std::sync::Mutex<Option<vrs_core::Hash>> =
+        std::sync::Mutex::new(None);
 }

@@ -1272,7 +1272,10 @@ mod tests {
         *crate::storage::tests::FAIL_APPEND_OF.lock().unwrap() = Some(leaf);
         let refused = fx.submit(&r).await;
         *crate::storage::tests::FAIL_APPEND_OF.lock().unwrap() = None;
-        assert!(matches!(refused, Err(LedgerError::Storage(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(LedgerError::Storage(_))),
+            "{refused:?}"
+        );
         let period = fx
             .ledger
             .inner
@@ -1289,6 +1292,48 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.size().unwrap(), size);
         let stored = Aggregates::load(&store).unwrap();
-        assert_eq!(stored.periods().count(), 0, "cells of a refused job were stored");
+        assert_eq!(
+            stored.periods().count(),
+            0,
+            "cells of a refused job were stored"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_noised_first_table_keeps_both_spends_of_a_release_and_its_revision() {
+        let release = crate::config::ReleaseConfig {
+            noise_tables: "MOVEMENTS".into(),
+            epsilon: "1/1".into(),
+            budget_cap: "2/1".into(),
+            ..Default::default()
+        };
+        let fx = start(&release).await;
+        for n in 1..=6 {
+            fx.submit(&examples::example_movement(&Fixture::params(n)))
+                .await
+                .unwrap();
+        }
+        let period = vrs_core::aggregate::Period::parse("2026-M03").unwrap();
+        let today = crate::grpc::today();
+        let first = fx.ledger.release(period, false, today).await.unwrap();
+        let revised = fx.ledger.release(period, true, today).await.unwrap();
+        let movements = |rs: &[ReleaseRecord]| {
+            rs.iter()
+                .find(|r| r.table == "MOVEMENTS")
+                .map(|r| r.digest)
+                .unwrap()
+        };
+        let spends = fx.ledger.store().spends("2026-M03").unwrap();
+        let digests: Vec<_> = spends
+            .iter()
+            .filter(|s| s.table == "MOVEMENTS")
+            .map(|s| s.digest)
+            .collect();
+        assert_eq!(
+            digests,
+            [movements(&first), movements(&revised)],
+            "the ledger holds the release's spend and the revision's"
+        );
+        fx.stop().await;
     }
 }

@@ -160,12 +160,12 @@ pub type Made = (ReleaseRecord, Vec<u8>, Option<SpendRecord>);
 /// Stores what a release request made: all of it, or (on any refusal) none of it.
 pub fn store_made(batch: &mut Batch<'_>, made: Vec<Made>) -> Result<(), ReleaseRefusal> {
     for (rec, bytes, spend) in made {
-        if let Some(s) = spend {
-            batch.put_spend(&rec.period, &s);
-        }
-        batch
+        let seq = batch
             .put_release(&rec, &bytes)
             .map_err(|e| ReleaseRefusal::Build(e.to_string()))?;
+        if let Some(s) = spend {
+            batch.put_spend(&rec.period, seq, &s);
+        }
     }
     Ok(())
 }

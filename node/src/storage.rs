@@ -529,7 +529,11 @@ impl Batch<'_> {
     pub fn prepare_append(&self, leaf: Hash) -> Result<NextEntry, StorageError> {
         let index = self.size;
         #[cfg(test)]
-        if *tests::FAIL_APPEND_OF.lock().unwrap_or_else(|p| p.into_inner()) == Some(leaf) {
+        if *tests::FAIL_APPEND_OF
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            == Some(leaf)
+        {
             return Err(StorageError::MissingNode { level: 0, index });
         }
         let nodes = vrs_core::merkle::append_nodes(self, index, leaf).map_err(|e| {

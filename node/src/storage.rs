@@ -106,8 +106,6 @@ pub struct Store {
     path: PathBuf,
     data_file: File,
     anchor: Mutex<anchor::AnchorFile>,
-    /// Serialises updates of the collected cosignatures.
-    cosign_lock: Mutex<()>,
     /// Highest blob id already fsynced.
     synced_blob: Mutex<u64>,
 }
@@ -194,7 +192,6 @@ impl Store {
             path: dir.to_path_buf(),
             data_file,
             anchor,
-            cosign_lock: Mutex::new(()),
             synced_blob: Mutex::new(0),
         };
         store.sync_blobs()?;

@@ -220,10 +220,14 @@ impl SyncEngine {
                 st.last_error = e;
             }
         }
+        // Only a record of a later run replaces this one.
+        let started = st.started;
+        let newer =
+            |stored: &[u8]| pb::PeerStatus::decode(stored).is_ok_and(|held| held.started > started);
         if let Err(e) = self
             .ledger
             .store()
-            .set_sync_record(&peer.state, &st.encode_to_vec())
+            .set_sync_record(&peer.state, &st.encode_to_vec(), newer)
         {
             tracing::error!(error = %e, "cannot store the sync record");
         }
@@ -422,38 +426,52 @@ impl SyncEngine {
     ) -> Result<(), String> {
         let key = self.keys.get(&peer.state).ok_or("no pinned key")?;
         let verifiers = Verifiers::from_verifiers([key.clone()]).map_err(|e| e.to_string())?;
-        let cp = client
-            .get_checkpoint(pb::GetCheckpointRequest {})
-            .await
-            .map_err(|e| format!("checkpoint: {}", e.message()))?
-            .into_inner();
-        st.bytes += cp.encoded_len() as u64;
         let store = self.ledger.store();
         let origin = key.name().to_owned();
-        let (held, _) =
-            crate::witness::held(store, &origin, &verifiers).map_err(|e| e.to_string())?;
-        let proof = if held > 0 && cp.size > held {
-            let p = client
-                .get_consistency_proof(pb::ConsistencyProofRequest {
-                    first: held,
-                    second: cp.size,
-                })
+        // What is held is read before the peer is asked: a Cosign push of the same
+        // log that lands in between makes `witness` answer StaleOldSize (never a
+        // false rollback alarm), and the pull starts again from the size now held.
+        let mut stale = String::new();
+        for _ in 0..3 {
+            let (held, _) =
+                crate::witness::held(store, &origin, &verifiers).map_err(|e| e.to_string())?;
+            let cp = client
+                .get_checkpoint(pb::GetCheckpointRequest {})
                 .await
-                .map_err(|e| format!("consistency proof: {}", e.message()))?
+                .map_err(|e| format!("checkpoint: {}", e.message()))?
                 .into_inner();
-            st.bytes += p.encoded_len() as u64;
-            p.hashes
-                .iter()
-                .map(|h| <Hash>::try_from(h.as_slice()).map_err(|_| "bad proof hash".to_owned()))
-                .collect::<Result<Vec<_>, _>>()?
-        } else {
-            Vec::new()
-        };
-        let witnessed =
-            crate::witness::witness(store, &verifiers, &cp.note, held, &proof, now() as u64)
-                .map_err(|e| e.to_string())?;
-        st.witnessed_size = witnessed.size.max(held);
-        Ok(())
+            st.bytes += cp.encoded_len() as u64;
+            let proof = if held > 0 && cp.size > held {
+                let p = client
+                    .get_consistency_proof(pb::ConsistencyProofRequest {
+                        first: held,
+                        second: cp.size,
+                    })
+                    .await
+                    .map_err(|e| format!("consistency proof: {}", e.message()))?
+                    .into_inner();
+                st.bytes += p.encoded_len() as u64;
+                p.hashes
+                    .iter()
+                    .map(|h| {
+                        <Hash>::try_from(h.as_slice()).map_err(|_| "bad proof hash".to_owned())
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            } else {
+                Vec::new()
+            };
+            match crate::witness::witness(store, &verifiers, &cp.note, held, &proof, now() as u64) {
+                Ok(witnessed) => {
+                    st.witnessed_size = witnessed.size.max(held);
+                    return Ok(());
+                }
+                Err(e @ crate::witness::WitnessError::StaleOldSize { .. }) => {
+                    stale = e.to_string();
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Err(stale)
     }
 
     async fn ask_cosignature(

@@ -560,3 +560,109 @@ async fn a_60_kb_invalid_report_gets_a_bounded_error_and_stores_nothing() {
     assert_eq!(size(&s.node, &s).await, before, "nothing was logged");
     s.node.stop().await;
 }
+
+/// Sends raw request bytes, as an outside client with another protobuf library might.
+#[derive(Clone, Copy, Default)]
+struct RawCodec;
+
+struct RawEncoder;
+
+struct ResponseDecoder;
+
+impl tonic::codec::Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        buf: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        prost::bytes::BufMut::put_slice(buf, &item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for ResponseDecoder {
+    type Item = pb::SubmitResponse;
+    type Error = tonic::Status;
+    fn decode(
+        &mut self,
+        buf: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<pb::SubmitResponse>, tonic::Status> {
+        prost::Message::decode(buf)
+            .map(Some)
+            .map_err(|e| tonic::Status::internal(e.to_string()))
+    }
+}
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = pb::SubmitResponse;
+    type Encoder = RawEncoder;
+    type Decoder = ResponseDecoder;
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+    fn decoder(&mut self) -> ResponseDecoder {
+        ResponseDecoder
+    }
+}
+
+async fn submit_raw(s: &Setup, request: Vec<u8>) -> Result<pb::SubmitResponse, tonic::Status> {
+    let ch = s.node.channel(&s.pki, &s.fp.cert).await;
+    let mut grpc = tonic::client::Grpc::new(ch);
+    grpc.ready().await.expect("ready");
+    grpc.unary(
+        tonic::Request::new(request),
+        tonic::codegen::http::uri::PathAndQuery::from_static("/vrs.v1.ReportService/Submit"),
+        RawCodec,
+    )
+    .await
+    .map(|r| r.into_inner())
+}
+
+/// A length-delimited protobuf field.
+fn field(tag: u8, bytes: &[u8]) -> Vec<u8> {
+    let mut out = vec![(tag << 3) | 2];
+    prost::encoding::encode_varint(bytes.len() as u64, &mut out);
+    out.extend_from_slice(bytes);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_and_non_canonical_requests_are_invalid_arguments_and_log_nothing() {
+    let s = setup().await;
+    let before = size(&s.node, &s).await;
+    let env = s.fp.sign(&pb_report(&examples::example_fee(&params(42))));
+    let canonical = prost::Message::encode_to_vec(&env);
+    // A signature whose key id is not UTF-8.
+    let bad_keyid = field(1, &field(3, &field(1, &[0xff, 0xfe])));
+    // The same envelope, fields out of tag order.
+    let mut reordered = Vec::new();
+    reordered.extend(field(2, env.payload_type.as_bytes()));
+    reordered.extend(field(1, &env.payload));
+    for sig in &env.signatures {
+        reordered.extend(field(3, &prost::Message::encode_to_vec(sig)));
+    }
+    // The same envelope with a field outside the schema.
+    let mut unknown = canonical.clone();
+    unknown.extend(field(9, b"x"));
+    let cases = [
+        ("undecodable bytes", vec![0xff, 0xff, 0xff, 0xff]),
+        ("a non-UTF-8 key id", bad_keyid),
+        ("fields out of order", field(1, &reordered)),
+        ("an unknown field", field(1, &unknown)),
+    ];
+    for (what, request) in cases {
+        let st = submit_raw(&s, request).await.expect_err(what);
+        assert_eq!(st.code(), Code::InvalidArgument, "{what}: {st:?}");
+    }
+    assert_eq!(size(&s.node, &s).await, before, "nothing was logged");
+    // The canonical bytes are logged as sent: the receipt's digest is theirs.
+    let ok = submit_raw(&s, field(1, &canonical))
+        .await
+        .expect("canonical");
+    let receipt = ok.receipt.expect("receipt");
+    assert_eq!(receipt.entry_digest, vrs_core::sha256(&canonical).to_vec());
+    s.node.stop().await;
+}

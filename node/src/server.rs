@@ -30,7 +30,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::default());
     let store = Arc::new(
-        Store::open(&cfg.data_dir)
+        Store::open_with_cache(&cfg.data_dir, cfg.storage.cache_mb)
             .with_context(|| format!("opening the database in {}", cfg.data_dir.display()))?,
     );
     let signer = crate::config::read_node_key(&cfg.node_key)
@@ -61,15 +61,18 @@ pub async fn run(
         crl.as_deref(),
     )?;
     let m = metrics.clone();
-    let incoming = crate::tls::incoming(
-        listener,
-        tls,
-        Duration::from_millis(cfg.tls.handshake_timeout_ms),
-        move || {
+    let limits = crate::tls::AcceptLimits {
+        handshake_timeout: cfg.tls.handshake_timeout(),
+        first_byte_timeout: Duration::from_millis(cfg.tls.first_byte_timeout_ms),
+        max_handshakes: crate::tls::MAX_PENDING_HANDSHAKES,
+        max_handshakes_per_source: cfg.tls.max_handshakes_per_source,
+        max_connections: cfg.limits.max_connections,
+    };
+    let incoming =
+        crate::tls::incoming_with(listener, tls, limits, metrics.tls.clone(), move || {
             m.tls_handshake_failures
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        },
-    );
+        });
 
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter

@@ -171,11 +171,19 @@ const CHECKPOINT_KEY: &[u8] = b"C";
 const VKEY_KEY: &[u8] = b"Svkey";
 
 impl Store {
-    /// Opens (or creates) the database in `dir`.
+    /// Opens (or creates) the database in `dir`, with the default page cache
+    /// ([`crate::config::DEFAULT_CACHE_MB`]).
     pub fn open(dir: &Path) -> Result<Self, StorageError> {
+        Self::open_with_cache(dir, crate::config::DEFAULT_CACHE_MB)
+    }
+
+    /// Opens (or creates) the database in `dir` with a page cache of `cache_mb` MiB
+    /// (the `storage.cache_mb` setting).
+    pub fn open_with_cache(dir: &Path, cache_mb: u64) -> Result<Self, StorageError> {
         std::fs::create_dir_all(dir)?;
         let db = sled::Config::new()
             .path(dir)
+            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
             .mode(sled::Mode::HighThroughput)
             // The node flushes explicitly at every group commit.
             .flush_every_ms(None)

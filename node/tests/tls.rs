@@ -483,3 +483,17 @@ fn role_display_is_the_san_uri() {
     assert_eq!(role.to_string(), "vrs://state/FJI/node");
     assert_eq!(Role::from_san_uri(&role.to_string()), Some(role));
 }
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed_at_the_first_byte_timeout() {
+    let ca = TestCa::new("a");
+    // The handshake itself may take an hour; saying nothing may not.
+    let mut server = TestServer::start(&ca, None, Duration::from_secs(3600)).await;
+    let mut silent = TcpStream::connect(server.addr).await.unwrap();
+    server.next_failure().await;
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(PATIENCE, silent.read(&mut buf))
+        .await
+        .expect("the server closes the connection");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+}

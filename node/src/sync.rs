@@ -155,21 +155,48 @@ impl SyncEngine {
     }
 
     /// Runs one round: every peer (or only `only`) concurrently, each with its own
-    /// deadline. Returns when all are done.
+    /// deadline. Returns when all are done. The round runs in a task of its own (see
+    /// [`SyncEngine::start_round`]): dropping this future does not stop it.
     pub async fn run(self: &Arc<Self>, only: Option<&str>) -> pb::SyncStatusResponse {
-        let _round = self.round.lock().await;
-        let mut set = tokio::task::JoinSet::new();
-        for peer in self
-            .peers
-            .iter()
-            .filter(|p| only.is_none_or(|o| o == p.state))
-        {
-            let me = self.clone();
-            let peer = peer.clone();
-            set.spawn(async move { me.run_peer(&peer).await });
+        let (progress, _) = tokio::sync::mpsc::unbounded_channel();
+        match self.start_round(only.map(str::to_owned), progress).await {
+            Ok(st) => st,
+            Err(e) => {
+                tracing::error!(error = %e, "sync round task failed");
+                self.status()
+            }
         }
-        while set.join_next().await.is_some() {}
-        self.status()
+    }
+
+    /// Starts a round in a task of its own, detached from the caller: whatever happens
+    /// to the caller (an RPC deadline, a client that hangs up), every peer's run goes
+    /// on to its own deadline and stores its record. Each record is also sent to
+    /// `progress` as soon as its peer is done. The handle yields the round's records.
+    pub fn start_round(
+        self: &Arc<Self>,
+        only: Option<String>,
+        progress: tokio::sync::mpsc::UnboundedSender<pb::PeerStatus>,
+    ) -> tokio::task::JoinHandle<pb::SyncStatusResponse> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let _round = me.round.lock().await;
+            let mut set = tokio::task::JoinSet::new();
+            for peer in me
+                .peers
+                .iter()
+                .filter(|p| only.as_deref().is_none_or(|o| o == p.state))
+            {
+                let engine = me.clone();
+                let peer = peer.clone();
+                set.spawn(async move { engine.run_peer(&peer).await });
+            }
+            while let Some(done) = set.join_next().await {
+                if let Ok(st) = done {
+                    let _ = progress.send(st);
+                }
+            }
+            me.status()
+        })
     }
 
     async fn run_peer(&self, peer: &PeerConfig) -> pb::PeerStatus {
@@ -238,6 +265,13 @@ impl SyncEngine {
         st
     }
 
+    /// Time allowed to connect (TCP and TLS) in one attempt: a share of the peer's
+    /// deadline, at most 10 s.
+    fn connect_timeout(&self) -> Duration {
+        let share = Duration::from_secs(self.cfg.peer_deadline_s) / self.cfg.attempts.max(1) as u32;
+        share.clamp(Duration::from_millis(200), Duration::from_secs(10))
+    }
+
     /// Connects to `peer` over mTLS and checks that its certificate names it.
     pub async fn connect(&self, peer: &PeerConfig) -> Result<Channel, String> {
         let uri: Uri = peer
@@ -271,7 +305,9 @@ impl SyncEngine {
         });
         Endpoint::from_shared(format!("http://{}:{port}", uri.host().unwrap_or_default()))
             .map_err(|e| e.to_string())?
-            .connect_timeout(Duration::from_secs(10))
+            // Each attempt gets its share of the peer's deadline: a peer that accepts
+            // TCP and never answers fails every attempt, and the retries run.
+            .connect_timeout(self.connect_timeout())
             .connect_with_connector(connector)
             .await
             .map_err(|e| format!("connecting to {}: {e:?}", peer.endpoint))

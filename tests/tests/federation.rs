@@ -623,3 +623,104 @@ async fn a_version_not_newer_and_an_unknown_code_list_are_refused_with_reasons()
     aus.stop().await;
     idn.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_now_outlasts_its_rpc_deadline_and_a_hung_peer_fails_at_its_own_deadline() {
+    let pki = Pki::new();
+    // The RPC deadline (1 s) is shorter than a peer's deadline (4 s, two attempts).
+    let extra = "[limits]\nrpc_deadline_ms = 1000\n[sync]\nattempts = 2\npeer_deadline_s = 4\njitter_s = 0\n";
+    let aus_files = node_files(&pki, "AUS", None, extra);
+    let idn_files = node_files(&pki, "IDN", None, SYNC);
+    add_peer(&idn_files, "AUS", 1, &aus_files.vkey).expect("peer");
+    let idn = InProcessNode::start(&idn_files).await;
+    // THA accepts TCP and never answers: not even the TLS handshake.
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hung_port = hung.local_addr().expect("addr").port();
+    let held_open = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = hung.accept().await {
+            conns.push(c);
+        }
+    });
+    let (tha_key, _) = vrs_core::note::NoteSigner::generate("vrs.local/state/THA").expect("key");
+    add_peer(&aus_files, "IDN", idn.addr.port(), &idn_files.vkey).expect("peer");
+    add_peer(&aus_files, "THA", hung_port, &tha_key.verifier_key()).expect("peer");
+    let aus = InProcessNode::start(&aus_files).await;
+    report_and_release(&pki, &idn, "IDN", 6).await;
+
+    let admin = aus.channel(&pki, &pki.issue(Identity::admin("AUS"))).await;
+    // The client's own deadline is short too.
+    let client = vrs_client::client::Client::from_channel(
+        admin.clone(),
+        "AUS",
+        std::time::Duration::from_secs(1),
+    );
+    let started = std::time::Instant::now();
+    let mut seen = Vec::new();
+    let st = client
+        .sync_run("", |p| seen.push(p.peer.clone()))
+        .await
+        .expect("the round's records, past the 1 s RPC deadline");
+    let took = started.elapsed();
+    let by = |p: &str| {
+        st.peers
+            .iter()
+            .find(|x| x.peer == p)
+            .cloned()
+            .expect("record")
+    };
+    let (idn_rec, tha_rec) = (by("IDN"), by("THA"));
+    println!(
+        "sync now with a hung peer: {took:?}; IDN fetched {} (error {:?}); THA attempts {} error {:?}",
+        idn_rec.fetched, idn_rec.last_error, tha_rec.attempts, tha_rec.last_error
+    );
+    assert!(idn_rec.last_error.is_empty(), "{}", idn_rec.last_error);
+    assert_eq!(idn_rec.fetched, 6, "the live peer synced");
+    assert!(
+        !tha_rec.last_error.is_empty(),
+        "the hung peer's failure is recorded"
+    );
+    assert_eq!(
+        tha_rec.attempts, 2,
+        "every attempt was made within its deadline"
+    );
+    assert!(
+        took > std::time::Duration::from_secs(1),
+        "it outlasted the RPC deadline"
+    );
+    assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["IDN", "THA"],
+        "each peer's record streamed as it ended"
+    );
+
+    // The unary SyncNow is cut at its deadline, but its round runs on and is recorded.
+    let cut = SyncServiceClient::new(admin.clone())
+        .sync_now(pb::SyncNowRequest { peer: "THA".into() })
+        .await
+        .expect_err("past the RPC deadline");
+    assert!(
+        matches!(
+            cut.code(),
+            tonic::Code::Cancelled | tonic::Code::DeadlineExceeded
+        ),
+        "{cut:?}"
+    );
+    let status = client
+        .sync_run("IDN", |_| {})
+        .await
+        .expect("a round waits for the one still running, then runs");
+    assert!(
+        status
+            .peers
+            .iter()
+            .any(|p| p.peer == "THA" && p.started > tha_rec.started)
+    );
+    held_open.abort();
+    aus.stop().await;
+    idn.stop().await;
+}

@@ -28,6 +28,21 @@ pub async fn run(
     metrics_listener: Option<TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    run_announcing(cfg, listener, metrics_listener, shutdown, || {}).await
+}
+
+/// As [`run`], calling `ready` once the node can serve: its database is open and
+/// checked (the anchor, the latest checkpoint against the last group commit), the
+/// ledger runs and the listener is accepting. A node that fails before never calls it,
+/// so a supervisor told by `ready` (the `listening on` line, sd_notify) is never told
+/// of a node about to exit.
+pub async fn run_announcing(
+    cfg: Config,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: impl FnOnce(),
+) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::default());
     let store = Arc::new(
         Store::open_with_cache(&cfg.data_dir, cfg.storage.cache_mb)
@@ -35,6 +50,14 @@ pub async fn run(
     );
     let signer = crate::config::read_node_key(&cfg.node_key)
         .with_context(|| format!("reading node key {}", cfg.node_key.display()))?;
+    // What `vrs-node verify` checks, cheaply: a database it would reject is not served.
+    crate::verify::check_at_start(&store, &signer.verifier_key()).with_context(|| {
+        format!(
+            "the database in {} fails its check (run `vrs-node verify --data {}`)",
+            cfg.data_dir.display(),
+            cfg.data_dir.display()
+        )
+    })?;
     let (ledger, writer) = Ledger::start(
         store.clone(),
         &cfg.state,
@@ -138,6 +161,7 @@ pub async fn run(
             }
         })
     };
+    ready();
     tracing::info!(state = %cfg.state, origin = %ledger.verifier_key(), "node serving");
     let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tonic::transport::Server::builder()

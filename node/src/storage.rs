@@ -110,6 +110,22 @@ pub struct Store {
     synced_blob: Mutex<u64>,
 }
 
+/// Runs `f`, turning a panic of sled's into [`StorageError::Corrupt`]: sled 0.34.7
+/// panics on some damaged files where it should return an error.
+pub fn catch_damage<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, StorageError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no reason given".to_owned());
+        StorageError::Corrupt {
+            key: "db".into(),
+            reason: format!("the database is damaged: sled failed {what} it ({why})"),
+        }
+    })
+}
+
 fn idx_key(prefix: u8, index: u64) -> [u8; 9] {
     let mut k = [0u8; 9];
     k[0] = prefix;
@@ -181,13 +197,15 @@ impl Store {
     /// (the `storage.cache_mb` setting).
     pub fn open_with_cache(dir: &Path, cache_mb: u64) -> Result<Self, StorageError> {
         std::fs::create_dir_all(dir)?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
             .mode(sled::Mode::HighThroughput)
             // The node flushes explicitly at every group commit.
-            .flush_every_ms(None)
-            .open()?;
+            .flush_every_ms(None);
+        // sled 0.34.7 panics on some damaged files (a data file cut short, say)
+        // instead of answering an error: report that as the damage it is.
+        let db = catch_damage("opening", || config.open())??;
         let data_file = File::options()
             .read(true)
             .write(true)
@@ -305,6 +323,18 @@ impl Store {
             .db
             .range(idx_key(b'P', index + 1).to_vec()..vec![b'Q'])
             .next()
+        else {
+            return Ok(None);
+        };
+        checkpoint_of(kv?).map(Some)
+    }
+
+    /// The checkpoint signed before the one of `size` (the largest smaller size).
+    pub fn checkpoint_before(&self, size: u64) -> Result<Option<(u64, String)>, StorageError> {
+        let Some(kv) = self
+            .db
+            .range(vec![b'P']..idx_key(b'P', size).to_vec())
+            .next_back()
         else {
             return Ok(None);
         };
@@ -440,6 +470,31 @@ impl Store {
     #[doc(hidden)]
     pub fn danger_overwrite_entry(&self, index: u64, bytes: &[u8]) -> Result<(), StorageError> {
         self.db.insert(idx_key(b'E', index), bytes)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Overwrites the stored Merkle node of `level` that the append of entry `index`
+    /// completed, bypassing every check. For tamper-detection tests and nothing else.
+    #[doc(hidden)]
+    pub fn danger_overwrite_merkle_node(
+        &self,
+        index: u64,
+        level: u8,
+        hash: Hash,
+    ) -> Result<(), StorageError> {
+        let key = idx_key(b'M', index);
+        let mut packed = self
+            .db
+            .get(key)?
+            .map(|v| v.to_vec())
+            .ok_or(StorageError::MissingNode { level, index })?;
+        let at = usize::from(level) * 32;
+        match packed.get_mut(at..at + 32) {
+            Some(slot) => slot.copy_from_slice(&hash),
+            None => return Err(StorageError::MissingNode { level, index }),
+        }
+        self.db.insert(key, packed)?;
         self.db.flush()?;
         Ok(())
     }

@@ -97,9 +97,29 @@ pub async fn run_announcing(
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         });
 
+    let secretariat = cfg.role == crate::config::Role::Secretariat;
+    // Health: SERVING for each service this node serves, and only those (a
+    // secretariat's node serves no ReportService: unknown, NOT_FOUND).
     let (health_reporter, health) = tonic_health::server::health_reporter();
+    if !secretariat {
+        health_reporter
+            .set_serving::<pb::report_service_server::ReportServiceServer<Services>>()
+            .await;
+    }
     health_reporter
-        .set_serving::<pb::report_service_server::ReportServiceServer<Services>>()
+        .set_serving::<pb::log_service_server::LogServiceServer<Services>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::admin_service_server::AdminServiceServer<Services>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::federation_service_server::FederationServiceServer<Services>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::sync_service_server::SyncServiceServer<Services>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::aggregates_service_server::AggregatesServiceServer<Services>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(vrs_proto::FILE_DESCRIPTOR_SET)
@@ -107,7 +127,6 @@ pub async fn run_announcing(
         .build_v1()
         .context("building the reflection service")?;
 
-    let secretariat = cfg.role == crate::config::Role::Secretariat;
     let client_tls = crate::tls::client_config(
         &read(&cfg.tls.cert)?,
         &read(&cfg.tls.key)?,

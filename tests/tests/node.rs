@@ -666,3 +666,55 @@ async fn malformed_and_non_canonical_requests_are_invalid_arguments_and_log_noth
     assert_eq!(receipt.entry_digest, vrs_core::sha256(&canonical).to_vec());
     s.node.stop().await;
 }
+
+async fn health(ch: tonic::transport::Channel, service: &str) -> Result<i32, Code> {
+    tonic_health::pb::health_client::HealthClient::new(ch)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .map(|r| r.into_inner().status)
+        .map_err(|st| st.code())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_reports_each_service_a_node_serves_and_no_other() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    const SERVICES: [&str; 6] = [
+        "vrs.v1.ReportService",
+        "vrs.v1.LogService",
+        "vrs.v1.AdminService",
+        "vrs.v1.FederationService",
+        "vrs.v1.SyncService",
+        "vrs.v1.AggregatesService",
+    ];
+    let s = setup().await;
+    for service in SERVICES {
+        let ch = s.node.channel(&s.pki, &s.fp.cert).await;
+        assert_eq!(
+            health(ch, service).await,
+            Ok(ServingStatus::Serving as i32),
+            "{service} on a State's node"
+        );
+    }
+    s.node.stop().await;
+
+    let pki = Pki::new();
+    let files = vrs_client::local::secretariat_files(&pki, "ROSEAP", "").expect("files");
+    let sec = InProcessNode::start(&files).await;
+    let who = pki.issue(Identity::secretariat("ROSEAP"));
+    for service in SERVICES {
+        let ch = sec.channel(&pki, &who).await;
+        let want = if service == "vrs.v1.ReportService" {
+            Err(Code::NotFound)
+        } else {
+            Ok(ServingStatus::Serving as i32)
+        };
+        assert_eq!(
+            health(ch, service).await,
+            want,
+            "{service} on a secretariat"
+        );
+    }
+    sec.stop().await;
+}

@@ -456,7 +456,7 @@ impl Release {
 
     /// This release as SDMX-CSV 2.0 ([`export_sdmx_csv`]).
     pub fn to_sdmx_csv(&self) -> String {
-        sdmx_csv(std::slice::from_ref(self))
+        sdmx_csv(Some(self.table), std::slice::from_ref(self))
     }
 }
 
@@ -507,12 +507,31 @@ fn exported(cell: &ReleaseCell) -> impl Iterator<Item = &Observation> {
 
 const CRLF: &str = "\r\n";
 
-fn sdmx_csv(releases: &[Release]) -> String {
+/// The dimension ids of an export's header: those of its table (the one asked for, or
+/// the releases' own), so that an empty export still has the right columns.
+fn header_dims(table: Option<TableId>) -> Vec<&'static str> {
+    table.map_or_else(Vec::new, |t| t.dimensions().iter().map(|d| d.id).collect())
+}
+
+/// The table of an export of `releases`: `asked`, of which every release must be, or
+/// (when none is asked) the releases' one table.
+fn export_table(
+    asked: Option<TableId>,
+    releases: &[Release],
+) -> Result<Option<TableId>, ReleaseError> {
+    let held = same_table(releases)?;
+    match (asked, held) {
+        (Some(a), Some(h)) if a != h => Err(ReleaseError::Combine(
+            "the releases are not of the table asked for",
+        )),
+        (Some(a), _) => Ok(Some(a)),
+        (None, h) => Ok(h),
+    }
+}
+
+fn sdmx_csv(table: Option<TableId>, releases: &[Release]) -> String {
     let mut out = String::new();
-    let dims: Vec<&str> = releases
-        .first()
-        .map(Release::dimension_ids)
-        .unwrap_or_default();
+    let dims = header_dims(table);
     out.push_str("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,");
     for d in &dims {
         out.push_str(d);
@@ -561,8 +580,16 @@ fn sdmx_csv(releases: &[Release]) -> String {
 /// OBS_VALUE, OBS_STATUS `Q` and their CONF_STATUS. Unlisted cells are not written
 /// (zero under threshold, `<k` under noise), nor medians that cannot exist.
 pub fn export_sdmx_csv(releases: &[Release]) -> Result<String, ReleaseError> {
-    same_table(releases)?;
-    Ok(sdmx_csv(releases))
+    export_sdmx_csv_of(None, releases)
+}
+
+/// As [`export_sdmx_csv`], of `table` when given: the header has its dimensions even
+/// when `releases` is empty, and every release must be of it.
+pub fn export_sdmx_csv_of(
+    table: Option<TableId>,
+    releases: &[Release],
+) -> Result<String, ReleaseError> {
+    Ok(sdmx_csv(export_table(table, releases)?, releases))
 }
 
 /// Plain CSV of releases of one table (RFC 4180, CRLF line ends), for spreadsheets:
@@ -570,13 +597,16 @@ pub fn export_sdmx_csv(releases: &[Release]) -> Result<String, ReleaseError> {
 /// where DISPLAY is [`Observation::display`] (`<k` for a noisy value below k, `x` for a
 /// suppressed one).
 pub fn export_csv(releases: &[Release]) -> Result<String, ReleaseError> {
-    same_table(releases)?;
+    export_csv_of(None, releases)
+}
+
+/// As [`export_csv`], of `table` when given (see [`export_sdmx_csv_of`]).
+pub fn export_csv_of(table: Option<TableId>, releases: &[Release]) -> Result<String, ReleaseError> {
+    let table = export_table(table, releases)?;
     let mut out = String::from("REF_AREA,TIME_PERIOD,TABLE,VERSION,POLICY,");
-    if let Some(r) = releases.first() {
-        for d in r.dimension_ids() {
-            out.push_str(d);
-            out.push(',');
-        }
+    for d in header_dims(table) {
+        out.push_str(d);
+        out.push(',');
     }
     out.push_str("MEASURE,OBS_VALUE,DISPLAY,OBS_STATUS,CONF_STATUS");
     out.push_str(CRLF);

@@ -736,14 +736,21 @@ impl pb::aggregates_service_server::AggregatesService for Services {
         let filter = r.filter.unwrap_or_default();
         let releases = self.open_matching(&filter)?;
         let format = pb::ExportFormat::try_from(r.format).unwrap_or(pb::ExportFormat::Unspecified);
+        // A CSV's columns are the requested table's, even when nothing matches.
+        let table = match filter.table.as_str() {
+            "" => None,
+            t => Some(vrs_core::aggregate::TableId::parse(t).map_err(|e| {
+                field_status(Code::InvalidArgument, "filter.table", &e.to_string())
+            })?),
+        };
         let (media_type, data) = match format {
             pb::ExportFormat::SdmxCsv | pb::ExportFormat::Unspecified => (
                 "application/vnd.sdmx.data+csv; version=2.0.0",
-                vrs_core::release::export_sdmx_csv(&releases).map_err(one_table)?,
+                vrs_core::release::export_sdmx_csv_of(table, &releases).map_err(one_table)?,
             ),
             pb::ExportFormat::Csv => (
                 "text/csv",
-                vrs_core::release::export_csv(&releases).map_err(one_table)?,
+                vrs_core::release::export_csv_of(table, &releases).map_err(one_table)?,
             ),
             pb::ExportFormat::Json => (
                 "application/json",

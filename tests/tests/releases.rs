@@ -373,3 +373,42 @@ async fn noisy_releases_spend_the_budget_once_and_an_overspend_is_refused() {
     assert_eq!(movements.version, 1, "a refused request leaves no trace");
     f.node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_csv_export_has_the_header_of_the_table_asked_for() {
+    let f = fed().await;
+    for n in 1..=6 {
+        f.submit(&report(RecordType::Movement, n, n as u8))
+            .await
+            .expect("accepted");
+    }
+    f.release_now("2026-M10", false).await.expect("released");
+    let export = |format: pb::ExportFormat| {
+        let admin = f.admin.clone();
+        async move {
+            let data = AggregatesServiceClient::new(admin)
+                .export(pb::ExportRequest {
+                    filter: Some(pb::ListReleasesRequest {
+                        origin: String::new(),
+                        table: "PERSONS".into(),
+                        period: "2026-M09".into(),
+                    }),
+                    format: format as i32,
+                })
+                .await
+                .expect("export")
+                .into_inner()
+                .data;
+            String::from_utf8(data).expect("utf-8")
+        }
+    };
+    assert_eq!(
+        export(pb::ExportFormat::SdmxCsv).await,
+        "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,CITIZENSHIP,SEX,AGE,MEASURE,TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS\r\n"
+    );
+    assert_eq!(
+        export(pb::ExportFormat::Csv).await,
+        "REF_AREA,TIME_PERIOD,TABLE,VERSION,POLICY,CITIZENSHIP,SEX,AGE,MEASURE,OBS_VALUE,DISPLAY,OBS_STATUS,CONF_STATUS\r\n"
+    );
+    f.node.stop().await;
+}

@@ -66,13 +66,7 @@ async fn size(node: &InProcessNode, s: &Setup) -> u64 {
 }
 
 async fn submit(s: &Setup, env: pb::Envelope) -> Result<pb::SubmitResponse, tonic::Status> {
-    let ch = s.node.channel(&s.pki, &s.fp.cert).await;
-    ReportServiceClient::new(ch)
-        .submit(pb::SubmitRequest {
-            envelope: Some(env),
-        })
-        .await
-        .map(|r| r.into_inner())
+    submit_as(s, &s.fp, env).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -289,7 +289,8 @@ impl Client {
     /// The aggregates service, reading responses as large as the node may send (a noisy
     /// release lists many cells).
     fn aggregates(&self) -> AggregatesServiceClient<Channel> {
-        AggregatesServiceClient::new(self.channel.clone()).max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES)
+        AggregatesServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES)
     }
 
     fn err(&self, s: Status) -> ClientError {
@@ -476,6 +477,33 @@ impl Client {
             .await
             .map(tonic::Response::into_inner)
             .map_err(|s| self.err(s))
+    }
+
+    /// Runs a sync round now (SyncRun: as long as the round lasts, whatever the RPC
+    /// deadline), calls `on_peer` with each peer's record as its run ends, and returns
+    /// the round's records (admin).
+    pub async fn sync_run(
+        &self,
+        peer: &str,
+        mut on_peer: impl FnMut(&pb::PeerStatus),
+    ) -> Result<pb::SyncStatusResponse, ClientError> {
+        let mut stream = SyncServiceClient::new(self.channel.clone())
+            .sync_run(self.req(pb::SyncNowRequest {
+                peer: peer.to_owned(),
+            }))
+            .await
+            .map_err(|s| self.err(s))?
+            .into_inner();
+        while let Some(p) = stream.message().await.map_err(|s| self.err(s))? {
+            match p.event {
+                Some(pb::sync_progress::Event::Peer(st)) => on_peer(&st),
+                Some(pb::sync_progress::Event::Done(st)) => return Ok(st),
+                None => {}
+            }
+        }
+        Err(self.err(tonic::Status::unavailable(
+            "the node ended the sync round's stream before the round's records",
+        )))
     }
 
     /// The per-peer sync records and alarms (admin).

@@ -519,11 +519,18 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         list.len(),
         first.state
     );
-    say!("disclosure control (audited, every State): values withheld as primary (A) and secondary (D) of the count values listed:");
+    say!(
+        "disclosure control (audited, every State): values withheld as primary (A) and secondary (D) of the count values listed:"
+    );
     for table in vrs_core::aggregate::TableId::ALL {
         let (mut a, mut d, mut n) = (0, 0, 0);
         for r in all.iter().filter(|r| r.table == table) {
-            for o in r.cells.iter().flat_map(|c| &c.observations).filter(|o| o.measure.is_count()) {
+            for o in r
+                .cells
+                .iter()
+                .flat_map(|c| &c.observations)
+                .filter(|o| o.measure.is_count())
+            {
                 n += 1;
                 match (o.value, o.conf_status) {
                     (None, vrs_core::disclosure::ConfStatus::Primary) => a += 1,

@@ -266,7 +266,11 @@ async fn releases_are_made_synced_listed_verified_exported_and_summed() {
     assert_eq!(out.code, 0, "{out:?}");
     let made = out.json();
     let made = made.as_array().expect("array");
-    assert_eq!(made.len(), 6, "{out:?}");
+    assert_eq!(
+        made.len(),
+        vrs_core::aggregate::TableId::ALL.len(),
+        "{out:?}"
+    );
     assert!(
         made.iter()
             .all(|r| r["origin"] == "AUS" && r["version"] == 1 && r["period"] == PERIOD),
@@ -300,7 +304,11 @@ async fn releases_are_made_synced_listed_verified_exported_and_summed() {
             .run(&["--profile", s, "releases", "release", PERIOD])
             .await;
         assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(out.stdout.matches(PERIOD).count(), 6, "{out:?}");
+        assert_eq!(
+            out.stdout.matches(PERIOD).count(),
+            vrs_core::aggregate::TableId::ALL.len(),
+            "{out:?}"
+        );
     }
 
     // Wrong roles are the node's refusal: exit 3.
@@ -340,7 +348,11 @@ async fn releases_are_made_synced_listed_verified_exported_and_summed() {
     assert_eq!(st["alarms"], Value::Array(vec![]), "{out:?}");
     for p in st["peers"].as_array().expect("peers") {
         assert!(p["peer"] == "IDN" || p["peer"] == "THA", "{out:?}");
-        assert_eq!(p["fetched"], 6, "{out:?}");
+        assert_eq!(
+            p["fetched"],
+            vrs_core::aggregate::TableId::ALL.len(),
+            "{out:?}"
+        );
         assert_eq!(p["rejected"], Value::Array(vec![]), "{out:?}");
         assert_eq!(p["last_error"], "", "{out:?}");
         assert!(p["last_success"].as_str().is_some(), "{out:?}");
@@ -388,11 +400,15 @@ async fn releases_are_made_synced_listed_verified_exported_and_summed() {
     assert_eq!(out.code, 0, "{out:?}");
     let listed = out.json();
     let listed = listed.as_array().expect("array");
-    assert_eq!(listed.len(), 18, "{out:?}");
+    assert_eq!(
+        listed.len(),
+        3 * vrs_core::aggregate::TableId::ALL.len(),
+        "{out:?}"
+    );
     for s in STATES {
         assert_eq!(
             listed.iter().filter(|r| r["origin"] == s).count(),
-            6,
+            vrs_core::aggregate::TableId::ALL.len(),
             "{out:?}"
         );
     }
@@ -574,7 +590,11 @@ async fn releases_are_made_synced_listed_verified_exported_and_summed() {
         .run(&["releases", "export", "--format", "json", "--period", PERIOD])
         .await;
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.json().as_array().map(Vec::len), Some(18), "{out:?}");
+    assert_eq!(
+        out.json().as_array().map(Vec::len),
+        Some(3 * vrs_core::aggregate::TableId::ALL.len()),
+        "{out:?}"
+    );
 
     // The regional table: the sum of the three verified releases.
     let expected = vrs_core::release::regional_sum(&releases_held(&fed, "AUS", "MOVEMENTS").await)
@@ -667,7 +687,7 @@ async fn releases_are_made_synced_listed_verified_exported_and_summed() {
         .await;
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
-        out.stdout.contains("AUS     MOVEMENTS  2026-M03  2"),
+        out.stdout.contains("AUS     MOVEMENTS   2026-M03  2"),
         "{out:?}"
     );
     let out = fed

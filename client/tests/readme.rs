@@ -347,13 +347,19 @@ async fn the_guides_run_as_written() {
     };
     let ops = find("Node operator: releases and sync");
     assert!(
-        ops.stdout.contains("AUS     MOVEMENTS  2026-M03  2"),
+        ops.stdout.contains("AUS     MOVEMENTS   2026-M03  2"),
         "{ops:?}"
     );
     let sec = find("Secretariat");
     assert!(
         sec.stdout
             .contains("AUS+IDN+THA,2026-M03,MOVEMENTS,_T,_T,_T,EVENTS,"),
+        "{sec:?}"
+    );
+    // The PROTECTION table: the README's boat endangered lives.
+    assert!(
+        sec.stdout
+            .contains("AUS+IDN+THA,2026-M03,PROTECTION,_T,_T,_T,ENDANGERING_LIFE,"),
         "{sec:?}"
     );
     assert!(

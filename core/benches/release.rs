@@ -849,8 +849,14 @@ fn period_once(fx: &Fixture, tables: &Tables) -> (PeriodReleases, Vec<Vec<u8>>) 
         .into_iter()
         .map(|t| (t, Policy::Threshold { k: K }))
         .collect();
-    let out = build_period(&fx.meta(TableId::Movements), &policies, tables, None, &mut SystemRng::new())
-        .expect("period");
+    let out = build_period(
+        &fx.meta(TableId::Movements),
+        &policies,
+        tables,
+        None,
+        &mut SystemRng::new(),
+    )
+    .expect("period");
     let bytes = out
         .releases
         .iter()
@@ -860,10 +866,12 @@ fn period_once(fx: &Fixture, tables: &Tables) -> (PeriodReleases, Vec<Vec<u8>>) 
 }
 
 fn noise_params(fx: &Fixture, table: TableId) -> NoiseParams {
+    let epsilon = Epsilon::new(1, 1).expect("epsilon");
+    let delta = fx.caps.delta(table).expect("bounded delta");
     NoiseParams {
-        epsilon: Epsilon::new(1, 1).expect("epsilon"),
-        delta: fx.caps.delta(table).expect("bounded delta"),
-        k: K,
+        epsilon,
+        delta,
+        k: vrs_core::disclosure::noise_display_bound(K, epsilon, delta),
     }
 }
 
@@ -898,7 +906,17 @@ fn describe(fx: &Fixture) {
     );
     eprintln!(
         "{:<12} {:>9} {:>8} {:>12} {:>7} {:>9} {:>9} {:>9} {:>11} {:>11} {:>9}",
-        "table", "cells", "finest", "grid", "listed", "values", "A", "D", "payload B", "stored B", "alone ms"
+        "table",
+        "cells",
+        "finest",
+        "grid",
+        "listed",
+        "values",
+        "A",
+        "D",
+        "payload B",
+        "stored B",
+        "alone ms"
     );
     for (r, bytes) in period.releases.iter().zip(&stored) {
         let t = r.table;

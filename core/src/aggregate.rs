@@ -83,8 +83,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{self, Date, ParseError, TOTAL, UNKNOWN};
 use crate::report::{
-    AgeBand, Aggravation, Body, CountsBySex, DocumentType, FeeBasis, FraudType, Iso3, Method, Offence, Outcome,
-    RecordType, Report, Sex, SmugglerRole, Stage,
+    AgeBand, Aggravation, Body, CountsBySex, DocumentType, FeeBasis, FraudType, Iso3, Method,
+    Offence, Outcome, RecordType, Report, Sex, SmugglerRole, Stage,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -1081,7 +1081,9 @@ pub fn contributions(report: &Report, period: &Period, caps: &Caps) -> Vec<Contr
             }
             // One contributor per cell, however many of its groups fall in it.
             for key in touched {
-                *acc.counts.entry((TableId::Persons, key, Measure::Contributors)).or_insert(0) += 1;
+                *acc.counts
+                    .entry((TableId::Persons, key, Measure::Contributors))
+                    .or_insert(0) += 1;
             }
             let one = |n: u32| clamp(&[u64::from(n)], caps.persons_per_event)[0];
             let has = |a: Aggravation| u64::from(m.aggravating.contains(&a));
@@ -1090,7 +1092,10 @@ pub fn contributions(report: &Report, period: &Period, caps: &Caps) -> Vec<Contr
                 (Measure::Injuries, one(m.injuries)),
                 (Measure::UnaccompaniedMinors, one(m.unaccompanied_minors)),
                 (Measure::EndangeringLife, has(Aggravation::EndangeringLife)),
-                (Measure::InhumanTreatment, has(Aggravation::InhumanTreatment)),
+                (
+                    Measure::InhumanTreatment,
+                    has(Aggravation::InhumanTreatment),
+                ),
             ];
             for (measure, n) in protection {
                 acc.add(TableId::Protection, &key, measure, n);
@@ -1126,7 +1131,9 @@ pub fn contributions(report: &Report, period: &Period, caps: &Caps) -> Vec<Contr
                 d.fraud_type.code(),
                 d.issuing_country.as_str(),
             ];
-            let n: u64 = clamp(&[u64::from(d.count)], caps.documents_per_event).iter().sum();
+            let n: u64 = clamp(&[u64::from(d.count)], caps.documents_per_event)
+                .iter()
+                .sum();
             acc.add(TableId::Documents, &key, Measure::Documents, n);
             if n > 0 {
                 acc.add(TableId::Documents, &key, Measure::Contributors, 1);

@@ -83,8 +83,10 @@
 //! scale Δ/ε on every count measure, drawn by the exact sampler of Canonne, Kamath and
 //! Steinke 2020 ([`discrete_laplace`]: integer and rational arithmetic only) from the
 //! operating system's CSPRNG ([`SystemRng`]). Margins are sums of the noisy finest cells
-//! (post-processing, no fresh noise). A noisy value below k is shown as `<k` — decided
-//! on the noisy value only. Δ is the table's contribution bound
+//! (post-processing, no fresh noise). A noisy value below the display bound
+//! ([`noise_display_bound`]: k, or twice the noise scale when larger) is shown as
+//! `<bound` — decided on the noisy value only — and a cell whose values are all below it
+//! is left out of the encoding, so that a large grid stays small. Δ is the table's contribution bound
 //! ([`crate::aggregate::Caps::delta`]). Grids larger than [`MAX_NOISE_CELLS`] are refused
 //! (`FEES`, with its currency × route grid, is one: its medians are not
 //! differentially private anyway; publish it under `threshold`).
@@ -270,6 +272,17 @@ impl Policy {
 /// The default threshold k.
 pub const DEFAULT_K: u32 = 5;
 
+/// The display bound of a noisy release: k, or twice the noise scale Δ/ε when that is
+/// larger. A noisy value below it is shown as `<bound` and a cell whose values are all
+/// below it is left out of the encoding (post-processing: the guarantee holds). Below
+/// twice the scale a noisy value is mostly noise, and listing it only made large grids
+/// huge: MOVEMENTS with Δ = 51 and ε = 1 listed most of its 252,004 cells.
+pub fn noise_display_bound(k: u32, epsilon: Epsilon, delta: u32) -> u32 {
+    let scale2 =
+        (2 * u64::from(delta) * u64::from(epsilon.den())).div_ceil(u64::from(epsilon.num()));
+    k.max(u32::try_from(scale2).unwrap_or(u32::MAX))
+}
+
 /// A policy parameter the node must refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
@@ -347,9 +360,14 @@ pub struct Suppression {
 
 impl Suppression {
     /// The suppression that withholds exactly these values.
-    pub fn from_statuses(withheld: BTreeMap<CellKey, BTreeMap<Measure, ConfStatus>>) -> Suppression {
+    pub fn from_statuses(
+        withheld: BTreeMap<CellKey, BTreeMap<Measure, ConfStatus>>,
+    ) -> Suppression {
         Suppression {
-            withheld: withheld.into_iter().filter(|(_, m)| !m.is_empty()).collect(),
+            withheld: withheld
+                .into_iter()
+                .filter(|(_, m)| !m.is_empty())
+                .collect(),
         }
     }
 

@@ -43,8 +43,7 @@ use crate::Hash;
 use crate::aggregate::{CellKey, Measure, Period, TableId, Tables};
 use crate::disclosure::audit::Cells;
 use crate::disclosure::{
-    self, ConfStatus, DisclosureError, NoiseParams, ObsStatus, Policy, Rng,
-    Suppression,
+    self, ConfStatus, DisclosureError, NoiseParams, ObsStatus, Policy, Rng, Suppression,
 };
 use crate::envelope::{Envelope, EnvelopeError, SigningKey};
 use crate::note::{self, Checkpoint, NoteError};
@@ -336,7 +335,11 @@ pub fn round_2sf(v: u64) -> u64 {
     }
     let q = v / scale;
     let r = v % scale;
-    let q = if r.saturating_mul(2) >= scale { q + 1 } else { q };
+    let q = if r.saturating_mul(2) >= scale {
+        q + 1
+    } else {
+        q
+    };
     q.saturating_mul(scale)
 }
 
@@ -427,7 +430,11 @@ fn earlier_tables(
 ) -> Result<(BTreeMap<TableId, Cells>, BTreeMap<TableId, Suppression>), ReleaseError> {
     let mut cells = BTreeMap::new();
     let mut sups = BTreeMap::new();
-    for r in e.releases.iter().filter(|r| matches!(r.policy, Policy::Threshold { .. })) {
+    for r in e
+        .releases
+        .iter()
+        .filter(|r| matches!(r.policy, Policy::Threshold { .. }))
+    {
         let counts = r.table.count_measures();
         let mut t = Cells::new();
         let mut withheld: BTreeMap<CellKey, BTreeMap<Measure, ConfStatus>> = BTreeMap::new();
@@ -441,7 +448,10 @@ fn earlier_tables(
                 let v = match o.value {
                     Some(v) => v,
                     None => {
-                        withheld.entry(c.key.clone()).or_default().insert(m, o.conf_status);
+                        withheld
+                            .entry(c.key.clone())
+                            .or_default()
+                            .insert(m, o.conf_status);
                         secret
                             .and_then(|s| s.get(&c.key))
                             .and_then(|s| s.get(&m))
@@ -461,12 +471,7 @@ fn earlier_tables(
     Ok((cells, sups))
 }
 
-fn threshold_cells(
-    tables: &Tables,
-    table: TableId,
-    sup: &Suppression,
-    k: u32,
-) -> Vec<ReleaseCell> {
+fn threshold_cells(tables: &Tables, table: TableId, sup: &Suppression, k: u32) -> Vec<ReleaseCell> {
     let counts = table.count_measures();
     tables
         .cells(table)
@@ -512,10 +517,9 @@ pub fn build_period<R: Rng + ?Sized>(
         return Err(ReleaseError::Version(meta.version));
     }
     let policy = |t: TableId| {
-        policies
-            .get(&t)
-            .copied()
-            .unwrap_or(Policy::Threshold { k: disclosure::DEFAULT_K })
+        policies.get(&t).copied().unwrap_or(Policy::Threshold {
+            k: disclosure::DEFAULT_K,
+        })
     };
     let audited: BTreeSet<TableId> = TableId::ALL
         .into_iter()
@@ -586,7 +590,12 @@ pub fn build_period<R: Rng + ?Sized>(
                 let counts = table.count_measures();
                 for (key, measure, _) in sup.iter() {
                     if let Some(i) = counts.iter().position(|c| *c == measure) {
-                        let v = tables.cells(table).get(key).and_then(|v| v.get(i)).copied().unwrap_or(0);
+                        let v = tables
+                            .cells(table)
+                            .get(key)
+                            .and_then(|v| v.get(i))
+                            .copied()
+                            .unwrap_or(0);
                         withheld
                             .values
                             .entry(table)
@@ -600,11 +609,19 @@ pub fn build_period<R: Rng + ?Sized>(
                     model: disclosure::audit::MODEL.to_owned(),
                     method: disclosure::audit::METHOD.to_owned(),
                     measure_margin: k,
-                    linked_tables: if p.linked.contains(&table) { p.linked.clone() } else { Vec::new() },
+                    linked_tables: if p.linked.contains(&table) {
+                        p.linked.clone()
+                    } else {
+                        Vec::new()
+                    },
                     with_version: if p.with_earlier { meta.version - 1 } else { 0 },
                     witnesses: p.witnesses,
                     requirements: p.requirements,
-                    median_rule: if table.median_measure().is_some() { MEDIAN_RULE.to_owned() } else { String::new() },
+                    median_rule: if table.median_measure().is_some() {
+                        MEDIAN_RULE.to_owned()
+                    } else {
+                        String::new()
+                    },
                 };
                 let cells = threshold_cells(tables, table, sup, k);
                 release(m, Policy::Threshold { k }, Some(info), cells)
@@ -622,7 +639,11 @@ pub fn build_period<R: Rng + ?Sized>(
 /// Builds the first release of one table under the threshold policy with threshold
 /// `k`, audited alone (the node audits every table of a period together:
 /// [`build_period`]).
-pub fn build_threshold(meta: ReleaseMeta, tables: &Tables, k: u32) -> Result<Release, ReleaseError> {
+pub fn build_threshold(
+    meta: ReleaseMeta,
+    tables: &Tables,
+    k: u32,
+) -> Result<Release, ReleaseError> {
     check_version(&meta, None)?;
     let table = meta.table;
     let audited: BTreeSet<TableId> = [table].into_iter().collect();
@@ -648,7 +669,11 @@ pub fn build_threshold(meta: ReleaseMeta, tables: &Tables, k: u32) -> Result<Rel
         with_version: 0,
         witnesses: p.witnesses,
         requirements: p.requirements,
-        median_rule: if table.median_measure().is_some() { MEDIAN_RULE.to_owned() } else { String::new() },
+        median_rule: if table.median_measure().is_some() {
+            MEDIAN_RULE.to_owned()
+        } else {
+            String::new()
+        },
     };
     let cells = threshold_cells(tables, table, sup, k);
     Ok(release(meta, Policy::Threshold { k }, Some(info), cells))
@@ -669,7 +694,10 @@ fn threshold_median(
     let n = vals.first().copied().unwrap_or(0);
     match sup.status(key, table.frequency()) {
         ConfStatus::Free if n >= i64::from(k) => {
-            match tables.median(table, key).map(|m| i64::try_from(round_2sf(m))) {
+            match tables
+                .median(table, key)
+                .map(|m| i64::try_from(round_2sf(m)))
+            {
                 Some(Ok(m)) => Observation::published(measure, m),
                 _ => Observation::missing(measure),
             }
@@ -757,7 +785,7 @@ impl Release {
 
     /// This release as SDMX-CSV 2.0 ([`export_sdmx_csv`]).
     pub fn to_sdmx_csv(&self) -> String {
-        sdmx_csv(std::slice::from_ref(self))
+        sdmx_csv(Some(self.table), std::slice::from_ref(self))
     }
 }
 
@@ -808,12 +836,31 @@ fn exported(cell: &ReleaseCell) -> impl Iterator<Item = &Observation> {
 
 const CRLF: &str = "\r\n";
 
-fn sdmx_csv(releases: &[Release]) -> String {
+/// The dimension ids of an export's header: those of its table (the one asked for, or
+/// the releases' own), so that an empty export still has the right columns.
+fn header_dims(table: Option<TableId>) -> Vec<&'static str> {
+    table.map_or_else(Vec::new, |t| t.dimensions().iter().map(|d| d.id).collect())
+}
+
+/// The table of an export of `releases`: `asked`, of which every release must be, or
+/// (when none is asked) the releases' one table.
+fn export_table(
+    asked: Option<TableId>,
+    releases: &[Release],
+) -> Result<Option<TableId>, ReleaseError> {
+    let held = same_table(releases)?;
+    match (asked, held) {
+        (Some(a), Some(h)) if a != h => Err(ReleaseError::Combine(
+            "the releases are not of the table asked for",
+        )),
+        (Some(a), _) => Ok(Some(a)),
+        (None, h) => Ok(h),
+    }
+}
+
+fn sdmx_csv(table: Option<TableId>, releases: &[Release]) -> String {
     let mut out = String::new();
-    let dims: Vec<&str> = releases
-        .first()
-        .map(Release::dimension_ids)
-        .unwrap_or_default();
+    let dims = header_dims(table);
     out.push_str("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,");
     for d in &dims {
         out.push_str(d);
@@ -862,8 +909,16 @@ fn sdmx_csv(releases: &[Release]) -> String {
 /// OBS_VALUE, OBS_STATUS `Q` and their CONF_STATUS. Unlisted cells are not written
 /// (zero under threshold, `<k` under noise), nor medians that cannot exist.
 pub fn export_sdmx_csv(releases: &[Release]) -> Result<String, ReleaseError> {
-    same_table(releases)?;
-    Ok(sdmx_csv(releases))
+    export_sdmx_csv_of(None, releases)
+}
+
+/// As [`export_sdmx_csv`], of `table` when given: the header has its dimensions even
+/// when `releases` is empty, and every release must be of it.
+pub fn export_sdmx_csv_of(
+    table: Option<TableId>,
+    releases: &[Release],
+) -> Result<String, ReleaseError> {
+    Ok(sdmx_csv(export_table(table, releases)?, releases))
 }
 
 /// Plain CSV of releases of one table (RFC 4180, CRLF line ends), for spreadsheets:
@@ -871,13 +926,16 @@ pub fn export_sdmx_csv(releases: &[Release]) -> Result<String, ReleaseError> {
 /// where DISPLAY is [`Observation::display`] (`<k` for a noisy value below k, `x` for a
 /// suppressed one).
 pub fn export_csv(releases: &[Release]) -> Result<String, ReleaseError> {
-    same_table(releases)?;
+    export_csv_of(None, releases)
+}
+
+/// As [`export_csv`], of `table` when given (see [`export_sdmx_csv_of`]).
+pub fn export_csv_of(table: Option<TableId>, releases: &[Release]) -> Result<String, ReleaseError> {
+    let table = export_table(table, releases)?;
     let mut out = String::from("REF_AREA,TIME_PERIOD,TABLE,VERSION,POLICY,");
-    if let Some(r) = releases.first() {
-        for d in r.dimension_ids() {
-            out.push_str(d);
-            out.push(',');
-        }
+    for d in header_dims(table) {
+        out.push_str(d);
+        out.push(',');
     }
     out.push_str("MEASURE,OBS_VALUE,DISPLAY,OBS_STATUS,CONF_STATUS");
     out.push_str(CRLF);

@@ -77,6 +77,9 @@ pub const MAX_PROCEEDINGS: usize = 32;
 pub const MAX_COUNTRIES_INVOLVED: usize = 64;
 /// Values longer than this many characters are shortened in violations.
 pub const MAX_SHOWN_VALUE: usize = 64;
+/// Most violations listed for one report; the rest are counted in one last violation
+/// (field empty), so that an error answer stays small whatever the request holds.
+pub const MAX_VIOLATIONS: usize = 100;
 
 /// One broken rule: which field, what it held, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -133,6 +136,23 @@ impl Violations {
         self.0.iter().map(|v| v.field.as_str()).collect()
     }
 
+    /// The violations listed, without the last one that counts those past
+    /// [`MAX_VIOLATIONS`] (see [`Violations::omitted`]).
+    pub fn listed(&self) -> &[Violation] {
+        match self.0.split_last() {
+            Some((last, rest)) if is_count(last) => rest,
+            _ => &self.0,
+        }
+    }
+
+    /// How many violations were found past [`MAX_VIOLATIONS`] and not listed.
+    pub fn omitted(&self) -> usize {
+        match self.0.last() {
+            Some(last) if is_count(last) => last.value.parse().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
     /// The first violation of `field`.
     pub fn get(&self, field: &str) -> Option<&Violation> {
         self.0.iter().find(|v| v.field == field)
@@ -153,6 +173,13 @@ impl IntoIterator for Violations {
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
+}
+
+/// Message of the violation that counts those not listed.
+const OMITTED: &str = "more violations not listed";
+
+fn is_count(v: &Violation) -> bool {
+    v.field.is_empty() && v.message.contains(OMITTED)
 }
 
 /// Whether `s` is 1 to [`MAX_ID_LEN`] characters of `[A-Za-z0-9._-]` (the form of focal
@@ -179,6 +206,8 @@ pub(crate) fn shown(s: &str) -> String {
 /// value is unusable (so that rules that depend on it are skipped instead of piling up).
 pub(crate) struct Checker {
     violations: Vec<Violation>,
+    /// Violations found past [`MAX_VIOLATIONS`]: counted, not kept.
+    omitted: usize,
     today: Option<Date>,
 }
 
@@ -187,6 +216,7 @@ impl Checker {
     pub(crate) fn new(today: Option<Date>) -> Self {
         Checker {
             violations: Vec::new(),
+            omitted: 0,
             today,
         }
     }
@@ -198,6 +228,10 @@ impl Checker {
         value: impl AsRef<str>,
         message: impl Into<String>,
     ) {
+        if self.violations.len() >= MAX_VIOLATIONS {
+            self.omitted += 1;
+            return;
+        }
         self.violations.push(Violation {
             field: field.into(),
             value: shown(value.as_ref()),
@@ -206,7 +240,17 @@ impl Checker {
     }
 
     /// The converted value if no violation was recorded, all violations otherwise.
-    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, Violations> {
+    pub(crate) fn finish<T>(mut self, value: Option<T>) -> Result<T, Violations> {
+        if self.omitted > 0 {
+            self.violations.push(Violation {
+                field: String::new(),
+                value: self.omitted.to_string(),
+                message: format!(
+                    "{} {OMITTED} (only the first {MAX_VIOLATIONS} are)",
+                    self.omitted
+                ),
+            });
+        }
         match value {
             Some(v) if self.violations.is_empty() => Ok(v),
             Some(_) => Err(Violations(self.violations)),

@@ -1227,7 +1227,8 @@ mod release_wire {
     use crate::codes::CODE_LIST_VERSION;
     use crate::disclosure::{ConfStatus, Epsilon, NoiseParams, ObsStatus, Policy};
     use crate::release::{
-        AuditInfo, MAX_RELEASE_VERSION, Observation, Release, ReleaseCell, ReleaseCheckpoint, ReleaseError,
+        AuditInfo, MAX_RELEASE_VERSION, Observation, Release, ReleaseCell, ReleaseCheckpoint,
+        ReleaseError,
     };
     use crate::report::{Iso3, Timestamp};
 
@@ -1311,7 +1312,11 @@ mod release_wire {
                     model: a.model.clone(),
                     method: a.method.clone(),
                     measure_margin: a.measure_margin,
-                    linked_tables: a.linked_tables.iter().map(|t| t.code().to_owned()).collect(),
+                    linked_tables: a
+                        .linked_tables
+                        .iter()
+                        .map(|t| t.code().to_owned())
+                        .collect(),
                     with_version: a.with_version,
                     witnesses: a.witnesses,
                     requirements: a.requirements,
@@ -1338,7 +1343,10 @@ mod release_wire {
         };
         let text = |f: &str, v: &str| {
             if v.is_empty() || v.len() > 200 || v.chars().any(char::is_control) {
-                Err(invalid(format!("audit.{f}"), "1 to 200 printable characters"))
+                Err(invalid(
+                    format!("audit.{f}"),
+                    "1 to 200 printable characters",
+                ))
             } else {
                 Ok(())
             }

@@ -6,6 +6,9 @@
 
 use std::collections::BTreeMap;
 
+mod common;
+use common::movement;
+
 use proptest::prelude::*;
 use vrs_core::aggregate::*;
 use vrs_core::codes::{Date, TOTAL};
@@ -25,10 +28,6 @@ fn period(s: &str) -> Period {
 
 fn key(table: TableId, codes: &[&str]) -> CellKey {
     CellKey::parse(table, codes).unwrap()
-}
-
-fn iso(c: &str) -> Iso3 {
-    Iso3::parse(c).unwrap()
 }
 
 const MARCH: &str = "2026-M03";
@@ -173,17 +172,28 @@ fn tables_have_fixed_dimensions_and_measures() {
     for t in TableId::ALL {
         assert_eq!(TableId::from_code(t.code()), Some(t));
         // The stored measures are the published counts, then the hidden ones.
-        assert_eq!(&t.stored_measures()[..t.count_measures().len()], t.count_measures());
+        assert_eq!(
+            &t.stored_measures()[..t.count_measures().len()],
+            t.count_measures()
+        );
         let (ft, fm) = t.frequency_table();
         match t {
-            TableId::Persons | TableId::Documents => assert_eq!((ft, fm), (t, Measure::Contributors)),
+            TableId::Persons | TableId::Documents => {
+                assert_eq!((ft, fm), (t, Measure::Contributors))
+            }
             TableId::Protection => assert_eq!((ft, fm), (TableId::Movements, Measure::Events)),
             _ => assert_eq!((ft, fm), (t, t.count_measures()[0])),
         }
     }
     assert_eq!(
         codes(TableId::Protection),
-        ["DEATHS", "INJURIES", "UNACCOMPANIED_MINORS", "ENDANGERING_LIFE", "INHUMAN_TREATMENT"]
+        [
+            "DEATHS",
+            "INJURIES",
+            "UNACCOMPANIED_MINORS",
+            "ENDANGERING_LIFE",
+            "INHUMAN_TREATMENT"
+        ]
     );
     assert_eq!(TableId::Movements.grid_cells(), 4 * 251 * 251);
     let origin = TableId::Movements.dimensions()[1].codes;
@@ -422,43 +432,6 @@ fn a_retraction_contributes_nothing() {
 // Tables: amendments, retractions, margins, medians
 // ---------------------------------------------------------------------------------------
 
-/// Movement `n` by `method` from `origin` (`None`: unknown route) to GRC with groups.
-fn movement(
-    n: u64,
-    method: Method,
-    origin: Option<&str>,
-    groups: &[(&str, Sex, AgeBand, u32)],
-) -> Report {
-    let mut r = example_movement(&ExampleParams::default());
-    r.report_id = report_id(n);
-    let Some(Body::Movement(m)) = r.body.as_mut() else {
-        unreachable!()
-    };
-    m.method = method;
-    m.sub_method = SubMethod::Other;
-    m.route = match origin {
-        Some(o) => vec![RouteLeg {
-            from_country: iso(o),
-            to_country: iso("GRC"),
-            transport_mode: TransportMode::Unknown,
-        }],
-        None => vec![],
-    };
-    m.persons = groups
-        .iter()
-        .map(|&(c, sex, age_band, count)| PersonGroup {
-            citizenship: iso(c),
-            sex,
-            age_band,
-            count,
-        })
-        .collect();
-    m.unaccompanied_minors = 0;
-    m.deaths = 0;
-    m.injuries = 0;
-    r
-}
-
 fn fee(n: u64, amount: u64, currency: &str, basis: FeeBasis) -> Report {
     let mut r = example_fee(&ExampleParams::default());
     r.report_id = report_id(n);
@@ -579,8 +552,11 @@ fn medians_follow_the_multiset() {
 fn assert_margins_add_up(t: &Tables) {
     for table in TableId::ALL {
         let n = table.count_measures().len();
-        let cells: BTreeMap<CellKey, Vec<i64>> =
-            t.cells(table).iter().map(|(k, v)| (k.clone(), v[..n].to_vec())).collect();
+        let cells: BTreeMap<CellKey, Vec<i64>> = t
+            .cells(table)
+            .iter()
+            .map(|(k, v)| (k.clone(), v[..n].to_vec()))
+            .collect();
         let cells = &cells;
         for (k, vals) in cells {
             for (d, code) in k.codes().iter().enumerate() {
@@ -686,17 +662,42 @@ fn a_movement_adds_its_protection_figures_and_one_contributor_per_cell() {
     let at = |t: TableId, k: &str, m: Measure| c.get(&(t, k.to_owned(), m)).copied();
     for k in ["SEA.AFG.GRC", "_T.AFG._T", "_T._T._T"] {
         assert_eq!(at(TableId::Protection, k, Measure::Deaths), Some(2), "{k}");
-        assert_eq!(at(TableId::Protection, k, Measure::Injuries), Some(1), "{k}");
-        assert_eq!(at(TableId::Protection, k, Measure::UnaccompaniedMinors), Some(2), "{k}");
-        assert_eq!(at(TableId::Protection, k, Measure::InhumanTreatment), Some(1), "{k}");
-        assert_eq!(at(TableId::Protection, k, Measure::EndangeringLife), None, "{k}");
+        assert_eq!(
+            at(TableId::Protection, k, Measure::Injuries),
+            Some(1),
+            "{k}"
+        );
+        assert_eq!(
+            at(TableId::Protection, k, Measure::UnaccompaniedMinors),
+            Some(2),
+            "{k}"
+        );
+        assert_eq!(
+            at(TableId::Protection, k, Measure::InhumanTreatment),
+            Some(1),
+            "{k}"
+        );
+        assert_eq!(
+            at(TableId::Protection, k, Measure::EndangeringLife),
+            None,
+            "{k}"
+        );
     }
     // Two groups in one PERSONS cell: 7 persons, one contributor; the total: 9 persons,
     // one contributor.
-    assert_eq!(at(TableId::Persons, "AFG.M.Y18T29", Measure::Persons), Some(7));
-    assert_eq!(at(TableId::Persons, "AFG.M.Y18T29", Measure::Contributors), Some(1));
+    assert_eq!(
+        at(TableId::Persons, "AFG.M.Y18T29", Measure::Persons),
+        Some(7)
+    );
+    assert_eq!(
+        at(TableId::Persons, "AFG.M.Y18T29", Measure::Contributors),
+        Some(1)
+    );
     assert_eq!(at(TableId::Persons, "_T._T._T", Measure::Persons), Some(9));
-    assert_eq!(at(TableId::Persons, "_T._T._T", Measure::Contributors), Some(1));
+    assert_eq!(
+        at(TableId::Persons, "_T._T._T", Measure::Contributors),
+        Some(1)
+    );
     // Under caps, deaths are clamped to the persons cap and Δ counts every measure.
     let caps = Caps {
         persons_per_event: Some(1),
@@ -704,6 +705,9 @@ fn a_movement_adds_its_protection_figures_and_one_contributor_per_cell() {
         persons_per_case: Some(1),
     };
     let c = counts(&contributions(&r, &period(MARCH), &caps));
-    assert_eq!(c.get(&(TableId::Protection, "_T._T._T".to_owned(), Measure::Deaths)), Some(&1));
+    assert_eq!(
+        c.get(&(TableId::Protection, "_T._T._T".to_owned(), Measure::Deaths)),
+        Some(&1)
+    );
     assert_eq!(caps.delta(TableId::Protection), Some(5));
 }

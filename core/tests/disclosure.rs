@@ -15,10 +15,7 @@ use vrs_core::disclosure::testing::InsecureSeededRng;
 use vrs_core::disclosure::*;
 use vrs_core::envelope::{EnvelopeError, SigningKey};
 use vrs_core::release::*;
-use vrs_core::report::examples::{
-    ExampleParams, example_case,
-    report_id,
-};
+use vrs_core::report::examples::{ExampleParams, example_case, report_id};
 use vrs_core::report::*;
 use vrs_core::wire::{decode_release, encode_release};
 use vrs_proto::v1 as pb;

@@ -1364,3 +1364,23 @@ proptest! {
         prop_assert_eq!(decode_report(&bytes, today()), Ok(r));
     }
 }
+
+#[test]
+fn violations_are_capped_and_the_rest_counted() {
+    let mut m = proto(RecordType::Movement);
+    for _ in 0..500 {
+        movement(&mut m).persons.push(pb::PersonGroup {
+            citizenship: "XXX".into(),
+            ..Default::default()
+        });
+    }
+    let v = violations(&m);
+    assert_eq!(v.listed().len(), vrs_core::validate::MAX_VIOLATIONS);
+    assert_eq!(v.len(), vrs_core::validate::MAX_VIOLATIONS + 1);
+    assert!(v.omitted() > 1000, "{} omitted", v.omitted());
+    // A short list has no count.
+    let mut one = proto(RecordType::Movement);
+    movement(&mut one).persons[0].citizenship = "XXX".into();
+    assert_eq!(violations(&one).omitted(), 0);
+    assert_eq!(violations(&one).listed().len(), violations(&one).len());
+}

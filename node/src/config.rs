@@ -79,6 +79,15 @@ pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9400";
 pub const DEFAULT_DATA_DIR: &str = "data";
 /// Default of `tls.handshake_timeout_ms`.
 pub const DEFAULT_HANDSHAKE_TIMEOUT_MS: u64 = 10_000;
+/// Default of `tls.first_byte_timeout_ms`: a connection that has sent nothing by then
+/// (not even the start of a ClientHello) is closed.
+pub const DEFAULT_FIRST_BYTE_TIMEOUT_MS: u64 = 1_500;
+/// Default of `tls.max_handshakes_per_source`.
+pub const DEFAULT_MAX_HANDSHAKES_PER_SOURCE: usize = 32;
+/// Default of `limits.max_connections`.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+/// Default of `storage.cache_mb`.
+pub const DEFAULT_CACHE_MB: u64 = 256;
 /// Default of `limits.max_message_bytes` (1 MiB).
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// Default of `limits.rpc_deadline_ms`.
@@ -100,6 +109,14 @@ pub const MAX_BATCH_RANGE: RangeInclusive<u64> = 1..=65_536;
 pub const MAX_CONCURRENT_STREAMS_RANGE: RangeInclusive<u64> = 1..=10_000;
 /// Allowed values of `tls.handshake_timeout_ms`: 100 ms to 2 minutes.
 pub const HANDSHAKE_TIMEOUT_MS_RANGE: RangeInclusive<u64> = 100..=120_000;
+/// Allowed values of `tls.first_byte_timeout_ms`: 100 ms to 2 minutes.
+pub const FIRST_BYTE_TIMEOUT_MS_RANGE: RangeInclusive<u64> = 100..=120_000;
+/// Allowed values of `tls.max_handshakes_per_source`.
+pub const MAX_HANDSHAKES_PER_SOURCE_RANGE: RangeInclusive<u64> = 1..=1024;
+/// Allowed values of `limits.max_connections`.
+pub const MAX_CONNECTIONS_RANGE: RangeInclusive<u64> = 1..=1_000_000;
+/// Allowed values of `storage.cache_mb`: 16 MiB to 1 TiB.
+pub const CACHE_MB_RANGE: RangeInclusive<u64> = 16..=1_048_576;
 
 // ---------------------------------------------------------------------------------------
 // The typed configuration
@@ -137,6 +154,9 @@ pub struct Config {
     /// `[limits]`: resource limits.
     #[serde(default)]
     pub limits: Limits,
+    /// `[storage]`: the database.
+    #[serde(default)]
+    pub storage: StorageConfig,
     /// `[metrics]`: the metrics endpoint.
     #[serde(default)]
     pub metrics: MetricsConfig,
@@ -186,6 +206,14 @@ pub struct TlsConfig {
     /// Time allowed for a TLS handshake, in milliseconds. Default 10000.
     #[serde(default = "default_handshake_timeout_ms")]
     pub handshake_timeout_ms: u64,
+    /// Time allowed for a new connection's first byte (the start of its ClientHello),
+    /// in milliseconds; a connection that sends nothing is closed then. Default 1500.
+    #[serde(default = "default_first_byte_timeout_ms")]
+    pub first_byte_timeout_ms: u64,
+    /// Most TLS handshakes in progress from one source address; more are closed at
+    /// once. Default 32; 1 to 1024.
+    #[serde(default = "default_max_handshakes_per_source")]
+    pub max_handshakes_per_source: usize,
 }
 
 impl TlsConfig {
@@ -207,6 +235,10 @@ pub struct Limits {
     pub max_batch: usize,
     /// Most concurrent HTTP/2 streams per connection. Default 256; 1 to 10000.
     pub max_concurrent_streams: u32,
+    /// Most open connections whose handshake completed; counted apart from the
+    /// handshakes in progress, so that a flood of handshakes never takes their place.
+    /// Default 4096; 1 to 1000000.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -216,6 +248,7 @@ impl Default for Limits {
             rpc_deadline_ms: DEFAULT_RPC_DEADLINE_MS,
             max_batch: DEFAULT_MAX_BATCH,
             max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -224,6 +257,23 @@ impl Limits {
     /// `rpc_deadline_ms` as a [`Duration`].
     pub fn rpc_deadline(&self) -> Duration {
         Duration::from_millis(self.rpc_deadline_ms)
+    }
+}
+
+/// `[storage]`: the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// sled's page cache, in MiB (sled's own default is 1 GiB). Default 256; 16 to
+    /// 1048576. Size it to the memory the node may use beside the aggregate tables.
+    pub cache_mb: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            cache_mb: DEFAULT_CACHE_MB,
+        }
     }
 }
 
@@ -400,6 +450,12 @@ fn default_node_key() -> PathBuf {
 }
 fn default_handshake_timeout_ms() -> u64 {
     DEFAULT_HANDSHAKE_TIMEOUT_MS
+}
+fn default_first_byte_timeout_ms() -> u64 {
+    DEFAULT_FIRST_BYTE_TIMEOUT_MS
+}
+fn default_max_handshakes_per_source() -> usize {
+    DEFAULT_MAX_HANDSHAKES_PER_SOURCE
 }
 
 // ---------------------------------------------------------------------------------------
@@ -621,6 +677,12 @@ const KEYS: &[Key] = &[
     key("tls.ca", Kind::Path, Presence::Required),
     key("tls.crl", Kind::Path, Presence::Optional),
     key("tls.handshake_timeout_ms", Kind::Int, Presence::Defaulted),
+    key("tls.first_byte_timeout_ms", Kind::Int, Presence::Defaulted),
+    key(
+        "tls.max_handshakes_per_source",
+        Kind::Int,
+        Presence::Defaulted,
+    ),
     key("limits.max_message_bytes", Kind::Int, Presence::Defaulted),
     key("limits.rpc_deadline_ms", Kind::Int, Presence::Defaulted),
     key("limits.max_batch", Kind::Int, Presence::Defaulted),
@@ -629,6 +691,8 @@ const KEYS: &[Key] = &[
         Kind::Int,
         Presence::Defaulted,
     ),
+    key("limits.max_connections", Kind::Int, Presence::Defaulted),
+    key("storage.cache_mb", Kind::Int, Presence::Defaulted),
     key("metrics.enabled", Kind::Bool, Presence::Defaulted),
     key("metrics.listen", Kind::Addr, Presence::Defaulted),
     key("log.format", Kind::Choice(LOG_FORMATS), Presence::Defaulted),
@@ -855,6 +919,22 @@ impl Config {
                 u64::from(l.max_concurrent_streams),
                 MAX_CONCURRENT_STREAMS_RANGE,
             ),
+            (
+                "tls.first_byte_timeout_ms",
+                self.tls.first_byte_timeout_ms,
+                FIRST_BYTE_TIMEOUT_MS_RANGE,
+            ),
+            (
+                "tls.max_handshakes_per_source",
+                self.tls.max_handshakes_per_source as u64,
+                MAX_HANDSHAKES_PER_SOURCE_RANGE,
+            ),
+            (
+                "limits.max_connections",
+                l.max_connections as u64,
+                MAX_CONNECTIONS_RANGE,
+            ),
+            ("storage.cache_mb", self.storage.cache_mb, CACHE_MB_RANGE),
         ];
         for (key, value, range) in ranges {
             check_range(value, &range).map_err(|r| p.invalid(key, r))?;
@@ -1370,6 +1450,10 @@ ca = "tls/ca.crt"
 # crl = "tls/ca.crl"
 # Time allowed for a TLS handshake, milliseconds ({hs_min} to {hs_max}).
 handshake_timeout_ms = {hs}
+# A connection that has sent nothing after this many milliseconds is closed.
+first_byte_timeout_ms = {fb}
+# Most handshakes in progress from one source address (1 to 1024).
+max_handshakes_per_source = {per_source}
 
 [limits]
 # Largest gRPC message, bytes ({mmb_min} to {mmb_max}; default 1 MiB).
@@ -1380,6 +1464,12 @@ rpc_deadline_ms = {rpc}
 max_batch = {batch}
 # Most concurrent HTTP/2 streams per connection ({streams_min} to {streams_max}).
 max_concurrent_streams = {streams}
+# Most open connections whose handshake completed (handshakes are counted apart).
+max_connections = {max_conns}
+
+[storage]
+# sled's page cache, MiB (16 to 1048576; sled's own default would be 1 GiB).
+cache_mb = {cache_mb}
 
 [metrics]
 # Serve metrics (default true).
@@ -1439,6 +1529,10 @@ attempts = 4
         node_key_default = NODE_KEY_FILE_NAME,
         node_key = toml_str(&node_key.to_string_lossy()),
         hs = DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        fb = DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+        per_source = DEFAULT_MAX_HANDSHAKES_PER_SOURCE,
+        max_conns = DEFAULT_MAX_CONNECTIONS,
+        cache_mb = DEFAULT_CACHE_MB,
         hs_min = HANDSHAKE_TIMEOUT_MS_RANGE.start(),
         hs_max = HANDSHAKE_TIMEOUT_MS_RANGE.end(),
         mmb = DEFAULT_MAX_MESSAGE_BYTES,
@@ -1622,8 +1716,11 @@ mod tests {
                 ca: "a".into(),
                 crl: Some("r".into()),
                 handshake_timeout_ms: 1,
+                first_byte_timeout_ms: 1,
+                max_handshakes_per_source: 1,
             },
             limits: Limits::default(),
+            storage: StorageConfig::default(),
             metrics: MetricsConfig::default(),
             log: LogConfig::default(),
             release: ReleaseConfig::default(),

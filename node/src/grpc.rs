@@ -60,35 +60,108 @@ pub fn authorize<T>(req: &Request<T>, state: &str, allowed: &[Allow]) -> Result<
     }
 }
 
+/// Longest status message sent (`grpc-message`).
+pub const MAX_ERROR_MESSAGE: usize = 2 * 1024;
+/// Most bytes of field violations in one error's details (`grpc-status-details-bin`,
+/// sent base64: a third more). With the message, an error answer stays under the
+/// 16 KiB of headers that HTTP/2 clients accept by default (hyper's limit), far under
+/// 64 KiB, whatever the request held.
+pub const MAX_ERROR_DETAILS: usize = 10 * 1024;
+/// Longest field path or description of one violation.
+const MAX_VIOLATION_TEXT: usize = 256;
+/// Longest message of an error with field violations.
+const MAX_INVALID_MESSAGE: usize = 512;
+
+/// `s` cut to at most `max` bytes (at a character boundary), with `…` when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut cut = max.saturating_sub('…'.len_utf8());
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &s[..cut])
+}
+
+/// An error with one field violation (`google.rpc.BadRequest`), both bounded.
 fn field_status(code: Code, field: &str, message: &str) -> Status {
+    let field = clip(field, MAX_VIOLATION_TEXT);
+    let message = clip(message, MAX_ERROR_MESSAGE);
     let mut d = ErrorDetails::new();
-    d.add_bad_request_violation(field, message);
-    Status::with_error_details(code, format!("{field}: {message}"), d)
+    d.add_bad_request_violation(field.clone(), message.clone());
+    Status::with_error_details(
+        code,
+        clip(&format!("{field}: {message}"), MAX_ERROR_MESSAGE),
+        d,
+    )
+}
+
+/// The error for a refused report: its violations in the details, as many as fit in
+/// [`MAX_ERROR_DETAILS`] (validation lists at most
+/// [`vrs_core::validate::MAX_VIOLATIONS`]), then one violation (empty field) that
+/// counts the rest; and a short message.
+fn invalid_status(v: &vrs_core::validate::Violations) -> Status {
+    let mut d = ErrorDetails::new();
+    // Room for the last violation, which counts those not listed.
+    let mut budget = MAX_ERROR_DETAILS - 128;
+    let listed = v.listed();
+    let mut shown = 0;
+    for x in listed {
+        let field = clip(&x.field, MAX_VIOLATION_TEXT);
+        let description = clip(
+            &format!("{} (value {:?})", x.message, x.value),
+            MAX_VIOLATION_TEXT,
+        );
+        // Field and description, plus protobuf framing.
+        let cost = field.len() + description.len() + 8;
+        if cost > budget {
+            break;
+        }
+        budget -= cost;
+        d.add_bad_request_violation(field, description);
+        shown += 1;
+    }
+    let rest = listed.len() - shown + v.omitted();
+    if rest > 0 {
+        d.add_bad_request_violation(
+            "",
+            format!("{rest} more violations not listed (only the first {shown} are)"),
+        );
+    }
+    let message = match listed.first() {
+        Some(first) => format!(
+            "invalid report: {} violations; the first: {first}",
+            listed.len() + v.omitted()
+        ),
+        None => "invalid report".to_owned(),
+    };
+    Status::with_error_details(
+        Code::InvalidArgument,
+        clip(&message, MAX_INVALID_MESSAGE),
+        d,
+    )
 }
 
 impl From<LedgerError> for Status {
     fn from(e: LedgerError) -> Self {
         match e {
-            LedgerError::Invalid(v) => {
-                let mut d = ErrorDetails::new();
-                for x in &v.0 {
-                    d.add_bad_request_violation(
-                        x.field.clone(),
-                        format!("{} (value {:?})", x.message, x.value),
-                    );
-                }
-                Status::with_error_details(Code::InvalidArgument, format!("invalid report: {v}"), d)
-            }
+            LedgerError::Invalid(v) => invalid_status(&v),
             LedgerError::BadField { field, message } => {
                 field_status(Code::InvalidArgument, &field, &message)
             }
-            LedgerError::Unauthenticated(m) => Status::unauthenticated(m),
-            LedgerError::PermissionDenied(m) => Status::permission_denied(m),
+            LedgerError::Unauthenticated(m) => Status::unauthenticated(clip(&m, MAX_ERROR_MESSAGE)),
+            LedgerError::PermissionDenied(m) => {
+                Status::permission_denied(clip(&m, MAX_ERROR_MESSAGE))
+            }
             LedgerError::FailedPrecondition { field, message } => {
                 field_status(Code::FailedPrecondition, &field, &message)
             }
-            LedgerError::AlreadyExists(m) => Status::already_exists(m),
-            LedgerError::NotFound(m) => Status::not_found(m),
+            LedgerError::Forbidden { field, message } => {
+                field_status(Code::PermissionDenied, &field, &message)
+            }
+            LedgerError::AlreadyExists(m) => Status::already_exists(clip(&m, MAX_ERROR_MESSAGE)),
+            LedgerError::NotFound(m) => Status::not_found(clip(&m, MAX_ERROR_MESSAGE)),
             LedgerError::Unavailable => Status::unavailable("node is shutting down"),
             LedgerError::Storage(e) => {
                 tracing::error!(error = %e, "storage failure");
@@ -106,10 +179,11 @@ fn outcome_label(e: &LedgerError) -> &'static str {
     match e {
         LedgerError::Invalid(_) | LedgerError::BadField { .. } => "invalid_argument",
         LedgerError::Unauthenticated(_) => "unauthenticated",
-        LedgerError::PermissionDenied(_) => "permission_denied",
+        LedgerError::PermissionDenied(_) | LedgerError::Forbidden { .. } => "permission_denied",
         LedgerError::FailedPrecondition { .. } => "failed_precondition",
         LedgerError::AlreadyExists(_) => "already_exists",
-        LedgerError::NotFound(_) | LedgerError::Storage(_) => "internal",
+        LedgerError::NotFound(_) => "not_found",
+        LedgerError::Storage(_) => "internal",
         LedgerError::Unavailable => "unavailable",
     }
 }
@@ -251,7 +325,12 @@ impl pb::report_service_server::ReportService for Services {
         let head = store
             .report_head(&r.report_id)
             .map_err(storage)?
-            .ok_or_else(|| Status::not_found(format!("no report {:?}", r.report_id)))?;
+            .ok_or_else(|| {
+                Status::not_found(clip(
+                    &format!("no report {:?}", r.report_id),
+                    MAX_ERROR_MESSAGE,
+                ))
+            })?;
         let index = if r.version == 0 || r.version == head.version {
             head.index
         } else {
@@ -259,9 +338,9 @@ impl pb::report_service_server::ReportService for Services {
                 .report_version(&r.report_id, r.version)
                 .map_err(storage)?
                 .ok_or_else(|| {
-                    Status::not_found(format!(
-                        "report {} has no version {}",
-                        r.report_id, r.version
+                    Status::not_found(clip(
+                        &format!("report {} has no version {}", r.report_id, r.version),
+                        MAX_ERROR_MESSAGE,
                     ))
                 })?
         };
@@ -633,9 +712,12 @@ impl pb::aggregates_service_server::AggregatesService for Services {
                 .map_err(storage)?
         }
         .ok_or_else(|| {
-            Status::not_found(format!(
-                "no release {} {} {} version {}",
-                r.origin, r.table, r.period, r.version
+            Status::not_found(clip(
+                &format!(
+                    "no release {} {} {} version {}",
+                    r.origin, r.table, r.period, r.version
+                ),
+                MAX_ERROR_MESSAGE,
             ))
         })?;
         let env = Envelope::from_entry_bytes(&bytes)
@@ -654,14 +736,21 @@ impl pb::aggregates_service_server::AggregatesService for Services {
         let filter = r.filter.unwrap_or_default();
         let releases = self.open_matching(&filter)?;
         let format = pb::ExportFormat::try_from(r.format).unwrap_or(pb::ExportFormat::Unspecified);
+        // A CSV's columns are the requested table's, even when nothing matches.
+        let table = match filter.table.as_str() {
+            "" => None,
+            t => Some(vrs_core::aggregate::TableId::parse(t).map_err(|e| {
+                field_status(Code::InvalidArgument, "filter.table", &e.to_string())
+            })?),
+        };
         let (media_type, data) = match format {
             pb::ExportFormat::SdmxCsv | pb::ExportFormat::Unspecified => (
                 "application/vnd.sdmx.data+csv; version=2.0.0",
-                vrs_core::release::export_sdmx_csv(&releases).map_err(one_table)?,
+                vrs_core::release::export_sdmx_csv_of(table, &releases).map_err(one_table)?,
             ),
             pb::ExportFormat::Csv => (
                 "text/csv",
-                vrs_core::release::export_csv(&releases).map_err(one_table)?,
+                vrs_core::release::export_csv_of(table, &releases).map_err(one_table)?,
             ),
             pb::ExportFormat::Json => (
                 "application/json",
@@ -694,9 +783,9 @@ impl pb::aggregates_service_server::AggregatesService for Services {
         }
         let releases = self.open_matching(&filter)?;
         if releases.is_empty() {
-            return Err(Status::not_found(format!(
-                "no release of {} {} is held",
-                r.table, r.period
+            return Err(Status::not_found(clip(
+                &format!("no release of {} {} is held", r.table, r.period),
+                MAX_ERROR_MESSAGE,
             )));
         }
         let table = vrs_core::release::regional_sum(&releases)
@@ -963,14 +1052,12 @@ where
     Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))
 }
 
-#[tonic::async_trait]
-impl pb::sync_service_server::SyncService for Services {
-    async fn sync_now(
-        &self,
-        req: Request<pb::SyncNowRequest>,
-    ) -> Result<Response<pb::SyncStatusResponse>, Status> {
-        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
-        let peer = req.into_inner().peer;
+type SyncStream =
+    std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::SyncProgress, Status>> + Send>>;
+
+impl Services {
+    /// The peer a SyncNow or SyncRun asks for (`None`: every peer).
+    fn sync_peer(&self, peer: String) -> Result<Option<String>, Status> {
         if !peer.is_empty() && !self.sync.is_peer(&peer) {
             return Err(field_status(
                 Code::NotFound,
@@ -978,11 +1065,56 @@ impl pb::sync_service_server::SyncService for Services {
                 &format!("{peer} is not a configured peer"),
             ));
         }
+        Ok((!peer.is_empty()).then_some(peer))
+    }
+}
+
+#[tonic::async_trait]
+impl pb::sync_service_server::SyncService for Services {
+    type SyncRunStream = SyncStream;
+
+    async fn sync_now(
+        &self,
+        req: Request<pb::SyncNowRequest>,
+    ) -> Result<Response<pb::SyncStatusResponse>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
+        let peer = self.sync_peer(req.into_inner().peer)?;
+        // The round is detached: if this call's deadline passes, it goes on.
+        let (progress, _) = tokio::sync::mpsc::unbounded_channel();
         let st = self
             .sync
-            .run((!peer.is_empty()).then_some(peer.as_str()))
-            .await;
+            .start_round(peer, progress)
+            .await
+            .map_err(|e| Status::internal(format!("sync round: {e}")))?;
         Ok(Response::new(st))
+    }
+
+    async fn sync_run(
+        &self,
+        req: Request<pb::SyncNowRequest>,
+    ) -> Result<Response<Self::SyncRunStream>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
+        let peer = self.sync_peer(req.into_inner().peer)?;
+        let (progress, mut records) = tokio::sync::mpsc::unbounded_channel();
+        let round = self.sync.start_round(peer, progress);
+        let stream = async_stream(move |tx| async move {
+            use pb::sync_progress::Event;
+            while let Some(st) = records.recv().await {
+                let event = Some(Event::Peer(st));
+                if tx.send(Ok(pb::SyncProgress { event })).await.is_err() {
+                    // The caller left; the round goes on.
+                    return;
+                }
+            }
+            let done = round
+                .await
+                .map(|st| pb::SyncProgress {
+                    event: Some(Event::Done(st)),
+                })
+                .map_err(|e| Status::internal(format!("sync round: {e}")));
+            let _ = tx.send(done).await;
+        });
+        Ok(Response::new(stream))
     }
 
     async fn sync_status(
@@ -991,5 +1123,42 @@ impl pb::sync_service_server::SyncService for Services {
     ) -> Result<Response<pb::SyncStatusResponse>, Status> {
         authorize(&req, self.state(), &[Allow::OwnAdmin])?;
         Ok(Response::new(self.sync.status()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_has_its_own_metrics_label() {
+        let all = [
+            LedgerError::Invalid(Default::default()),
+            LedgerError::Unauthenticated(String::new()),
+            LedgerError::PermissionDenied(String::new()),
+            LedgerError::FailedPrecondition {
+                field: String::new(),
+                message: String::new(),
+            },
+            LedgerError::AlreadyExists(String::new()),
+            LedgerError::NotFound(String::new()),
+            LedgerError::Unavailable,
+        ];
+        for e in &all {
+            let label = outcome_label(e);
+            assert!(crate::metrics::OUTCOMES.contains(&label), "{label}");
+            assert_ne!(label, "internal", "{e:?} is not a storage failure");
+        }
+        assert_eq!(
+            outcome_label(&LedgerError::NotFound(String::new())),
+            "not_found"
+        );
+    }
+
+    #[test]
+    fn clip_cuts_at_a_character_boundary() {
+        assert_eq!(clip("abc", 3), "abc");
+        let cut = clip(&"é".repeat(100), 11);
+        assert!(cut.len() <= 11 && cut.ends_with('…'), "{cut}");
     }
 }

@@ -52,6 +52,14 @@ pub enum LedgerError {
     /// The caller may not do this.
     #[error("{0}")]
     PermissionDenied(String),
+    /// The caller may not do this to what one field names.
+    #[error("{field}: {message}")]
+    Forbidden {
+        /// Field path.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The request conflicts with the log's state.
     #[error("{field}: {message}")]
     FailedPrecondition {
@@ -413,6 +421,7 @@ impl Ledger {
                 agency: report.agency as i32,
                 observed_from: from.to_string(),
                 observed_to: to.to_string(),
+                focal_point_id: who.focal_point_id.clone(),
             },
             entry,
             share,
@@ -630,12 +639,11 @@ impl Inner {
         Ok((note, root))
     }
 
-    /// The cells that the report logged at `index` counts in.
-    fn share_of_entry(
-        &self,
+    /// The report logged at `index` (pending or stored).
+    fn logged_report(
         batch: &crate::storage::Batch<'_>,
         index: u64,
-    ) -> Result<crate::aggregates::Share, LedgerError> {
+    ) -> Result<vrs_core::report::Report, LedgerError> {
         let entry = batch.entry(index)?.ok_or_else(|| {
             LedgerError::Storage(StorageError::Corrupt {
                 key: format!("E/{index}"),
@@ -645,12 +653,30 @@ impl Inner {
         let env = Envelope::from_entry_bytes(&entry).map_err(corrupt)?;
         // It was valid when logged; no "today" can make it invalid now.
         let far = vrs_core::codes::Date::new(9999, 12, 31).unwrap_or_else(|| unreachable!());
-        let report = vrs_core::wire::decode_report(&env.payload, far).map_err(corrupt)?;
+        vrs_core::wire::decode_report(&env.payload, far).map_err(corrupt)
+    }
+
+    /// The cells that the report logged at `index` counts in.
+    fn share_of_entry(
+        &self,
+        batch: &crate::storage::Batch<'_>,
+        index: u64,
+    ) -> Result<crate::aggregates::Share, LedgerError> {
+        let report = Self::logged_report(batch, index)?;
         Ok(crate::aggregates::share(
             self.settings.granularity,
             self.settings.caps,
             &report,
         ))
+    }
+
+    /// The focal point that wrote a report: from its head, or (for a head stored before
+    /// authors were recorded) from the signed payload of its logged latest version.
+    fn author(batch: &crate::storage::Batch<'_>, head: &ReportHead) -> Result<String, LedgerError> {
+        if !head.focal_point_id.is_empty() {
+            return Ok(head.focal_point_id.clone());
+        }
+        Ok(Self::logged_report(batch, head.index)?.focal_point_id)
     }
 
     /// Makes the releases of `period` into `batch` (see [`crate::releases`]).
@@ -839,6 +865,17 @@ impl Inner {
                         )));
                     }
                     Some(h) => {
+                        // A focal point amends and retracts its own reports only.
+                        let author = Self::author(batch, h)?;
+                        if author != job.head.focal_point_id {
+                            return Err(LedgerError::Forbidden {
+                                field: "supersedes".into(),
+                                message: format!(
+                                    "report {} was written by focal point {author}; only its author may amend or retract it, not {}",
+                                    job.report_id, job.head.focal_point_id
+                                ),
+                            });
+                        }
                         if job.supersedes != h.digest {
                             return Err(precondition(
                                 "supersedes",
@@ -858,7 +895,11 @@ impl Inner {
                         }
                     }
                 }
-                // Move the aggregate tables: the old version's cells out, the new in.
+                // Everything that can fail comes before anything is written: the new
+                // entry's Merkle nodes, then the aggregate tables (the old version's
+                // cells out, the new in; atomic), then the infallible writes. A refused
+                // job leaves neither cells nor entry in the batch.
+                let next = batch.prepare_append(job.leaf)?;
                 let old_share = match &previous {
                     Some(h) => self.share_of_entry(batch, h.index)?,
                     None => None,
@@ -867,7 +908,7 @@ impl Inner {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .change(&old_share, &job.share, batch)?;
-                let index = batch.append(&job.entry, job.leaf)?;
+                let index = batch.finish_append(next, &job.entry);
                 let mut head = job.head;
                 head.index = index;
                 head.digest = job.digest;
@@ -1124,5 +1165,162 @@ fn fail_all(outcomes: Vec<Outcome>, e: &LedgerError) {
             key: "commit".into(),
             reason: e.to_string(),
         })));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use vrs_core::envelope::SigningKey;
+    use vrs_core::report::examples::{self, ExampleParams};
+
+    const STATE: &str = "GRC";
+    const FP: &str = "hcg-piraeus-01";
+
+    /// A ledger on a fresh store, with one focal point's key registered.
+    pub(crate) struct Fixture {
+        pub(crate) dir: tempfile::TempDir,
+        pub(crate) ledger: Ledger,
+        pub(crate) writer: std::thread::JoinHandle<()>,
+        pub(crate) key: SigningKey,
+    }
+
+    pub(crate) async fn start(release: &crate::config::ReleaseConfig) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let (signer, _) = NoteSigner::generate("vrs.test/state/GRC").unwrap();
+        let (ledger, writer) = Ledger::start(
+            store,
+            STATE,
+            signer,
+            LedgerOptions {
+                max_batch: 16,
+                max_payload_bytes: 1 << 20,
+            },
+            ReleaseSettings::from_config(release).unwrap(),
+            Arc::new(Metrics::default()),
+        )
+        .unwrap();
+        let (key, _seed) = SigningKey::generate(format!("{FP}-k1"));
+        ledger
+            .register_key(FP, &format!("{FP}-k1"), &key.public_key())
+            .await
+            .unwrap();
+        Fixture {
+            dir,
+            ledger,
+            writer,
+            key,
+        }
+    }
+
+    impl Fixture {
+        pub(crate) fn params(n: u64) -> ExampleParams {
+            ExampleParams::new(
+                vrs_core::report::Iso3::new(STATE).unwrap(),
+                FP,
+                examples::report_id(n),
+            )
+        }
+
+        pub(crate) fn sign(&self, r: &vrs_core::report::Report) -> Envelope {
+            Envelope::sign(
+                vrs_proto::REPORT_PAYLOAD_TYPE,
+                vrs_core::wire::encode_report(r),
+                &self.key,
+            )
+        }
+
+        pub(crate) async fn submit(
+            &self,
+            r: &vrs_core::report::Report,
+        ) -> Result<Accepted, LedgerError> {
+            let who = Submitter {
+                state: STATE.into(),
+                focal_point_id: FP.into(),
+            };
+            self.ledger
+                .submit(self.sign(r), &who, crate::grpc::today())
+                .await
+        }
+
+        pub(crate) async fn stop(self) -> tempfile::TempDir {
+            self.ledger.shutdown(self.writer).await;
+            self.dir
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_job_refused_by_a_storage_error_moves_no_cell() {
+        let fx = start(&Default::default()).await;
+        let r = examples::example_movement(&Fixture::params(1));
+        let leaf = merkle::leaf_hash(&fx.sign(&r).to_entry_bytes());
+        *crate::storage::tests::FAIL_APPEND_OF.lock().unwrap() = Some(leaf);
+        let refused = fx.submit(&r).await;
+        *crate::storage::tests::FAIL_APPEND_OF.lock().unwrap() = None;
+        assert!(
+            matches!(refused, Err(LedgerError::Storage(_))),
+            "{refused:?}"
+        );
+        let period = fx
+            .ledger
+            .inner
+            .aggregates
+            .lock()
+            .unwrap()
+            .periods()
+            .copied()
+            .collect::<Vec<_>>();
+        assert!(period.is_empty(), "the tables in memory moved: {period:?}");
+        let size = fx.ledger.store().size().unwrap();
+        let dir = fx.stop().await;
+        // Nothing of the refused job was committed: no cell on disk, no entry.
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.size().unwrap(), size);
+        let stored = Aggregates::load(&store).unwrap();
+        assert_eq!(
+            stored.periods().count(),
+            0,
+            "cells of a refused job were stored"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_noised_first_table_keeps_both_spends_of_a_release_and_its_revision() {
+        let release = crate::config::ReleaseConfig {
+            noise_tables: "MOVEMENTS".into(),
+            epsilon: "1/1".into(),
+            budget_cap: "2/1".into(),
+            ..Default::default()
+        };
+        let fx = start(&release).await;
+        for n in 1..=6 {
+            fx.submit(&examples::example_movement(&Fixture::params(n)))
+                .await
+                .unwrap();
+        }
+        let period = vrs_core::aggregate::Period::parse("2026-M03").unwrap();
+        let today = crate::grpc::today();
+        let first = fx.ledger.release(period, false, today).await.unwrap();
+        let revised = fx.ledger.release(period, true, today).await.unwrap();
+        let movements = |rs: &[ReleaseRecord]| {
+            rs.iter()
+                .find(|r| r.table == "MOVEMENTS")
+                .map(|r| r.digest)
+                .unwrap()
+        };
+        let spends = fx.ledger.store().spends("2026-M03").unwrap();
+        let digests: Vec<_> = spends
+            .iter()
+            .filter(|s| s.table == "MOVEMENTS")
+            .map(|s| s.digest)
+            .collect();
+        assert_eq!(
+            digests,
+            [movements(&first), movements(&revised)],
+            "the ledger holds the release's spend and the revision's"
+        );
+        fx.stop().await;
     }
 }

@@ -118,12 +118,18 @@ fn run(cfg: vrs_node::config::Config) -> ExitCode {
         } else {
             None
         };
-        // Tell whoever started us where we listen (port 0 picks a free port).
-        println!("listening on {}", listener.local_addr()?);
-        if let Some(m) = &metrics {
-            println!("metrics on http://{}/metrics", m.local_addr()?);
-        }
-        vrs_node::server::run(cfg, listener, metrics, shutdown_signal()).await
+        let addr = listener.local_addr()?;
+        let metrics_addr = metrics.as_ref().map(|m| m.local_addr()).transpose()?;
+        // Tell whoever started us where we listen (port 0 picks a free port), once the
+        // database is open and checked and the node serves: not before.
+        let ready = move || {
+            println!("listening on {addr}");
+            if let Some(m) = metrics_addr {
+                println!("metrics on http://{m}/metrics");
+            }
+            notify_ready();
+        };
+        vrs_node::server::run_announcing(cfg, listener, metrics, shutdown_signal(), ready).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -131,6 +137,32 @@ fn run(cfg: vrs_node::config::Config) -> ExitCode {
             eprintln!("vrs-node: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// systemd's `Type=notify`: READY=1 to `$NOTIFY_SOCKET` (a path, or `@` for an
+/// abstract socket), when that is set. Without it, nothing.
+fn notify_ready() {
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let sent = (|| -> std::io::Result<()> {
+        let sock = std::os::unix::net::UnixDatagram::unbound()?;
+        let bytes = path.as_encoded_bytes();
+        match bytes.strip_prefix(b"@") {
+            Some(name) => {
+                use std::os::linux::net::SocketAddrExt as _;
+                let addr = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
+                sock.send_to_addr(b"READY=1", &addr)?;
+            }
+            None => {
+                sock.send_to(b"READY=1", &path)?;
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, "could not notify systemd of readiness");
     }
 }
 

@@ -68,6 +68,7 @@ pub const OUTCOMES: &[&str] = &[
     "permission_denied",
     "failed_precondition",
     "already_exists",
+    "not_found",
     "unavailable",
     "internal",
 ];
@@ -85,6 +86,9 @@ pub struct Metrics {
     pub flush_duration: Histogram,
     /// Failed TLS handshakes.
     pub tls_handshake_failures: AtomicU64,
+    /// What the TLS acceptor counts: handshakes in progress, open connections, and
+    /// connections refused by each of its limits.
+    pub tls: Arc<crate::tls::AcceptStats>,
 }
 
 impl Default for Metrics {
@@ -96,6 +100,7 @@ impl Default for Metrics {
             flush_batch: Histogram::new(BATCH),
             flush_duration: Histogram::new(LATENCY),
             tls_handshake_failures: AtomicU64::new(0),
+            tls: Arc::default(),
         }
     }
 }
@@ -156,6 +161,48 @@ impl Metrics {
             "# HELP vrs_tls_handshake_failures_total Failed TLS handshakes.\n# TYPE vrs_tls_handshake_failures_total counter\nvrs_tls_handshake_failures_total {}",
             self.tls_handshake_failures.load(Relaxed)
         );
+        let t = &self.tls;
+        for (name, kind, help, v) in [
+            (
+                "vrs_tls_handshakes_in_progress",
+                "gauge",
+                "TLS handshakes in progress.",
+                &t.handshakes_in_progress,
+            ),
+            (
+                "vrs_tls_connections_open",
+                "gauge",
+                "Open connections whose TLS handshake completed.",
+                &t.connections_open,
+            ),
+            (
+                "vrs_tls_first_byte_timeouts_total",
+                "counter",
+                "Connections closed because they sent nothing in time.",
+                &t.first_byte_timeouts,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+                v.load(Relaxed)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP vrs_tls_connections_refused_total Connections closed by a limit of the acceptor.\n# TYPE vrs_tls_connections_refused_total counter"
+        );
+        for (limit, v) in [
+            ("per_source_handshakes", &t.refused_per_source),
+            ("handshakes", &t.refused_handshakes_full),
+            ("connections", &t.refused_connections_full),
+        ] {
+            let _ = writeln!(
+                out,
+                "vrs_tls_connections_refused_total{{limit=\"{limit}\"}} {}",
+                v.load(Relaxed)
+            );
+        }
         out
     }
 }

@@ -81,10 +81,11 @@ impl ReleaseSettings {
     /// The policy of `table`.
     pub fn policy(&self, table: TableId) -> Policy {
         if self.noise_tables.contains(&table) {
+            let delta = self.caps.delta(table).unwrap_or(1).max(1);
             Policy::Noise(NoiseParams {
                 epsilon: self.epsilon,
-                delta: self.caps.delta(table).unwrap_or(1).max(1),
-                k: self.k,
+                delta,
+                k: vrs_core::disclosure::noise_display_bound(self.k, self.epsilon, delta),
             })
         } else {
             Policy::Threshold { k: self.k }
@@ -172,12 +173,12 @@ pub struct PeriodMade {
 /// Stores what a release request made: all of it, or (on any refusal) none of it.
 pub fn store_made(batch: &mut Batch<'_>, made: PeriodMade) -> Result<(), ReleaseRefusal> {
     for (rec, bytes, spend) in made.made {
-        if let Some(s) = spend {
-            batch.put_spend(&rec.period, &s);
-        }
-        batch
+        let seq = batch
             .put_release(&rec, &bytes)
             .map_err(|e| ReleaseRefusal::Build(e.to_string()))?;
+        if let Some(s) = spend {
+            batch.put_spend(&rec.period, seq, &s);
+        }
     }
     if let Some((period, version, withheld)) = made.withheld {
         batch.put_withheld(&period, version, &withheld);
@@ -185,7 +186,13 @@ pub fn store_made(batch: &mut Batch<'_>, made: PeriodMade) -> Result<(), Release
     Ok(())
 }
 
-fn record_of(state: &str, table: TableId, period: &str, version: u32, bytes: &[u8]) -> ReleaseRecord {
+fn record_of(
+    state: &str,
+    table: TableId,
+    period: &str,
+    version: u32,
+    bytes: &[u8],
+) -> ReleaseRecord {
     ReleaseRecord {
         origin: state.into(),
         table: table.code().into(),
@@ -247,7 +254,8 @@ pub fn release_period(
     let earlier: Vec<Release> = held
         .iter()
         .map(|(_, _, bytes)| {
-            let env = Envelope::from_entry_bytes(bytes).map_err(|e| ReleaseRefusal::Build(e.to_string()))?;
+            let env = Envelope::from_entry_bytes(bytes)
+                .map_err(|e| ReleaseRefusal::Build(e.to_string()))?;
             vrs_core::release::open_release(&env, job.signer.public_key()).map_err(build)
         })
         .collect::<Result<_, _>>()?;

@@ -28,13 +28,36 @@ pub async fn run(
     metrics_listener: Option<TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    run_announcing(cfg, listener, metrics_listener, shutdown, || {}).await
+}
+
+/// As [`run`], calling `ready` once the node can serve: its database is open and
+/// checked (the anchor, the latest checkpoint against the last group commit), the
+/// ledger runs and the listener is accepting. A node that fails before never calls it,
+/// so a supervisor told by `ready` (the `listening on` line, sd_notify) is never told
+/// of a node about to exit.
+pub async fn run_announcing(
+    cfg: Config,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: impl FnOnce(),
+) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::default());
     let store = Arc::new(
-        Store::open(&cfg.data_dir)
+        Store::open_with_cache(&cfg.data_dir, cfg.storage.cache_mb)
             .with_context(|| format!("opening the database in {}", cfg.data_dir.display()))?,
     );
     let signer = crate::config::read_node_key(&cfg.node_key)
         .with_context(|| format!("reading node key {}", cfg.node_key.display()))?;
+    // What `vrs-node verify` checks, cheaply: a database it would reject is not served.
+    crate::verify::check_at_start(&store, &signer.verifier_key()).with_context(|| {
+        format!(
+            "the database in {} fails its check (run `vrs-node verify --data {}`)",
+            cfg.data_dir.display(),
+            cfg.data_dir.display()
+        )
+    })?;
     let (ledger, writer) = Ledger::start(
         store.clone(),
         &cfg.state,
@@ -61,19 +84,42 @@ pub async fn run(
         crl.as_deref(),
     )?;
     let m = metrics.clone();
-    let incoming = crate::tls::incoming(
-        listener,
-        tls,
-        Duration::from_millis(cfg.tls.handshake_timeout_ms),
-        move || {
+    let limits = crate::tls::AcceptLimits {
+        handshake_timeout: cfg.tls.handshake_timeout(),
+        first_byte_timeout: Duration::from_millis(cfg.tls.first_byte_timeout_ms),
+        max_handshakes: crate::tls::MAX_PENDING_HANDSHAKES,
+        max_handshakes_per_source: cfg.tls.max_handshakes_per_source,
+        max_connections: cfg.limits.max_connections,
+    };
+    let incoming =
+        crate::tls::incoming_with(listener, tls, limits, metrics.tls.clone(), move || {
             m.tls_handshake_failures
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        },
-    );
+        });
 
+    let secretariat = cfg.role == crate::config::Role::Secretariat;
+    // Health: SERVING for each service this node serves, and only those (a
+    // secretariat's node serves no ReportService: unknown, NOT_FOUND).
     let (health_reporter, health) = tonic_health::server::health_reporter();
+    if !secretariat {
+        health_reporter
+            .set_serving::<pb::report_service_server::ReportServiceServer<Services>>()
+            .await;
+    }
     health_reporter
-        .set_serving::<pb::report_service_server::ReportServiceServer<Services>>()
+        .set_serving::<pb::log_service_server::LogServiceServer<Services>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::admin_service_server::AdminServiceServer<Services>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::federation_service_server::FederationServiceServer<Services>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::sync_service_server::SyncServiceServer<Services>>()
+        .await;
+    health_reporter
+        .set_serving::<pb::aggregates_service_server::AggregatesServiceServer<Services>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(vrs_proto::FILE_DESCRIPTOR_SET)
@@ -81,7 +127,6 @@ pub async fn run(
         .build_v1()
         .context("building the reflection service")?;
 
-    let secretariat = cfg.role == crate::config::Role::Secretariat;
     let client_tls = crate::tls::client_config(
         &read(&cfg.tls.cert)?,
         &read(&cfg.tls.key)?,
@@ -135,6 +180,7 @@ pub async fn run(
             }
         })
     };
+    ready();
     tracing::info!(state = %cfg.state, origin = %ledger.verifier_key(), "node serving");
     let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tonic::transport::Server::builder()

@@ -78,6 +78,11 @@ pub struct ReportHead {
     pub observed_from: String,
     /// Last observed day, ISO 8601.
     pub observed_to: String,
+    /// The focal point that wrote the report (the author of version 1, and so of every
+    /// version: only its author may amend or retract a report). Empty in heads stored
+    /// before it was recorded; the writer then reads it from the logged entry.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub focal_point_id: String,
 }
 
 /// A focal point's registered signing key.
@@ -101,10 +106,24 @@ pub struct Store {
     path: PathBuf,
     data_file: File,
     anchor: Mutex<anchor::AnchorFile>,
-    /// Serialises updates of the collected cosignatures.
-    cosign_lock: Mutex<()>,
     /// Highest blob id already fsynced.
     synced_blob: Mutex<u64>,
+}
+
+/// Runs `f`, turning a panic of sled's into [`StorageError::Corrupt`]: sled 0.34.7
+/// panics on some damaged files where it should return an error.
+pub fn catch_damage<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, StorageError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no reason given".to_owned());
+        StorageError::Corrupt {
+            key: "db".into(),
+            reason: format!("the database is damaged: sled failed {what} it ({why})"),
+        }
+    })
 }
 
 fn idx_key(prefix: u8, index: u64) -> [u8; 9] {
@@ -168,15 +187,25 @@ const CHECKPOINT_KEY: &[u8] = b"C";
 const VKEY_KEY: &[u8] = b"Svkey";
 
 impl Store {
-    /// Opens (or creates) the database in `dir`.
+    /// Opens (or creates) the database in `dir`, with the default page cache
+    /// ([`crate::config::DEFAULT_CACHE_MB`]).
     pub fn open(dir: &Path) -> Result<Self, StorageError> {
+        Self::open_with_cache(dir, crate::config::DEFAULT_CACHE_MB)
+    }
+
+    /// Opens (or creates) the database in `dir` with a page cache of `cache_mb` MiB
+    /// (the `storage.cache_mb` setting).
+    pub fn open_with_cache(dir: &Path, cache_mb: u64) -> Result<Self, StorageError> {
         std::fs::create_dir_all(dir)?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
+            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
             .mode(sled::Mode::HighThroughput)
             // The node flushes explicitly at every group commit.
-            .flush_every_ms(None)
-            .open()?;
+            .flush_every_ms(None);
+        // sled 0.34.7 panics on some damaged files (a data file cut short, say)
+        // instead of answering an error: report that as the damage it is.
+        let db = catch_damage("opening", || config.open())??;
         let data_file = File::options()
             .read(true)
             .write(true)
@@ -189,7 +218,6 @@ impl Store {
             path: dir.to_path_buf(),
             data_file,
             anchor,
-            cosign_lock: Mutex::new(()),
             synced_blob: Mutex::new(0),
         };
         store.sync_blobs()?;
@@ -295,6 +323,18 @@ impl Store {
             .db
             .range(idx_key(b'P', index + 1).to_vec()..vec![b'Q'])
             .next()
+        else {
+            return Ok(None);
+        };
+        checkpoint_of(kv?).map(Some)
+    }
+
+    /// The checkpoint signed before the one of `size` (the largest smaller size).
+    pub fn checkpoint_before(&self, size: u64) -> Result<Option<(u64, String)>, StorageError> {
+        let Some(kv) = self
+            .db
+            .range(vec![b'P']..idx_key(b'P', size).to_vec())
+            .next_back()
         else {
             return Ok(None);
         };
@@ -434,6 +474,31 @@ impl Store {
         Ok(())
     }
 
+    /// Overwrites the stored Merkle node of `level` that the append of entry `index`
+    /// completed, bypassing every check. For tamper-detection tests and nothing else.
+    #[doc(hidden)]
+    pub fn danger_overwrite_merkle_node(
+        &self,
+        index: u64,
+        level: u8,
+        hash: Hash,
+    ) -> Result<(), StorageError> {
+        let key = idx_key(b'M', index);
+        let mut packed = self
+            .db
+            .get(key)?
+            .map(|v| v.to_vec())
+            .ok_or(StorageError::MissingNode { level, index })?;
+        let at = usize::from(level) * 32;
+        match packed.get_mut(at..at + 32) {
+            Some(slot) => slot.copy_from_slice(&hash),
+            None => return Err(StorageError::MissingNode { level, index }),
+        }
+        self.db.insert(key, packed)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
     /// Flushes everything (for shutdown).
     pub fn flush(&self) -> Result<(), StorageError> {
         self.db.flush()?;
@@ -460,6 +525,14 @@ impl HashStore for Store {
                 reason: format!("{} bytes hold no level-{level} node", v.len()),
             })
     }
+}
+
+/// The next log entry's Merkle nodes, computed by [`Batch::prepare_append`].
+#[derive(Debug)]
+pub struct NextEntry {
+    index: u64,
+    leaf: Hash,
+    nodes: Vec<(u8, u64, Hash)>,
 }
 
 /// Pending writes, readable before they are committed (reads see the batch first).
@@ -505,13 +578,38 @@ impl Batch<'_> {
     /// Appends an entry to the log: stores the bytes, the leaf index and every new
     /// Merkle node. Returns the entry's index.
     pub fn append(&mut self, entry: &[u8], leaf: Hash) -> Result<u64, StorageError> {
+        let next = self.prepare_append(leaf)?;
+        Ok(self.finish_append(next, entry))
+    }
+
+    /// The fallible half of [`Batch::append`]: computes the Merkle nodes the next entry
+    /// completes, and writes nothing. A caller that has more to check before it may
+    /// log (the writer moves the aggregate tables) prepares first, then checks, then
+    /// finishes, so that a refusal at any step leaves the batch as it was.
+    pub fn prepare_append(&self, leaf: Hash) -> Result<NextEntry, StorageError> {
         let index = self.size;
-        let nodes = vrs_core::merkle::append_nodes(&*self, index, leaf).map_err(|e| {
+        #[cfg(test)]
+        if *tests::FAIL_APPEND_OF
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            == Some(leaf)
+        {
+            return Err(StorageError::MissingNode { level: 0, index });
+        }
+        let nodes = vrs_core::merkle::append_nodes(self, index, leaf).map_err(|e| {
             StorageError::Corrupt {
                 key: "M".into(),
                 reason: e.to_string(),
             }
         })?;
+        Ok(NextEntry { index, leaf, nodes })
+    }
+
+    /// The infallible half of [`Batch::append`]: stores what `prepare_append` computed
+    /// (in the batch, on top of which nothing was appended since). Returns the index.
+    pub fn finish_append(&mut self, next: NextEntry, entry: &[u8]) -> u64 {
+        let NextEntry { index, leaf, nodes } = next;
+        debug_assert_eq!(index, self.size, "nothing appended in between");
         // One key for the leaf and every parent it completes (level 0 first).
         let mut packed = Vec::with_capacity(32 * nodes.len());
         for (level, i, h) in nodes {
@@ -525,7 +623,7 @@ impl Batch<'_> {
             .insert(prefixed(b'H', &leaf), &index.to_be_bytes()[..]);
         self.leaves.insert(leaf, index);
         self.size += 1;
-        Ok(index)
+        index
     }
 
     /// The index of a leaf, pending or stored.
@@ -611,4 +709,12 @@ impl HashStore for Batch<'_> {
             None => self.store.get(level, index),
         }
     }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// Fault injection for the writer's tests: appending the entry with this leaf
+    /// hash fails with a storage error.
+    pub(crate) static FAIL_APPEND_OF: std::sync::Mutex<Option<vrs_core::Hash>> =
+        std::sync::Mutex::new(None);
 }

@@ -155,21 +155,48 @@ impl SyncEngine {
     }
 
     /// Runs one round: every peer (or only `only`) concurrently, each with its own
-    /// deadline. Returns when all are done.
+    /// deadline. Returns when all are done. The round runs in a task of its own (see
+    /// [`SyncEngine::start_round`]): dropping this future does not stop it.
     pub async fn run(self: &Arc<Self>, only: Option<&str>) -> pb::SyncStatusResponse {
-        let _round = self.round.lock().await;
-        let mut set = tokio::task::JoinSet::new();
-        for peer in self
-            .peers
-            .iter()
-            .filter(|p| only.is_none_or(|o| o == p.state))
-        {
-            let me = self.clone();
-            let peer = peer.clone();
-            set.spawn(async move { me.run_peer(&peer).await });
+        let (progress, _) = tokio::sync::mpsc::unbounded_channel();
+        match self.start_round(only.map(str::to_owned), progress).await {
+            Ok(st) => st,
+            Err(e) => {
+                tracing::error!(error = %e, "sync round task failed");
+                self.status()
+            }
         }
-        while set.join_next().await.is_some() {}
-        self.status()
+    }
+
+    /// Starts a round in a task of its own, detached from the caller: whatever happens
+    /// to the caller (an RPC deadline, a client that hangs up), every peer's run goes
+    /// on to its own deadline and stores its record. Each record is also sent to
+    /// `progress` as soon as its peer is done. The handle yields the round's records.
+    pub fn start_round(
+        self: &Arc<Self>,
+        only: Option<String>,
+        progress: tokio::sync::mpsc::UnboundedSender<pb::PeerStatus>,
+    ) -> tokio::task::JoinHandle<pb::SyncStatusResponse> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let _round = me.round.lock().await;
+            let mut set = tokio::task::JoinSet::new();
+            for peer in me
+                .peers
+                .iter()
+                .filter(|p| only.as_deref().is_none_or(|o| o == p.state))
+            {
+                let engine = me.clone();
+                let peer = peer.clone();
+                set.spawn(async move { engine.run_peer(&peer).await });
+            }
+            while let Some(done) = set.join_next().await {
+                if let Ok(st) = done {
+                    let _ = progress.send(st);
+                }
+            }
+            me.status()
+        })
     }
 
     async fn run_peer(&self, peer: &PeerConfig) -> pb::PeerStatus {
@@ -220,10 +247,14 @@ impl SyncEngine {
                 st.last_error = e;
             }
         }
+        // Only a record of a later run replaces this one.
+        let started = st.started;
+        let newer =
+            |stored: &[u8]| pb::PeerStatus::decode(stored).is_ok_and(|held| held.started > started);
         if let Err(e) = self
             .ledger
             .store()
-            .set_sync_record(&peer.state, &st.encode_to_vec())
+            .set_sync_record(&peer.state, &st.encode_to_vec(), newer)
         {
             tracing::error!(error = %e, "cannot store the sync record");
         }
@@ -232,6 +263,13 @@ impl SyncEngine {
             .unwrap_or_else(|p| p.into_inner())
             .insert(peer.state.clone(), st.clone());
         st
+    }
+
+    /// Time allowed to connect (TCP and TLS) in one attempt: a share of the peer's
+    /// deadline, at most 10 s.
+    fn connect_timeout(&self) -> Duration {
+        let share = Duration::from_secs(self.cfg.peer_deadline_s) / self.cfg.attempts.max(1) as u32;
+        share.clamp(Duration::from_millis(200), Duration::from_secs(10))
     }
 
     /// Connects to `peer` over mTLS and checks that its certificate names it.
@@ -267,7 +305,9 @@ impl SyncEngine {
         });
         Endpoint::from_shared(format!("http://{}:{port}", uri.host().unwrap_or_default()))
             .map_err(|e| e.to_string())?
-            .connect_timeout(Duration::from_secs(10))
+            // Each attempt gets its share of the peer's deadline: a peer that accepts
+            // TCP and never answers fails every attempt, and the retries run.
+            .connect_timeout(self.connect_timeout())
             .connect_with_connector(connector)
             .await
             .map_err(|e| format!("connecting to {}: {e:?}", peer.endpoint))
@@ -275,7 +315,8 @@ impl SyncEngine {
 
     async fn attempt(&self, peer: &PeerConfig, st: &mut pb::PeerStatus) -> Result<(), String> {
         let ch = self.connect(peer).await?;
-        let mut client = FederationServiceClient::new(ch).max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES);
+        let mut client = FederationServiceClient::new(ch)
+            .max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES);
         self.pull_releases(peer, &mut client, st).await?;
         self.witness_peer(peer, &mut client, st).await?;
         // A secretariat keeps no log of its own to be cosigned.
@@ -422,38 +463,52 @@ impl SyncEngine {
     ) -> Result<(), String> {
         let key = self.keys.get(&peer.state).ok_or("no pinned key")?;
         let verifiers = Verifiers::from_verifiers([key.clone()]).map_err(|e| e.to_string())?;
-        let cp = client
-            .get_checkpoint(pb::GetCheckpointRequest {})
-            .await
-            .map_err(|e| format!("checkpoint: {}", e.message()))?
-            .into_inner();
-        st.bytes += cp.encoded_len() as u64;
         let store = self.ledger.store();
         let origin = key.name().to_owned();
-        let (held, _) =
-            crate::witness::held(store, &origin, &verifiers).map_err(|e| e.to_string())?;
-        let proof = if held > 0 && cp.size > held {
-            let p = client
-                .get_consistency_proof(pb::ConsistencyProofRequest {
-                    first: held,
-                    second: cp.size,
-                })
+        // What is held is read before the peer is asked: a Cosign push of the same
+        // log that lands in between makes `witness` answer StaleOldSize (never a
+        // false rollback alarm), and the pull starts again from the size now held.
+        let mut stale = String::new();
+        for _ in 0..3 {
+            let (held, _) =
+                crate::witness::held(store, &origin, &verifiers).map_err(|e| e.to_string())?;
+            let cp = client
+                .get_checkpoint(pb::GetCheckpointRequest {})
                 .await
-                .map_err(|e| format!("consistency proof: {}", e.message()))?
+                .map_err(|e| format!("checkpoint: {}", e.message()))?
                 .into_inner();
-            st.bytes += p.encoded_len() as u64;
-            p.hashes
-                .iter()
-                .map(|h| <Hash>::try_from(h.as_slice()).map_err(|_| "bad proof hash".to_owned()))
-                .collect::<Result<Vec<_>, _>>()?
-        } else {
-            Vec::new()
-        };
-        let witnessed =
-            crate::witness::witness(store, &verifiers, &cp.note, held, &proof, now() as u64)
-                .map_err(|e| e.to_string())?;
-        st.witnessed_size = witnessed.size.max(held);
-        Ok(())
+            st.bytes += cp.encoded_len() as u64;
+            let proof = if held > 0 && cp.size > held {
+                let p = client
+                    .get_consistency_proof(pb::ConsistencyProofRequest {
+                        first: held,
+                        second: cp.size,
+                    })
+                    .await
+                    .map_err(|e| format!("consistency proof: {}", e.message()))?
+                    .into_inner();
+                st.bytes += p.encoded_len() as u64;
+                p.hashes
+                    .iter()
+                    .map(|h| {
+                        <Hash>::try_from(h.as_slice()).map_err(|_| "bad proof hash".to_owned())
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            } else {
+                Vec::new()
+            };
+            match crate::witness::witness(store, &verifiers, &cp.note, held, &proof, now() as u64) {
+                Ok(witnessed) => {
+                    st.witnessed_size = witnessed.size.max(held);
+                    return Ok(());
+                }
+                Err(e @ crate::witness::WitnessError::StaleOldSize { .. }) => {
+                    stale = e.to_string();
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Err(stale)
     }
 
     async fn ask_cosignature(

@@ -29,11 +29,13 @@
 //! Server::builder().add_service(svc).serve_with_incoming_shutdown(incoming, shutdown).await?;
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -56,6 +58,9 @@ const ALPN_H2: &[u8] = b"h2";
 /// Handshakes allowed in flight at once; connections beyond this are closed at once
 /// (and counted as handshake failures) rather than queued behind slow peers.
 pub const MAX_PENDING_HANDSHAKES: usize = 1024;
+/// Default time for a connection's first byte (see [`AcceptLimits::first_byte_timeout`]).
+pub const FIRST_BYTE_TIMEOUT: Duration =
+    Duration::from_millis(crate::config::DEFAULT_FIRST_BYTE_TIMEOUT_MS);
 /// Completed connections waiting for tonic to pick them up.
 const ACCEPTED_QUEUE: usize = 64;
 /// Pause after a failed `accept()` (e.g. out of file descriptors) so the loop does not spin.
@@ -307,6 +312,20 @@ pub struct PeerInfo {
 pub struct TlsConn {
     inner: tokio_rustls::server::TlsStream<TcpStream>,
     peer: PeerInfo,
+    /// Its place among [`AcceptLimits::max_connections`], given back on drop.
+    _open: OpenConnection,
+}
+
+/// A completed connection's permit; counts it in [`AcceptStats::connections_open`].
+struct OpenConnection {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    stats: Arc<AcceptStats>,
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.stats.connections_open.fetch_sub(1, Relaxed);
+    }
 }
 
 impl TlsConn {
@@ -376,14 +395,80 @@ impl AsyncWrite for TlsConn {
     }
 }
 
+/// The bounds of the acceptor: what a flood of connections may take.
+#[derive(Debug, Clone, Copy)]
+pub struct AcceptLimits {
+    /// Time allowed for the whole TLS handshake.
+    pub handshake_timeout: Duration,
+    /// Time allowed for the first byte of the ClientHello: a connection that sends
+    /// nothing is closed then, long before `handshake_timeout`.
+    pub first_byte_timeout: Duration,
+    /// Handshakes in progress at once (all sources).
+    pub max_handshakes: usize,
+    /// Handshakes in progress at once from one source address.
+    pub max_handshakes_per_source: usize,
+    /// Open connections whose handshake completed, counted apart from handshakes so
+    /// that handshakes in progress never take their place.
+    pub max_connections: usize,
+}
+
+impl AcceptLimits {
+    /// The defaults of the configuration, with `handshake_timeout`.
+    pub fn with_handshake_timeout(handshake_timeout: Duration) -> Self {
+        Self {
+            handshake_timeout,
+            first_byte_timeout: FIRST_BYTE_TIMEOUT.min(handshake_timeout),
+            max_handshakes: MAX_PENDING_HANDSHAKES,
+            max_handshakes_per_source: crate::config::DEFAULT_MAX_HANDSHAKES_PER_SOURCE,
+            max_connections: crate::config::DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// What the acceptor counts (exposed as metrics).
+#[derive(Debug, Default)]
+pub struct AcceptStats {
+    /// Handshakes in progress now.
+    pub handshakes_in_progress: AtomicU64,
+    /// Open connections whose handshake completed.
+    pub connections_open: AtomicU64,
+    /// Connections closed unhandshaken because their source had
+    /// `max_handshakes_per_source` handshakes in progress.
+    pub refused_per_source: AtomicU64,
+    /// Connections closed unhandshaken because `max_handshakes` were in progress.
+    pub refused_handshakes_full: AtomicU64,
+    /// Connections closed after their handshake because `max_connections` were open.
+    pub refused_connections_full: AtomicU64,
+    /// Connections closed because they sent nothing within `first_byte_timeout`.
+    pub first_byte_timeouts: AtomicU64,
+}
+
+/// A handshake's place among the handshakes of its source and of all sources.
+struct Pending {
+    source: IpAddr,
+    by_source: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    stats: Arc<AcceptStats>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.stats.handshakes_in_progress.fetch_sub(1, Relaxed);
+        let mut by_source = self.by_source.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = by_source.get_mut(&self.source) {
+            *n -= 1;
+            if *n == 0 {
+                by_source.remove(&self.source);
+            }
+        }
+    }
+}
+
 /// Accepts TCP connections from `listener` and performs each TLS handshake in its own task
 /// (bounded by `handshake_timeout`), so a slow or silent peer never holds up the others.
 /// Completed connections are yielded for `Server::serve_with_incoming_shutdown`.
-///
-/// A failed or timed-out handshake is logged (peer address and rustls' reason, never key
-/// material), reported through `on_handshake_failure`, and dropped: the stream never yields
-/// an `Err`. At most [`MAX_PENDING_HANDSHAKES`] handshakes run at once; connections beyond
-/// that are closed immediately and also reported as failures.
+/// The other limits are the defaults of [`AcceptLimits::with_handshake_timeout`]; see
+/// [`incoming_with`].
 ///
 /// Dropping the stream (tonic does so when it stops accepting) closes the listener.
 /// Must be called from within a Tokio runtime.
@@ -393,12 +478,39 @@ pub fn incoming(
     handshake_timeout: Duration,
     on_handshake_failure: impl Fn() + Send + Sync + 'static,
 ) -> impl Stream<Item = Result<TlsConn, io::Error>> + Send + 'static {
+    incoming_with(
+        listener,
+        config,
+        AcceptLimits::with_handshake_timeout(handshake_timeout),
+        Arc::default(),
+        on_handshake_failure,
+    )
+}
+
+/// As [`incoming`], within `limits`, counting in `stats`.
+///
+/// A connection that sends nothing within `first_byte_timeout` is closed (a flood of
+/// idle connections holds a handshake slot for that long, not for the whole handshake
+/// timeout); one source address has at most `max_handshakes_per_source` handshakes in
+/// progress and all sources `max_handshakes`, beyond which new connections are closed at
+/// once; completed connections hold a place of their own among `max_connections`. A
+/// failed, refused or timed-out handshake is logged (peer address and reason, never key
+/// material), reported through `on_handshake_failure`, and dropped: the stream never
+/// yields an `Err`.
+pub fn incoming_with(
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    limits: AcceptLimits,
+    stats: Arc<AcceptStats>,
+    on_handshake_failure: impl Fn() + Send + Sync + 'static,
+) -> impl Stream<Item = Result<TlsConn, io::Error>> + Send + 'static {
     let (tx, rx) = mpsc::channel(ACCEPTED_QUEUE);
     let on_failure: Arc<dyn Fn() + Send + Sync> = Arc::new(on_handshake_failure);
     tokio::spawn(accept_loop(
         listener,
         TlsAcceptor::from(config),
-        handshake_timeout,
+        limits,
+        stats,
         on_failure,
         tx,
     ));
@@ -408,11 +520,14 @@ pub fn incoming(
 async fn accept_loop(
     listener: TcpListener,
     acceptor: TlsAcceptor,
-    handshake_timeout: Duration,
+    limits: AcceptLimits,
+    stats: Arc<AcceptStats>,
     on_failure: Arc<dyn Fn() + Send + Sync>,
     tx: mpsc::Sender<TlsConn>,
 ) {
-    let pending = Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES));
+    let handshakes = Arc::new(Semaphore::new(limits.max_handshakes.max(1)));
+    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let by_source: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
     loop {
         let accepted = tokio::select! {
             () = tx.closed() => break,
@@ -428,47 +543,123 @@ async fn accept_loop(
                 }
             }
         };
-        let Ok(permit) = pending.clone().try_acquire_owned() else {
-            tracing::warn!(peer = %remote_addr, "too many TLS handshakes in progress, connection dropped");
-            on_failure();
-            continue;
-        };
+        let source = remote_addr.ip();
+        {
+            let mut counts = by_source.lock().unwrap_or_else(|p| p.into_inner());
+            if counts.get(&source).copied().unwrap_or(0) >= limits.max_handshakes_per_source {
+                drop(counts);
+                stats.refused_per_source.fetch_add(1, Relaxed);
+                tracing::debug!(peer = %remote_addr, "too many handshakes from this source, connection dropped");
+                on_failure();
+                continue;
+            }
+            let Ok(permit) = handshakes.clone().try_acquire_owned() else {
+                drop(counts);
+                stats.refused_handshakes_full.fetch_add(1, Relaxed);
+                tracing::warn!(peer = %remote_addr, "too many TLS handshakes in progress, connection dropped");
+                on_failure();
+                continue;
+            };
+            *counts.entry(source).or_insert(0) += 1;
+            stats.handshakes_in_progress.fetch_add(1, Relaxed);
+            let pending = Pending {
+                source,
+                by_source: by_source.clone(),
+                stats: stats.clone(),
+                _permit: permit,
+            };
+            let task = Handshake {
+                acceptor: acceptor.clone(),
+                limits,
+                stats: stats.clone(),
+                connections: connections.clone(),
+                on_failure: on_failure.clone(),
+                tx: tx.clone(),
+            };
+            tokio::spawn(task.run(tcp, remote_addr, pending));
+        }
+    }
+    tracing::debug!("TLS acceptor stopped");
+}
+
+/// One connection's handshake.
+struct Handshake {
+    acceptor: TlsAcceptor,
+    limits: AcceptLimits,
+    stats: Arc<AcceptStats>,
+    connections: Arc<Semaphore>,
+    on_failure: Arc<dyn Fn() + Send + Sync>,
+    tx: mpsc::Sender<TlsConn>,
+}
+
+impl Handshake {
+    async fn run(self, tcp: TcpStream, remote_addr: SocketAddr, pending: Pending) {
         if let Err(error) = tcp.set_nodelay(true) {
             tracing::debug!(peer = %remote_addr, %error, "could not set TCP_NODELAY");
         }
-        let acceptor = acceptor.clone();
-        let on_failure = on_failure.clone();
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let result = tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await;
-            drop(permit);
-            let stream = match result {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(error)) => {
-                    tracing::warn!(peer = %remote_addr, %error, "TLS handshake failed");
-                    on_failure();
-                    return;
-                }
-                Err(_elapsed) => {
-                    tracing::warn!(
-                        peer = %remote_addr,
-                        timeout_ms = u64::try_from(handshake_timeout.as_millis()).unwrap_or(u64::MAX),
-                        "TLS handshake timed out"
-                    );
-                    on_failure();
-                    return;
-                }
-            };
-            let role = peer_role(&stream, remote_addr);
-            let conn = TlsConn {
-                inner: stream,
-                peer: PeerInfo { remote_addr, role },
-            };
-            // Fails only when the server has stopped accepting; the connection is dropped.
-            let _ = tx.send(conn).await;
-        });
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let started = tokio::time::Instant::now();
+        // Nothing is spent on a connection that says nothing: wait for its first byte.
+        let mut first = [0u8; 1];
+        match tokio::time::timeout(self.limits.first_byte_timeout, tcp.peek(&mut first)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            Ok(_) => {
+                tracing::debug!(peer = %remote_addr, "connection closed before a ClientHello");
+                (self.on_failure)();
+                return;
+            }
+            Err(_elapsed) => {
+                self.stats.first_byte_timeouts.fetch_add(1, Relaxed);
+                tracing::debug!(
+                    peer = %remote_addr,
+                    timeout_ms = ms(self.limits.first_byte_timeout),
+                    "no ClientHello; connection closed"
+                );
+                (self.on_failure)();
+                return;
+            }
+        }
+        let left = self
+            .limits
+            .handshake_timeout
+            .saturating_sub(started.elapsed());
+        let result = tokio::time::timeout(left, self.acceptor.accept(tcp)).await;
+        drop(pending);
+        let stream = match result {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(error)) => {
+                tracing::warn!(peer = %remote_addr, %error, "TLS handshake failed");
+                (self.on_failure)();
+                return;
+            }
+            Err(_elapsed) => {
+                tracing::warn!(
+                    peer = %remote_addr,
+                    timeout_ms = ms(self.limits.handshake_timeout),
+                    "TLS handshake timed out"
+                );
+                (self.on_failure)();
+                return;
+            }
+        };
+        let Ok(permit) = self.connections.clone().try_acquire_owned() else {
+            self.stats.refused_connections_full.fetch_add(1, Relaxed);
+            tracing::warn!(peer = %remote_addr, "too many open connections, connection dropped");
+            return;
+        };
+        self.stats.connections_open.fetch_add(1, Relaxed);
+        let role = peer_role(&stream, remote_addr);
+        let conn = TlsConn {
+            inner: stream,
+            peer: PeerInfo { remote_addr, role },
+            _open: OpenConnection {
+                _permit: permit,
+                stats: self.stats.clone(),
+            },
+        };
+        // Fails only when the server has stopped accepting; the connection is dropped.
+        let _ = self.tx.send(conn).await;
     }
-    tracing::debug!("TLS acceptor stopped");
 }
 
 fn peer_role(

@@ -60,6 +60,7 @@ pub enum VerifyError {
 }
 
 /// Verifies the log in `data` (the node must be stopped: sled locks its directory).
+/// A damaged database is reported as such, never a panic.
 pub fn verify(data: &Path, vkey: Option<&str>) -> Result<VerifyReport, VerifyError> {
     if !data.join("db").exists() {
         return Err(VerifyError::Storage(StorageError::Io(std::io::Error::new(
@@ -68,6 +69,30 @@ pub fn verify(data: &Path, vkey: Option<&str>) -> Result<VerifyReport, VerifyErr
         ))));
     }
     let store = Store::open(data)?;
+    crate::storage::catch_damage("reading", || verify_store(&store, vkey))?
+}
+
+fn truncated(size: u64, anchored: u64) -> VerifyError {
+    VerifyError::Mismatch {
+        index: size,
+        reason: format!(
+            "TRUNCATED: a checkpoint of size {anchored} was signed but the database holds {size} entries"
+        ),
+    }
+}
+
+fn verify_store(store: &Store, vkey: Option<&str>) -> Result<VerifyReport, VerifyError> {
+    let size = store.size()?;
+    // The anchor outside sled records the latest signed size and root: a database
+    // that silently lost entries (sled drops what it takes for a torn write, and
+    // opens a data file cut short as an empty one) is caught, before anything that
+    // the lost part held (the verifier key) is needed.
+    let anchor = store.anchor();
+    if let Some(a) = anchor
+        && a.size > size
+    {
+        return Err(truncated(size, a.size));
+    }
     let vkey = match vkey {
         Some(k) => k.to_owned(),
         None => store
@@ -76,21 +101,6 @@ pub fn verify(data: &Path, vkey: Option<&str>) -> Result<VerifyReport, VerifyErr
     };
     let verifiers =
         Verifiers::from_vkeys([vkey.as_str()]).map_err(|e| VerifyError::Key(e.to_string()))?;
-    let size = store.size()?;
-    // The anchor outside sled records the latest signed size and root: a database
-    // that silently lost entries (sled drops what it takes for a torn write) is caught.
-    let anchor = store.anchor();
-    if let Some(a) = anchor
-        && a.size > size
-    {
-        return Err(VerifyError::Mismatch {
-            index: size,
-            reason: format!(
-                "TRUNCATED: a checkpoint of size {} was signed but the database holds {size} entries",
-                a.size
-            ),
-        });
-    }
     let mut tree = MemStore::new();
     for index in 0..size {
         let entry = store.entry(index)?.ok_or_else(|| VerifyError::Mismatch {
@@ -110,6 +120,28 @@ pub fn verify(data: &Path, vkey: Option<&str>) -> Result<VerifyReport, VerifyErr
             });
         }
         tree.push(leaf);
+        // The inner nodes this entry completed, which inclusion and consistency proofs
+        // are built from, must be the recomputed ones too.
+        let mut level = 1u8;
+        while level < 64 && (index + 1) % (1u64 << level) == 0 {
+            let at = ((index + 1) >> level) - 1;
+            let stored = store.get(level, at)?;
+            let expected = tree.get(level, at).map_err(|e| VerifyError::Mismatch {
+                index,
+                reason: e.to_string(),
+            })?;
+            if stored != expected {
+                return Err(VerifyError::Mismatch {
+                    index,
+                    reason: format!(
+                        "the stored Merkle node level {level} index {at} is {} but the entries give {}",
+                        vrs_core::hex(&stored),
+                        vrs_core::hex(&expected)
+                    ),
+                });
+            }
+            level += 1;
+        }
     }
     let mut checkpoints = 0;
     for item in store.checkpoints() {
@@ -184,4 +216,106 @@ pub fn verify(data: &Path, vkey: Option<&str>) -> Result<VerifyReport, VerifyErr
         root,
         checkpoints,
     })
+}
+
+/// What the node checks at start-up, cheaply (O(batch + log n) reads): the latest
+/// signed checkpoint verifies under the node key, is of the database's size, and its
+/// root is the one recomputed from the entries of the last group commit (on top of the
+/// stored nodes left of it); the anchor check ([`Store::check_anchor`]) comes first.
+/// A database that fails it is one `vrs-node verify` rejects: the node must not serve it.
+/// The checkpoint may be signed by the node key or by the key recorded in the database
+/// (the one before a rotation).
+pub fn check_at_start(store: &Store, vkey: &str) -> Result<(), VerifyError> {
+    crate::storage::catch_damage("reading", || check_latest_batch(store, vkey))?
+}
+
+fn check_latest_batch(store: &Store, vkey: &str) -> Result<(), VerifyError> {
+    let stored = store.verifier_key()?;
+    let size = store.size()?;
+    if let Some(a) = store.anchor()
+        && a.size > size
+    {
+        return Err(truncated(size, a.size));
+    }
+    let Some(latest) = store.checkpoint()? else {
+        return match size {
+            0 => Ok(()),
+            _ => Err(VerifyError::Checkpoint {
+                size,
+                reason: "no signed checkpoint is stored".into(),
+            }),
+        };
+    };
+    let keys: Vec<&str> = std::iter::once(vkey)
+        .chain(stored.as_deref().filter(|k| *k != vkey))
+        .collect();
+    let verifiers = Verifiers::from_vkeys(keys).map_err(|e| VerifyError::Key(e.to_string()))?;
+    let bad = |reason: String| VerifyError::Checkpoint { size, reason };
+    let cp = open_checkpoint(&latest, &verifiers)
+        .map_err(|e| bad(format!("the latest checkpoint does not verify: {e}")))?
+        .checkpoint;
+    if cp.size != size {
+        return Err(bad(format!(
+            "the latest checkpoint is of size {} but the database holds {size} entries",
+            cp.size
+        )));
+    }
+    // The last group commit: from the checkpoint before the latest one.
+    let from = store.checkpoint_before(size)?.map_or(0, |(s, _)| s);
+    let mut pending = Overlay {
+        store,
+        nodes: std::collections::HashMap::new(),
+    };
+    for index in from..size {
+        let entry = store.entry(index)?.ok_or_else(|| VerifyError::Mismatch {
+            index,
+            reason: "entry is missing".into(),
+        })?;
+        let leaf = merkle::leaf_hash(&entry);
+        if store.get(0, index)? != leaf {
+            return Err(VerifyError::Mismatch {
+                index,
+                reason: "the entry does not hash to the leaf the log recorded".into(),
+            });
+        }
+        let nodes =
+            merkle::append_nodes(&pending, index, leaf).map_err(|e| VerifyError::Mismatch {
+                index,
+                reason: e.to_string(),
+            })?;
+        for (level, at, h) in nodes {
+            pending.nodes.insert((level, at), h);
+        }
+    }
+    let root = if size == 0 {
+        merkle::empty_root()
+    } else {
+        merkle::root(&pending, size).map_err(|e| bad(e.to_string()))?
+    };
+    if root != cp.root {
+        return Err(bad(format!(
+            "the entries of the last group commit (log index {from} to {}) give root {}, not the signed {}",
+            size.saturating_sub(1),
+            vrs_core::hex(&root),
+            vrs_core::hex(&cp.root)
+        )));
+    }
+    Ok(())
+}
+
+/// The stored Merkle nodes, under the ones recomputed from the last batch's entries.
+struct Overlay<'a> {
+    store: &'a Store,
+    nodes: std::collections::HashMap<(u8, u64), vrs_core::Hash>,
+}
+
+impl merkle::HashStore for Overlay<'_> {
+    type Error = StorageError;
+
+    fn get(&self, level: u8, index: u64) -> Result<vrs_core::Hash, StorageError> {
+        match self.nodes.get(&(level, index)) {
+            Some(h) => Ok(*h),
+            None => self.store.get(level, index),
+        }
+    }
 }

@@ -64,9 +64,13 @@ pub fn held(
     origin: &str,
     verifiers: &Verifiers,
 ) -> Result<(u64, Hash), WitnessError> {
-    match store.witnessed(origin)? {
+    held_of(store.witnessed(origin)?.as_deref(), verifiers)
+}
+
+fn held_of(note: Option<&str>, verifiers: &Verifiers) -> Result<(u64, Hash), WitnessError> {
+    match note {
         Some(note) => {
-            let cp = open_checkpoint(&note, verifiers)
+            let cp = open_checkpoint(note, verifiers)
                 .map_err(|e| WitnessError::BadNote(e.to_string()))?;
             Ok((cp.checkpoint.size, cp.checkpoint.root))
         }
@@ -77,6 +81,12 @@ pub fn held(
 /// Verifies `note` under `verifiers` (the peer's pinned key) and, with `proof` from the
 /// held size `old_size`, advances the witnessed checkpoint. Returns the checkpoint.
 /// An inconsistency is recorded as an alarm before it is returned.
+///
+/// The Cosign RPC (a peer's push) and this node's own pull can witness the same log at
+/// once: the held checkpoint is replaced by a compare-and-swap against the very one it
+/// was checked against, so a larger checkpoint verified meanwhile is never overwritten
+/// by a smaller one; the loser gets [`WitnessError::StaleOldSize`] with the size now
+/// held, and may try again from it.
 pub fn witness(
     store: &Store,
     verifiers: &Verifiers,
@@ -88,7 +98,8 @@ pub fn witness(
     let cp = open_checkpoint(note, verifiers)
         .map_err(|e| WitnessError::BadNote(e.to_string()))?
         .checkpoint;
-    let (held_size, held_root) = held(store, &cp.origin, verifiers)?;
+    let stored = store.witnessed(&cp.origin)?;
+    let (held_size, held_root) = held_of(stored.as_deref(), verifiers)?;
     if old_size != held_size {
         return Err(WitnessError::StaleOldSize {
             held: held_size,
@@ -118,8 +129,12 @@ pub fn witness(
         store.add_alarm(now, &e.to_string())?;
         return Err(e);
     }
-    if cp.size > held_size {
-        store.set_witnessed(&cp.origin, note)?;
+    if cp.size > held_size && !store.swap_witnessed(&cp.origin, stored.as_deref(), note)? {
+        let (held, _) = held(store, &cp.origin, verifiers)?;
+        return Err(WitnessError::StaleOldSize {
+            held,
+            claimed: old_size,
+        });
     }
     Ok(cp)
 }

@@ -148,6 +148,10 @@ fn defaults_are_applied() {
     assert_eq!(c.limits.rpc_deadline_ms, 10_000);
     assert_eq!(c.limits.max_batch, 512);
     assert_eq!(c.limits.max_concurrent_streams, 256);
+    assert_eq!(c.limits.max_connections, 4096);
+    assert_eq!(c.tls.first_byte_timeout_ms, 1500);
+    assert_eq!(c.tls.max_handshakes_per_source, 32);
+    assert_eq!(c.storage.cache_mb, 256);
     assert!(c.metrics.enabled);
     assert_eq!(c.metrics.listen, addr("127.0.0.1:9400"));
     assert_eq!(c.log.format, LogFormat::Text);
@@ -195,6 +199,10 @@ fn every_key_can_be_set_from_the_environment() {
         ("VRS_TLS_CA", "alt.crt"),
         ("VRS_TLS_CRL", "alt.crt"),
         ("VRS_TLS_HANDSHAKE_TIMEOUT_MS", "2000"),
+        ("VRS_TLS_FIRST_BYTE_TIMEOUT_MS", "700"),
+        ("VRS_TLS_MAX_HANDSHAKES_PER_SOURCE", "9"),
+        ("VRS_LIMITS_MAX_CONNECTIONS", "99"),
+        ("VRS_STORAGE_CACHE_MB", "64"),
         ("VRS_LIMITS_MAX_MESSAGE_BYTES", "4096"),
         ("VRS_LIMITS_RPC_DEADLINE_MS", "1500"),
         ("VRS_LIMITS_MAX_BATCH", "8"),
@@ -235,6 +243,10 @@ fn every_key_can_be_set_from_the_environment() {
     assert_eq!(c.tls.ca, d.join("alt.crt"));
     assert_eq!(c.tls.crl, Some(d.join("alt.crt")));
     assert_eq!(c.tls.handshake_timeout_ms, 2000);
+    assert_eq!(c.tls.first_byte_timeout_ms, 700);
+    assert_eq!(c.tls.max_handshakes_per_source, 9);
+    assert_eq!(c.limits.max_connections, 99);
+    assert_eq!(c.storage.cache_mb, 64);
     assert_eq!(c.release.period, "week");
     assert_eq!(c.release.k, 7);
     assert_eq!(c.release.federation_floor, 6);

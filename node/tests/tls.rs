@@ -340,10 +340,10 @@ async fn silent_connection_does_not_block_other_clients() {
     server.next_failure().await;
 }
 
-#[tokio::test]
-async fn handshake_timeout_closes_a_silent_connection() {
+/// A connection that sends nothing is counted as a failure and hung up on.
+async fn a_silent_connection_is_closed(handshake_timeout: Duration) {
     let ca = TestCa::new("a");
-    let mut server = TestServer::start(&ca, None, Duration::from_millis(100)).await;
+    let mut server = TestServer::start(&ca, None, handshake_timeout).await;
     let mut silent = TcpStream::connect(server.addr).await.unwrap();
 
     server.next_failure().await;
@@ -354,6 +354,11 @@ async fn handshake_timeout_closes_a_silent_connection() {
         .await
         .expect("the server closes the connection");
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+}
+
+#[tokio::test]
+async fn handshake_timeout_closes_a_silent_connection() {
+    a_silent_connection_is_closed(Duration::from_millis(100)).await;
 }
 
 #[tokio::test]
@@ -482,4 +487,10 @@ fn role_display_is_the_san_uri() {
     };
     assert_eq!(role.to_string(), "vrs://state/FJI/node");
     assert_eq!(Role::from_san_uri(&role.to_string()), Some(role));
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed_at_the_first_byte_timeout() {
+    // The handshake itself may take an hour; saying nothing may not.
+    a_silent_connection_is_closed(Duration::from_secs(3600)).await;
 }

@@ -4,6 +4,8 @@
 //! node's gRPC layer and the client use the generated services.
 #![allow(clippy::all, missing_docs)]
 
+pub mod codec;
+
 /// Package `vrs.v1`.
 pub mod v1 {
     tonic::include_proto!("vrs.v1");

@@ -30,12 +30,12 @@ async fn the_demo_runs_a_federation_and_every_verification_passes() {
     assert!(!out.contains("ERROR"), "{out}");
     for state in ["AUS", "IDN", "THA"] {
         assert!(
-            out.contains(&format!("{state}: 6 tables released and signed")),
+            out.contains(&format!("{state}: 7 tables released and signed")),
             "{out}"
         );
     }
     assert!(
-        out.contains("18 of 18 releases held by ROSEAP VERIFIED"),
+        out.contains("21 of 21 releases held by ROSEAP VERIFIED"),
         "{out}"
     );
     for state in ["AUS", "IDN", "THA"] {

@@ -949,3 +949,127 @@ async fn a_log_that_sled_silently_truncates_is_refused() {
         .expect("run");
     assert!(!out.status.success(), "the node started on a damaged log");
 }
+
+/// `vrs-node run` on `config` with its data directory replaced by `data`, to its exit.
+async fn run_on(config: &Path, data: &Path) -> std::process::Output {
+    let mut cmd = tokio::process::Command::new(node_binary());
+    cmd.arg("run")
+        .arg("--config")
+        .arg(config)
+        .env("VRS_DATA_DIR", data)
+        .env("VRS_LOG", "error")
+        .kill_on_drop(true);
+    phase("vrs-node run on a damaged database", cmd.output())
+        .await
+        .expect("run")
+}
+
+/// The node refused to start, said why, never said it was up, and did not panic.
+fn refused_to_start(out: &std::process::Output, what: &str) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{what}: the node must exit 1 (not serve, not panic):\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(
+        !stdout.contains("listening on"),
+        "{what}: a node that is about to exit announced itself:\n{stdout}"
+    );
+    stderr
+}
+
+/// A node with `n` reports (several of sled's 512 KiB segments), stopped cleanly.
+async fn many_reports_then_stop(n: u64) -> Fixture {
+    let fx = Fixture::new();
+    let (node, _) = fx.start_and_register().await;
+    let ch = fx.fp_channel(node.addr).await;
+    let mut set = JoinSet::new();
+    for lane in 0..16 {
+        let (ch, fp) = (ch.clone(), fx.fp.clone());
+        set.spawn(async move {
+            for i in (1..=n).filter(|i| i % 16 == lane) {
+                submit(ch.clone(), fp.sign(&report(i)))
+                    .await
+                    .unwrap_or_else(|st| panic!("report {i} refused: {st:?}"));
+            }
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.expect("submitter");
+    }
+    drop(ch);
+    assert!(phase("SIGTERM", node.terminate()).await.success());
+    fx
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_truncated_data_file_is_reported_by_verify_and_the_node_never_a_panic() {
+    let fx = many_reports_then_stop(3000).await;
+    let data = fx.files.data_dir.clone();
+    let len = std::fs::metadata(data.join("db")).expect("db").len();
+    // At 5 to 30 % sled opens a database that lost everything; at 40 to 90 % it
+    // panicked while opening it (both `verify` and the node exited 101).
+    for percent in [10, 50, 75] {
+        let copy = fx.pki.dir.path().join(format!("truncated-{percent}"));
+        copy_dir(&data, &copy);
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(copy.join("db"))
+            .expect("open db");
+        f.set_len(len * percent / 100).expect("truncate");
+        f.sync_all().expect("sync");
+        drop(f);
+        let what = format!("data file truncated at {percent} %");
+        let run = verify(&copy, None).await;
+        assert_ne!(
+            run.code,
+            Some(101),
+            "{what}: verify panicked:\n{}",
+            run.text()
+        );
+        let out = run.failure();
+        assert!(
+            out.contains("damaged") || out.contains("TRUNCATED") || out.contains("corrupt"),
+            "{what}: verify must say what is wrong:\n{out}"
+        );
+        let stderr = refused_to_start(&run_on(&fx.files.config, &copy).await, &what);
+        assert!(
+            stderr.contains("damaged")
+                || stderr.contains("TRUNCATED")
+                || stderr.contains("corrupt"),
+            "{what}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_node_refuses_a_last_batch_that_verify_rejects() {
+    let (fx, acks) = twenty_reports_then_stop().await;
+    let data = fx.files.data_dir.clone();
+    let e20 = entry_bytes(&acks[19].env);
+    overwrite(&data, &[(20, &e20, &flipped(&e20))]).await;
+    let out = verify(&data, None).await.failure();
+    assert!(out.contains("MISMATCH at log index 20"), "{out}");
+    let stderr = refused_to_start(&run_on(&fx.files.config, &data).await, "entry 20 flipped");
+    assert!(stderr.contains("log index 20"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_checks_the_stored_inner_merkle_nodes() {
+    let (fx, _) = twenty_reports_then_stop().await;
+    let data = fx.files.data_dir.clone();
+    // Entry 11 completes the level-1 node 5, the level-2 node 2 and the level-3 node 1
+    // (inner nodes that inclusion proofs read); damage the level-1 node only.
+    {
+        let store = Store::open(&data).expect("open");
+        store
+            .danger_overwrite_merkle_node(11, 1, [0xab; 32])
+            .expect("overwrite");
+    }
+    wait_until_unlocked(&data).await;
+    let out = verify(&data, None).await.failure();
+    assert!(out.contains("MISMATCH at log index 11"), "{out}");
+    assert!(out.contains("level 1"), "{out}");
+}

@@ -116,10 +116,14 @@ async fn three_states_sync_witness_and_a_quiet_night_moves_only_manifests() {
             assert!(p.witnessed_size > 0);
         }
     }
-    // Every node holds the 6 tables of the 3 States, each verifying under its origin's key.
+    // Every node holds the tables of the 3 States, each verifying under its origin's key.
     for node in &nodes {
         let releases = held(&pki, node).await;
-        assert_eq!(releases.len(), 18, "{releases:?}");
+        assert_eq!(
+            releases.len(),
+            3 * vrs_core::aggregate::TableId::ALL.len(),
+            "{releases:?}"
+        );
     }
     // Witnessing: a node's checkpoint carries its peers' cosignatures.
     let ch = nodes[0]
@@ -203,7 +207,10 @@ async fn a_down_peer_is_retried_and_caught_up_next_round() {
     };
     let idn_rec = by(&st, "IDN");
     assert!(idn_rec.last_error.is_empty(), "{}", idn_rec.last_error);
-    assert_eq!(idn_rec.fetched, 6);
+    assert_eq!(
+        idn_rec.fetched,
+        vrs_core::aggregate::TableId::ALL.len() as u64
+    );
     let tha_rec = by(&st, "THA");
     assert!(!tha_rec.last_error.is_empty());
     assert_eq!(tha_rec.attempts, 2, "retried with backoff");
@@ -218,10 +225,17 @@ async fn a_down_peer_is_retried_and_caught_up_next_round() {
     let st = sync_now(&pki, &aus, "AUS").await;
     let tha_rec = by(&st, "THA");
     assert!(tha_rec.last_error.is_empty(), "{}", tha_rec.last_error);
-    assert_eq!(tha_rec.fetched, 6, "THA's own releases");
+    assert_eq!(
+        tha_rec.fetched,
+        vrs_core::aggregate::TableId::ALL.len() as u64,
+        "THA's own releases"
+    );
     assert!(tha_rec.last_success > 0);
     assert_eq!(by(&st, "IDN").fetched, 0, "nothing fetched twice");
-    assert_eq!(held(&pki, &aus).await.len(), 12);
+    assert_eq!(
+        held(&pki, &aus).await.len(),
+        2 * vrs_core::aggregate::TableId::ALL.len()
+    );
     for n in [aus, idn, tha] {
         n.stop().await;
     }
@@ -350,7 +364,12 @@ async fn strangers_wrong_names_and_wrong_keys_are_refused() {
     let st = sync_now(&pki, &idn, "IDN").await;
     let rec = &st.peers[0];
     assert_eq!(rec.fetched, 0);
-    assert_eq!(rec.rejected.len(), 6, "{:?}", rec.rejected);
+    assert_eq!(
+        rec.rejected.len(),
+        vrs_core::aggregate::TableId::ALL.len(),
+        "{:?}",
+        rec.rejected
+    );
     assert!(
         rec.rejected.iter().all(|r| r.contains("refused")),
         "{:?}",
@@ -433,7 +452,11 @@ async fn a_secretariat_builds_the_regional_table_through_relays_and_refuses_alte
         .into_inner();
     let aus = st.peers.iter().find(|p| p.peer == "AUS").expect("AUS");
     assert!(aus.last_error.is_empty(), "{}", aus.last_error);
-    assert_eq!(aus.fetched, 18, "every State's releases through AUS");
+    assert_eq!(
+        aus.fetched,
+        3 * vrs_core::aggregate::TableId::ALL.len() as u64,
+        "every State's releases through AUS"
+    );
     assert!(
         st.peers
             .iter()
@@ -505,8 +528,13 @@ async fn a_secretariat_builds_the_regional_table_through_relays_and_refuses_alte
         .into_inner();
     let aus = st.peers.iter().find(|p| p.peer == "AUS").expect("AUS");
     // IDN is not in this secretariat's federation: its releases are refused too.
-    assert_eq!(aus.fetched, 11, "AUS's 6 and THA's 5 intact releases");
-    assert_eq!(aus.rejected.len(), 7, "{:?}", aus.rejected);
+    let tables = vrs_core::aggregate::TableId::ALL.len();
+    assert_eq!(
+        aus.fetched,
+        2 * tables as u64 - 1,
+        "AUS's and THA's intact releases"
+    );
+    assert_eq!(aus.rejected.len(), tables + 1, "{:?}", aus.rejected);
     let altered: Vec<_> = aus
         .rejected
         .iter()
@@ -518,7 +546,12 @@ async fn a_secretariat_builds_the_regional_table_through_relays_and_refuses_alte
         .iter()
         .filter(|r| r.contains("origin IDN is not in the federation"))
         .count();
-    assert_eq!(strangers, 6, "{:?}", aus.rejected);
+    assert_eq!(
+        strangers,
+        vrs_core::aggregate::TableId::ALL.len(),
+        "{:?}",
+        aus.rejected
+    );
     for n in [aus_node, secretariat, secretariat2] {
         n.stop().await;
     }
@@ -547,9 +580,8 @@ fn crafted_release(
         checkpoint: vrs_core::release::ReleaseCheckpoint::from_note(checkpoint).expect("cp"),
         computed_at: vrs_core::codes::Timestamp::from_unix_seconds(at).expect("ts"),
     };
-    let release =
-        vrs_core::release::build_threshold(meta, &vrs_core::aggregate::Tables::new(), 5)
-            .expect("build");
+    let release = vrs_core::release::build_threshold(meta, &vrs_core::aggregate::Tables::new(), 5)
+        .expect("build");
     let env = vrs_node::releases::dsse_sign(
         &signer,
         vrs_proto::RELEASE_PAYLOAD_TYPE,
@@ -577,7 +609,12 @@ async fn a_version_not_newer_and_an_unknown_code_list_are_refused_with_reasons()
     report_and_release(&pki, &aus, "AUS", 3).await;
     let idn = InProcessNode::start_on(&ms[1].files, idn_l).await;
     let st = sync_now(&pki, &idn, "IDN").await;
-    assert_eq!(st.peers[0].fetched, 6, "{:?}", st.peers[0]);
+    assert_eq!(
+        st.peers[0].fetched,
+        vrs_core::aggregate::TableId::ALL.len() as u64,
+        "{:?}",
+        st.peers[0]
+    );
     aus.stop().await;
 
     // AUS's store now offers another version 1 of MOVEMENTS 2026-M10 (same version,
@@ -620,6 +657,111 @@ async fn a_version_not_newer_and_an_unknown_code_list_are_refused_with_reasons()
         "{:?}",
         rec.rejected
     );
+    aus.stop().await;
+    idn.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_now_outlasts_its_rpc_deadline_and_a_hung_peer_fails_at_its_own_deadline() {
+    let pki = Pki::new();
+    // The RPC deadline (1 s) is shorter than a peer's deadline (4 s, two attempts).
+    let extra = "[limits]\nrpc_deadline_ms = 1000\n[sync]\nattempts = 2\npeer_deadline_s = 4\njitter_s = 0\n";
+    let aus_files = node_files(&pki, "AUS", None, extra);
+    let idn_files = node_files(&pki, "IDN", None, SYNC);
+    add_peer(&idn_files, "AUS", 1, &aus_files.vkey).expect("peer");
+    let idn = InProcessNode::start(&idn_files).await;
+    // THA accepts TCP and never answers: not even the TLS handshake.
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hung_port = hung.local_addr().expect("addr").port();
+    let held_open = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = hung.accept().await {
+            conns.push(c);
+        }
+    });
+    let (tha_key, _) = vrs_core::note::NoteSigner::generate("vrs.local/state/THA").expect("key");
+    add_peer(&aus_files, "IDN", idn.addr.port(), &idn_files.vkey).expect("peer");
+    add_peer(&aus_files, "THA", hung_port, &tha_key.verifier_key()).expect("peer");
+    let aus = InProcessNode::start(&aus_files).await;
+    report_and_release(&pki, &idn, "IDN", 6).await;
+
+    let admin = aus.channel(&pki, &pki.issue(Identity::admin("AUS"))).await;
+    // The client's own deadline is short too.
+    let client = vrs_client::client::Client::from_channel(
+        admin.clone(),
+        "AUS",
+        std::time::Duration::from_secs(1),
+    );
+    let started = std::time::Instant::now();
+    let mut seen = Vec::new();
+    let st = client
+        .sync_run("", |p| seen.push(p.peer.clone()))
+        .await
+        .expect("the round's records, past the 1 s RPC deadline");
+    let took = started.elapsed();
+    let by = |p: &str| {
+        st.peers
+            .iter()
+            .find(|x| x.peer == p)
+            .cloned()
+            .expect("record")
+    };
+    let (idn_rec, tha_rec) = (by("IDN"), by("THA"));
+    println!(
+        "sync now with a hung peer: {took:?}; IDN fetched {} (error {:?}); THA attempts {} error {:?}",
+        idn_rec.fetched, idn_rec.last_error, tha_rec.attempts, tha_rec.last_error
+    );
+    assert!(idn_rec.last_error.is_empty(), "{}", idn_rec.last_error);
+    assert_eq!(
+        idn_rec.fetched,
+        vrs_core::aggregate::TableId::ALL.len() as u64,
+        "the live peer synced"
+    );
+    assert!(
+        !tha_rec.last_error.is_empty(),
+        "the hung peer's failure is recorded"
+    );
+    assert_eq!(
+        tha_rec.attempts, 2,
+        "every attempt was made within its deadline"
+    );
+    assert!(
+        took > std::time::Duration::from_secs(1),
+        "it outlasted the RPC deadline"
+    );
+    assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["IDN", "THA"],
+        "each peer's record streamed as it ended"
+    );
+
+    // The unary SyncNow is cut at its deadline, but its round runs on and is recorded.
+    let cut = SyncServiceClient::new(admin.clone())
+        .sync_now(pb::SyncNowRequest { peer: "THA".into() })
+        .await
+        .expect_err("past the RPC deadline");
+    assert!(
+        matches!(
+            cut.code(),
+            tonic::Code::Cancelled | tonic::Code::DeadlineExceeded
+        ),
+        "{cut:?}"
+    );
+    let status = client
+        .sync_run("IDN", |_| {})
+        .await
+        .expect("a round waits for the one still running, then runs");
+    assert!(
+        status
+            .peers
+            .iter()
+            .any(|p| p.peer == "THA" && p.started > tha_rec.started)
+    );
+    held_open.abort();
     aus.stop().await;
     idn.stop().await;
 }

@@ -66,13 +66,7 @@ async fn size(node: &InProcessNode, s: &Setup) -> u64 {
 }
 
 async fn submit(s: &Setup, env: pb::Envelope) -> Result<pb::SubmitResponse, tonic::Status> {
-    let ch = s.node.channel(&s.pki, &s.fp.cert).await;
-    ReportServiceClient::new(ch)
-        .submit(pb::SubmitRequest {
-            envelope: Some(env),
-        })
-        .await
-        .map(|r| r.into_inner())
+    submit_as(s, &s.fp, env).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -460,4 +454,261 @@ async fn clients_without_a_valid_certificate_cannot_call() {
         .expect("metric");
     assert!(failures >= 1, "{m}");
     node.stop().await;
+}
+
+async fn submit_as(
+    s: &Setup,
+    fp: &FocalPoint,
+    env: pb::Envelope,
+) -> Result<pb::SubmitResponse, tonic::Status> {
+    let ch = s.node.channel(&s.pki, &fp.cert).await;
+    ReportServiceClient::new(ch)
+        .submit(pb::SubmitRequest {
+            envelope: Some(env),
+        })
+        .await
+        .map(|r| r.into_inner())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_focal_point_cannot_amend_or_retract_another_focal_points_report() {
+    let s = setup().await;
+    let other = FocalPoint::new(&s.pki, STATE, "police-evros-02", "police-evros-02-k1");
+    register(s.admin.clone(), &other).await;
+    let v1 = examples::example_fee(&params(40));
+    let env1 = s.fp.sign(&pb_report(&v1));
+    submit(&s, env1.clone()).await.expect("v1 by its author");
+    let d1 = vrs_core::sha256(&entry_bytes(&env1));
+    let before = size(&s.node, &s).await;
+
+    // The same State's other focal point, with its own valid key and certificate.
+    let as_other = |mut r: Report| {
+        r.focal_point_id = other.id.clone();
+        r.key_id = other.key.keyid.clone();
+        other.sign(&pb_report(&r))
+    };
+    let amendment = as_other(examples::example_amendment(&v1, d1));
+    let retraction = as_other(examples::example_retraction(&v1, d1));
+    for (what, env) in [("amendment", amendment), ("retraction", retraction)] {
+        let st = submit_as(&s, &other, env).await.expect_err(what);
+        assert_eq!(st.code(), Code::PermissionDenied, "{what}: {st:?}");
+        assert_eq!(violations(&st), ["supersedes"], "{what}");
+        assert!(st.message().contains("hcg-piraeus-01"), "{}", st.message());
+    }
+    assert_eq!(size(&s.node, &s).await, before, "nothing was logged");
+
+    // The author still can.
+    let own =
+        s.fp.sign(&pb_report(&examples::example_retraction(&v1, d1)));
+    submit(&s, own).await.expect("its author retracts it");
+    s.node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_60_kb_invalid_report_gets_a_bounded_error_and_stores_nothing() {
+    let s = setup().await;
+    let before = size(&s.node, &s).await;
+    let mut r = pb_report(&examples::example_movement(&params(41)));
+    let Some(pb::report::Body::Movement(m)) = &mut r.body else {
+        panic!("a movement report")
+    };
+    // Every group breaks several rules: tens of thousands of violations.
+    while prost::Message::encoded_len(m) < 60_000 {
+        m.persons.push(pb::PersonGroup {
+            citizenship: "XXX".into(),
+            ..Default::default()
+        });
+    }
+    let payload = prost::Message::encoded_len(&r);
+    let st = submit(&s, s.fp.sign(&r)).await.expect_err("invalid");
+    assert_eq!(st.code(), Code::InvalidArgument, "{}", st.message());
+    let bytes = st.message().len() + st.details().len();
+    let listed = st
+        .get_details_bad_request()
+        .expect("field violations")
+        .field_violations;
+    println!(
+        "error for a {payload}-byte invalid report: {bytes} bytes (message {}, details {}), {} violations listed",
+        st.message().len(),
+        st.details().len(),
+        listed.len()
+    );
+    assert!(bytes <= 64 * 1024, "{bytes} bytes");
+    // The first ones, and the last counts the rest.
+    assert!(
+        (50..=vrs_core::validate::MAX_VIOLATIONS + 1).contains(&listed.len()),
+        "{} violations listed",
+        listed.len()
+    );
+    assert!(
+        listed[0].field.starts_with("body.movement.persons"),
+        "{:?}",
+        listed[0]
+    );
+    let last = listed.last().expect("the count of the rest");
+    assert!(
+        last.description.contains("more violations not listed"),
+        "{}",
+        last.description
+    );
+    assert_eq!(size(&s.node, &s).await, before, "nothing was logged");
+    s.node.stop().await;
+}
+
+/// Sends raw request bytes, as an outside client with another protobuf library might.
+#[derive(Clone, Copy, Default)]
+struct RawCodec;
+
+struct RawEncoder;
+
+struct ResponseDecoder;
+
+impl tonic::codec::Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        buf: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        prost::bytes::BufMut::put_slice(buf, &item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for ResponseDecoder {
+    type Item = pb::SubmitResponse;
+    type Error = tonic::Status;
+    fn decode(
+        &mut self,
+        buf: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<pb::SubmitResponse>, tonic::Status> {
+        prost::Message::decode(buf)
+            .map(Some)
+            .map_err(|e| tonic::Status::internal(e.to_string()))
+    }
+}
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = pb::SubmitResponse;
+    type Encoder = RawEncoder;
+    type Decoder = ResponseDecoder;
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+    fn decoder(&mut self) -> ResponseDecoder {
+        ResponseDecoder
+    }
+}
+
+async fn submit_raw(s: &Setup, request: Vec<u8>) -> Result<pb::SubmitResponse, tonic::Status> {
+    let ch = s.node.channel(&s.pki, &s.fp.cert).await;
+    let mut grpc = tonic::client::Grpc::new(ch);
+    grpc.ready().await.expect("ready");
+    grpc.unary(
+        tonic::Request::new(request),
+        tonic::codegen::http::uri::PathAndQuery::from_static("/vrs.v1.ReportService/Submit"),
+        RawCodec,
+    )
+    .await
+    .map(|r| r.into_inner())
+}
+
+/// A length-delimited protobuf field.
+fn field(tag: u8, bytes: &[u8]) -> Vec<u8> {
+    let mut out = vec![(tag << 3) | 2];
+    prost::encoding::encode_varint(bytes.len() as u64, &mut out);
+    out.extend_from_slice(bytes);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_and_non_canonical_requests_are_invalid_arguments_and_log_nothing() {
+    let s = setup().await;
+    let before = size(&s.node, &s).await;
+    let env = s.fp.sign(&pb_report(&examples::example_fee(&params(42))));
+    let canonical = prost::Message::encode_to_vec(&env);
+    // A signature whose key id is not UTF-8.
+    let bad_keyid = field(1, &field(3, &field(1, &[0xff, 0xfe])));
+    // The same envelope, fields out of tag order.
+    let mut reordered = Vec::new();
+    reordered.extend(field(2, env.payload_type.as_bytes()));
+    reordered.extend(field(1, &env.payload));
+    for sig in &env.signatures {
+        reordered.extend(field(3, &prost::Message::encode_to_vec(sig)));
+    }
+    // The same envelope with a field outside the schema.
+    let mut unknown = canonical.clone();
+    unknown.extend(field(9, b"x"));
+    let cases = [
+        ("undecodable bytes", vec![0xff, 0xff, 0xff, 0xff]),
+        ("a non-UTF-8 key id", bad_keyid),
+        ("fields out of order", field(1, &reordered)),
+        ("an unknown field", field(1, &unknown)),
+    ];
+    for (what, request) in cases {
+        let st = submit_raw(&s, request).await.expect_err(what);
+        assert_eq!(st.code(), Code::InvalidArgument, "{what}: {st:?}");
+    }
+    assert_eq!(size(&s.node, &s).await, before, "nothing was logged");
+    // The canonical bytes are logged as sent: the receipt's digest is theirs.
+    let ok = submit_raw(&s, field(1, &canonical))
+        .await
+        .expect("canonical");
+    let receipt = ok.receipt.expect("receipt");
+    assert_eq!(receipt.entry_digest, vrs_core::sha256(&canonical).to_vec());
+    s.node.stop().await;
+}
+
+async fn health(ch: tonic::transport::Channel, service: &str) -> Result<i32, Code> {
+    tonic_health::pb::health_client::HealthClient::new(ch)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .map(|r| r.into_inner().status)
+        .map_err(|st| st.code())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_reports_each_service_a_node_serves_and_no_other() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    const SERVICES: [&str; 6] = [
+        "vrs.v1.ReportService",
+        "vrs.v1.LogService",
+        "vrs.v1.AdminService",
+        "vrs.v1.FederationService",
+        "vrs.v1.SyncService",
+        "vrs.v1.AggregatesService",
+    ];
+    let s = setup().await;
+    for service in SERVICES {
+        let ch = s.node.channel(&s.pki, &s.fp.cert).await;
+        assert_eq!(
+            health(ch, service).await,
+            Ok(ServingStatus::Serving as i32),
+            "{service} on a State's node"
+        );
+    }
+    s.node.stop().await;
+
+    let pki = Pki::new();
+    let files = vrs_client::local::secretariat_files(&pki, "ROSEAP", "").expect("files");
+    let sec = InProcessNode::start(&files).await;
+    let who = pki.issue(Identity::secretariat("ROSEAP"));
+    for service in SERVICES {
+        let ch = sec.channel(&pki, &who).await;
+        let want = if service == "vrs.v1.ReportService" {
+            Err(Code::NotFound)
+        } else {
+            Ok(ServingStatus::Serving as i32)
+        };
+        assert_eq!(
+            health(ch, service).await,
+            want,
+            "{service} on a secretariat"
+        );
+    }
+    sec.stop().await;
 }

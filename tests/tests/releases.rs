@@ -140,7 +140,7 @@ async fn tables_follow_amendments_and_retractions_and_release_once() {
     assert_eq!(err.code(), Code::FailedPrecondition);
 
     let first = f.release_now("2026-M10", false).await.expect("release");
-    assert_eq!(first.len(), 6, "one release per table");
+    assert_eq!(first.len(), TableId::ALL.len(), "one release per table");
     let again = f
         .release_now("2026-M10", false)
         .await
@@ -240,7 +240,7 @@ async fn what_peers_and_secretariats_receive_holds_no_raw_data_and_no_small_cell
             .await
             .expect("list")
             .into_inner();
-        assert_eq!(list.releases.len(), 6);
+        assert_eq!(list.releases.len(), TableId::ALL.len());
         wire.extend(prost::Message::encode_to_vec(&list));
         for r in &list.releases {
             let env = f.get(&who, &r.table).await;
@@ -368,8 +368,47 @@ async fn noisy_releases_spend_the_budget_once_and_an_overspend_is_refused() {
         env,
         "the stored release is unchanged"
     );
-    // All six tables or none: MOVEMENTS (threshold) was not revised either.
+    // All tables or none: MOVEMENTS (threshold) was not revised either.
     let movements = open(&f.get(&secretariat, "MOVEMENTS").await, &f.node.vkey);
     assert_eq!(movements.version, 1, "a refused request leaves no trace");
+    f.node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_csv_export_has_the_header_of_the_table_asked_for() {
+    let f = fed().await;
+    for n in 1..=6 {
+        f.submit(&report(RecordType::Movement, n, n as u8))
+            .await
+            .expect("accepted");
+    }
+    f.release_now("2026-M10", false).await.expect("released");
+    let export = |format: pb::ExportFormat| {
+        let admin = f.admin.clone();
+        async move {
+            let data = AggregatesServiceClient::new(admin)
+                .export(pb::ExportRequest {
+                    filter: Some(pb::ListReleasesRequest {
+                        origin: String::new(),
+                        table: "PERSONS".into(),
+                        period: "2026-M09".into(),
+                    }),
+                    format: format as i32,
+                })
+                .await
+                .expect("export")
+                .into_inner()
+                .data;
+            String::from_utf8(data).expect("utf-8")
+        }
+    };
+    assert_eq!(
+        export(pb::ExportFormat::SdmxCsv).await,
+        "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,CITIZENSHIP,SEX,AGE,MEASURE,TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS\r\n"
+    );
+    assert_eq!(
+        export(pb::ExportFormat::Csv).await,
+        "REF_AREA,TIME_PERIOD,TABLE,VERSION,POLICY,CITIZENSHIP,SEX,AGE,MEASURE,OBS_VALUE,DISPLAY,OBS_STATUS,CONF_STATUS\r\n"
+    );
     f.node.stop().await;
 }

@@ -258,10 +258,16 @@ fn policy_text(r: &Release) -> String {
     }
 }
 
-fn render(releases: &[Release], format: Format) -> anyhow::Result<String> {
+/// The releases in `format`; a CSV's columns are those of `table` when given (an empty
+/// export still has the requested table's header).
+fn render(
+    releases: &[Release],
+    table: Option<vrs_core::aggregate::TableId>,
+    format: Format,
+) -> anyhow::Result<String> {
     Ok(match format {
-        Format::SdmxCsv => vrs_core::release::export_sdmx_csv(releases)?,
-        Format::Csv => vrs_core::release::export_csv(releases)?,
+        Format::SdmxCsv => vrs_core::release::export_sdmx_csv_of(table, releases)?,
+        Format::Csv => vrs_core::release::export_csv_of(table, releases)?,
         Format::Json => {
             let v: Value = serde_json::from_str(&vrs_core::release::export_json(releases))?;
             let mut s = serde_json::to_string_pretty(&v)?;
@@ -375,7 +381,11 @@ pub async fn get(sel: &Selector, o: GetOptions) -> anyhow::Result<()> {
         );
     }
     emit(
-        &render(std::slice::from_ref(&release), o.format)?,
+        &render(
+            std::slice::from_ref(&release),
+            Some(release.table),
+            o.format,
+        )?,
         o.out.as_deref(),
     )
 }
@@ -388,6 +398,10 @@ pub async fn export(
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
     let req = filter.request()?;
+    let table = match req.table.as_str() {
+        "" => None,
+        t => Some(vrs_core::aggregate::TableId::parse(t)?),
+    };
     let (p, client) = super::connect(sel).await?;
     let infos = client.list_releases(req).await?;
     let tables: std::collections::BTreeSet<&str> = infos.iter().map(|i| i.table.as_str()).collect();
@@ -434,7 +448,7 @@ pub async fn export(
             p.name
         ));
     }
-    emit(&render(&releases, format)?, out)?;
+    emit(&render(&releases, table, format)?, out)?;
     if let Some(path) = out {
         eprintln!(
             "{} release(s) exported to {}",

@@ -126,18 +126,18 @@ const MASK: u64 = 0xFFFF;
 /// Deaths and injuries of one movement are at most this (validation).
 const MAX_PERSONS: i64 = crate::validate::MAX_PERSONS as i64;
 /// Candidate codes tried per dimension when new secondaries may be chosen.
-const CANDIDATES: [usize; 5] = [0, 64, 24, 8, 5];
+const CANDIDATES: [usize; 5] = [0, 64, 24, 8, 4];
 /// Candidate codes tried per dimension among withheld values only.
-const WITNESS_CANDIDATES: [usize; 5] = [0, 256, 48, 12, 6];
+const WITNESS_CANDIDATES: [usize; 5] = [0, 256, 48, 12, 5];
 /// Cubes verified per search before giving up.
 const TRIES: usize = 12;
 /// Moves verified per requirement, without and with new secondaries.
 const BUDGET: u32 = 120;
-const BUDGET_NEW: u32 = 400;
+const BUDGET_NEW: u32 = 200;
 /// What listing the candidate cubes of one search costs, in verified moves.
 const CANDIDATES_COST: u32 = 8;
 /// Largest set of connected withheld values handed to the integer programme.
-const MILP_MAX_VARS: usize = 2_000;
+const MILP_MAX_VARS: usize = 80;
 
 fn coord(p: u64, d: usize) -> u16 {
     ((p >> (FIELD * d)) & MASK) as u16
@@ -290,7 +290,13 @@ impl Var {
 }
 
 /// What the requirement of a withheld value is, from its bounds and status.
-fn needs(value: i64, lo: i64, hi: i64, status: ConfStatus, k: i64) -> (Option<i64>, Option<i64>, bool) {
+fn needs(
+    value: i64,
+    lo: i64,
+    hi: i64,
+    status: ConfStatus,
+    k: i64,
+) -> (Option<i64>, Option<i64>, bool) {
     match status {
         ConfStatus::Secondary => (
             (value - 1 >= lo).then_some(value - 1),
@@ -298,7 +304,11 @@ fn needs(value: i64, lo: i64, hi: i64, status: ConfStatus, k: i64) -> (Option<i6
             true,
         ),
         _ if hi != INF => (Some(lo), Some(hi), false),
-        _ => (Some(lo.max(value - k)), Some(value.saturating_add(k)), false),
+        _ => (
+            Some(lo.max(value - k)),
+            Some(value.saturating_add(k)),
+            false,
+        ),
     }
 }
 
@@ -335,9 +345,8 @@ fn links_of(table: TableId, key: &CellKey, measure: Measure) -> Vec<Link> {
             rel,
         });
     };
-    let under18 = || {
-        CellKey::from_static(vec![TOTAL, TOTAL, crate::report::AgeBand::Under18.code()])
-    };
+    let under18 =
+        || CellKey::from_static(vec![TOTAL, TOTAL, crate::report::AgeBand::Under18.code()]);
     let prot_events = [
         (M::EndangeringLife, 1),
         (M::InhumanTreatment, 1),
@@ -347,32 +356,80 @@ fn links_of(table: TableId, key: &CellKey, measure: Measure) -> Vec<Link> {
     match (table, measure) {
         (T::Protection, m) => {
             if let Some((_, f)) = prot_events.iter().find(|(pm, _)| *pm == m) {
-                push((T::Protection, m), (T::Movements, M::Events), Rel::Le(*f), key.clone(), key.clone());
+                push(
+                    (T::Protection, m),
+                    (T::Movements, M::Events),
+                    Rel::Le(*f),
+                    key.clone(),
+                    key.clone(),
+                );
             }
             if m == M::UnaccompaniedMinors {
-                push((T::Protection, m), (T::Movements, M::Persons), Rel::Le(1), key.clone(), key.clone());
+                push(
+                    (T::Protection, m),
+                    (T::Movements, M::Persons),
+                    Rel::Le(1),
+                    key.clone(),
+                    key.clone(),
+                );
                 if all_total(key) {
-                    push((T::Protection, m), (T::Persons, M::Persons), Rel::Le(1), key.clone(), under18());
+                    push(
+                        (T::Protection, m),
+                        (T::Persons, M::Persons),
+                        Rel::Le(1),
+                        key.clone(),
+                        under18(),
+                    );
                 }
             }
         }
         (T::Movements, M::Events) => {
             for (pm, f) in prot_events {
-                push((T::Protection, pm), (T::Movements, M::Events), Rel::Le(f), key.clone(), key.clone());
+                push(
+                    (T::Protection, pm),
+                    (T::Movements, M::Events),
+                    Rel::Le(f),
+                    key.clone(),
+                    key.clone(),
+                );
             }
         }
         (T::Movements, M::Persons) => {
-            push((T::Protection, M::UnaccompaniedMinors), (T::Movements, M::Persons), Rel::Le(1), key.clone(), key.clone());
+            push(
+                (T::Protection, M::UnaccompaniedMinors),
+                (T::Movements, M::Persons),
+                Rel::Le(1),
+                key.clone(),
+                key.clone(),
+            );
             if all_total(key) {
-                push((T::Movements, M::Persons), (T::Persons, M::Persons), Rel::Eq, key.clone(), CellKey::total(T::Persons));
+                push(
+                    (T::Movements, M::Persons),
+                    (T::Persons, M::Persons),
+                    Rel::Eq,
+                    key.clone(),
+                    CellKey::total(T::Persons),
+                );
             }
         }
         (T::Persons, M::Persons) => {
             if all_total(key) {
-                push((T::Movements, M::Persons), (T::Persons, M::Persons), Rel::Eq, CellKey::total(T::Movements), key.clone());
+                push(
+                    (T::Movements, M::Persons),
+                    (T::Persons, M::Persons),
+                    Rel::Eq,
+                    CellKey::total(T::Movements),
+                    key.clone(),
+                );
             }
             if *key == under18() {
-                push((T::Protection, M::UnaccompaniedMinors), (T::Persons, M::Persons), Rel::Le(1), CellKey::total(T::Protection), key.clone());
+                push(
+                    (T::Protection, M::UnaccompaniedMinors),
+                    (T::Persons, M::Persons),
+                    Rel::Le(1),
+                    CellKey::total(T::Protection),
+                    key.clone(),
+                );
             }
         }
         _ => {}
@@ -429,10 +486,7 @@ enum Broken {
     /// A line or a variable that cannot move: not repairable here.
     Hard,
     /// A moved value out of its bounds; it needs to change by `by`.
-    Bound {
-        var: u32,
-        by: i64,
-    },
+    Bound { var: u32, by: i64 },
     /// A link; the other side, in layer `layer`, needs to change by `by`.
     Link {
         layer: usize,
@@ -531,11 +585,30 @@ impl Audit {
         let value = view.value(cell, m);
         let key = view.keys[cell as usize].clone();
         let p1 = self.earlier_value(table, &key, m);
-        let (lo, hi) = current_bounds(self.k, value, status, p1);
+        let bounds = current_bounds(self.k, value, status, p1);
+        self.add_var(self.current, table, cell, m, status, bounds)
+    }
+
+    /// Adds the variable of `m` in `cell` of `table` in `layer`, with its bounds; its
+    /// requirement follows from them ([`needs`]).
+    fn add_var(
+        &mut self,
+        layer: usize,
+        table: TableId,
+        cell: u32,
+        m: usize,
+        status: ConfStatus,
+        (lo, hi): (i64, i64),
+    ) -> u32 {
+        let Some(view) = self.layers[layer].get_mut(&table) else {
+            return NO_VAR;
+        };
+        let value = view.value(cell, m);
         let (need_lo, need_hi, either) = needs(value, lo, hi, status, self.k);
         let id = u32::try_from(self.vars.len()).unwrap_or(NO_VAR);
+        view.var[cell as usize * view.nm + m] = id;
         let mut loc = [None, None];
-        loc[self.current] = Some(cell);
+        loc[layer] = Some(cell);
         let mut var = Var {
             table,
             m,
@@ -552,9 +625,6 @@ impl Audit {
         };
         var.mark(value);
         self.vars.push(var);
-        if let Some(view) = self.layers[self.current].get_mut(&table) {
-            view.var[cell as usize * view.nm + m] = id;
-        }
         id
     }
 
@@ -562,8 +632,10 @@ impl Audit {
     fn rollback(&mut self, len: usize) {
         while self.vars.len() > len {
             if let Some(v) = self.vars.pop()
-                && let (Some(cell), Some(view)) =
-                    (v.loc[self.current], self.layers[self.current].get_mut(&v.table))
+                && let (Some(cell), Some(view)) = (
+                    v.loc[self.current],
+                    self.layers[self.current].get_mut(&v.table),
+                )
             {
                 view.var[cell as usize * view.nm + v.m] = NO_VAR;
             }
@@ -571,7 +643,14 @@ impl Audit {
     }
 
     /// The value and change of a location under `mv`.
-    fn value_under(&self, mv: &Move, layer: usize, table: TableId, key: &CellKey, m: Measure) -> Option<(i64, i64, u32)> {
+    fn value_under(
+        &self,
+        mv: &Move,
+        layer: usize,
+        table: TableId,
+        key: &CellKey,
+        m: Measure,
+    ) -> Option<(i64, i64, u32)> {
         let view = self.view(layer, table)?;
         let mi = table.count_measures().iter().position(|x| *x == m)?;
         match view.cell(key) {
@@ -646,7 +725,12 @@ impl Audit {
             let v = &self.vars[var as usize];
             for (layer, cell) in v.loc.iter().enumerate() {
                 if let (Some(cell), Some(view)) = (*cell, self.view(layer, v.table)) {
-                    moved.push((layer, v.table, view.keys[cell as usize].clone(), v.table.count_measures()[v.m]));
+                    moved.push((
+                        layer,
+                        v.table,
+                        view.keys[cell as usize].clone(),
+                        v.table.count_measures()[v.m],
+                    ));
                 }
             }
         }
@@ -685,7 +769,15 @@ impl Audit {
 
     /// Adds to `mv` the move of `cube` (in table `table`, measure `m`, layers `layers`)
     /// by `mu` at its base; `None` if a corner is not a variable in a layer.
-    fn cube_move(&self, table: TableId, m: usize, layers: &[usize], cube: &Cube, mu: i64, mv: &mut Move) -> Option<()> {
+    fn cube_move(
+        &self,
+        table: TableId,
+        m: usize,
+        layers: &[usize],
+        cube: &Cube,
+        mu: i64,
+        mv: &mut Move,
+    ) -> Option<()> {
         // A variable shared by both layers moves once.
         let mut own = Move::new();
         for &layer in layers {
@@ -738,7 +830,16 @@ impl Audit {
     /// (bounds checked on the corners), with the new secondaries they need.
     /// `offset` is a move already made: values are taken after it.
     #[allow(clippy::too_many_arguments)]
-    fn candidates(&self, layer: usize, table: TableId, cell: u32, m: usize, mus: &[i64], allow_new: bool, offset: Option<&Move>) -> Vec<(i64, Cube)> {
+    fn candidates(
+        &self,
+        layer: usize,
+        table: TableId,
+        cell: u32,
+        m: usize,
+        mus: &[i64],
+        allow_new: bool,
+        offset: Option<&Move>,
+    ) -> Vec<(i64, Cube)> {
         // Candidates: (a corner would leave its bounds, cost of new secondaries, corners
         // that would, cube), cheapest first.
         let Some(view) = self.view(layer, table) else {
@@ -747,24 +848,48 @@ impl Audit {
         let allow_new = allow_new && layer == self.current;
         let p = view.coords[cell as usize];
         let k = self.k;
-        let limit = if allow_new { CANDIDATES[view.dims.min(4)] } else { WITNESS_CANDIDATES[view.dims.min(4)] };
+        let limit = if allow_new {
+            CANDIDATES[view.dims.min(4)]
+        } else {
+            WITNESS_CANDIDATES[view.dims.min(4)]
+        };
         let mut per_dim: Vec<Vec<u16>> = Vec::with_capacity(view.dims);
         for d in 0..view.dims {
             let Some(members) = view.lines[d].get(&line_key(p, d)) else {
                 return Vec::new();
             };
+            let a = coord(p, d);
             let mut c: Vec<(i64, u16)> = members
                 .iter()
                 .filter(|&&c| c != cell && view.value(c, m) != 0)
                 .filter_map(|&c| {
                     let x = coord(view.coords[c as usize], d);
-                    if view.var_at(c, m) != NO_VAR {
-                        Some((0, x))
+                    let var = view.var_at(c, m);
+                    let v =
+                        view.value(c, m) + offset.and_then(|o| o.get(&var)).copied().unwrap_or(0);
+                    let (cost, lo, hi) = if var != NO_VAR {
+                        let w = &self.vars[var as usize];
+                        (0, w.lo, w.hi)
                     } else if allow_new && self.eligible(table, c, m) {
-                        Some((view.value(c, m) + k, x))
+                        let p1 = self.earlier_value(table, &view.keys[c as usize], m);
+                        let (lo, hi) = current_bounds(k, v, ConfStatus::Secondary, p1);
+                        (view.value(c, m) + k, lo, hi)
                     } else {
-                        None
-                    }
+                        return None;
+                    };
+                    // The corner on this axis moves against the base across two
+                    // specific codes, with it across a code and its `_T`: it must be able
+                    // to (the cheapest cells that cannot would crowd out those that can).
+                    let s = if a != view.lens[d] && x != view.lens[d] {
+                        -1
+                    } else {
+                        1
+                    };
+                    let fits = mus.iter().all(|mu| {
+                        let w = v + mu * s;
+                        w >= lo && w <= hi
+                    });
+                    (fits || !allow_new).then_some((cost, x))
                 })
                 .collect();
             c.sort_unstable();
@@ -856,11 +981,23 @@ impl Audit {
     /// include it.
     #[allow(clippy::too_many_arguments)]
     /// `keep`: variables whose change must stay as it is (what the move is for).
-    fn search(&mut self, layer: usize, table: TableId, cell: u32, m: usize, mus: &[i64], allow_new: bool, depth: u8, parent: Option<&Move>, keep: &[(u32, i64)]) -> Option<Vec<Move>> {
+    fn search(
+        &mut self,
+        layer: usize,
+        table: TableId,
+        cell: u32,
+        m: usize,
+        mus: &[i64],
+        allow_new: bool,
+        depth: u8,
+        parent: Option<&Move>,
+        keep: &[(u32, i64)],
+    ) -> Option<Vec<Move>> {
         if self.budget.get() == 0 {
             return None;
         }
-        self.budget.set(self.budget.get().saturating_sub(CANDIDATES_COST));
+        self.budget
+            .set(self.budget.get().saturating_sub(CANDIDATES_COST));
         let cands = self.candidates(layer, table, cell, m, mus, allow_new, parent);
         let tries = if depth == 0 { TRIES } else { TRIES / 3 };
         for (_, cube) in cands.into_iter().take(tries) {
@@ -874,7 +1011,10 @@ impl Audit {
             let mut all = true;
             for &mu in mus {
                 let mut mv = parent.cloned().unwrap_or_default();
-                if self.cube_move(table, m, &layers, &cube, mu, &mut mv).is_none() {
+                if self
+                    .cube_move(table, m, &layers, &cube, mu, &mut mv)
+                    .is_none()
+                {
                     all = false;
                     break;
                 }
@@ -897,17 +1037,28 @@ impl Audit {
         // witness (a primary between two other small primaries of its line moves with
         // one cube, then another).
         match mus {
-            [mu] if mu.abs() > 1 => self.steps(layer, table, cell, m, *mu, allow_new, depth, parent, keep),
+            [mu] if mu.abs() > 1 => {
+                self.steps(layer, table, cell, m, *mu, allow_new, depth, parent, keep)
+            }
             _ => None,
         }
     }
 
     /// Withholds the corners of `cube` that are not yet withheld, when allowed.
-    fn withhold_corners(&mut self, layer: usize, table: TableId, m: usize, cube: &Cube, allow_new: bool) {
+    fn withhold_corners(
+        &mut self,
+        layer: usize,
+        table: TableId,
+        m: usize,
+        cube: &Cube,
+        allow_new: bool,
+    ) {
         if !(allow_new && layer == self.current) {
             return;
         }
-        let Some(view) = self.view(layer, table) else { return };
+        let Some(view) = self.view(layer, table) else {
+            return;
+        };
         let news: Vec<u32> = cube
             .corners(&view.lens)
             .filter_map(|(q, _)| view.index.get(&q).copied())
@@ -920,7 +1071,18 @@ impl Audit {
 
     /// [`Audit::search`] for one move `mu`, as a sum of unit cube moves.
     #[allow(clippy::too_many_arguments)]
-    fn steps(&mut self, layer: usize, table: TableId, cell: u32, m: usize, mu: i64, allow_new: bool, depth: u8, parent: Option<&Move>, keep: &[(u32, i64)]) -> Option<Vec<Move>> {
+    fn steps(
+        &mut self,
+        layer: usize,
+        table: TableId,
+        cell: u32,
+        m: usize,
+        mu: i64,
+        allow_new: bool,
+        depth: u8,
+        parent: Option<&Move>,
+        keep: &[(u32, i64)],
+    ) -> Option<Vec<Move>> {
         let mark = self.vars.len();
         let mut mv = parent.cloned().unwrap_or_default();
         let unit = mu.signum();
@@ -928,7 +1090,8 @@ impl Audit {
             if self.budget.get() == 0 {
                 break;
             }
-            self.budget.set(self.budget.get().saturating_sub(CANDIDATES_COST));
+            self.budget
+                .set(self.budget.get().saturating_sub(CANDIDATES_COST));
             let cands = self.candidates(layer, table, cell, m, &[unit], allow_new, Some(&mv));
             let mut done = false;
             let tries = if depth == 0 { TRIES } else { TRIES / 3 };
@@ -940,13 +1103,16 @@ impl Audit {
                 self.withhold_corners(layer, table, m, &cube, allow_new);
                 let layers = self.cube_layers(table, m, layer, &cube);
                 let mut trial = mv.clone();
-                let ok = self.cube_move(table, m, &layers, &cube, unit, &mut trial).is_some() && {
-                    let mut keep = keep.to_vec();
-                    if let Some(var) = self.view(layer, table).map(|v| v.var_at(cell, m)) {
-                        keep.push((var, trial.get(&var).copied().unwrap_or(0)));
-                    }
-                    self.repair(&mut trial, allow_new, depth, &keep)
-                };
+                let ok = self
+                    .cube_move(table, m, &layers, &cube, unit, &mut trial)
+                    .is_some()
+                    && {
+                        let mut keep = keep.to_vec();
+                        if let Some(var) = self.view(layer, table).map(|v| v.var_at(cell, m)) {
+                            keep.push((var, trial.get(&var).copied().unwrap_or(0)));
+                        }
+                        self.repair(&mut trial, allow_new, depth, &keep)
+                    };
                 if ok {
                     mv = trial;
                     done = true;
@@ -965,7 +1131,10 @@ impl Audit {
     /// Verifies `mv`, adding companion cubes where a link or a bound is broken (up to
     /// two levels), never changing the variables of `keep`.
     fn repair(&mut self, mv: &mut Move, allow_new: bool, depth: u8, keep: &[(u32, i64)]) -> bool {
-        let kept = |mv: &Move| keep.iter().all(|&(v, d)| mv.get(&v).copied().unwrap_or(0) == d);
+        let kept = |mv: &Move| {
+            keep.iter()
+                .all(|&(v, d)| mv.get(&v).copied().unwrap_or(0) == d)
+        };
         for _ in 0..4 {
             let (layer, table, cell, m, by) = match self.verify(mv) {
                 Ok(()) => return kept(mv),
@@ -975,8 +1144,14 @@ impl Audit {
                         return false;
                     }
                     let v = &self.vars[var as usize];
-                    let layer = if v.loc[self.current].is_some() { self.current } else { 1 - self.current };
-                    let Some(cell) = v.loc[layer] else { return false };
+                    let layer = if v.loc[self.current].is_some() {
+                        self.current
+                    } else {
+                        1 - self.current
+                    };
+                    let Some(cell) = v.loc[layer] else {
+                        return false;
+                    };
                     (layer, v.table, cell, v.m, by)
                 }
                 Err(Broken::Link {
@@ -1008,9 +1183,17 @@ impl Audit {
                 }
             };
             let parent = mv.clone();
-            let Some(mut more) =
-                self.search(layer, table, cell, m, &[by], allow_new, depth + 1, Some(&parent), keep)
-            else {
+            let Some(mut more) = self.search(
+                layer,
+                table,
+                cell,
+                m,
+                &[by],
+                allow_new,
+                depth + 1,
+                Some(&parent),
+                keep,
+            ) else {
                 return false;
             };
             let Some(combined) = more.pop() else {
@@ -1028,15 +1211,24 @@ impl Audit {
     /// than [`MILP_MAX_VARS`] are not tried.
     fn milp(&self, var: u32, mu: i64) -> Option<Move> {
         use good_lp::{Expression, ProblemVariables, Solution, SolverModel, microlp, variable};
-        // The component: variables sharing a line or a link, from `var`.
+        // The neighbourhood: variables sharing a line or a link, breadth first from
+        // `var`, at most [`MILP_MAX_VARS`] of them free to move; the others stay as they
+        // are (a restriction: any solution is still a witness).
         let mut seen: BTreeSet<u32> = [var].into_iter().collect();
-        let mut todo = vec![var];
+        let mut todo = std::collections::VecDeque::from([var]);
+        let mut expanded: BTreeSet<u32> = BTreeSet::new();
         let mut rows: BTreeSet<(usize, TableId, usize, usize, u64)> = BTreeSet::new();
         let mut links: Vec<(usize, Link)> = Vec::new();
-        while let Some(x) = todo.pop() {
+        while let Some(x) = todo.pop_front() {
+            if expanded.len() >= MILP_MAX_VARS {
+                break;
+            }
+            expanded.insert(x);
             let v = &self.vars[x as usize];
             for (layer, cell) in v.loc.iter().enumerate() {
-                let (Some(cell), Some(view)) = (*cell, self.view(layer, v.table)) else { continue };
+                let (Some(cell), Some(view)) = (*cell, self.view(layer, v.table)) else {
+                    continue;
+                };
                 let p = view.coords[cell as usize];
                 for d in 0..view.dims {
                     let lk = line_key(p, d);
@@ -1046,42 +1238,45 @@ impl Audit {
                     for &c in view.lines[d].get(&lk).into_iter().flatten() {
                         let y = view.var_at(c, v.m);
                         if y != NO_VAR && seen.insert(y) {
-                            todo.push(y);
+                            todo.push_back(y);
                         }
                     }
                 }
                 let measure = v.table.count_measures()[v.m];
                 for link in links_of(v.table, &view.keys[cell as usize], measure) {
                     for side in [&link.a, &link.b] {
-                        if let Some((_, _, y)) = self.value_under(&Move::new(), layer, side.0, &side.1, side.2)
+                        if let Some((_, _, y)) =
+                            self.value_under(&Move::new(), layer, side.0, &side.1, side.2)
                             && y != NO_VAR
                             && seen.insert(y)
                         {
-                            todo.push(y);
+                            todo.push_back(y);
                         }
                     }
                     links.push((layer, link));
                 }
             }
-            if seen.len() > MILP_MAX_VARS {
-                return None;
-            }
         }
         let mut problem = ProblemVariables::new();
         let big = 10_000_000i64;
         let mut x: BTreeMap<u32, good_lp::Variable> = BTreeMap::new();
-        for &i in &seen {
+        for &i in &expanded {
             let v = &self.vars[i as usize];
             let (lo, hi) = if i == var {
                 (mu, mu)
             } else {
                 (v.lo.max(0) - v.value, v.hi.min(v.value + big) - v.value)
             };
-            x.insert(i, problem.add(variable().integer().min(lo as f64).max(hi as f64)));
+            x.insert(
+                i,
+                problem.add(variable().integer().min(lo as f64).max(hi as f64)),
+            );
         }
         let mut model = problem.minimise(Expression::from(0.0)).using(microlp);
         for (layer, table, m, d, lk) in &rows {
-            let Some(view) = self.view(*layer, *table) else { continue };
+            let Some(view) = self.view(*layer, *table) else {
+                continue;
+            };
             let mut e = Expression::from(0.0);
             let mut any = false;
             for &c in view.lines[*d].get(lk).into_iter().flatten() {
@@ -1089,11 +1284,12 @@ impl Audit {
                 if y == NO_VAR {
                     continue;
                 }
+                let Some(xv) = x.get(&y) else { continue };
                 any = true;
                 if coord(view.coords[c as usize], *d) == view.lens[*d] {
-                    e -= x[&y];
+                    e -= *xv;
                 } else {
-                    e += x[&y];
+                    e += *xv;
                 }
             }
             if any {
@@ -1107,10 +1303,17 @@ impl Audit {
                 Some(if y == NO_VAR {
                     (Expression::from(v as f64), false)
                 } else {
-                    (x.get(&y).map_or(Expression::from(0.0), |xv| Expression::from(*xv)) + v as f64, true)
+                    (
+                        x.get(&y)
+                            .map_or(Expression::from(0.0), |xv| Expression::from(*xv))
+                            + v as f64,
+                        true,
+                    )
                 })
             };
-            let (Some((a, av)), Some((b, bv))) = (side(&link.a), side(&link.b)) else { continue };
+            let (Some((a, av)), Some((b, bv))) = (side(&link.a), side(&link.b)) else {
+                continue;
+            };
             if !av && !bv {
                 continue;
             }
@@ -1119,7 +1322,9 @@ impl Audit {
                 Rel::Le(f) => model.with((a - f as f64 * b).leq(0.0)),
             };
         }
-        let solution = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve())).ok()?.ok()?;
+        let solution = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve()))
+            .ok()?
+            .ok()?;
         let mut mv = Move::new();
         for (&i, xv) in &x {
             let d = solution.value(*xv).round() as i64;
@@ -1148,7 +1353,9 @@ impl Audit {
         let big = 10_000_000i64;
         // The node of a non-zero location.
         let node_of = |layer: usize, t: TableId, c: u32, m: usize| -> Node {
-            let Some(view) = self.view(layer, t) else { return Node::Published(layer, t, c, m) };
+            let Some(view) = self.view(layer, t) else {
+                return Node::Published(layer, t, c, m);
+            };
             let var = view.var_at(c, m);
             if var != NO_VAR {
                 return Node::Var(var);
@@ -1169,7 +1376,11 @@ impl Audit {
             match n {
                 Node::Var(v) => {
                     let x = &self.vars[*v as usize];
-                    x.loc.iter().enumerate().filter_map(|(l, c)| c.map(|c| (l, x.table, c, x.m))).collect()
+                    x.loc
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(l, c)| c.map(|c| (l, x.table, c, x.m)))
+                        .collect()
                 }
                 Node::Published(l, t, c, m) => {
                     let mut out = vec![(*l, *t, *c, *m)];
@@ -1189,18 +1400,32 @@ impl Audit {
         let mut index: BTreeMap<Node, usize> = BTreeMap::new();
         let mut nodes: Vec<Node> = vec![start.clone()];
         index.insert(start.clone(), 0);
-        let mut todo = vec![start];
+        let mut todo = std::collections::VecDeque::from([start]);
+        let mut expanded = 0usize;
         let mut rows: BTreeSet<(usize, TableId, usize, usize, u64)> = BTreeSet::new();
-        let mut links: BTreeSet<(usize, TableId, CellKey, Measure, TableId, CellKey, Measure)> = BTreeSet::new();
-        let mut link_rel: BTreeMap<(usize, TableId, CellKey, Measure, TableId, CellKey, Measure), Rel> = BTreeMap::new();
-        let add = |n: Node, index: &mut BTreeMap<Node, usize>, nodes: &mut Vec<Node>, todo: &mut Vec<Node>| {
+        let mut links: BTreeSet<(usize, TableId, CellKey, Measure, TableId, CellKey, Measure)> =
+            BTreeSet::new();
+        let mut link_rel: BTreeMap<
+            (usize, TableId, CellKey, Measure, TableId, CellKey, Measure),
+            Rel,
+        > = BTreeMap::new();
+        let add = |n: Node,
+                   index: &mut BTreeMap<Node, usize>,
+                   nodes: &mut Vec<Node>,
+                   todo: &mut std::collections::VecDeque<Node>| {
             if !index.contains_key(&n) {
                 index.insert(n.clone(), nodes.len());
                 nodes.push(n.clone());
-                todo.push(n);
+                todo.push_back(n);
             }
         };
-        while let Some(n) = todo.pop() {
+        // Breadth first; past [`MILP_MAX_VARS`] expanded cells the rest are left free (a
+        // relaxation: the bound found is never tighter than the true one).
+        while let Some(n) = todo.pop_front() {
+            if expanded >= MILP_MAX_VARS {
+                break;
+            }
+            expanded += 1;
             for (layer, t, c, m) in locs(&n) {
                 let view = self.view(layer, t)?;
                 let p = view.coords[c as usize];
@@ -1216,25 +1441,40 @@ impl Audit {
                     }
                 }
                 for link in links_of(t, &view.keys[c as usize], t.count_measures()[m]) {
-                    let key = (layer, link.a.0, link.a.1.clone(), link.a.2, link.b.0, link.b.1.clone(), link.b.2);
+                    let key = (
+                        layer,
+                        link.a.0,
+                        link.a.1.clone(),
+                        link.a.2,
+                        link.b.0,
+                        link.b.1.clone(),
+                        link.b.2,
+                    );
                     if links.contains(&key) {
                         continue;
                     }
                     for side in [&link.a, &link.b] {
-                        let Some(sv) = self.view(layer, side.0) else { continue };
-                        let Some(mi) = side.0.count_measures().iter().position(|x| *x == side.2) else { continue };
+                        let Some(sv) = self.view(layer, side.0) else {
+                            continue;
+                        };
+                        let Some(mi) = side.0.count_measures().iter().position(|x| *x == side.2)
+                        else {
+                            continue;
+                        };
                         if let Some(o) = sv.cell(&side.1)
                             && sv.value(o, mi) != 0
                         {
-                            add(node_of(layer, side.0, o, mi), &mut index, &mut nodes, &mut todo);
+                            add(
+                                node_of(layer, side.0, o, mi),
+                                &mut index,
+                                &mut nodes,
+                                &mut todo,
+                            );
                         }
                     }
                     link_rel.insert(key.clone(), link.rel);
                     links.insert(key);
                 }
-            }
-            if nodes.len() > MILP_MAX_VARS {
-                return None;
             }
         }
         let mut problem = ProblemVariables::new();
@@ -1274,7 +1514,9 @@ impl Audit {
             let view = &self.layers[*layer][t];
             let mut e = Expression::from(0.0);
             for &c in view.lines[*d].get(lk).into_iter().flatten() {
-                let Some(i) = term(*layer, *t, c, *m) else { continue };
+                let Some(i) = term(*layer, *t, c, *m) else {
+                    continue;
+                };
                 if coord(view.coords[c as usize], *d) == view.lens[*d] {
                     e -= x[i];
                 } else {
@@ -1293,13 +1535,17 @@ impl Audit {
                     None => Expression::from(0.0),
                 })
             };
-            let (Some(a), Some(b)) = (side(at, ak, am), side(bt, bk, bm)) else { continue };
+            let (Some(a), Some(b)) = (side(at, ak, am), side(bt, bk, bm)) else {
+                continue;
+            };
             model = match rel {
                 Rel::Eq => model.with((a - b).eq(0.0)),
                 Rel::Le(f) => model.with((a - *f as f64 * b).leq(0.0)),
             };
         }
-        let solution = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve())).ok()?.ok()?;
+        let solution = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve()))
+            .ok()?
+            .ok()?;
         Some(solution.value(x[0]).round() as i64)
     }
 
@@ -1345,6 +1591,53 @@ impl Audit {
             x.mark(value);
         }
         moved
+    }
+
+    /// Withholds every value that may be withheld on the lines through `var` (in the
+    /// current version): a local last resort, before the whole table. Returns how many.
+    fn withhold_lines(&mut self, var: u32) -> usize {
+        let v = self.vars[var as usize].clone();
+        let Some(cell) = v.loc[self.current] else {
+            return 0;
+        };
+        let Some(view) = self.view(self.current, v.table) else {
+            return 0;
+        };
+        let p = view.coords[cell as usize];
+        let mut cells: Vec<u32> = (0..view.dims)
+            .filter_map(|d| view.lines[d].get(&line_key(p, d)))
+            .flatten()
+            .copied()
+            .filter(|&c| self.eligible(v.table, c, v.m))
+            .collect();
+        cells.sort_unstable();
+        cells.dedup();
+        for &c in &cells {
+            self.new_var(v.table, c, v.m, ConfStatus::Secondary);
+        }
+        cells.len()
+    }
+
+    /// Withholds every non-zero value of these table measures that a reader does not
+    /// already have (an earlier version published it unchanged): the last resort.
+    fn withhold_all(&mut self, which: &BTreeSet<(TableId, usize)>) {
+        for &(table, m) in which {
+            let cells: Vec<u32> = match self.view(self.current, table) {
+                Some(view) => (0..view.keys.len() as u32)
+                    .filter(|&c| {
+                        let v = view.value(c, m);
+                        v != 0
+                            && view.var_at(c, m) == NO_VAR
+                            && self.earlier_value(table, &view.keys[c as usize], m) != Some(v)
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            for c in cells {
+                self.new_var(table, c, m, ConfStatus::Secondary);
+                self.fallbacks += 1;
+            }
+        }
     }
 
     /// Tries the integer programme for the unmet targets of `var`.
@@ -1447,15 +1740,18 @@ impl Audit {
                             continue;
                         }
                         for link in links_of(view.table, &view.keys[c as usize], measure) {
-                            let side = |(t, key, mm): &(TableId, CellKey, Measure)| -> Option<Term> {
-                                let v = layer.get(t)?;
-                                let mi = t.count_measures().iter().position(|x| x == mm)?;
-                                Some(match v.cell(key) {
-                                    None => Term::Fixed(0, 0),
-                                    Some(cc) => term(v, cc, mi),
-                                })
+                            let side =
+                                |(t, key, mm): &(TableId, CellKey, Measure)| -> Option<Term> {
+                                    let v = layer.get(t)?;
+                                    let mi = t.count_measures().iter().position(|x| x == mm)?;
+                                    Some(match v.cell(key) {
+                                        None => Term::Fixed(0, 0),
+                                        Some(cc) => term(v, cc, mi),
+                                    })
+                                };
+                            let (Some(a), Some(b)) = (side(&link.a), side(&link.b)) else {
+                                continue;
                             };
-                            let (Some(a), Some(b)) = (side(&link.a), side(&link.b)) else { continue };
                             match link.rel {
                                 Rel::Eq => {
                                     les.push((a, b, 1));
@@ -1469,7 +1765,13 @@ impl Audit {
                 }
             }
         }
-        let add = |a: i64, b: i64| if a == INF || b == INF { INF } else { a.saturating_add(b) };
+        let add = |a: i64, b: i64| {
+            if a == INF || b == INF {
+                INF
+            } else {
+                a.saturating_add(b)
+            }
+        };
         let get = |t: Term, lo: &[i64], hi: &[i64]| match t {
             Term::Var(i) => (lo[i], hi[i]),
             Term::Fixed(l, h) => (l, h),
@@ -1508,15 +1810,27 @@ impl Audit {
                         (1, true) => fin_hi,
                         _ => INF,
                     };
-                    let h = if mhi == INF { INF } else { mhi.saturating_sub(others_lo) };
-                    let l = if others_hi == INF { i64::MIN } else { mlo.saturating_sub(others_hi) };
+                    let h = if mhi == INF {
+                        INF
+                    } else {
+                        mhi.saturating_sub(others_lo)
+                    };
+                    let l = if others_hi == INF {
+                        i64::MIN
+                    } else {
+                        mlo.saturating_sub(others_hi)
+                    };
                     tighten(r, l, h, &mut lo, &mut hi);
                 }
             }
             for &(a, b, f) in &les {
                 let (alo, _) = get(a, &lo, &hi);
                 let (_, bhi) = get(b, &lo, &hi);
-                let h = if bhi == INF { INF } else { bhi.saturating_mul(f) };
+                let h = if bhi == INF {
+                    INF
+                } else {
+                    bhi.saturating_mul(f)
+                };
                 tighten(a, i64::MIN, h, &mut lo, &mut hi);
                 let l = (alo + f - 1) / f;
                 tighten(b, l, INF, &mut lo, &mut hi);
@@ -1569,7 +1883,9 @@ impl Audit {
             }
         }
         for mu in dirs {
-            if let Some(moves) = self.search(layer, v.table, cell, v.m, &[mu], allow_new, 0, None, &[]) {
+            if let Some(moves) =
+                self.search(layer, v.table, cell, v.m, &[mu], allow_new, 0, None, &[])
+            {
                 self.record(moves);
             }
             if v.either && self.vars[var as usize].met() {
@@ -1592,12 +1908,14 @@ fn primaries(
     let small = |v: i64| v > 0 && v < k;
     let empty = Cells::new();
     let cells_of = |t: TableId| period.cells.get(&t).unwrap_or(&empty);
-    let earlier_of = |t: TableId| earlier.and_then(|e| Some((e.cells.get(&t)?, e.suppression.get(&t)?)));
+    let earlier_of =
+        |t: TableId| earlier.and_then(|e| Some((e.cells.get(&t)?, e.suppression.get(&t)?)));
     // The earlier published value, if the earlier version published it.
     let published = |t: TableId, key: &CellKey, i: usize| -> Option<i64> {
         let (cells, sup) = earlier_of(t)?;
         let m = t.count_measures()[i];
-        (!sup.is_withheld(key, m)).then(|| cells.get(key).and_then(|v| v.get(i)).copied().unwrap_or(0))
+        (!sup.is_withheld(key, m))
+            .then(|| cells.get(key).and_then(|v| v.get(i)).copied().unwrap_or(0))
     };
     let guarded = |t: TableId, key: &CellKey, i: usize, v: i64| {
         published(t, key, i).is_some_and(|p| {
@@ -1609,10 +1927,18 @@ fn primaries(
     for &table in period.audited {
         let measures = table.count_measures();
         let (ft, fm) = table.frequency_table();
-        let fi = ft.stored_measures().iter().position(|m| *m == fm).unwrap_or(0);
+        let fi = ft
+            .stored_measures()
+            .iter()
+            .position(|m| *m == fm)
+            .unwrap_or(0);
         let mut withheld: BTreeMap<CellKey, BTreeMap<Measure, ConfStatus>> = BTreeMap::new();
         for (key, vals) in cells_of(table) {
-            let freq = cells_of(ft).get(key).and_then(|v| v.get(fi)).copied().unwrap_or(0);
+            let freq = cells_of(ft)
+                .get(key)
+                .and_then(|v| v.get(fi))
+                .copied()
+                .unwrap_or(0);
             let freq_flag = small(freq)
                 || (period.audited.contains(&ft)
                     && fi < ft.count_measures().len()
@@ -1640,7 +1966,10 @@ fn primaries(
 /// Builds the system (the earlier version's withheld values, the current one's primary
 /// and carried values as variables), then meets every requirement; see the module
 /// documentation.
-pub fn protect(period: &PeriodTables<'_>, earlier: Option<&Earlier<'_>>) -> Result<Protected, DisclosureError> {
+pub fn protect(
+    period: &PeriodTables<'_>,
+    earlier: Option<&Earlier<'_>>,
+) -> Result<Protected, DisclosureError> {
     if period.k == 0 {
         return Err(DisclosureError::InvalidK);
     }
@@ -1697,37 +2026,26 @@ pub fn protect(period: &PeriodTables<'_>, earlier: Option<&Earlier<'_>>) -> Resu
     // The earlier version's withheld values.
     if let Some(e) = earlier {
         for &t in &earlier_tables {
-            let Some(sup) = e.suppression.get(&t) else { continue };
+            let Some(sup) = e.suppression.get(&t) else {
+                continue;
+            };
             let measures = t.count_measures();
             for (key, measure, status) in sup.iter() {
-                let Some(m) = measures.iter().position(|x| *x == measure) else { continue };
-                let Some(view) = audit.layers[0].get(&t) else { continue };
+                let Some(m) = measures.iter().position(|x| *x == measure) else {
+                    continue;
+                };
+                let Some(view) = audit.layers[0].get(&t) else {
+                    continue;
+                };
                 let Some(cell) = view.cell(key) else {
-                    return Err(DisclosureError::BadCell { table: t, key: key.clone() });
+                    return Err(DisclosureError::BadCell {
+                        table: t,
+                        key: key.clone(),
+                    });
                 };
                 let value = view.value(cell, m);
-                let (lo, hi) = current_bounds(k, value, status, None);
-                let (need_lo, need_hi, either) = needs(value, lo, hi, status, k);
-                let id = u32::try_from(audit.vars.len()).unwrap_or(NO_VAR);
-                let mut var = Var {
-                    table: t,
-                    m,
-                    loc: [Some(cell), None],
-                    value,
-                    lo,
-                    hi,
-                    status,
-                    need_lo,
-                    need_hi,
-                    either,
-                    met_lo: false,
-                    met_hi: false,
-                };
-                var.mark(value);
-                audit.vars.push(var);
-                if let Some(view) = audit.layers[0].get_mut(&t) {
-                    view.var[cell as usize * view.nm + m] = id;
-                }
+                let bounds = current_bounds(k, value, status, None);
+                audit.add_var(0, t, cell, m, status, bounds);
             }
         }
     }
@@ -1736,8 +2054,12 @@ pub fn protect(period: &PeriodTables<'_>, earlier: Option<&Earlier<'_>>) -> Resu
         let measures = table.count_measures();
         for (key, ms) in withheld {
             for (measure, status) in ms {
-                let Some(m) = measures.iter().position(|x| *x == measure) else { continue };
-                let Some(cell) = audit.view(current, table).and_then(|v| v.cell(&key)) else { continue };
+                let Some(m) = measures.iter().position(|x| *x == measure) else {
+                    continue;
+                };
+                let Some(cell) = audit.view(current, table).and_then(|v| v.cell(&key)) else {
+                    continue;
+                };
                 // Shared with the earlier version when withheld there with the same value.
                 let value_now = audit.view(current, table).map(|v| v.value(cell, m));
                 let shared = if current == 1 {
@@ -1782,43 +2104,26 @@ pub fn protect(period: &PeriodTables<'_>, earlier: Option<&Earlier<'_>>) -> Resu
             }
         }
     }
-    let debug = std::env::var_os("VRS_AUDIT_DEBUG").is_some();
-    let t0 = debug.then(std::time::Instant::now);
     audit.status_bounds();
-    if let Some(t) = t0 {
-        eprintln!("audit: {} primaries, status bounds {:?}", audit.vars.len(), t.elapsed());
-    }
-    let requirements_before = audit.vars.len();
     // Witnesses among withheld values first, then new secondaries, one requirement at a
     // time in order (new secondaries are appended and taken in turn).
     let mut i = 0;
-    // Time per phase and table, for VRS_AUDIT_DEBUG.
-    let mut spent: BTreeMap<(TableId, &'static str), (u32, std::time::Duration)> = BTreeMap::new();
-    let mut phase = |audit: &mut Audit, var: u32, name: &'static str, f: &dyn Fn(&mut Audit, u32)| {
-        let table = audit.vars[var as usize].table;
-        let t = std::time::Instant::now();
-        f(audit, var);
-        if debug {
-            let e = spent.entry((table, name)).or_default();
-            e.0 += 1;
-            e.1 += t.elapsed();
-        }
-    };
+    let phase = |audit: &mut Audit, var: u32, f: &dyn Fn(&mut Audit, u32)| f(audit, var);
     while i < audit.vars.len() {
         let var = u32::try_from(i).unwrap_or(NO_VAR);
         if audit.vars[i].met() {
             i += 1;
             continue;
         }
-        phase(&mut audit, var, "cubes", &|a, v| a.meet(v, false));
+        phase(&mut audit, var, &|a, v| a.meet(v, false));
         if !audit.vars[i].met() {
-            phase(&mut audit, var, "new secondaries", &|a, v| a.meet(v, true));
+            phase(&mut audit, var, &|a, v| a.meet(v, true));
         }
         if !audit.vars[i].met() {
-            phase(&mut audit, var, "milp", &|a, v| a.meet_by_milp(v));
+            phase(&mut audit, var, &|a, v| a.meet_by_milp(v));
         }
         if !audit.vars[i].met() {
-            phase(&mut audit, var, "statuses", &|a, v| {
+            phase(&mut audit, var, &|a, v| {
                 if a.narrow_to_statuses(v) {
                     a.meet(v, false);
                     if !a.vars[v as usize].met() {
@@ -1830,61 +2135,98 @@ pub fn protect(period: &PeriodTables<'_>, earlier: Option<&Earlier<'_>>) -> Resu
                 }
             });
         }
+        if !audit.vars[i].met() {
+            phase(&mut audit, var, &|a, v| {
+                if a.withhold_lines(v) > 0 {
+                    a.meet(v, false);
+                    if !a.vars[v as usize].met() {
+                        a.meet(v, true);
+                    }
+                    if !a.vars[v as usize].met() {
+                        a.meet_by_milp(v);
+                    }
+                    if !a.vars[v as usize].met() && a.narrow_to_statuses(v) {
+                        a.meet(v, false);
+                        a.meet_by_milp(v);
+                    }
+                }
+            });
+        }
         i += 1;
     }
-    if debug {
-        for ((t, name), (n, d)) in &spent {
-            eprintln!("audit: {t} {name}: {n} requirements, {d:?}");
-        }
-    }
-    if let Some(t) = t0 {
-        eprintln!("audit: {} withheld after the pass, {} witnesses, {:?}", audit.vars.len(), audit.witnesses, t.elapsed());
-    }
-    // Last resort: withhold the whole measure of a table where a requirement is unmet.
-    let unmet: Vec<(TableId, usize)> = audit
-        .vars
-        .iter()
-        .filter(|v| !v.met())
-        .map(|v| (v.table, v.m))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // Last resort: where a requirement is still unmet, withhold every value of the
+    // measure, and of every table and measure linked to it, that may be withheld. Then
+    // no published value of this version is left in that system, so the reader's
+    // programme is the one of the statuses alone: published values narrow nothing, which
+    // is the requirement (see the module documentation). Counted in `fallbacks`.
+    // First the measure of the table alone; where a link still leaves a requirement
+    // unmet, every measure of the linked tables.
+    let unmet_of = |audit: &Audit, group: bool| -> BTreeSet<(TableId, usize)> {
+        audit
+            .vars
+            .iter()
+            .filter(|v| !v.met())
+            .flat_map(|v| {
+                let tables: Vec<TableId> = if group && !linked_tables(v.table).is_empty() {
+                    linked_tables(v.table).to_vec()
+                } else {
+                    vec![v.table]
+                };
+                let (m, all) = (v.m, group && !linked_tables(v.table).is_empty());
+                tables.into_iter().flat_map(move |t| {
+                    let ms: Vec<usize> = if all {
+                        (0..t.count_measures().len()).collect()
+                    } else {
+                        vec![m]
+                    };
+                    ms.into_iter().map(move |m| (t, m))
+                })
+            })
+            .collect()
+    };
+    let mut unmet = unmet_of(&audit, false);
     if !unmet.is_empty() {
-        for &(table, m) in &unmet {
-            let cells: Vec<u32> = match audit.view(current, table) {
-                Some(view) => (0..view.keys.len() as u32)
-                    .filter(|&c| audit.eligible(table, c, m))
-                    .collect(),
-                None => Vec::new(),
-            };
-            for c in cells {
-                audit.new_var(table, c, m, ConfStatus::Secondary);
-                audit.fallbacks += 1;
+        audit.withhold_all(&unmet);
+        let open: Vec<u32> = (0..audit.vars.len())
+            .filter(|&i| !audit.vars[i].met())
+            .map(|i| u32::try_from(i).unwrap_or(NO_VAR))
+            .collect();
+        for var in open {
+            // Alone in its system now: nothing published narrows it.
+            if linked_tables(audit.vars[var as usize].table).is_empty() {
+                let v = &mut audit.vars[var as usize];
+                v.need_lo = None;
+                v.need_hi = None;
+                v.either = false;
+                continue;
+            }
+            audit.meet(var, false);
+            if !audit.vars[var as usize].met() {
+                audit.meet_by_milp(var);
             }
         }
-        for i in 0..audit.vars.len() {
-            let var = u32::try_from(i).unwrap_or(NO_VAR);
-            audit.meet(var, false);
-            if !audit.vars[i].met() {
-                audit.meet_by_milp(var);
-            }
-            if !audit.vars[i].met() {
-                audit.narrow_to_statuses(var);
-                audit.meet_by_milp(var);
-            }
+        unmet = unmet_of(&audit, true);
+    }
+    audit.withhold_all(&unmet);
+    for v in audit.vars.iter_mut() {
+        if unmet.contains(&(v.table, v.m)) {
+            v.need_lo = None;
+            v.need_hi = None;
+            v.either = false;
         }
     }
     if let Some(v) = audit.vars.iter().find(|v| !v.met()) {
-        if std::env::var_os("VRS_AUDIT_DEBUG").is_some() {
-            eprintln!("unmet: {v:?}");
-            for (i, x) in audit.vars.iter().enumerate() {
-                eprintln!("  var {i}: {:?}", x);
-            }
-        }
-        let layer = if v.loc[current].is_some() { current } else { 1 - current };
-        let key = v
-            .loc[layer]
-            .and_then(|c| audit.view(layer, v.table).map(|view| view.keys[c as usize].clone()))
+        let layer = if v.loc[current].is_some() {
+            current
+        } else {
+            1 - current
+        };
+        let key = v.loc[layer]
+            .and_then(|c| {
+                audit
+                    .view(layer, v.table)
+                    .map(|view| view.keys[c as usize].clone())
+            })
             .unwrap_or_else(|| CellKey::total(v.table));
         return Err(DisclosureError::Unprotectable {
             table: v.table,
@@ -1892,7 +2234,6 @@ pub fn protect(period: &PeriodTables<'_>, earlier: Option<&Earlier<'_>>) -> Resu
             measure: v.table.count_measures()[v.m],
         });
     }
-    let _ = requirements_before;
     let mut suppression = BTreeMap::new();
     for (&table, view) in &audit.layers[current] {
         let measures = table.count_measures();
@@ -1912,7 +2253,10 @@ pub fn protect(period: &PeriodTables<'_>, earlier: Option<&Earlier<'_>>) -> Resu
     }
     let mut linked: BTreeSet<TableId> = BTreeSet::new();
     for &t in period.audited {
-        if linked_tables(t).iter().any(|o| *o != t && period.audited.contains(o)) {
+        if linked_tables(t)
+            .iter()
+            .any(|o| *o != t && period.audited.contains(o))
+        {
             linked.insert(t);
         }
     }

@@ -64,7 +64,14 @@ fn key(codes: Vec<&'static str>, table: TableId) -> CellKey {
 }
 
 impl Model {
-    fn value(&self, releases: &BTreeMap<TableId, &Release>, version: u32, table: TableId, key: &CellKey, m: Measure) -> Option<Value> {
+    fn value(
+        &self,
+        releases: &BTreeMap<TableId, &Release>,
+        version: u32,
+        table: TableId,
+        key: &CellKey,
+        m: Measure,
+    ) -> Option<Value> {
         let r = releases.get(&table)?;
         if !matches!(r.policy, Policy::Threshold { .. }) {
             return None;
@@ -75,11 +82,16 @@ impl Model {
                 let o = c.observation(m)?;
                 match o.value {
                     Some(v) => Some(Value::Known(v)),
-                    None => self.index.get(&(version, table, key.clone(), m)).map(|&i| Value::Var(i)),
+                    None => self
+                        .index
+                        .get(&(version, table, key.clone(), m))
+                        .map(|&i| Value::Var(i)),
                 }
-                .map(|v| match (&v, self.index.get(&(version, table, key.clone(), m))) {
-                    (Value::Known(_), Some(&i)) => Value::Var(i),
-                    _ => v,
+                .map(|v| {
+                    match (&v, self.index.get(&(version, table, key.clone(), m))) {
+                        (Value::Known(_), Some(&i)) => Value::Var(i),
+                        _ => v,
+                    }
                 })
             }
         }
@@ -95,7 +107,12 @@ fn add_term(terms: &mut Vec<(usize, f64)>, constant: &mut f64, v: Value, coef: f
 
 /// What the earlier version published for a value (0 for an unlisted cell of a
 /// threshold release), if it published it.
-fn earlier_published(earlier: Option<&[Release]>, table: TableId, key: &CellKey, m: Measure) -> Option<i64> {
+fn earlier_published(
+    earlier: Option<&[Release]>,
+    table: TableId,
+    key: &CellKey,
+    m: Measure,
+) -> Option<i64> {
     let r = earlier?.iter().find(|r| r.table == table)?;
     if !matches!(r.policy, Policy::Threshold { .. }) {
         return None;
@@ -166,10 +183,13 @@ fn programme(
                     let o = c.observation(m).expect("measure");
                     if let Some(v) = o.value {
                         // In a revision what the earlier version published stays known.
-                        if status_only.is_some() && v != 0 && !(earlier.is_some() && *version == 1) {
+                        if status_only.is_some() && v != 0 && !(earlier.is_some() && *version == 1)
+                        {
                             let loc = (*version, table, c.key.clone(), m);
                             // Published unchanged by both versions: one unknown.
-                            if *version == cur_version && earlier.is_some() && unchanged(table, &c.key, m)
+                            if *version == cur_version
+                                && earlier.is_some()
+                                && unchanged(table, &c.key, m)
                                 && earlier_published(earlier, table, &c.key, m).is_some()
                             {
                                 // Unchanged since the earlier version published it: known.
@@ -225,7 +245,10 @@ fn programme(
     // A value the earlier version published and that did not change is known.
     let mut known_now: BTreeMap<Loc, i64> = BTreeMap::new();
     if let Some(e) = earlier.filter(|_| status_only.is_none()) {
-        for r in e.iter().filter(|r| matches!(r.policy, Policy::Threshold { .. })) {
+        for r in e
+            .iter()
+            .filter(|r| matches!(r.policy, Policy::Threshold { .. }))
+        {
             for c in &r.cells {
                 for &m in r.table.count_measures() {
                     if let Some(v) = c.observation(m).and_then(|o| o.value)
@@ -253,7 +276,10 @@ fn programme(
                 // Lines through a withheld value.
                 let mut lines: BTreeSet<(usize, CellKey)> = BTreeSet::new();
                 for c in &r.cells {
-                    if model.index.contains_key(&(*version, table, c.key.clone(), m)) {
+                    if model
+                        .index
+                        .contains_key(&(*version, table, c.key.clone(), m))
+                    {
                         for d in 0..dims {
                             lines.insert((d, c.key.with(d, TOTAL)));
                         }
@@ -262,14 +288,18 @@ fn programme(
                 for (d, margin) in lines {
                     let mut terms = Vec::new();
                     let mut constant = 0.0;
-                    let mv = model.value(rels, *version, table, &margin, m).expect("threshold");
+                    let mv = model
+                        .value(rels, *version, table, &margin, m)
+                        .expect("threshold");
                     add_term(&mut terms, &mut constant, mv, -1.0);
                     for code in table.dimensions()[d].codes.iter() {
                         let member = margin.with(d, code);
                         if r.cell(&member).is_none() {
                             continue;
                         }
-                        let v = model.value(rels, *version, table, &member, m).expect("threshold");
+                        let v = model
+                            .value(rels, *version, table, &member, m)
+                            .expect("threshold");
                         add_term(&mut terms, &mut constant, v, 1.0);
                     }
                     model.eqs.push((terms, constant));
@@ -279,7 +309,11 @@ fn programme(
     }
     // Links between tables of the same version.
     for (version, rels) in &versions {
-        let rel = |a: (TableId, CellKey, Measure), b: (TableId, CellKey, Measure), eq: bool, factor: f64, model: &mut Model| {
+        let rel = |a: (TableId, CellKey, Measure),
+                   b: (TableId, CellKey, Measure),
+                   eq: bool,
+                   factor: f64,
+                   model: &mut Model| {
             let (Some(av), Some(bv)) = (
                 model.value(rels, *version, a.0, &a.1, a.2),
                 model.value(rels, *version, b.0, &b.1, b.2),
@@ -301,9 +335,25 @@ fn programme(
         };
         let mt = CellKey::total(TableId::Movements);
         let pt = CellKey::total(TableId::Persons);
-        rel((TableId::Movements, mt.clone(), Measure::Persons), (TableId::Persons, pt.clone(), Measure::Persons), true, 1.0, &mut model);
+        rel(
+            (TableId::Movements, mt.clone(), Measure::Persons),
+            (TableId::Persons, pt.clone(), Measure::Persons),
+            true,
+            1.0,
+            &mut model,
+        );
         let under18 = key(vec![TOTAL, TOTAL, "Y_LT18"], TableId::Persons);
-        rel((TableId::Protection, CellKey::total(TableId::Protection), Measure::UnaccompaniedMinors), (TableId::Persons, under18, Measure::Persons), false, 1.0, &mut model);
+        rel(
+            (
+                TableId::Protection,
+                CellKey::total(TableId::Protection),
+                Measure::UnaccompaniedMinors,
+            ),
+            (TableId::Persons, under18, Measure::Persons),
+            false,
+            1.0,
+            &mut model,
+        );
         if let Some(p) = rels.get(&TableId::Protection) {
             for c in &p.cells {
                 for (pm, bm, f) in [
@@ -313,7 +363,13 @@ fn programme(
                     (Measure::Injuries, Measure::Events, 100_000.0),
                     (Measure::UnaccompaniedMinors, Measure::Persons, 1.0),
                 ] {
-                    rel((TableId::Protection, c.key.clone(), pm), (TableId::Movements, c.key.clone(), bm), false, f, &mut model);
+                    rel(
+                        (TableId::Protection, c.key.clone(), pm),
+                        (TableId::Movements, c.key.clone(), bm),
+                        false,
+                        f,
+                        &mut model,
+                    );
                 }
             }
         }
@@ -391,9 +447,8 @@ fn optimise(
     } else {
         vars.minimise(objective).using(microlp)
     };
-    let expr = |terms: &[(usize, f64)]| -> Expression {
-        terms.iter().map(|(i, c)| *c * v[i]).sum()
-    };
+    let expr =
+        |terms: &[(usize, f64)]| -> Expression { terms.iter().map(|(i, c)| *c * v[i]).sum() };
     for (terms, c) in eqs {
         let e = expr(terms);
         let con: Constraint = e.eq(*c);
@@ -404,7 +459,9 @@ fn optimise(
         let con: Constraint = e.leq(*c);
         problem = problem.with(con);
     }
-    let sol = problem.solve().expect("the true tables are a solution: the programme is feasible");
+    let sol = problem
+        .solve()
+        .expect("the true tables are a solution: the programme is feasible");
     sol.value(v[&x]).round() as i64
 }
 

@@ -1,11 +1,11 @@
 //! Helpers shared by the disclosure and audit tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use proptest::prelude::*;
 use vrs_core::aggregate::*;
 use vrs_core::codes::{CODE_LIST_VERSION, Timestamp};
 use vrs_core::note::{Checkpoint, NoteSigner, sign_checkpoint};
 use vrs_core::release::*;
-use proptest::prelude::*;
 use vrs_core::report::examples::{
     ExampleParams, example_case, example_document, example_fee, example_movement, example_smuggler,
     report_id,
@@ -49,7 +49,8 @@ pub fn meta(origin: &str, table: TableId, version: u32) -> ReleaseMeta {
     }
 }
 
-/// Movement `n` by `method` from `origin` (`None`: unknown route) to GRC with groups.
+/// Movement `n` by `method` from `origin` (`None`: unknown route) to GRC with groups, and
+/// no deaths, injuries, unaccompanied minors or aggravating circumstances.
 pub fn movement(
     n: u64,
     method: Method,
@@ -80,6 +81,9 @@ pub fn movement(
             })
             .collect();
         m.unaccompanied_minors = 0;
+        m.deaths = 0;
+        m.injuries = 0;
+        m.aggravating = vec![];
     }
     r
 }
@@ -106,7 +110,6 @@ pub fn boats(first: u64, n: u64, method: Method, origin: &str) -> Vec<Report> {
         })
         .collect()
 }
-
 
 /// A random valid report of March: movements (with protection figures), fees, smugglers,
 /// documents and cases, over a few countries so that cells are small and lines short.

@@ -9,6 +9,14 @@
 //! | `Y` | peer State | manifest cursor (u64 BE) |
 //! | `Z` | peer State | the last sync record (JSON, opaque to storage) |
 //! | `N` | unix seconds (u64 BE), counter | an equivocation alarm |
+//!
+//! Concurrency: these keys are not written by the single writer (sync and the Cosign
+//! RPC run beside it). Each change is instead one atomic compare-and-swap in sled
+//! (`compare_and_swap`, or `update_and_fetch`, which retries one), made durable before
+//! the caller acts on it: a witnessed checkpoint replaces exactly the one that was
+//! checked, a cosignature line is merged into the lines stored, a cursor only moves
+//! forward, a sync record only replaces an older one. No read-check-write can
+//! interleave with another and lose a write.
 
 use super::{StorageError, Store, json_bytes, json_of, u64_of};
 
@@ -37,9 +45,27 @@ impl Store {
             .transpose()
     }
 
-    /// Records a newly verified (larger, consistent) checkpoint of `origin`, durably.
-    pub fn set_witnessed(&self, origin: &str, note: &str) -> Result<(), StorageError> {
-        self.put_durable(key(b'W', origin.as_bytes()), note.as_bytes().to_vec())
+    /// Replaces the witnessed checkpoint of `origin` by `note`, durably, if the one
+    /// stored is still `held` (the one the caller checked `note` against; `None`: none
+    /// was held). Returns false, writing nothing, when another change came first.
+    pub fn swap_witnessed(
+        &self,
+        origin: &str,
+        held: Option<&str>,
+        note: &str,
+    ) -> Result<bool, StorageError> {
+        let swapped = self
+            .db
+            .compare_and_swap(
+                key(b'W', origin.as_bytes()),
+                held.map(str::as_bytes),
+                Some(note.as_bytes()),
+            )?
+            .is_ok();
+        if swapped {
+            self.flush()?;
+        }
+        Ok(swapped)
     }
 
     /// Cosignature lines collected for this node's checkpoint of `size`.
@@ -51,20 +77,35 @@ impl Store {
     }
 
     /// Adds a cosignature line for this node's checkpoint of `size` (one per cosigner
-    /// name: a newer line of the same cosigner replaces the older).
+    /// name: a newer line of the same cosigner replaces the older), durably. Peers
+    /// cosign concurrently: the merge is one atomic update of the stored lines.
     pub fn add_cosignature(
         &self,
         size: u64,
         cosigner: &str,
         line: &str,
     ) -> Result<(), StorageError> {
-        // Read-modify-write: peers cosign concurrently.
-        let _one_at_a_time = self.cosign_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut lines = self.cosignatures(size)?;
         let prefix = format!("— {cosigner} ");
-        lines.retain(|l| !l.starts_with(&prefix));
-        lines.push(line.to_owned());
-        self.put_durable(key(b'X', &size.to_be_bytes()), json_bytes(&lines))
+        let mut corrupt = None;
+        self.db
+            .update_and_fetch(key(b'X', &size.to_be_bytes()), |old| {
+                let mut lines: Vec<String> = match old.map(|v| json_of("X", v)) {
+                    Some(Ok(lines)) => lines,
+                    None => Vec::new(),
+                    Some(Err(e)) => {
+                        corrupt = Some(e);
+                        return old.map(<[u8]>::to_vec);
+                    }
+                };
+                corrupt = None;
+                lines.retain(|l| !l.starts_with(&prefix));
+                lines.push(line.to_owned());
+                Some(json_bytes(&lines))
+            })?;
+        if let Some(e) = corrupt {
+            return Err(e);
+        }
+        self.flush()
     }
 
     /// The manifest cursor of `peer`.
@@ -75,9 +116,17 @@ impl Store {
         }
     }
 
-    /// Advances the manifest cursor of `peer`, durably.
+    /// Advances the manifest cursor of `peer` to `cursor`, durably; atomically, and
+    /// never backwards (a smaller cursor leaves the stored one).
     pub fn set_sync_cursor(&self, peer: &str, cursor: u64) -> Result<(), StorageError> {
-        self.put_durable(key(b'Y', peer.as_bytes()), cursor.to_be_bytes().to_vec())
+        self.db
+            .update_and_fetch(key(b'Y', peer.as_bytes()), |old| {
+                let held = old
+                    .and_then(|v| <[u8; 8]>::try_from(v).ok())
+                    .map_or(0, u64::from_be_bytes);
+                Some(held.max(cursor).to_be_bytes().to_vec())
+            })?;
+        self.flush()
     }
 
     /// The stored sync record of `peer` (JSON text).
@@ -85,10 +134,20 @@ impl Store {
         Ok(self.db.get(key(b'Z', peer.as_bytes()))?.map(|v| v.to_vec()))
     }
 
-    /// Stores the sync record of `peer` (not synced to disk: it is an operator's
-    /// record, rewritten every run, and sled's own flushes cover it).
-    pub fn set_sync_record(&self, peer: &str, json: &[u8]) -> Result<(), StorageError> {
-        self.db.insert(key(b'Z', peer.as_bytes()), json)?;
+    /// Stores the sync record of `peer` unless the one stored is newer (`newer(stored)`
+    /// is true), atomically. Not synced to disk: it is an operator's record, rewritten
+    /// every run, and sled's own flushes cover it.
+    pub fn set_sync_record(
+        &self,
+        peer: &str,
+        record: &[u8],
+        stored_is_newer: impl Fn(&[u8]) -> bool,
+    ) -> Result<(), StorageError> {
+        self.db
+            .update_and_fetch(key(b'Z', peer.as_bytes()), |old| match old {
+                Some(v) if stored_is_newer(v) => Some(v.to_vec()),
+                _ => Some(record.to_vec()),
+            })?;
         Ok(())
     }
 

@@ -158,10 +158,12 @@ impl Store {
             key: "U".into(),
             reason: e.to_string(),
         })?;
-        Withheld::from_json(text).map(Some).map_err(|e| StorageError::Corrupt {
-            key: "U".into(),
-            reason: e.to_string(),
-        })
+        Withheld::from_json(text)
+            .map(Some)
+            .map_err(|e| StorageError::Corrupt {
+                key: "U".into(),
+                reason: e.to_string(),
+            })
     }
 
     /// The budget ledger of a period (every table).
@@ -189,8 +191,9 @@ impl Batch<'_> {
         self.pending_releases.contains(digest)
     }
 
-    /// Stores a release and appends it to the manifest.
-    pub fn put_release(&mut self, rec: &ReleaseRecord, bytes: &[u8]) -> Result<(), StorageError> {
+    /// Stores a release and appends it to the manifest. Returns its manifest sequence
+    /// number.
+    pub fn put_release(&mut self, rec: &ReleaseRecord, bytes: &[u8]) -> Result<u64, StorageError> {
         self.dirty = true;
         let seq = match self.next_seq {
             Some(s) => s,
@@ -206,20 +209,21 @@ impl Batch<'_> {
         self.inner.insert(SEQ_KEY, &(seq + 1).to_be_bytes()[..]);
         self.next_seq = Some(seq + 1);
         self.pending_releases.insert(rec.digest);
-        Ok(())
+        Ok(seq)
     }
 
     /// Records what the threshold releases of `period` at `version` withheld.
     pub fn put_withheld(&mut self, period: &str, version: u32, withheld: &Withheld) {
         self.dirty = true;
-        self.inner
-            .insert(withheld_key(period, version), withheld.to_json().into_bytes());
+        self.inner.insert(
+            withheld_key(period, version),
+            withheld.to_json().into_bytes(),
+        );
     }
 
-    /// Appends a spend to the budget ledger of `period`, under the manifest sequence
-    /// number of the release that spent it.
-    pub fn put_spend(&mut self, period: &str, rec: &SpendRecord) {
-        let seq = self.next_seq.unwrap_or(0);
+    /// Appends a spend to the budget ledger of `period`, under `seq`, the manifest
+    /// sequence number of the release that spent it (unique: never overwrites).
+    pub fn put_spend(&mut self, period: &str, seq: u64, rec: &SpendRecord) {
         let mut k = spend_prefix(period);
         k.extend_from_slice(&seq.to_be_bytes());
         self.inner.insert(k, json_bytes(rec));

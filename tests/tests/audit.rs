@@ -1,0 +1,304 @@
+//! Disclosure control end to end, tested as the adversary: a real node releases a period
+//! (and its revision) of varied reports, a secretariat fetches every release over mTLS,
+//! and the mixed-integer attacker of `core/tests/attacker` solves everything it received.
+//! No withheld value may be narrowed beyond what the model allows.
+
+#[path = "../../core/tests/attacker/mod.rs"]
+mod attacker;
+
+use std::collections::BTreeSet;
+
+use vrs_client::pki::Identity;
+use vrs_core::aggregate::{Caps, CellKey, Measure, Period, Sign, TableId, Tables, contributions};
+use vrs_core::release::Release;
+use vrs_core::report::examples::{self, ExampleParams};
+use vrs_core::report::{
+    AgeBand, Aggravation, Body, Date, Iso3, Method, PersonGroup, RecordType, Report, RouteLeg, Sex,
+    SubMethod, TransportMode,
+};
+use vrs_proto::v1 as pb;
+use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
+use vrs_proto::v1::report_service_client::ReportServiceClient;
+use vrs_tests::{FocalPoint, InProcessNode, Pki, node_files, register};
+
+const STATE: &str = "GRC";
+const K: u32 = 5;
+
+fn iso(c: &str) -> Iso3 {
+    Iso3::new(c).expect("iso")
+}
+
+fn params(n: u64, day: u8) -> ExampleParams {
+    ExampleParams::new(iso(STATE), "hcg-piraeus-01", examples::report_id(n))
+        .on(Date::new(2026, 10, day).expect("date"))
+}
+
+/// A movement by `method` from `origin` to GRC with `persons` of `citizenship`.
+fn movement(
+    n: u64,
+    method: Method,
+    origin: &str,
+    citizenship: &str,
+    persons: u32,
+    deaths: u32,
+) -> Report {
+    let mut r = examples::example(RecordType::Movement, &params(n, 1 + (n % 20) as u8));
+    if let Some(Body::Movement(m)) = r.body.as_mut() {
+        m.method = method;
+        m.sub_method = SubMethod::Other;
+        m.route = vec![RouteLeg {
+            from_country: iso(origin),
+            to_country: iso(STATE),
+            transport_mode: TransportMode::Unknown,
+        }];
+        m.persons = vec![PersonGroup {
+            citizenship: iso(citizenship),
+            sex: if n % 2 == 0 { Sex::Male } else { Sex::Female },
+            age_band: if n % 3 == 0 {
+                AgeBand::Under18
+            } else {
+                AgeBand::From18To29
+            },
+            count: persons,
+        }];
+        m.unaccompanied_minors = 0;
+        m.deaths = deaths.min(persons);
+        m.injuries = 0;
+        m.aggravating = if deaths > 0 {
+            vec![Aggravation::EndangeringLife]
+        } else {
+            vec![]
+        };
+    }
+    r
+}
+
+fn reports() -> Vec<Report> {
+    let mut out = Vec::new();
+    let mut n = 0;
+    // A main route, a few smaller ones, a rare one; with a boat disaster.
+    for (method, origin, cit, count, persons) in [
+        (Method::Sea, "TUR", "SYR", 14, 9),
+        (Method::Sea, "TUR", "AFG", 6, 7),
+        (Method::Sea, "LBY", "ERI", 3, 40),
+        (Method::Land, "TUR", "IRQ", 8, 3),
+        (Method::Land, "ALB", "ALB", 2, 1),
+        (Method::Air, "EGY", "EGY", 1, 2),
+    ] {
+        for _ in 0..count {
+            n += 1;
+            let deaths = if origin == "LBY" && n % 3 == 0 { 4 } else { 0 };
+            out.push(movement(n, method, origin, cit, persons, deaths));
+        }
+    }
+    for kind in [
+        RecordType::Smuggler,
+        RecordType::Fee,
+        RecordType::Document,
+        RecordType::Case,
+    ] {
+        for _ in 0..6 {
+            n += 1;
+            out.push(examples::example(kind, &params(n, 1 + (n % 20) as u8)));
+        }
+    }
+    out
+}
+
+fn tables_of(reports: &[Report]) -> Tables {
+    let period = Period::parse("2026-M10").expect("period");
+    let mut t = Tables::new();
+    for r in reports {
+        t.apply(&contributions(r, &period, &Caps::EXACT), Sign::Add)
+            .expect("apply");
+    }
+    t
+}
+
+struct Fed {
+    pki: Pki,
+    node: InProcessNode,
+    fp: FocalPoint,
+    admin: tonic::transport::Channel,
+}
+
+impl Fed {
+    async fn submit(&self, r: &Report) {
+        let env = self.fp.sign(&pb::Report::from(r));
+        let ch = self.node.channel(&self.pki, &self.fp.cert).await;
+        ReportServiceClient::new(ch)
+            .submit(pb::SubmitRequest {
+                envelope: Some(env),
+            })
+            .await
+            .expect("accepted");
+    }
+
+    async fn release(&self, revise: bool) -> usize {
+        AggregatesServiceClient::new(self.admin.clone())
+            .release_now(pb::ReleaseNowRequest {
+                period: "2026-M10".into(),
+                revise,
+            })
+            .await
+            .expect("released")
+            .into_inner()
+            .releases
+            .len()
+    }
+
+    /// Every release of the period as a secretariat receives it, verified.
+    async fn received(&self, version: u32) -> Vec<Release> {
+        let sec = self
+            .node
+            .channel(&self.pki, &self.pki.issue(Identity::secretariat("ROSEAP")))
+            .await;
+        let vkey = vrs_core::note::NoteVerifier::parse(&self.node.vkey).expect("vkey");
+        let mut out = Vec::new();
+        for t in TableId::ALL {
+            let env = AggregatesServiceClient::new(sec.clone())
+                .get_release(pb::GetReleaseRequest {
+                    origin: STATE.into(),
+                    table: t.code().into(),
+                    period: "2026-M10".into(),
+                    version,
+                })
+                .await
+                .expect("get")
+                .into_inner()
+                .envelope
+                .expect("envelope");
+            out.push(
+                vrs_core::release::open_release(
+                    &vrs_core::wire::envelope_from_pb(env),
+                    vkey.public_key(),
+                )
+                .expect("verifies"),
+            );
+        }
+        out
+    }
+}
+
+fn status(
+    releases: &[Release],
+    t: TableId,
+    key: &CellKey,
+    m: Measure,
+) -> vrs_core::disclosure::ConfStatus {
+    releases
+        .iter()
+        .find(|r| r.table == t)
+        .and_then(|r| r.cell(key))
+        .and_then(|c| c.observation(m))
+        .map(|o| o.conf_status)
+        .expect("withheld value")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn releases_of_a_real_node_and_their_revision_resist_the_solver() {
+    let pki = Pki::new();
+    let node = InProcessNode::start(&node_files(&pki, STATE, None, "")).await;
+    let admin = node.channel(&pki, &pki.issue(Identity::admin(STATE))).await;
+    let fp = FocalPoint::new(&pki, STATE, "hcg-piraeus-01", "hcg-piraeus-01-k1");
+    register(admin.clone(), &fp).await;
+    let f = Fed {
+        pki,
+        node,
+        fp,
+        admin,
+    };
+    let mut all = reports();
+    for r in &all {
+        f.submit(r).await;
+    }
+    assert_eq!(f.release(false).await, TableId::ALL.len());
+    let t1 = tables_of(&all);
+    let v1 = f.received(1).await;
+    for r in &v1 {
+        let a = r
+            .audit
+            .as_ref()
+            .expect("a threshold release records its audit");
+        assert!(a.witnesses > 0 && a.requirements > 0, "{a:?}");
+        if matches!(
+            r.table,
+            TableId::Movements | TableId::Persons | TableId::Protection
+        ) {
+            assert_eq!(
+                a.linked_tables,
+                vec![TableId::Movements, TableId::Persons, TableId::Protection]
+            );
+        }
+    }
+    let truth1 = |(_, t, key, m): &attacker::Loc| t1.count(*t, key, *m);
+    let intervals = attacker::attack(K, &v1, None, &|_, _, _| false, &truth1);
+    assert!(!intervals.is_empty(), "something is withheld");
+    let leaks = attacker::violations(
+        K,
+        &intervals,
+        &truth1,
+        &|(_, t, key, m)| attacker::rule_of(K, status(&v1, *t, key, *m), t1.count(*t, key, *m)),
+        &|only| attacker::status_only(K, &v1, None, &|_, _, _| false, &truth1, only),
+    );
+    assert!(leaks.is_empty(), "{leaks:#?}");
+
+    // Late reports, then the revision: audited with version 1.
+    let mut n = 1000;
+    for (method, origin, cit) in [
+        (Method::Sea, "TUR", "SYR"),
+        (Method::Air, "EGY", "EGY"),
+        (Method::Land, "MKD", "PAK"),
+    ] {
+        n += 1;
+        let r = movement(n, method, origin, cit, 2, 0);
+        f.submit(&r).await;
+        all.push(r);
+    }
+    assert_eq!(f.release(true).await, TableId::ALL.len());
+    let t2 = tables_of(&all);
+    let v2 = f.received(2).await;
+    assert!(
+        v2.iter()
+            .all(|r| r.audit.as_ref().is_some_and(|a| a.with_version == 1))
+    );
+    let unchanged =
+        |t: TableId, key: &CellKey, m: Measure| t1.count(t, key, m) == t2.count(t, key, m);
+    let truth = |(v, t, key, m): &attacker::Loc| {
+        if *v == 1 {
+            t1.count(*t, key, *m)
+        } else {
+            t2.count(*t, key, *m)
+        }
+    };
+    let intervals = attacker::attack(K, &v2, Some(&v1), &unchanged, &truth);
+    let published_before: BTreeSet<(TableId, CellKey, Measure)> = v1
+        .iter()
+        .flat_map(|r| {
+            r.cells.iter().flat_map(move |c| {
+                c.observations
+                    .iter()
+                    .filter(|o| o.measure.is_count() && o.value.is_some())
+                    .map(move |o| (r.table, c.key.clone(), o.measure))
+            })
+        })
+        .collect();
+    let leaks = attacker::violations(
+        K,
+        &intervals,
+        &truth,
+        &|loc| {
+            let (v, t, key, m) = loc;
+            let rels = if *v == 1 { &v1 } else { &v2 };
+            if *v == 2
+                && (published_before.contains(&(*t, key.clone(), *m)) || t1.count(*t, key, *m) == 0)
+            {
+                attacker::Rule::NotExact
+            } else {
+                attacker::rule_of(K, status(rels, *t, key, *m), truth(loc))
+            }
+        },
+        &|only| attacker::status_only(K, &v2, Some(&v1), &unchanged, &truth, only),
+    );
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}

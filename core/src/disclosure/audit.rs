@@ -447,6 +447,33 @@ fn linked_tables(table: TableId) -> &'static [TableId] {
     }
 }
 
+/// The measures linked to `measure` of `table` by [`links_of`] (in any cell).
+fn linked_measures(table: TableId, measure: Measure) -> &'static [(TableId, Measure)] {
+    use Measure as M;
+    use TableId as T;
+    const EVENTS: [(T, M); 4] = [
+        (T::Protection, M::EndangeringLife),
+        (T::Protection, M::InhumanTreatment),
+        (T::Protection, M::Deaths),
+        (T::Protection, M::Injuries),
+    ];
+    const PERSONS: [(T, M); 3] = [
+        (T::Movements, M::Persons),
+        (T::Persons, M::Persons),
+        (T::Protection, M::UnaccompaniedMinors),
+    ];
+    match (table, measure) {
+        (T::Movements, M::Events) => &EVENTS,
+        (T::Protection, M::EndangeringLife | M::InhumanTreatment | M::Deaths | M::Injuries) => {
+            &[(T::Movements, M::Events)]
+        }
+        (T::Movements | T::Persons, M::Persons) | (T::Protection, M::UnaccompaniedMinors) => {
+            &PERSONS
+        }
+        _ => &[],
+    }
+}
+
 /// A hypercube: the cell `base`, an alternative code per dimension.
 #[derive(Debug, Clone, Copy)]
 struct Cube {
@@ -1640,6 +1667,67 @@ impl Audit {
         }
     }
 
+    /// Withholds every value that may be withheld in the box spanned by the lines through
+    /// `var`: each coordinate either its own or one that a line through it holds, i.e.
+    /// every corner of every cube through it. The second local last resort.
+    fn withhold_box(&mut self, var: u32) -> usize {
+        let v = self.vars[var as usize].clone();
+        let Some(cell) = v.loc[self.current] else {
+            return 0;
+        };
+        let Some(view) = self.view(self.current, v.table) else {
+            return 0;
+        };
+        let p = view.coords[cell as usize];
+        let axes: Vec<Vec<u16>> = (0..view.dims)
+            .map(|d| {
+                let mut xs: Vec<u16> = view.lines[d]
+                    .get(&line_key(p, d))
+                    .into_iter()
+                    .flatten()
+                    .filter(|&&c| view.value(c, v.m) != 0)
+                    .map(|&c| coord(view.coords[c as usize], d))
+                    .collect();
+                xs.sort_unstable();
+                xs.dedup();
+                xs
+            })
+            .collect();
+        let size = axes.iter().fold(1usize, |a, x| a.saturating_mul(x.len()));
+        if size > 20_000 {
+            return 0;
+        }
+        let mut cells = Vec::new();
+        let mut idx = vec![0usize; view.dims];
+        'all: loop {
+            let mut q = p;
+            for d in 0..view.dims {
+                q = with_coord(q, d, axes[d][idx[d]]);
+            }
+            if let Some(&c) = view.index.get(&q)
+                && self.eligible(v.table, c, v.m)
+            {
+                cells.push(c);
+            }
+            let mut d = 0;
+            loop {
+                if d == view.dims {
+                    break 'all;
+                }
+                idx[d] += 1;
+                if idx[d] < axes[d].len() {
+                    break;
+                }
+                idx[d] = 0;
+                d += 1;
+            }
+        }
+        for &c in &cells {
+            self.new_var(v.table, c, v.m, ConfStatus::Secondary);
+        }
+        cells.len()
+    }
+
     /// Tries the integer programme for the unmet targets of `var`.
     fn meet_by_milp(&mut self, var: u32) {
         let v = self.vars[var as usize].clone();
@@ -2152,6 +2240,23 @@ pub fn protect(
                 }
             });
         }
+        if !audit.vars[i].met() {
+            phase(&mut audit, var, &|a, v| {
+                if a.withhold_box(v) > 0 {
+                    a.meet(v, false);
+                    if !a.vars[v as usize].met() {
+                        a.meet(v, true);
+                    }
+                    if !a.vars[v as usize].met() {
+                        a.meet_by_milp(v);
+                    }
+                    if !a.vars[v as usize].met() && a.narrow_to_statuses(v) {
+                        a.meet(v, false);
+                        a.meet_by_milp(v);
+                    }
+                }
+            });
+        }
         i += 1;
     }
     // Last resort: where a requirement is still unmet, withhold every value of the
@@ -2159,53 +2264,22 @@ pub fn protect(
     // no published value of this version is left in that system, so the reader's
     // programme is the one of the statuses alone: published values narrow nothing, which
     // is the requirement (see the module documentation). Counted in `fallbacks`.
-    // First the measure of the table alone; where a link still leaves a requirement
-    // unmet, every measure of the linked tables.
-    let unmet_of = |audit: &Audit, group: bool| -> BTreeSet<(TableId, usize)> {
-        audit
-            .vars
-            .iter()
-            .filter(|v| !v.met())
-            .flat_map(|v| {
-                let tables: Vec<TableId> = if group && !linked_tables(v.table).is_empty() {
-                    linked_tables(v.table).to_vec()
-                } else {
-                    vec![v.table]
-                };
-                let (m, all) = (v.m, group && !linked_tables(v.table).is_empty());
-                tables.into_iter().flat_map(move |t| {
-                    let ms: Vec<usize> = if all {
-                        (0..t.count_measures().len()).collect()
-                    } else {
-                        vec![m]
-                    };
-                    ms.into_iter().map(move |m| (t, m))
-                })
-            })
-            .collect()
-    };
-    let mut unmet = unmet_of(&audit, false);
-    if !unmet.is_empty() {
-        audit.withhold_all(&unmet);
-        let open: Vec<u32> = (0..audit.vars.len())
-            .filter(|&i| !audit.vars[i].met())
-            .map(|i| u32::try_from(i).unwrap_or(NO_VAR))
-            .collect();
-        for var in open {
-            // Alone in its system now: nothing published narrows it.
-            if linked_tables(audit.vars[var as usize].table).is_empty() {
-                let v = &mut audit.vars[var as usize];
-                v.need_lo = None;
-                v.need_hi = None;
-                v.either = false;
-                continue;
-            }
-            audit.meet(var, false);
-            if !audit.vars[var as usize].met() {
-                audit.meet_by_milp(var);
-            }
+    // The measure of the table, with the measures linked to it (transitively): once all
+    // of them are withheld, no published value is left in that system.
+    let mut unmet: BTreeSet<(TableId, usize)> = BTreeSet::new();
+    let mut todo: Vec<(TableId, Measure)> = audit
+        .vars
+        .iter()
+        .filter(|v| !v.met())
+        .map(|v| (v.table, v.table.count_measures()[v.m]))
+        .collect();
+    while let Some((t, m)) = todo.pop() {
+        let Some(mi) = t.count_measures().iter().position(|x| *x == m) else {
+            continue;
+        };
+        if unmet.insert((t, mi)) {
+            todo.extend(linked_measures(t, m).iter().copied());
         }
-        unmet = unmet_of(&audit, true);
     }
     audit.withhold_all(&unmet);
     for v in audit.vars.iter_mut() {

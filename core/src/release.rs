@@ -605,24 +605,13 @@ pub fn build_period<R: Rng + ?Sized>(
                             .insert(measure, v);
                     }
                 }
-                let info = AuditInfo {
-                    model: disclosure::audit::MODEL.to_owned(),
-                    method: disclosure::audit::METHOD.to_owned(),
-                    measure_margin: k,
-                    linked_tables: if p.linked.contains(&table) {
-                        p.linked.clone()
-                    } else {
-                        Vec::new()
-                    },
-                    with_version: if p.with_earlier { meta.version - 1 } else { 0 },
-                    witnesses: p.witnesses,
-                    requirements: p.requirements,
-                    median_rule: if table.median_measure().is_some() {
-                        MEDIAN_RULE.to_owned()
-                    } else {
-                        String::new()
-                    },
+                let linked = if p.linked.contains(&table) {
+                    p.linked.clone()
+                } else {
+                    Vec::new()
                 };
+                let with_version = if p.with_earlier { meta.version - 1 } else { 0 };
+                let info = audit_info(table, k, linked, with_version, &p);
                 let cells = threshold_cells(tables, table, sup, k);
                 release(m, Policy::Threshold { k }, Some(info), cells)
             }
@@ -661,12 +650,25 @@ pub fn build_threshold(
     )?;
     let empty = Suppression::default();
     let sup = p.suppression.get(&table).unwrap_or(&empty);
-    let info = AuditInfo {
+    let info = audit_info(table, k, Vec::new(), 0, &p);
+    let cells = threshold_cells(tables, table, sup, k);
+    Ok(release(meta, Policy::Threshold { k }, Some(info), cells))
+}
+
+/// What a threshold release says of the audit that protected it.
+fn audit_info(
+    table: TableId,
+    k: u32,
+    linked_tables: Vec<TableId>,
+    with_version: u32,
+    p: &disclosure::audit::Protected,
+) -> AuditInfo {
+    AuditInfo {
         model: disclosure::audit::MODEL.to_owned(),
         method: disclosure::audit::METHOD.to_owned(),
         measure_margin: k,
-        linked_tables: Vec::new(),
-        with_version: 0,
+        linked_tables,
+        with_version,
         witnesses: p.witnesses,
         requirements: p.requirements,
         median_rule: if table.median_measure().is_some() {
@@ -674,9 +676,7 @@ pub fn build_threshold(
         } else {
             String::new()
         },
-    };
-    let cells = threshold_cells(tables, table, sup, k);
-    Ok(release(meta, Policy::Threshold { k }, Some(info), cells))
+    }
 }
 
 fn threshold_median(

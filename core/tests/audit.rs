@@ -78,39 +78,21 @@ fn attack_revision(
     t2: &Tables,
     k: u32,
 ) -> Vec<String> {
-    let unchanged =
-        |t: TableId, key: &CellKey, m: Measure| t1.count(t, key, m) == t2.count(t, key, m);
-    let truth = |(v, t, key, m): &attacker::Loc| {
-        if *v == 1 {
-            t1.count(*t, key, *m)
+    attacker::revision_violations(k, v1, t1, v2, t2, &|(v, t, key, m), value| {
+        let rels = if *v == 1 { v1 } else { v2 };
+        let status = status_in(rels, *t, key, *m);
+        let published_before = *v == 2
+            && v1
+                .iter()
+                .find(|r| r.table == *t)
+                .and_then(|r| r.published(key, *m))
+                .is_some();
+        if published_before {
+            attacker::Rule::NotExact
         } else {
-            t2.count(*t, key, *m)
+            attacker::rule_of(k, status, value)
         }
-    };
-    let intervals = attacker::attack(k, v2, Some(v1), &unchanged, &truth);
-    attacker::violations(
-        k,
-        &intervals,
-        &truth,
-        &|loc| {
-            let (v, t, key, m) = loc;
-            let rels = if *v == 1 { v1 } else { v2 };
-            let status = status_in(rels, *t, key, *m);
-            let value = truth(loc);
-            let published_before = *v == 2
-                && v1
-                    .iter()
-                    .find(|r| r.table == *t)
-                    .and_then(|r| r.published(key, *m))
-                    .is_some();
-            if published_before {
-                attacker::Rule::NotExact
-            } else {
-                attacker::rule_of(k, status, value)
-            }
-        },
-        &|only| attacker::status_only(k, v2, Some(v1), &unchanged, &truth, only),
-    )
+    })
 }
 
 /// Published values are true and 0 or at least k, every non-zero cell is listed, the

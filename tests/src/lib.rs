@@ -202,3 +202,82 @@ impl FocalPoint {
 pub async fn register(admin: Channel, fp: &FocalPoint) -> pb::KeyResponse {
     local::register(admin, fp).await.expect("register key")
 }
+
+/// One State's node in process, with its admin's channel and one registered focal
+/// point (`hcg-piraeus-01`): the set-up of the single-node release tests.
+pub struct StateNode {
+    pub pki: Pki,
+    pub node: InProcessNode,
+    pub fp: FocalPoint,
+    pub admin: Channel,
+    pub state: String,
+}
+
+impl StateNode {
+    /// Starts the node of `state` with `extra` appended to its configuration.
+    pub async fn start(state: &str, extra: &str) -> Self {
+        let pki = Pki::new();
+        let node = InProcessNode::start(&node_files(&pki, state, None, extra)).await;
+        let admin = node.channel(&pki, &pki.issue(Identity::admin(state))).await;
+        let fp = FocalPoint::new(&pki, state, "hcg-piraeus-01", "hcg-piraeus-01-k1");
+        register(admin.clone(), &fp).await;
+        Self {
+            pki,
+            node,
+            fp,
+            admin,
+            state: state.to_owned(),
+        }
+    }
+
+    /// Signs `r` as the focal point and submits it; the envelope on success.
+    pub async fn submit(&self, r: &pb::Report) -> Result<pb::Envelope, tonic::Status> {
+        let env = self.fp.sign(r);
+        let ch = self.node.channel(&self.pki, &self.fp.cert).await;
+        pb::report_service_client::ReportServiceClient::new(ch)
+            .submit(pb::SubmitRequest {
+                envelope: Some(env.clone()),
+            })
+            .await
+            .map(|_| env)
+    }
+
+    /// `ReleaseNow` of `period` as the admin.
+    pub async fn release_now(
+        &self,
+        period: &str,
+        revise: bool,
+    ) -> Result<Vec<pb::ReleaseInfo>, tonic::Status> {
+        pb::aggregates_service_client::AggregatesServiceClient::new(self.admin.clone())
+            .release_now(pb::ReleaseNowRequest {
+                period: period.into(),
+                revise,
+            })
+            .await
+            .map(|r| r.into_inner().releases)
+    }
+
+    /// The envelope of this State's release of `table` and `period` (`version` 0: the
+    /// latest) as `who` receives it.
+    pub async fn get_release(
+        &self,
+        who: &Issued,
+        table: &str,
+        period: &str,
+        version: u32,
+    ) -> pb::Envelope {
+        let ch = self.node.channel(&self.pki, who).await;
+        pb::aggregates_service_client::AggregatesServiceClient::new(ch)
+            .get_release(pb::GetReleaseRequest {
+                origin: self.state.clone(),
+                table: table.into(),
+                period: period.into(),
+                version,
+            })
+            .await
+            .expect("get release")
+            .into_inner()
+            .envelope
+            .expect("envelope")
+    }
+}

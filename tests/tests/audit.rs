@@ -17,9 +17,7 @@ use vrs_core::report::{
     SubMethod, TransportMode,
 };
 use vrs_proto::v1 as pb;
-use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
-use vrs_proto::v1::report_service_client::ReportServiceClient;
-use vrs_tests::{FocalPoint, InProcessNode, Pki, node_files, register};
+use vrs_tests::StateNode;
 
 const STATE: &str = "GRC";
 const K: u32 = 5;
@@ -115,69 +113,22 @@ fn tables_of(reports: &[Report]) -> Tables {
     t
 }
 
-struct Fed {
-    pki: Pki,
-    node: InProcessNode,
-    fp: FocalPoint,
-    admin: tonic::transport::Channel,
-}
-
-impl Fed {
-    async fn submit(&self, r: &Report) {
-        let env = self.fp.sign(&pb::Report::from(r));
-        let ch = self.node.channel(&self.pki, &self.fp.cert).await;
-        ReportServiceClient::new(ch)
-            .submit(pb::SubmitRequest {
-                envelope: Some(env),
-            })
-            .await
-            .expect("accepted");
+/// Every release of the period as a secretariat receives it, verified.
+async fn received(f: &StateNode, version: u32) -> Vec<Release> {
+    let sec = f.pki.issue(Identity::secretariat("ROSEAP"));
+    let vkey = vrs_core::note::NoteVerifier::parse(&f.node.vkey).expect("vkey");
+    let mut out = Vec::new();
+    for t in TableId::ALL {
+        let env = f.get_release(&sec, t.code(), "2026-M10", version).await;
+        out.push(
+            vrs_core::release::open_release(
+                &vrs_core::wire::envelope_from_pb(env),
+                vkey.public_key(),
+            )
+            .expect("verifies"),
+        );
     }
-
-    async fn release(&self, revise: bool) -> usize {
-        AggregatesServiceClient::new(self.admin.clone())
-            .release_now(pb::ReleaseNowRequest {
-                period: "2026-M10".into(),
-                revise,
-            })
-            .await
-            .expect("released")
-            .into_inner()
-            .releases
-            .len()
-    }
-
-    /// Every release of the period as a secretariat receives it, verified.
-    async fn received(&self, version: u32) -> Vec<Release> {
-        let sec = self
-            .node
-            .channel(&self.pki, &self.pki.issue(Identity::secretariat("ROSEAP")))
-            .await;
-        let vkey = vrs_core::note::NoteVerifier::parse(&self.node.vkey).expect("vkey");
-        let mut out = Vec::new();
-        for t in TableId::ALL {
-            let env = AggregatesServiceClient::new(sec.clone())
-                .get_release(pb::GetReleaseRequest {
-                    origin: STATE.into(),
-                    table: t.code().into(),
-                    period: "2026-M10".into(),
-                    version,
-                })
-                .await
-                .expect("get")
-                .into_inner()
-                .envelope
-                .expect("envelope");
-            out.push(
-                vrs_core::release::open_release(
-                    &vrs_core::wire::envelope_from_pb(env),
-                    vkey.public_key(),
-                )
-                .expect("verifies"),
-            );
-        }
-        out
-    }
+    out
 }
 
 fn status(
@@ -197,24 +148,20 @@ fn status(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn releases_of_a_real_node_and_their_revision_resist_the_solver() {
-    let pki = Pki::new();
-    let node = InProcessNode::start(&node_files(&pki, STATE, None, "")).await;
-    let admin = node.channel(&pki, &pki.issue(Identity::admin(STATE))).await;
-    let fp = FocalPoint::new(&pki, STATE, "hcg-piraeus-01", "hcg-piraeus-01-k1");
-    register(admin.clone(), &fp).await;
-    let f = Fed {
-        pki,
-        node,
-        fp,
-        admin,
-    };
+    let f = StateNode::start(STATE, "").await;
     let mut all = reports();
     for r in &all {
-        f.submit(r).await;
+        f.submit(&pb::Report::from(r)).await.expect("accepted");
     }
-    assert_eq!(f.release(false).await, TableId::ALL.len());
+    assert_eq!(
+        f.release_now("2026-M10", false)
+            .await
+            .expect("released")
+            .len(),
+        TableId::ALL.len()
+    );
     let t1 = tables_of(&all);
-    let v1 = f.received(1).await;
+    let v1 = received(&f, 1).await;
     for r in &v1 {
         let a = r
             .audit
@@ -252,26 +199,22 @@ async fn releases_of_a_real_node_and_their_revision_resist_the_solver() {
     ] {
         n += 1;
         let r = movement(n, method, origin, cit, 2, 0);
-        f.submit(&r).await;
+        f.submit(&pb::Report::from(&r)).await.expect("accepted");
         all.push(r);
     }
-    assert_eq!(f.release(true).await, TableId::ALL.len());
+    assert_eq!(
+        f.release_now("2026-M10", true)
+            .await
+            .expect("released")
+            .len(),
+        TableId::ALL.len()
+    );
     let t2 = tables_of(&all);
-    let v2 = f.received(2).await;
+    let v2 = received(&f, 2).await;
     assert!(
         v2.iter()
             .all(|r| r.audit.as_ref().is_some_and(|a| a.with_version == 1))
     );
-    let unchanged =
-        |t: TableId, key: &CellKey, m: Measure| t1.count(t, key, m) == t2.count(t, key, m);
-    let truth = |(v, t, key, m): &attacker::Loc| {
-        if *v == 1 {
-            t1.count(*t, key, *m)
-        } else {
-            t2.count(*t, key, *m)
-        }
-    };
-    let intervals = attacker::attack(K, &v2, Some(&v1), &unchanged, &truth);
     let published_before: BTreeSet<(TableId, CellKey, Measure)> = v1
         .iter()
         .flat_map(|r| {
@@ -283,22 +226,15 @@ async fn releases_of_a_real_node_and_their_revision_resist_the_solver() {
             })
         })
         .collect();
-    let leaks = attacker::violations(
-        K,
-        &intervals,
-        &truth,
-        &|loc| {
-            let (v, t, key, m) = loc;
-            let rels = if *v == 1 { &v1 } else { &v2 };
-            if *v == 2
-                && (published_before.contains(&(*t, key.clone(), *m)) || t1.count(*t, key, *m) == 0)
-            {
-                attacker::Rule::NotExact
-            } else {
-                attacker::rule_of(K, status(rels, *t, key, *m), truth(loc))
-            }
-        },
-        &|only| attacker::status_only(K, &v2, Some(&v1), &unchanged, &truth, only),
-    );
+    let leaks = attacker::revision_violations(K, &v1, &t1, &v2, &t2, &|(v, t, key, m), value| {
+        let rels = if *v == 1 { &v1 } else { &v2 };
+        if *v == 2
+            && (published_before.contains(&(*t, key.clone(), *m)) || t1.count(*t, key, *m) == 0)
+        {
+            attacker::Rule::NotExact
+        } else {
+            attacker::rule_of(K, status(rels, *t, key, *m), value)
+        }
+    });
     assert!(leaks.is_empty(), "{leaks:#?}");
 }

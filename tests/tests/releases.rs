@@ -9,7 +9,7 @@ use vrs_core::report::{Date, Iso3, RecordType, Report};
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::report_service_client::ReportServiceClient;
-use vrs_tests::{FocalPoint, InProcessNode, Pki, node_files, register};
+use vrs_tests::StateNode;
 
 const STATE: &str = "GRC";
 
@@ -27,70 +27,6 @@ fn entry(env: &pb::Envelope) -> Vec<u8> {
     vrs_core::wire::envelope_from_pb(env.clone()).to_entry_bytes()
 }
 
-struct Fed {
-    pki: Pki,
-    node: InProcessNode,
-    fp: FocalPoint,
-    admin: tonic::transport::Channel,
-}
-
-async fn fed() -> Fed {
-    let pki = Pki::new();
-    let node = InProcessNode::start(&node_files(&pki, STATE, None, "")).await;
-    let admin = node.channel(&pki, &pki.issue(Identity::admin(STATE))).await;
-    let fp = FocalPoint::new(&pki, STATE, "hcg-piraeus-01", "hcg-piraeus-01-k1");
-    register(admin.clone(), &fp).await;
-    Fed {
-        pki,
-        node,
-        fp,
-        admin,
-    }
-}
-
-impl Fed {
-    async fn submit(&self, r: &Report) -> Result<pb::Envelope, tonic::Status> {
-        let env = self.fp.sign(&pb::Report::from(r));
-        let ch = self.node.channel(&self.pki, &self.fp.cert).await;
-        ReportServiceClient::new(ch)
-            .submit(pb::SubmitRequest {
-                envelope: Some(env.clone()),
-            })
-            .await
-            .map(|_| env)
-    }
-
-    async fn release_now(
-        &self,
-        period: &str,
-        revise: bool,
-    ) -> Result<Vec<pb::ReleaseInfo>, tonic::Status> {
-        AggregatesServiceClient::new(self.admin.clone())
-            .release_now(pb::ReleaseNowRequest {
-                period: period.into(),
-                revise,
-            })
-            .await
-            .map(|r| r.into_inner().releases)
-    }
-
-    async fn get(&self, who: &vrs_client::pki::Issued, table: &str) -> pb::Envelope {
-        let ch = self.node.channel(&self.pki, who).await;
-        AggregatesServiceClient::new(ch)
-            .get_release(pb::GetReleaseRequest {
-                origin: STATE.into(),
-                table: table.into(),
-                period: "2026-M10".into(),
-                version: 0,
-            })
-            .await
-            .expect("get release")
-            .into_inner()
-            .envelope
-            .expect("envelope")
-    }
-}
-
 fn open(env: &pb::Envelope, vkey: &str) -> vrs_core::release::Release {
     let v = vrs_core::note::NoteVerifier::parse(vkey).expect("vkey");
     vrs_core::release::open_release(
@@ -102,12 +38,15 @@ fn open(env: &pb::Envelope, vkey: &str) -> vrs_core::release::Release {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tables_follow_amendments_and_retractions_and_release_once() {
-    let f = fed().await;
+    let f = StateNode::start(STATE, "").await;
     // 12 movements in October; one amended (same counts), two retracted.
     let mut envs = Vec::new();
     for n in 1..=12 {
         let r = report(RecordType::Movement, n, 1 + n as u8);
-        envs.push((r.clone(), f.submit(&r).await.expect("accepted")));
+        envs.push((
+            r.clone(),
+            f.submit(&pb::Report::from(&r)).await.expect("accepted"),
+        ));
     }
     // A refused submission (bad country) must change no table.
     let mut bad = pb::Report::from(&report(RecordType::Movement, 99, 5));
@@ -129,7 +68,9 @@ async fn tables_follow_amendments_and_retractions_and_release_once() {
         } else {
             examples::example_retraction(r, d)
         };
-        f.submit(&next).await.expect("new version");
+        f.submit(&pb::Report::from(&next))
+            .await
+            .expect("new version");
     }
 
     // The period is not closed before its embargo ends.
@@ -148,7 +89,9 @@ async fn tables_follow_amendments_and_retractions_and_release_once() {
     assert_eq!(first, again, "release-once: the same releases");
 
     let secretariat = f.pki.issue(Identity::secretariat("ROSEAP"));
-    let env = f.get(&secretariat, "MOVEMENTS").await;
+    let env = f
+        .get_release(&secretariat, "MOVEMENTS", "2026-M10", 0)
+        .await;
     let release = open(&env, &f.node.vkey);
     let total = CellKey::total(TableId::Movements);
     assert_eq!(
@@ -159,13 +102,15 @@ async fn tables_follow_amendments_and_retractions_and_release_once() {
     assert_eq!(release.version, 1);
 
     // A late report changes the table but not the stored release.
-    f.submit(&report(RecordType::Movement, 50, 20))
+    f.submit(&pb::Report::from(&report(RecordType::Movement, 50, 20)))
         .await
         .expect("late report");
-    let same = f.get(&secretariat, "MOVEMENTS").await;
+    let same = f
+        .get_release(&secretariat, "MOVEMENTS", "2026-M10", 0)
+        .await;
     assert_eq!(same, env, "byte for byte the stored release");
     for n in 51..=54 {
-        f.submit(&report(RecordType::Movement, n, 21))
+        f.submit(&pb::Report::from(&report(RecordType::Movement, n, 21)))
             .await
             .expect("late report");
     }
@@ -174,7 +119,9 @@ async fn tables_follow_amendments_and_retractions_and_release_once() {
     // moves by 1 to k-1 from the first release. A second revision is refused.
     let revised = f.release_now("2026-M10", true).await.expect("revision");
     assert!(revised.iter().all(|r| r.version == 2));
-    let env2 = f.get(&secretariat, "MOVEMENTS").await;
+    let env2 = f
+        .get_release(&secretariat, "MOVEMENTS", "2026-M10", 0)
+        .await;
     let rev = open(&env2, &f.node.vkey);
     assert_eq!(
         rev.published(&total, Measure::Events),
@@ -210,7 +157,7 @@ async fn tables_follow_amendments_and_retractions_and_release_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn what_peers_and_secretariats_receive_holds_no_raw_data_and_no_small_cell() {
-    let f = fed().await;
+    let f = StateNode::start(STATE, "").await;
     let mut ids = Vec::new();
     let mut digests = Vec::new();
     let kinds = [
@@ -222,7 +169,7 @@ async fn what_peers_and_secretariats_receive_holds_no_raw_data_and_no_small_cell
     ];
     for n in 1..=40u64 {
         let r = report(kinds[(n % 5) as usize], n, 1 + (n % 28) as u8);
-        let env = f.submit(&r).await.expect("accepted");
+        let env = f.submit(&pb::Report::from(&r)).await.expect("accepted");
         ids.push(r.report_id);
         digests.push(vrs_core::sha256(&entry(&env)));
     }
@@ -243,7 +190,7 @@ async fn what_peers_and_secretariats_receive_holds_no_raw_data_and_no_small_cell
         assert_eq!(list.releases.len(), TableId::ALL.len());
         wire.extend(prost::Message::encode_to_vec(&list));
         for r in &list.releases {
-            let env = f.get(&who, &r.table).await;
+            let env = f.get_release(&who, &r.table, "2026-M10", 0).await;
             // Verifies offline, and independently as plain DSSE with ring.
             let release = open(&env, &f.node.vkey);
             let k = 5;
@@ -321,20 +268,10 @@ async fn what_peers_and_secretariats_receive_holds_no_raw_data_and_no_small_cell
 
 #[tokio::test(flavor = "multi_thread")]
 async fn noisy_releases_spend_the_budget_once_and_an_overspend_is_refused() {
-    let pki = Pki::new();
     let extra = "[release]\nnoise_tables = \"PERSONS\"\nepsilon = \"1/1\"\nbudget_cap = \"1/1\"\n";
-    let node = InProcessNode::start(&node_files(&pki, STATE, None, extra)).await;
-    let admin = node.channel(&pki, &pki.issue(Identity::admin(STATE))).await;
-    let fp = FocalPoint::new(&pki, STATE, "hcg-piraeus-01", "hcg-piraeus-01-k1");
-    register(admin.clone(), &fp).await;
-    let f = Fed {
-        pki,
-        node,
-        fp,
-        admin,
-    };
+    let f = StateNode::start(STATE, extra).await;
     for n in 1..=6 {
-        f.submit(&report(RecordType::Movement, n, n as u8))
+        f.submit(&pb::Report::from(&report(RecordType::Movement, n, n as u8)))
             .await
             .expect("accepted");
     }
@@ -349,7 +286,7 @@ async fn noisy_releases_spend_the_budget_once_and_an_overspend_is_refused() {
         .expect("stored, not recomputed");
     assert_eq!(first, again);
     let secretariat = f.pki.issue(Identity::secretariat("ROSEAP"));
-    let env = f.get(&secretariat, "PERSONS").await;
+    let env = f.get_release(&secretariat, "PERSONS", "2026-M10", 0).await;
     let persons = open(&env, &f.node.vkey);
     assert_eq!(persons.policy.name(), "noise");
     // The revision would spend a second epsilon: over the cap, refused, nothing stored.
@@ -364,21 +301,25 @@ async fn noisy_releases_spend_the_budget_once_and_an_overspend_is_refused() {
         err.message()
     );
     assert_eq!(
-        f.get(&secretariat, "PERSONS").await,
+        f.get_release(&secretariat, "PERSONS", "2026-M10", 0).await,
         env,
         "the stored release is unchanged"
     );
     // All tables or none: MOVEMENTS (threshold) was not revised either.
-    let movements = open(&f.get(&secretariat, "MOVEMENTS").await, &f.node.vkey);
+    let movements = open(
+        &f.get_release(&secretariat, "MOVEMENTS", "2026-M10", 0)
+            .await,
+        &f.node.vkey,
+    );
     assert_eq!(movements.version, 1, "a refused request leaves no trace");
     f.node.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_empty_csv_export_has_the_header_of_the_table_asked_for() {
-    let f = fed().await;
+    let f = StateNode::start(STATE, "").await;
     for n in 1..=6 {
-        f.submit(&report(RecordType::Movement, n, n as u8))
+        f.submit(&pb::Report::from(&report(RecordType::Movement, n, n as u8)))
             .await
             .expect("accepted");
     }

@@ -1620,6 +1620,23 @@ impl Audit {
         moved
     }
 
+    /// After a local last resort withheld more values: every way of meeting `var`
+    /// again, cheapest first (cubes without, then with new secondaries, the MILP, and
+    /// the bounds narrowed to what the statuses alone allow).
+    fn meet_again(&mut self, var: u32) {
+        self.meet(var, false);
+        if !self.vars[var as usize].met() {
+            self.meet(var, true);
+        }
+        if !self.vars[var as usize].met() {
+            self.meet_by_milp(var);
+        }
+        if !self.vars[var as usize].met() && self.narrow_to_statuses(var) {
+            self.meet(var, false);
+            self.meet_by_milp(var);
+        }
+    }
+
     /// Withholds every value that may be withheld on the lines through `var` (in the
     /// current version): a local last resort, before the whole table. Returns how many.
     fn withhold_lines(&mut self, var: u32) -> usize {
@@ -2226,34 +2243,14 @@ pub fn protect(
         if !audit.vars[i].met() {
             phase(&mut audit, var, &|a, v| {
                 if a.withhold_lines(v) > 0 {
-                    a.meet(v, false);
-                    if !a.vars[v as usize].met() {
-                        a.meet(v, true);
-                    }
-                    if !a.vars[v as usize].met() {
-                        a.meet_by_milp(v);
-                    }
-                    if !a.vars[v as usize].met() && a.narrow_to_statuses(v) {
-                        a.meet(v, false);
-                        a.meet_by_milp(v);
-                    }
+                    a.meet_again(v);
                 }
             });
         }
         if !audit.vars[i].met() {
             phase(&mut audit, var, &|a, v| {
                 if a.withhold_box(v) > 0 {
-                    a.meet(v, false);
-                    if !a.vars[v as usize].met() {
-                        a.meet(v, true);
-                    }
-                    if !a.vars[v as usize].met() {
-                        a.meet_by_milp(v);
-                    }
-                    if !a.vars[v as usize].met() && a.narrow_to_statuses(v) {
-                        a.meet(v, false);
-                        a.meet_by_milp(v);
-                    }
+                    a.meet_again(v);
                 }
             });
         }

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use good_lp::{
     Constraint, Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable,
 };
-use vrs_core::aggregate::{CellKey, Measure, TableId};
+use vrs_core::aggregate::{CellKey, Measure, TableId, Tables};
 use vrs_core::codes::TOTAL;
 use vrs_core::disclosure::{ConfStatus, Policy};
 use vrs_core::release::Release;
@@ -132,6 +132,36 @@ pub fn attack(
     truth: &dyn Fn(&Loc) -> i64,
 ) -> BTreeMap<Loc, Interval> {
     programme(k, releases, earlier, unchanged, truth, None)
+}
+
+/// The attack on a revision `v2` read with its first version `v1`, with the oracle of
+/// the values that did not change between the tables behind them (`t1`, `t2`), checked
+/// against what `rule` says each withheld value must keep. The violations found.
+pub fn revision_violations(
+    k: u32,
+    v1: &[Release],
+    t1: &Tables,
+    v2: &[Release],
+    t2: &Tables,
+    rule: &dyn Fn(&Loc, i64) -> Rule,
+) -> Vec<String> {
+    let unchanged =
+        |t: TableId, key: &CellKey, m: Measure| t1.count(t, key, m) == t2.count(t, key, m);
+    let truth = |(v, t, key, m): &Loc| {
+        if *v == 1 {
+            t1.count(*t, key, *m)
+        } else {
+            t2.count(*t, key, *m)
+        }
+    };
+    let intervals = attack(k, v2, Some(v1), &unchanged, &truth);
+    violations(
+        k,
+        &intervals,
+        &truth,
+        &|loc| rule(loc, truth(loc)),
+        &|only| status_only(k, v2, Some(v1), &unchanged, &truth, only),
+    )
 }
 
 /// What the statuses alone let a reader prove about the values of `only`: the same

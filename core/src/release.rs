@@ -423,11 +423,12 @@ pub struct PeriodReleases {
     pub audit: Option<disclosure::audit::Protected>,
 }
 
+/// The true cells and the suppression of each table of an earlier version.
+type EarlierTables = (BTreeMap<TableId, Cells>, BTreeMap<TableId, Suppression>);
+
 /// The true cells and the suppression of an earlier version, from its threshold
 /// releases and their withheld values.
-fn earlier_tables(
-    e: &EarlierVersion<'_>,
-) -> Result<(BTreeMap<TableId, Cells>, BTreeMap<TableId, Suppression>), ReleaseError> {
+fn earlier_tables(e: &EarlierVersion<'_>) -> Result<EarlierTables, ReleaseError> {
     let mut cells = BTreeMap::new();
     let mut sups = BTreeMap::new();
     for r in e
@@ -611,7 +612,7 @@ pub fn build_period<R: Rng + ?Sized>(
                     Vec::new()
                 };
                 let with_version = if p.with_earlier { meta.version - 1 } else { 0 };
-                let info = audit_info(table, k, linked, with_version, &p);
+                let info = audit_info(table, k, linked, with_version, p);
                 let cells = threshold_cells(tables, table, sup, k);
                 release(m, Policy::Threshold { k }, Some(info), cells)
             }

@@ -51,8 +51,12 @@ fn movement(
         }];
         m.persons = vec![PersonGroup {
             citizenship: iso(citizenship),
-            sex: if n % 2 == 0 { Sex::Male } else { Sex::Female },
-            age_band: if n % 3 == 0 {
+            sex: if n.is_multiple_of(2) {
+                Sex::Male
+            } else {
+                Sex::Female
+            },
+            age_band: if n.is_multiple_of(3) {
                 AgeBand::Under18
             } else {
                 AgeBand::From18To29

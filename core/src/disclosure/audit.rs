@@ -299,7 +299,7 @@ fn needs(
 ) -> (Option<i64>, Option<i64>, bool) {
     match status {
         ConfStatus::Secondary => (
-            (value - 1 >= lo).then_some(value - 1),
+            (value > lo).then_some(value - 1),
             (value < hi).then(|| value + 1),
             true,
         ),
@@ -981,18 +981,8 @@ impl Audit {
                 }
                 out.push((outside > 0, cost, outside, cube));
             }
-            // Next combination.
-            let mut d = 0;
-            loop {
-                if d == view.dims {
-                    break 'combos;
-                }
-                idx[d] += 1;
-                if idx[d] < per_dim[d].len() {
-                    break;
-                }
-                idx[d] = 0;
-                d += 1;
+            if !odometer(&mut idx[..view.dims], |d| per_dim[d].len()) {
+                break 'combos;
             }
         }
         out.sort_by_key(|(o, c, n, _)| (*o, *c, *n));
@@ -1430,12 +1420,8 @@ impl Audit {
         let mut todo = std::collections::VecDeque::from([start]);
         let mut expanded = 0usize;
         let mut rows: BTreeSet<(usize, TableId, usize, usize, u64)> = BTreeSet::new();
-        let mut links: BTreeSet<(usize, TableId, CellKey, Measure, TableId, CellKey, Measure)> =
-            BTreeSet::new();
-        let mut link_rel: BTreeMap<
-            (usize, TableId, CellKey, Measure, TableId, CellKey, Measure),
-            Rel,
-        > = BTreeMap::new();
+        let mut links: BTreeSet<LinkRow> = BTreeSet::new();
+        let mut link_rel: BTreeMap<LinkRow, Rel> = BTreeMap::new();
         let add = |n: Node,
                    index: &mut BTreeMap<Node, usize>,
                    nodes: &mut Vec<Node>,
@@ -1726,17 +1712,8 @@ impl Audit {
             {
                 cells.push(c);
             }
-            let mut d = 0;
-            loop {
-                if d == view.dims {
-                    break 'all;
-                }
-                idx[d] += 1;
-                if idx[d] < axes[d].len() {
-                    break;
-                }
-                idx[d] = 0;
-                d += 1;
+            if !odometer(&mut idx[..view.dims], |d| axes[d].len()) {
+                break 'all;
             }
         }
         for &c in &cells {
@@ -1981,11 +1958,13 @@ impl Audit {
         if let Some(t) = v.need_hi.filter(|_| !v.met_hi) {
             dirs.push(t - v.value);
         }
-        if allow_new && !v.either && dirs.len() > 1 {
-            if let Some(moves) = self.search(layer, v.table, cell, v.m, &dirs, true, 0, None, &[]) {
-                self.record(moves);
-                return;
-            }
+        if allow_new
+            && !v.either
+            && dirs.len() > 1
+            && let Some(moves) = self.search(layer, v.table, cell, v.m, &dirs, true, 0, None, &[])
+        {
+            self.record(moves);
+            return;
         }
         for mu in dirs {
             if let Some(moves) =
@@ -2340,4 +2319,21 @@ pub fn protect(
         fallbacks: audit.fallbacks,
         pinned_by_statuses: audit.pinned,
     })
+}
+
+/// A link between two values in a neighbourhood programme: the layer, then each side's
+/// table, cell and measure.
+type LinkRow = (usize, TableId, CellKey, Measure, TableId, CellKey, Measure);
+
+/// Advances `idx` to the next combination of the mixed-radix counter whose digit `d`
+/// runs over `0..len(d)`; false once every combination has been seen.
+fn odometer(idx: &mut [usize], len: impl Fn(usize) -> usize) -> bool {
+    for (d, i) in idx.iter_mut().enumerate() {
+        *i += 1;
+        if *i < len(d) {
+            return true;
+        }
+        *i = 0;
+    }
+    false
 }

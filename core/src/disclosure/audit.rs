@@ -59,7 +59,7 @@
 //! value of the measure in that table is withheld; a requirement that still cannot be met
 //! makes the release fail ([`super::DisclosureError::Unprotectable`]) rather than leak.
 //! Deterministic: the same tables always give the same suppressions.
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{ConfStatus, DisclosureError, Suppression};
 use crate::aggregate::{CellKey, Measure, TableId};
@@ -119,6 +119,11 @@ pub struct Protected {
     pub pinned_by_statuses: u32,
 }
 
+/// Maps keyed by numbers of the audit's own making (cell indices, packed
+/// coordinates): a fast hasher with a fixed seed, so that nothing depends on a random
+/// state; the keys are the node's own cells, not chosen by a reader.
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 const INF: i64 = i64::MAX;
 const NO_VAR: u32 = u32::MAX;
 const FIELD: usize = 16;
@@ -161,13 +166,13 @@ struct View {
     nm: usize,
     keys: Vec<CellKey>,
     coords: Vec<u64>,
-    index: HashMap<u64, u32>,
+    index: FastMap<u64, u32>,
     /// `values[cell * nm + m]`.
     values: Vec<i64>,
     /// `var[cell * nm + m]`: the variable of a withheld value, or [`NO_VAR`].
     var: Vec<u32>,
     /// Per dimension: line key → member cells (the margin included), in cell order.
-    lines: Vec<HashMap<u64, Vec<u32>>>,
+    lines: Vec<FastMap<u64, Vec<u32>>>,
 }
 
 impl View {
@@ -186,10 +191,10 @@ impl View {
             nm,
             keys: Vec::with_capacity(cells.len()),
             coords: Vec::with_capacity(cells.len()),
-            index: HashMap::with_capacity(cells.len()),
+            index: FastMap::with_capacity_and_hasher(cells.len(), Default::default()),
             values: Vec::with_capacity(cells.len() * nm),
             var: vec![NO_VAR; cells.len() * nm],
-            lines: vec![HashMap::new(); dims],
+            lines: vec![FastMap::default(); dims],
         };
         for (i, (key, vals)) in cells.iter().enumerate() {
             let bad = || DisclosureError::BadCell {
@@ -505,7 +510,7 @@ impl Cube {
 }
 
 /// A move: variable → change.
-type Move = HashMap<u32, i64>;
+type Move = FastMap<u32, i64>;
 
 /// Why a move is not a witness.
 #[derive(Debug)]
@@ -694,7 +699,10 @@ impl Audit {
     /// bounds, every line through one balances, every link holds.
     fn verify(&self, mv: &Move) -> Result<(), Broken> {
         self.budget.set(self.budget.get().saturating_sub(1));
-        let mut lines: HashSet<(usize, TableId, usize, usize, u64)> = HashSet::new();
+        // Per line touched: the moves of its members and of its margin. Values that do
+        // not move contribute nothing, so the moved values are all a line check needs.
+        let mut lines: FastMap<(usize, TableId, usize, usize, u64), (i64, i64)> =
+            FastMap::default();
         let mut vars: Vec<(u32, i64)> = mv.iter().map(|(&v, &d)| (v, d)).collect();
         vars.sort_unstable();
         let mut bound = None;
@@ -715,33 +723,19 @@ impl Audit {
                 }
                 let p = view.coords[cell as usize];
                 for dim in 0..view.dims {
-                    lines.insert((layer, v.table, v.m, dim, line_key(p, dim)));
+                    let e = lines
+                        .entry((layer, v.table, v.m, dim, line_key(p, dim)))
+                        .or_default();
+                    if coord(p, dim) == view.lens[dim] {
+                        e.1 += d;
+                    } else {
+                        e.0 += d;
+                    }
                 }
             }
         }
-        let mut lines: Vec<_> = lines.into_iter().collect();
-        lines.sort_unstable();
-        for (layer, table, m, dim, lk) in lines {
-            let view = self.view(layer, table).ok_or(Broken::Hard)?;
-            let members = view.lines[dim].get(&lk).ok_or(Broken::Hard)?;
-            let mut sum = 0i64;
-            let mut margin = 0i64;
-            for &c in members {
-                let var = view.var_at(c, m);
-                let d = if var == NO_VAR {
-                    0
-                } else {
-                    mv.get(&var).copied().unwrap_or(0)
-                };
-                if coord(view.coords[c as usize], dim) == view.lens[dim] {
-                    margin = d;
-                } else {
-                    sum += d;
-                }
-            }
-            if sum != margin {
-                return Err(Broken::Hard);
-            }
+        if lines.values().any(|(sum, margin)| sum != margin) {
+            return Err(Broken::Hard);
         }
         if let Some(b) = bound {
             return Err(b);
@@ -806,7 +800,7 @@ impl Audit {
         mv: &mut Move,
     ) -> Option<()> {
         // A variable shared by both layers moves once.
-        let mut own = Move::new();
+        let mut own = Move::default();
         for &layer in layers {
             let view = self.view(layer, table)?;
             let base = *view.index.get(&cube.base)?;
@@ -1263,7 +1257,7 @@ impl Audit {
                 for link in links_of(v.table, &view.keys[cell as usize], measure) {
                     for side in [&link.a, &link.b] {
                         if let Some((_, _, y)) =
-                            self.value_under(&Move::new(), layer, side.0, &side.1, side.2)
+                            self.value_under(&Move::default(), layer, side.0, &side.1, side.2)
                             && y != NO_VAR
                             && seen.insert(y)
                         {
@@ -1316,7 +1310,7 @@ impl Audit {
         links.sort_by(|a, b| (a.0, &a.1.a, &a.1.b).cmp(&(b.0, &b.1.a, &b.1.b)));
         for (layer, link) in &links {
             let side = |s: &(TableId, CellKey, Measure)| -> Option<(Expression, bool)> {
-                let (v, _, y) = self.value_under(&Move::new(), *layer, s.0, &s.1, s.2)?;
+                let (v, _, y) = self.value_under(&Move::default(), *layer, s.0, &s.1, s.2)?;
                 Some(if y == NO_VAR {
                     (Expression::from(v as f64), false)
                 } else {
@@ -1342,7 +1336,7 @@ impl Audit {
         let solution = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve()))
             .ok()?
             .ok()?;
-        let mut mv = Move::new();
+        let mut mv = Move::default();
         for (&i, xv) in &x {
             let d = solution.value(*xv).round() as i64;
             if d != 0 {
@@ -2057,6 +2051,61 @@ pub fn protect(
     if period.k == 0 {
         return Err(DisclosureError::InvalidK);
     }
+    // The audited tables fall apart into systems that share no line, link or value
+    // (MOVEMENTS, PERSONS and PROTECTION are one; every other table is one alone). Each
+    // is audited on its own thread: the result is the one of the whole system, since
+    // nothing of one system enters the programme of another, and it is deterministic.
+    let mut systems: Vec<BTreeSet<TableId>> = Vec::new();
+    for &t in period.audited {
+        let linked: BTreeSet<TableId> = linked_tables(t)
+            .iter()
+            .copied()
+            .chain([t])
+            .filter(|o| period.audited.contains(o))
+            .collect();
+        if !systems.iter().any(|s| s.contains(&t)) {
+            systems.push(linked);
+        }
+    }
+    let results: Vec<Result<Protected, DisclosureError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = systems
+            .iter()
+            .map(|audited| {
+                let part = PeriodTables {
+                    k: period.k,
+                    cells: period.cells,
+                    audited,
+                };
+                scope.spawn(move || protect_system(&part, earlier))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut out = Protected {
+        with_earlier: earlier.is_some(),
+        ..Protected::default()
+    };
+    for r in results {
+        let p = r?;
+        out.suppression.extend(p.suppression);
+        out.witnesses += p.witnesses;
+        out.requirements += p.requirements;
+        out.fallbacks += p.fallbacks;
+        out.pinned_by_statuses += p.pinned_by_statuses;
+        out.linked.extend(p.linked);
+    }
+    out.linked.sort();
+    Ok(out)
+}
+
+/// [`protect`] for one system of linked tables.
+fn protect_system(
+    period: &PeriodTables<'_>,
+    earlier: Option<&Earlier<'_>>,
+) -> Result<Protected, DisclosureError> {
     let k = i64::from(period.k);
     let empty = Cells::new();
     let earlier_tables: BTreeSet<TableId> = earlier

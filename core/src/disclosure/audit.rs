@@ -701,8 +701,7 @@ impl Audit {
         self.budget.set(self.budget.get().saturating_sub(1));
         // Per line touched: the moves of its members and of its margin. Values that do
         // not move contribute nothing, so the moved values are all a line check needs.
-        let mut lines: FastMap<(usize, TableId, usize, usize, u64), (i64, i64)> =
-            FastMap::default();
+        let mut lines: FastMap<LineKey, (i64, i64)> = FastMap::default();
         let mut vars: Vec<(u32, i64)> = mv.iter().map(|(&v, &d)| (v, d)).collect();
         vars.sort_unstable();
         let mut bound = None;
@@ -1228,7 +1227,7 @@ impl Audit {
         let mut seen: BTreeSet<u32> = [var].into_iter().collect();
         let mut todo = std::collections::VecDeque::from([var]);
         let mut expanded: BTreeSet<u32> = BTreeSet::new();
-        let mut rows: BTreeSet<(usize, TableId, usize, usize, u64)> = BTreeSet::new();
+        let mut rows: BTreeSet<LineKey> = BTreeSet::new();
         let mut links: Vec<(usize, Link)> = Vec::new();
         while let Some(x) = todo.pop_front() {
             if expanded.len() >= MILP_MAX_VARS {
@@ -1413,7 +1412,7 @@ impl Audit {
         index.insert(start.clone(), 0);
         let mut todo = std::collections::VecDeque::from([start]);
         let mut expanded = 0usize;
-        let mut rows: BTreeSet<(usize, TableId, usize, usize, u64)> = BTreeSet::new();
+        let mut rows: BTreeSet<LineKey> = BTreeSet::new();
         let mut links: BTreeSet<LinkRow> = BTreeSet::new();
         let mut link_rel: BTreeMap<LinkRow, Rel> = BTreeMap::new();
         let add = |n: Node,
@@ -1598,6 +1597,38 @@ impl Audit {
             x.mark(value);
         }
         moved
+    }
+
+    /// Every way of meeting `var`, cheapest first, stopping once it is met: witnesses
+    /// among withheld values, then with new secondaries, the MILP, the bounds narrowed to
+    /// what the statuses allow, and the local last resorts (its lines, then a box).
+    fn meet_every_way(&mut self, var: u32) {
+        let met = |a: &Self| a.vars[var as usize].met();
+        if met(self) {
+            return;
+        }
+        self.meet(var, false);
+        if !met(self) {
+            self.meet(var, true);
+        }
+        if !met(self) {
+            self.meet_by_milp(var);
+        }
+        if !met(self) && self.narrow_to_statuses(var) {
+            self.meet(var, false);
+            if !met(self) {
+                self.meet(var, true);
+            }
+            if !met(self) {
+                self.meet_by_milp(var);
+            }
+        }
+        if !met(self) && self.withhold_lines(var) > 0 {
+            self.meet_again(var);
+        }
+        if !met(self) && self.withhold_box(var) > 0 {
+            self.meet_again(var);
+        }
     }
 
     /// After a local last resort withheld more values: every way of meeting `var`
@@ -2241,47 +2272,9 @@ fn protect_system(
     // Witnesses among withheld values first, then new secondaries, one requirement at a
     // time in order (new secondaries are appended and taken in turn).
     let mut i = 0;
-    let phase = |audit: &mut Audit, var: u32, f: &dyn Fn(&mut Audit, u32)| f(audit, var);
     while i < audit.vars.len() {
         let var = u32::try_from(i).unwrap_or(NO_VAR);
-        if audit.vars[i].met() {
-            i += 1;
-            continue;
-        }
-        phase(&mut audit, var, &|a, v| a.meet(v, false));
-        if !audit.vars[i].met() {
-            phase(&mut audit, var, &|a, v| a.meet(v, true));
-        }
-        if !audit.vars[i].met() {
-            phase(&mut audit, var, &|a, v| a.meet_by_milp(v));
-        }
-        if !audit.vars[i].met() {
-            phase(&mut audit, var, &|a, v| {
-                if a.narrow_to_statuses(v) {
-                    a.meet(v, false);
-                    if !a.vars[v as usize].met() {
-                        a.meet(v, true);
-                    }
-                    if !a.vars[v as usize].met() {
-                        a.meet_by_milp(v);
-                    }
-                }
-            });
-        }
-        if !audit.vars[i].met() {
-            phase(&mut audit, var, &|a, v| {
-                if a.withhold_lines(v) > 0 {
-                    a.meet_again(v);
-                }
-            });
-        }
-        if !audit.vars[i].met() {
-            phase(&mut audit, var, &|a, v| {
-                if a.withhold_box(v) > 0 {
-                    a.meet_again(v);
-                }
-            });
-        }
+        audit.meet_every_way(var);
         i += 1;
     }
     // Last resort: where a requirement is still unmet, withhold every value of the
@@ -2369,6 +2362,10 @@ fn protect_system(
         pinned_by_statuses: audit.pinned,
     })
 }
+
+/// A line of a table: the layer, table, measure, the dimension it runs along and the
+/// packed coordinates of the others.
+type LineKey = (usize, TableId, usize, usize, u64);
 
 /// A link between two values in a neighbourhood programme: the layer, then each side's
 /// table, cell and measure.

@@ -960,14 +960,26 @@ struct Acc {
 impl Acc {
     /// Adds `amount` to the cell `codes` and to every margin of it.
     fn add(&mut self, table: TableId, codes: &[&'static str], measure: Measure, amount: u64) {
-        let Ok(amount) = i64::try_from(amount) else {
+        self.add_all(table, codes, &[(measure, amount)]);
+    }
+
+    /// [`Acc::add`] of several measures of one cell: its margins computed once.
+    fn add_all(&mut self, table: TableId, codes: &[&'static str], amounts: &[(Measure, u64)]) {
+        let amounts: Vec<(Measure, i64)> = amounts
+            .iter()
+            .filter_map(|&(m, a)| i64::try_from(a).ok().filter(|a| *a != 0).map(|a| (m, a)))
+            .collect();
+        let Some((&(last, last_amount), rest)) = amounts.split_last() else {
             return;
         };
-        if amount == 0 {
-            return;
-        }
         for key in with_margins(codes, &[]) {
-            *self.counts.entry((table, key, measure)).or_insert(0) += amount;
+            for &(measure, amount) in rest {
+                *self
+                    .counts
+                    .entry((table, key.clone(), measure))
+                    .or_insert(0) += amount;
+            }
+            *self.counts.entry((table, key, last)).or_insert(0) += last_amount;
         }
     }
 
@@ -1064,12 +1076,13 @@ pub fn contributions(report: &Report, period: &Period, caps: &Caps) -> Vec<Contr
             ];
             let counts: Vec<u64> = m.persons.iter().map(|g| u64::from(g.count)).collect();
             let clamped = clamp(&counts, caps.persons_per_event);
-            acc.add(TableId::Movements, &key, Measure::Events, 1);
-            acc.add(
+            acc.add_all(
                 TableId::Movements,
                 &key,
-                Measure::Persons,
-                clamped.iter().sum(),
+                &[
+                    (Measure::Events, 1),
+                    (Measure::Persons, clamped.iter().sum()),
+                ],
             );
             let mut touched = std::collections::BTreeSet::new();
             for (g, &n) in m.persons.iter().zip(&clamped) {
@@ -1097,9 +1110,7 @@ pub fn contributions(report: &Report, period: &Period, caps: &Caps) -> Vec<Contr
                     has(Aggravation::InhumanTreatment),
                 ),
             ];
-            for (measure, n) in protection {
-                acc.add(TableId::Protection, &key, measure, n);
-            }
+            acc.add_all(TableId::Protection, &key, &protection);
         }
         Body::Smuggler(s) => {
             let role = s.roles.first().copied().unwrap_or(SmugglerRole::Other);
@@ -1273,7 +1284,9 @@ impl Tables {
         remove: &[Contribution],
         add: &[Contribution],
     ) -> Result<(), TablesError> {
-        type CountDelta<'a> = BTreeMap<(TableId, &'a CellKey, usize), (Measure, i64)>;
+        // Per cell: the change of each stored measure (one look-up per cell, not per
+        // measure, and no allocation for a cell that exists).
+        type CountDelta<'a> = BTreeMap<(TableId, &'a CellKey), Vec<i64>>;
         let mut counts: CountDelta = BTreeMap::new();
         let mut amounts: BTreeMap<(TableId, &CellKey, u64), i64> = BTreeMap::new();
         let signed = remove
@@ -1302,8 +1315,10 @@ impl Tables {
                         .position(|m| m == measure)
                         .ok_or_else(bad)?;
                     let d = amount.checked_mul(s).ok_or(TablesError::Overflow)?;
-                    let e = counts.entry((*table, key, i)).or_insert((*measure, 0));
-                    e.1 = e.1.checked_add(d).ok_or(TablesError::Overflow)?;
+                    let e = counts
+                        .entry((*table, key))
+                        .or_insert_with(|| vec![0; table.stored_measures().len()]);
+                    e[i] = e[i].checked_add(d).ok_or(TablesError::Overflow)?;
                 }
                 Contribution::Amount {
                     table,
@@ -1323,18 +1338,21 @@ impl Tables {
             }
         }
         // Check everything before changing anything.
-        for (&(table, key, i), &(measure, d)) in &counts {
-            let cur = self.count_at(table, key, i);
-            match cur.checked_add(d) {
-                Some(v) if v >= 0 => {}
-                Some(_) => {
-                    return Err(TablesError::Negative {
-                        table,
-                        key: key.clone(),
-                        measure,
-                    });
+        for (&(table, key), deltas) in &counts {
+            let cell = self.tables.get(&table).and_then(|t| t.counts.get(key));
+            for (i, &d) in deltas.iter().enumerate() {
+                let cur = cell.and_then(|c| c.get(i)).copied().unwrap_or(0);
+                match cur.checked_add(d) {
+                    Some(v) if v >= 0 => {}
+                    Some(_) => {
+                        return Err(TablesError::Negative {
+                            table,
+                            key: key.clone(),
+                            measure: table.stored_measures()[i],
+                        });
+                    }
+                    None => return Err(TablesError::Overflow),
                 }
-                None => return Err(TablesError::Overflow),
             }
         }
         for (&(table, key, value), &d) in &amounts {
@@ -1358,18 +1376,21 @@ impl Tables {
             }
         }
         // Apply.
-        for ((table, key, i), (_, d)) in counts {
-            if d == 0 {
+        for ((table, key), deltas) in counts {
+            if deltas.iter().all(|d| *d == 0) {
                 continue;
             }
-            let n = table.stored_measures().len();
             let data = self.tables.entry(table).or_default();
-            let cell = data.counts.entry(key.clone()).or_insert_with(|| vec![0; n]);
-            if let Some(v) = cell.get_mut(i) {
-                *v += d;
-            }
-            if cell.iter().all(|v| *v == 0) {
-                data.counts.remove(key);
+            if let Some(cell) = data.counts.get_mut(key) {
+                for (v, d) in cell.iter_mut().zip(&deltas) {
+                    *v += d;
+                }
+                if cell.iter().all(|v| *v == 0) {
+                    data.counts.remove(key);
+                }
+            } else {
+                // Checked above: a new cell's changes are all at least 0.
+                data.counts.insert(key.clone(), deltas);
             }
         }
         for ((table, key, value), d) in amounts {

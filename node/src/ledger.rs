@@ -28,6 +28,7 @@ use crate::metrics::Metrics;
 use crate::releases::ReleaseSettings;
 use crate::storage::releases::ReleaseRecord;
 use crate::storage::{KeyRecord, ReportHead, StorageError, Store};
+use crate::sync::Rejection;
 
 /// DSSE payload type of key registry events logged by the node.
 pub const KEY_EVENT_PAYLOAD_TYPE: &str = "application/vnd.vrs.key-event.v1+json";
@@ -162,7 +163,7 @@ enum Op {
     /// Store releases fetched from peers (already verified under their origin's key).
     PutReleases {
         items: Vec<(ReleaseRecord, Vec<u8>)>,
-        reply: oneshot::Sender<Vec<Result<bool, String>>>,
+        reply: oneshot::Sender<Vec<Result<bool, Rejection>>>,
     },
     /// Finish the jobs queued before this one, flush, exit.
     Stop,
@@ -513,7 +514,7 @@ impl Ledger {
     pub async fn put_peer_releases(
         &self,
         items: Vec<(ReleaseRecord, Vec<u8>)>,
-    ) -> Result<Vec<Result<bool, String>>, LedgerError> {
+    ) -> Result<Vec<Result<bool, Rejection>>, LedgerError> {
         let (reply, rx) = oneshot::channel();
         let (unused, _) = oneshot::channel();
         self.inner
@@ -726,31 +727,26 @@ impl Inner {
         batch: &mut crate::storage::Batch<'_>,
         rec: &ReleaseRecord,
         bytes: &[u8],
-    ) -> Result<bool, String> {
+    ) -> Result<bool, Rejection> {
         if rec.origin == self.state {
-            return Err("a peer cannot make releases of this node's own State".into());
+            return Err(Rejection::OwnState);
         }
-        if self
-            .store
-            .release_by_digest(&rec.digest)
-            .map_err(|e| e.to_string())?
-            .is_some()
-            || batch.holds_release(&rec.digest)
+        if self.store.release_by_digest(&rec.digest)?.is_some() || batch.holds_release(&rec.digest)
         {
             return Ok(false);
         }
         if let Some((held, _)) = self
             .store
-            .latest_release(&rec.origin, &rec.table, &rec.period)
-            .map_err(|e| e.to_string())?
+            .latest_release(&rec.origin, &rec.table, &rec.period)?
             && rec.version <= held
         {
-            return Err(format!(
-                "{} {} {} version {} is not newer than the held version {held}",
-                rec.origin, rec.table, rec.period, rec.version
-            ));
+            return Err(Rejection::NotNewer {
+                what: format!("{} {} {}", rec.origin, rec.table, rec.period),
+                version: rec.version,
+                held,
+            });
         }
-        batch.put_release(rec, bytes).map_err(|e| e.to_string())?;
+        batch.put_release(rec, bytes)?;
         Ok(true)
     }
 

@@ -19,6 +19,10 @@ use vrs_core::note::{NoteVerifier, SignatureType, Verifiers, verify_cosignature}
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::federation_service_client::FederationServiceClient;
 
+mod error;
+
+pub use error::{Rejection, SyncError};
+
 use crate::config::{PeerConfig, SyncConfig};
 use crate::ledger::Ledger;
 use crate::storage::releases::ReleaseRecord;
@@ -83,18 +87,20 @@ impl SyncEngine {
         tls: Arc<rustls::ClientConfig>,
         cfg: SyncConfig,
         cosign: bool,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, SyncError> {
         let state = ledger.state().to_owned();
         let mut keys = BTreeMap::new();
         keys.insert(
             state.clone(),
-            NoteVerifier::parse(&ledger.verifier_key()).map_err(|e| e.to_string())?,
+            NoteVerifier::parse(&ledger.verifier_key())
+                .map_err(|e| SyncError::Own(e.to_string()))?,
         );
         let mut status = BTreeMap::new();
         for p in &peers {
             keys.insert(
                 p.state.clone(),
-                NoteVerifier::parse(&p.vkey).map_err(|e| format!("peer {}: {e}", p.state))?,
+                NoteVerifier::parse(&p.vkey)
+                    .map_err(|e| SyncError::NoPinnedKey(format!("{}: {e}", p.state)))?,
             );
             let stored = ledger
                 .store()
@@ -216,16 +222,16 @@ impl SyncEngine {
             st.witnessed_size = prev.witnessed_size;
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.peer_deadline_s);
-        let mut result = Err("not attempted".to_owned());
+        let mut result = Err(SyncError::NotAttempted);
         for attempt in 1..=self.cfg.attempts.max(1) {
             st.attempts = attempt as u32;
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             result = match tokio::time::timeout(left, self.attempt(peer, &mut st)).await {
                 Ok(r) => r,
-                Err(_) => Err(format!("deadline of {} s passed", self.cfg.peer_deadline_s)),
+                Err(_) => Err(SyncError::Deadline(self.cfg.peer_deadline_s)),
             };
             // A split view is not transient: retrying would only raise the alarm again.
-            let equivocation = result.as_ref().is_err_and(|e| e.contains("EQUIVOCATION"));
+            let equivocation = result.as_ref().is_err_and(SyncError::is_equivocation);
             if result.is_ok() || equivocation || attempt == self.cfg.attempts.max(1) {
                 break;
             }
@@ -233,7 +239,7 @@ impl SyncEngine {
             let jitter = Duration::from_millis(random_below(base.as_millis() as u64 / 2 + 1));
             let wait = (base + jitter)
                 .min(deadline.saturating_duration_since(tokio::time::Instant::now()));
-            tracing::info!(peer = %peer.state, attempt, error = ?result.as_ref().err(), wait_ms = wait.as_millis() as u64, "sync attempt failed; backing off");
+            tracing::info!(peer = %peer.state, attempt, error = %result.as_ref().err().map(ToString::to_string).unwrap_or_default(), wait_ms = wait.as_millis() as u64, "sync attempt failed; backing off");
             tokio::time::sleep(wait).await;
         }
         st.finished = now();
@@ -244,7 +250,7 @@ impl SyncEngine {
             }
             Err(e) => {
                 tracing::warn!(peer = %peer.state, error = %e, "sync failed");
-                st.last_error = e;
+                st.last_error = e.to_string();
             }
         }
         // Only a record of a later run replaces this one.
@@ -273,12 +279,15 @@ impl SyncEngine {
     }
 
     /// Connects to `peer` over mTLS and checks that its certificate names it.
-    pub async fn connect(&self, peer: &PeerConfig) -> Result<Channel, String> {
+    pub async fn connect(&self, peer: &PeerConfig) -> Result<Channel, SyncError> {
         let uri: Uri = peer
             .endpoint
             .parse()
-            .map_err(|e| format!("endpoint: {e}"))?;
-        let host = uri.host().ok_or("endpoint has no host")?.to_owned();
+            .map_err(|e| SyncError::Endpoint(format!("{e}")))?;
+        let host = uri
+            .host()
+            .ok_or_else(|| SyncError::Endpoint("no host".into()))?
+            .to_owned();
         let port = uri.port_u16().unwrap_or(443);
         let tls = tokio_rustls::TlsConnector::from(self.tls.clone());
         let expected = peer.state.clone();
@@ -304,16 +313,19 @@ impl SyncEngine {
             }
         });
         Endpoint::from_shared(format!("http://{}:{port}", uri.host().unwrap_or_default()))
-            .map_err(|e| e.to_string())?
+            .map_err(|e| SyncError::Endpoint(e.to_string()))?
             // Each attempt gets its share of the peer's deadline: a peer that accepts
             // TCP and never answers fails every attempt, and the retries run.
             .connect_timeout(self.connect_timeout())
             .connect_with_connector(connector)
             .await
-            .map_err(|e| format!("connecting to {}: {e:?}", peer.endpoint))
+            .map_err(|e| SyncError::Connect {
+                endpoint: peer.endpoint.clone(),
+                reason: format!("{e:?}"),
+            })
     }
 
-    async fn attempt(&self, peer: &PeerConfig, st: &mut pb::PeerStatus) -> Result<(), String> {
+    async fn attempt(&self, peer: &PeerConfig, st: &mut pb::PeerStatus) -> Result<(), SyncError> {
         let ch = self.connect(peer).await?;
         let mut client = FederationServiceClient::new(ch)
             .max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES);
@@ -331,34 +343,32 @@ impl SyncEngine {
         peer: &PeerConfig,
         client: &mut FederationServiceClient<Channel>,
         st: &mut pb::PeerStatus,
-    ) -> Result<(), String> {
+    ) -> Result<(), SyncError> {
         let store = self.ledger.store();
         loop {
-            let cursor = store.sync_cursor(&peer.state).map_err(|e| e.to_string())?;
+            let cursor = store.sync_cursor(&peer.state)?;
             let page = client
                 .manifest(pb::ManifestRequest {
                     cursor: cursor_token(cursor),
                     limit: MANIFEST_PAGE,
                 })
                 .await
-                .map_err(|e| format!("manifest: {}", e.message()))?
+                .map_err(SyncError::rpc("manifest"))?
                 .into_inner();
             st.bytes += page.encoded_len() as u64;
-            let next = parse_cursor(&page.cursor).ok_or("peer sent a bad cursor")?;
+            let next = parse_cursor(&page.cursor).ok_or(SyncError::BadCursor)?;
             let mut wanted: HashMap<Hash, pb::ReleaseInfo> = HashMap::new();
             for info in page.releases {
                 let Ok(d) = <Hash>::try_from(info.digest.as_slice()) else {
-                    st.rejected.push(format!(
-                        "{} {} {}: bad digest",
-                        info.origin, info.table, info.period
-                    ));
+                    st.rejected.push(
+                        Rejection::BadDigest {
+                            what: format!("{} {} {}", info.origin, info.table, info.period),
+                        }
+                        .to_string(),
+                    );
                     continue;
                 };
-                if store
-                    .release_by_digest(&d)
-                    .map_err(|e| e.to_string())?
-                    .is_some()
-                {
+                if store.release_by_digest(&d)?.is_some() {
                     st.already_held += 1;
                 } else {
                     wanted.insert(d, info);
@@ -371,37 +381,27 @@ impl SyncEngine {
                         digests: chunk.iter().map(|d| d.to_vec()).collect(),
                     })
                     .await
-                    .map_err(|e| format!("fetch: {}", e.message()))?
+                    .map_err(SyncError::rpc("fetch"))?
                     .into_inner();
                 let mut items = Vec::new();
-                while let Some(item) = stream
-                    .message()
-                    .await
-                    .map_err(|e| format!("fetch: {}", e.message()))?
-                {
+                while let Some(item) = stream.message().await.map_err(SyncError::rpc("fetch"))? {
                     st.bytes += item.encoded_len() as u64;
                     match self.check_release(&wanted, item) {
                         Ok(x) => items.push(x),
-                        Err(reason) => st.rejected.push(reason),
+                        Err(reason) => st.rejected.push(reason.to_string()),
                     }
                 }
-                let results = self
-                    .ledger
-                    .put_peer_releases(items)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let results = self.ledger.put_peer_releases(items).await?;
                 for r in results {
                     match r {
                         Ok(true) => st.fetched += 1,
                         Ok(false) => st.already_held += 1,
-                        Err(reason) => st.rejected.push(reason),
+                        Err(reason) => st.rejected.push(reason.to_string()),
                     }
                 }
             }
             if next > cursor {
-                store
-                    .set_sync_cursor(&peer.state, next)
-                    .map_err(|e| e.to_string())?;
+                store.set_sync_cursor(&peer.state, next)?;
             }
             if !page.more {
                 return Ok(());
@@ -415,32 +415,39 @@ impl SyncEngine {
         &self,
         wanted: &HashMap<Hash, pb::ReleaseInfo>,
         item: pb::FetchedRelease,
-    ) -> Result<(ReleaseRecord, Vec<u8>), String> {
-        let d = <Hash>::try_from(item.digest.as_slice()).map_err(|_| "bad digest".to_owned())?;
-        let info = wanted.get(&d).ok_or("a release that was not asked for")?;
+    ) -> Result<(ReleaseRecord, Vec<u8>), Rejection> {
+        let d = <Hash>::try_from(item.digest.as_slice()).map_err(|_| Rejection::BadDigest {
+            what: "a fetched release".into(),
+        })?;
+        let info = wanted.get(&d).ok_or(Rejection::NotAskedFor)?;
         let what = format!(
             "{} {} {} v{}",
             info.origin, info.table, info.period, info.version
         );
-        let env = vrs_core::wire::envelope_from_pb(item.envelope.ok_or(format!("{what}: empty"))?);
+        let Some(envelope) = item.envelope else {
+            return Err(Rejection::Empty { what });
+        };
+        let env = vrs_core::wire::envelope_from_pb(envelope);
         let bytes = env.to_entry_bytes();
         if vrs_core::sha256(&bytes) != d {
-            return Err(format!("{what}: bytes do not match the manifest digest"));
+            return Err(Rejection::DigestMismatch { what });
         }
-        let key = self.keys.get(&info.origin).ok_or(format!(
-            "{what}: origin {} is not in the federation",
-            info.origin
-        ))?;
-        let release = vrs_core::release::open_release(&env, key.public_key())
-            .map_err(|e| format!("{what}: refused: {e}"))?;
+        let Some(key) = self.keys.get(&info.origin) else {
+            return Err(Rejection::UnknownOrigin {
+                what,
+                origin: info.origin.clone(),
+            });
+        };
+        let release = match vrs_core::release::open_release(&env, key.public_key()) {
+            Ok(r) => r,
+            Err(reason) => return Err(Rejection::Refused { what, reason }),
+        };
         if release.origin.as_str() != info.origin
             || release.table.code() != info.table
             || release.period.to_string() != info.period
             || release.version != info.version
         {
-            return Err(format!(
-                "{what}: the signed release is not what the manifest announced"
-            ));
+            return Err(Rejection::NotAsAnnounced { what });
         }
         Ok((
             ReleaseRecord {
@@ -460,22 +467,25 @@ impl SyncEngine {
         peer: &PeerConfig,
         client: &mut FederationServiceClient<Channel>,
         st: &mut pb::PeerStatus,
-    ) -> Result<(), String> {
-        let key = self.keys.get(&peer.state).ok_or("no pinned key")?;
-        let verifiers = Verifiers::from_verifiers([key.clone()]).map_err(|e| e.to_string())?;
+    ) -> Result<(), SyncError> {
+        let key = self
+            .keys
+            .get(&peer.state)
+            .ok_or_else(|| SyncError::NoPinnedKey(peer.state.clone()))?;
+        let verifiers = Verifiers::from_verifiers([key.clone()])
+            .map_err(|e| SyncError::NoPinnedKey(format!("{}: {e}", peer.state)))?;
         let store = self.ledger.store();
         let origin = key.name().to_owned();
         // What is held is read before the peer is asked: a Cosign push of the same
         // log that lands in between makes `witness` answer StaleOldSize (never a
         // false rollback alarm), and the pull starts again from the size now held.
-        let mut stale = String::new();
+        let mut stale = None;
         for _ in 0..3 {
-            let (held, _) =
-                crate::witness::held(store, &origin, &verifiers).map_err(|e| e.to_string())?;
+            let (held, _) = crate::witness::held(store, &origin, &verifiers)?;
             let cp = client
                 .get_checkpoint(pb::GetCheckpointRequest {})
                 .await
-                .map_err(|e| format!("checkpoint: {}", e.message()))?
+                .map_err(SyncError::rpc("checkpoint"))?
                 .into_inner();
             st.bytes += cp.encoded_len() as u64;
             let proof = if held > 0 && cp.size > held {
@@ -485,14 +495,12 @@ impl SyncEngine {
                         second: cp.size,
                     })
                     .await
-                    .map_err(|e| format!("consistency proof: {}", e.message()))?
+                    .map_err(SyncError::rpc("consistency proof"))?
                     .into_inner();
                 st.bytes += p.encoded_len() as u64;
                 p.hashes
                     .iter()
-                    .map(|h| {
-                        <Hash>::try_from(h.as_slice()).map_err(|_| "bad proof hash".to_owned())
-                    })
+                    .map(|h| <Hash>::try_from(h.as_slice()).map_err(|_| SyncError::BadProofHash))
                     .collect::<Result<Vec<_>, _>>()?
             } else {
                 Vec::new()
@@ -503,42 +511,42 @@ impl SyncEngine {
                     return Ok(());
                 }
                 Err(e @ crate::witness::WitnessError::StaleOldSize { .. }) => {
-                    stale = e.to_string();
+                    stale = Some(e);
                 }
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             }
         }
-        Err(stale)
+        Err(stale.map_or(SyncError::NotAttempted, SyncError::Witness))
     }
 
     async fn ask_cosignature(
         &self,
         peer: &PeerConfig,
         client: &mut FederationServiceClient<Channel>,
-    ) -> Result<(), String> {
+    ) -> Result<(), SyncError> {
         let store = self.ledger.store();
-        let note = store
-            .checkpoint()
-            .map_err(|e| e.to_string())?
-            .ok_or("no checkpoint")?;
-        let peer_key = self.keys.get(&peer.state).ok_or("no pinned key")?;
+        let note = store.checkpoint()?.ok_or(SyncError::NoCheckpoint)?;
+        let peer_key = self
+            .keys
+            .get(&peer.state)
+            .ok_or_else(|| SyncError::NoPinnedKey(peer.state.clone()))?;
         // Nothing to ask when the peer's cosignature of this very checkpoint is held.
-        let size_now = store.size().map_err(|e| e.to_string())?;
+        let size_now = store.size()?;
         let prefix = format!("— {} ", peer_key.name());
         if store
-            .cosignatures(size_now)
-            .map_err(|e| e.to_string())?
+            .cosignatures(size_now)?
             .iter()
             .any(|l| l.starts_with(&prefix))
         {
             return Ok(());
         }
-        let own = NoteVerifier::parse(&self.ledger.verifier_key()).map_err(|e| e.to_string())?;
+        let own_err = |e: &dyn std::fmt::Display| SyncError::Own(e.to_string());
+        let own = NoteVerifier::parse(&self.ledger.verifier_key()).map_err(|e| own_err(&e))?;
         let cp = vrs_core::note::open_checkpoint(
             &note,
-            &Verifiers::from_verifiers([own]).map_err(|e| e.to_string())?,
+            &Verifiers::from_verifiers([own]).map_err(|e| own_err(&e))?,
         )
-        .map_err(|e| e.to_string())?
+        .map_err(|e| own_err(&e))?
         .checkpoint;
         // Start from the size this peer last witnessed of this log, if known.
         let mut old_size = self
@@ -551,7 +559,7 @@ impl SyncEngine {
         for _ in 0..2 {
             let proof = if old_size > 0 && old_size < cp.size {
                 vrs_core::merkle::consistency_proof(store, old_size, cp.size)
-                    .map_err(|e| e.to_string())?
+                    .map_err(|e| own_err(&e))?
                     .iter()
                     .map(|h| h.to_vec())
                     .collect()
@@ -565,7 +573,7 @@ impl SyncEngine {
                     old_size,
                 })
                 .await
-                .map_err(|e| format!("cosign: {}", e.message()))?
+                .map_err(SyncError::rpc("cosign"))?
                 .into_inner();
             self.witnessed_by
                 .lock()
@@ -580,15 +588,13 @@ impl SyncEngine {
                 SignatureType::CosignatureV1,
                 *peer_key.public_key(),
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| SyncError::BadCosignature(e.to_string()))?;
             verify_cosignature(&r.cosignature, &cp, &cosigner)
-                .map_err(|e| format!("the peer's cosignature does not verify: {e}"))?;
-            store
-                .add_cosignature(cp.size, peer_key.name(), &r.cosignature)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| SyncError::BadCosignature(e.to_string()))?;
+            store.add_cosignature(cp.size, peer_key.name(), &r.cosignature)?;
             return Ok(());
         }
-        Err("the peer did not cosign".into())
+        Err(SyncError::NotCosigned)
     }
 
     /// Runs rounds on the cron schedule, with jitter, until the task is dropped.

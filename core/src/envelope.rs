@@ -224,9 +224,8 @@ impl Envelope {
 
     /// An envelope from its stored form.
     pub fn from_entry_bytes(bytes: &[u8]) -> Result<Self, EnvelopeError> {
-        let pb: vrs_proto::v1::Envelope =
-            prost::Message::decode(bytes).map_err(|e| EnvelopeError::Decode(e.to_string()))?;
-        Ok(crate::wire::envelope_from_pb(pb))
+        crate::wire::envelope_from_entry_bytes(bytes)
+            .map_err(|e| EnvelopeError::Decode(e.to_string()))
     }
 }
 

@@ -1197,6 +1197,14 @@ pub fn envelope_to_pb(e: &crate::envelope::Envelope) -> vrs_proto::v1::Envelope 
     }
 }
 
+/// An envelope from its stored form (the protobuf encoding of `vrs.v1.Envelope`).
+pub fn envelope_from_entry_bytes(
+    bytes: &[u8],
+) -> Result<crate::envelope::Envelope, prost::DecodeError> {
+    let pb: pb::Envelope = pb::Envelope::decode(bytes)?;
+    Ok(envelope_from_pb(pb))
+}
+
 /// An envelope from its protobuf message.
 pub fn envelope_from_pb(pb: vrs_proto::v1::Envelope) -> crate::envelope::Envelope {
     crate::envelope::Envelope {

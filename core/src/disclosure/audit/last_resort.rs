@@ -21,17 +21,22 @@ impl Audit {
         }
     }
 
+    /// `var`, the view of its table in the current version and its cell's coordinates
+    /// there; `None` when the current version does not hold it.
+    fn in_current(&self, var: u32) -> Option<(Var, &View, u64)> {
+        let v = self.vars[var as usize].clone();
+        let cell = v.loc[self.current]?;
+        let view = self.view(self.current, v.table)?;
+        let p = view.coords[cell as usize];
+        Some((v, view, p))
+    }
+
     /// Withholds every value that may be withheld on the lines through `var` (in the
     /// current version): a local last resort, before the whole table. Returns how many.
     pub(super) fn withhold_lines(&mut self, var: u32) -> usize {
-        let v = self.vars[var as usize].clone();
-        let Some(cell) = v.loc[self.current] else {
+        let Some((v, view, p)) = self.in_current(var) else {
             return 0;
         };
-        let Some(view) = self.view(self.current, v.table) else {
-            return 0;
-        };
-        let p = view.coords[cell as usize];
         let mut cells: Vec<u32> = (0..view.dims)
             .filter_map(|d| view.lines[d].get(&line_key(p, d)))
             .flatten()
@@ -72,14 +77,9 @@ impl Audit {
     /// `var`: each coordinate either its own or one that a line through it holds, i.e.
     /// every corner of every cube through it. The second local last resort.
     pub(super) fn withhold_box(&mut self, var: u32) -> usize {
-        let v = self.vars[var as usize].clone();
-        let Some(cell) = v.loc[self.current] else {
+        let Some((v, view, p)) = self.in_current(var) else {
             return 0;
         };
-        let Some(view) = self.view(self.current, v.table) else {
-            return 0;
-        };
-        let p = view.coords[cell as usize];
         let axes: Vec<Vec<u16>> = (0..view.dims)
             .map(|d| {
                 let mut xs: Vec<u16> = view.lines[d]

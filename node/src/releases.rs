@@ -316,6 +316,25 @@ pub fn release_period(
         &mut SystemRng::new(),
     )
     .map_err(build)?;
+    if let Some(a) = &out.audit {
+        tracing::info!(
+            period = %p,
+            version,
+            requirements = a.requirements,
+            witnesses = a.witnesses,
+            pinned_by_statuses = a.pinned_by_statuses,
+            "disclosure audit passed"
+        );
+        if a.fallbacks > 0 {
+            tracing::warn!(
+                period = %p,
+                version,
+                fallbacks = a.fallbacks,
+                "disclosure audit: values withheld as a last resort (whole linked measures); \
+                 on data this sparse consider longer periods or the noise policy"
+            );
+        }
+    }
     let mut records = Vec::with_capacity(out.releases.len());
     let mut made = Vec::with_capacity(out.releases.len());
     for release in &out.releases {

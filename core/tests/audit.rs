@@ -38,17 +38,6 @@ fn release_all(tables: &Tables, k: u32) -> PeriodReleases {
     .unwrap()
 }
 
-/// The status of a withheld value in `releases`.
-fn status_in(releases: &[Release], t: TableId, key: &CellKey, m: Measure) -> ConfStatus {
-    releases
-        .iter()
-        .find(|r| r.table == t)
-        .and_then(|r| r.cell(key))
-        .and_then(|c| c.observation(m))
-        .map(|o| o.conf_status)
-        .unwrap()
-}
-
 /// Runs the attacker on `releases` and returns what it narrows beyond the model.
 fn attack(releases: &[Release], tables: &Tables, k: u32) -> Vec<String> {
     let truth = |(_, t, key, m): &attacker::Loc| tables.count(*t, key, *m);
@@ -60,7 +49,7 @@ fn attack(releases: &[Release], tables: &Tables, k: u32) -> Vec<String> {
         &|(_, t, key, m)| {
             attacker::rule_of(
                 k,
-                status_in(releases, *t, key, *m),
+                attacker::status_in(releases, *t, key, *m),
                 tables.count(*t, key, *m),
             )
         },
@@ -80,7 +69,7 @@ fn attack_revision(
 ) -> Vec<String> {
     attacker::revision_violations(k, v1, t1, v2, t2, &|(v, t, key, m), value| {
         let rels = if *v == 1 { v1 } else { v2 };
-        let status = status_in(rels, *t, key, *m);
+        let status = attacker::status_in(rels, *t, key, *m);
         let published_before = *v == 2
             && v1
                 .iter()

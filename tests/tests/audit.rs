@@ -135,21 +135,6 @@ async fn received(f: &StateNode, version: u32) -> Vec<Release> {
     out
 }
 
-fn status(
-    releases: &[Release],
-    t: TableId,
-    key: &CellKey,
-    m: Measure,
-) -> vrs_core::disclosure::ConfStatus {
-    releases
-        .iter()
-        .find(|r| r.table == t)
-        .and_then(|r| r.cell(key))
-        .and_then(|c| c.observation(m))
-        .map(|o| o.conf_status)
-        .expect("withheld value")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn releases_of_a_real_node_and_their_revision_resist_the_solver() {
     let f = StateNode::start(STATE, "").await;
@@ -189,7 +174,13 @@ async fn releases_of_a_real_node_and_their_revision_resist_the_solver() {
         K,
         &intervals,
         &truth1,
-        &|(_, t, key, m)| attacker::rule_of(K, status(&v1, *t, key, *m), t1.count(*t, key, *m)),
+        &|(_, t, key, m)| {
+            attacker::rule_of(
+                K,
+                attacker::status_in(&v1, *t, key, *m),
+                t1.count(*t, key, *m),
+            )
+        },
         &|only| attacker::status_only(K, &v1, None, &|_, _, _| false, &truth1, only),
     );
     assert!(leaks.is_empty(), "{leaks:#?}");
@@ -237,7 +228,7 @@ async fn releases_of_a_real_node_and_their_revision_resist_the_solver() {
         {
             attacker::Rule::NotExact
         } else {
-            attacker::rule_of(K, status(rels, *t, key, *m), value)
+            attacker::rule_of(K, attacker::status_in(rels, *t, key, *m), value)
         }
     });
     assert!(leaks.is_empty(), "{leaks:#?}");

@@ -134,6 +134,17 @@ pub fn attack(
     programme(k, releases, earlier, unchanged, truth, None)
 }
 
+/// The status of a withheld value in `releases` (panics when it is not withheld there).
+pub fn status_in(releases: &[Release], t: TableId, key: &CellKey, m: Measure) -> ConfStatus {
+    releases
+        .iter()
+        .find(|r| r.table == t)
+        .and_then(|r| r.cell(key))
+        .and_then(|c| c.observation(m))
+        .map(|o| o.conf_status)
+        .expect("a withheld value")
+}
+
 /// The attack on a revision `v2` read with its first version `v1`, with the oracle of
 /// the values that did not change between the tables behind them (`t1`, `t2`), checked
 /// against what `rule` says each withheld value must keep. The violations found.

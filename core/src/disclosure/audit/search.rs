@@ -304,8 +304,8 @@ impl Audit {
     /// returned; on failure nothing changes.
     /// `parent` is the move this one completes (a companion's): the returned moves
     /// include it.
-    #[allow(clippy::too_many_arguments)]
     /// `keep`: variables whose change must stay as it is (what the move is for).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn search(
         &mut self,
         layer: usize,

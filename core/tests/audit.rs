@@ -638,3 +638,62 @@ fn a_few_small_cells_cost_a_few_secondaries_not_the_table() {
         Some(152)
     );
 }
+
+/// A fee table so sparse that no secondary suppression protects it (a few fees per
+/// origin, destination, basis and currency, as the release benchmark's long tail): the
+/// last resort withholds the table's observations whole, taken early once several
+/// requirements have failed, and the attacker still learns nothing beyond the statuses;
+/// MOVEMENTS keeps its own protection and is not withheld for it.
+#[test]
+fn a_table_too_sparse_to_protect_is_withheld_whole_and_still_protected() {
+    let origins = [
+        "AFG", "SYR", "IRQ", "TUR", "PAK", "IRN", "EGY", "LBY", "ERI", "SDN",
+    ];
+    let dests = ["GRC", "ITA", "DEU", "FRA", "ESP"];
+    let currencies = ["EUR", "USD", "TRY", "GBP", "PKR", "IRR", "EGP"];
+    let bases = FeeBasis::ALL;
+    let mut reports = boats(1, 30, Method::Sea, "AFG");
+    let mut x: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((x >> 33) as usize) % n
+    };
+    for i in 0..80usize {
+        let mut r = example_fee(&ExampleParams::default());
+        r.report_id = report_id(1000 + i as u64);
+        if let Some(Body::Fee(f)) = r.body.as_mut() {
+            f.amount = 1000 * (i as u64 + 1);
+            f.currency = Currency::parse(currencies[next(currencies.len())]).unwrap();
+            f.basis = bases[next(bases.len())];
+            f.route = vec![RouteLeg {
+                from_country: iso(origins[next(origins.len())]),
+                to_country: iso(dests[next(dests.len())]),
+                transport_mode: TransportMode::Land,
+            }];
+        }
+        reports.push(r);
+    }
+    let tables = tables_of(&reports);
+    let out = release_all(&tables, K);
+    assert_sound(&out.releases, &tables, K);
+    let audit = out.audit.as_ref().unwrap();
+    let fees = out
+        .releases
+        .iter()
+        .find(|r| r.table == TableId::Fees)
+        .unwrap();
+    let values = fees.cells.len();
+    eprintln!(
+        "FEES: {} of {values} values withheld, {} as a last resort",
+        withheld(fees),
+        audit.fallbacks
+    );
+    let leaks = attack(&out.releases, &tables, K);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    assert!(audit.fallbacks > 0, "the last resort was taken");
+    assert_eq!(withheld(fees), values, "FEES withheld whole");
+    let mov = &out.releases[0];
+    assert_eq!(withheld(mov), 0, "MOVEMENTS is not withheld for FEES");
+}

@@ -1,5 +1,6 @@
-//! The last resorts, local first: withhold the lines through a value, then a box of
-//! cells around it, then (from `protect_system`) the closure of linked measures.
+//! The last resorts, local first: move a value with its margins, withhold the lines
+//! through it, then a box of cells around it, then (from `protect_system`) the closure
+//! of linked measures.
 
 use super::*;
 
@@ -29,6 +30,87 @@ impl Audit {
         let view = self.view(self.current, v.table)?;
         let p = view.coords[cell as usize];
         Some((v, view, p))
+    }
+
+    /// Meets `var` by moving it with its margins: the cube whose alternative code is `_T`
+    /// in every dimension where its cell has a specific code (and a specific code of
+    /// its line where it has `_T`). For a cell of specific codes every corner is one of
+    /// its margins, so non-zero: a cube that exists however sparse the table, which the
+    /// cheapest-first candidates never reach (margins are expensive). Tried before
+    /// withholding whole lines, at the price of withholding the margins it needs.
+    pub(super) fn meet_by_margins(&mut self, var: u32) {
+        const ALTS: usize = 3;
+        let Some((v, view, p)) = self.in_current(var) else {
+            return;
+        };
+        let axes: Vec<Vec<u16>> = (0..view.dims)
+            .map(|d| {
+                if coord(p, d) != view.lens[d] {
+                    return vec![view.lens[d]];
+                }
+                let mut xs: Vec<(i64, u16)> = view.lines[d]
+                    .get(&line_key(p, d))
+                    .into_iter()
+                    .flatten()
+                    .map(|&c| (view.value(c, v.m), coord(view.coords[c as usize], d)))
+                    .filter(|&(value, x)| value != 0 && x != view.lens[d])
+                    .collect();
+                // Largest first: the most room to move.
+                xs.sort_unstable_by_key(|&(value, x)| (std::cmp::Reverse(value), x));
+                xs.into_iter().take(ALTS).map(|(_, x)| x).collect()
+            })
+            .collect();
+        if axes.iter().any(Vec::is_empty) {
+            return;
+        }
+        let (table, m, layer) = (v.table, v.m, self.current);
+        let mut idx = vec![0usize; axes.len()];
+        loop {
+            let mut alt = [0u16; 4];
+            for (d, a) in axes.iter().enumerate() {
+                alt[d] = a[idx[d]];
+            }
+            let cube = Cube {
+                dims: axes.len(),
+                base: p,
+                alt,
+            };
+            // Every corner a withheld value, or one that may become one.
+            let usable = self.view(layer, table).is_some_and(|view| {
+                cube.corners(&view.lens).all(|(q, _)| {
+                    view.index
+                        .get(&q)
+                        .is_some_and(|&c| view.var_at(c, m) != NO_VAR || self.eligible(table, c, m))
+                })
+            });
+            let x = &self.vars[var as usize];
+            let mut dirs = Vec::new();
+            if let Some(t) = x.need_lo.filter(|_| !x.met_lo) {
+                dirs.push(t - x.value);
+            }
+            if let Some(t) = x.need_hi.filter(|_| !x.met_hi) {
+                dirs.push(t - x.value);
+            }
+            for mu in dirs.into_iter().filter(|_| usable) {
+                self.budget.set(BUDGET_NEW);
+                let mark = self.vars.len();
+                self.withhold_corners(layer, table, m, &cube, true);
+                let layers = self.cube_layers(table, m, layer, &cube);
+                let mut mv = Move::default();
+                let ok = self
+                    .cube_move(table, m, &layers, &cube, mu, &mut mv)
+                    .is_some()
+                    && self.repair(&mut mv, true, 0, &[(var, mu)]);
+                if ok {
+                    self.record(vec![mv]);
+                } else {
+                    self.rollback(mark);
+                }
+            }
+            if self.vars[var as usize].met() || !odometer(&mut idx, |d| axes[d].len()) {
+                return;
+            }
+        }
     }
 
     /// Withholds every value that may be withheld on the lines through `var` (in the
@@ -118,5 +200,54 @@ impl Audit {
             self.new_var(v.table, c, v.m, ConfStatus::Secondary);
         }
         cells.len()
+    }
+
+    /// The measures of `vars` with the measures linked to them, transitively: once all
+    /// of them are withheld, no published value is left in that system.
+    pub(super) fn closure(
+        &self,
+        vars: impl IntoIterator<Item = u32>,
+    ) -> BTreeSet<(TableId, usize)> {
+        let mut out: BTreeSet<(TableId, usize)> = BTreeSet::new();
+        let mut todo: Vec<(TableId, Measure)> = vars
+            .into_iter()
+            .map(|v| {
+                let v = &self.vars[v as usize];
+                (v.table, v.table.count_measures()[v.m])
+            })
+            .collect();
+        while let Some((t, m)) = todo.pop() {
+            let Some(mi) = t.count_measures().iter().position(|x| *x == m) else {
+                continue;
+            };
+            if out.insert((t, mi)) {
+                todo.extend(linked_measures(t, m).iter().copied());
+            }
+        }
+        out
+    }
+
+    /// The last resort for a closure of measures ([`Audit::closure`]): withhold every
+    /// value of them that may be withheld. Then no published value of this version is
+    /// left in that system, so the reader's programme is the one of the statuses alone:
+    /// published values narrow nothing, which is the requirement (see the module
+    /// documentation), and every requirement of those measures is met. Counted in
+    /// `fallbacks`.
+    pub(super) fn fall_back(&mut self, closure: &BTreeSet<(TableId, usize)>) {
+        self.withhold_all(closure);
+        for var in 0..self.vars.len() as u32 {
+            let v = &self.vars[var as usize];
+            if closure.contains(&(v.table, v.m)) {
+                self.clear_needs(var);
+            }
+        }
+    }
+
+    /// Drops the requirement of `var` (its measure is withheld whole).
+    pub(super) fn clear_needs(&mut self, var: u32) {
+        let v = &mut self.vars[var as usize];
+        v.need_lo = None;
+        v.need_hi = None;
+        v.either = false;
     }
 }

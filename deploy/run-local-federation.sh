@@ -13,7 +13,7 @@
 # Environment: VRS_BIN_DIR (default target/release), ONCE=1 to stop after the scenario.
 # FEDERATION_STEP=configure (the PKI and the node configurations only) or scenario (the
 # scenario only, against nodes already running from DIR/nodes/*/vrs-node.toml) runs one
-# part: client/tests/readme.rs does so around nodes it runs in-process.
+# part: cli/tests/readme.rs does so around nodes it runs in-process.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

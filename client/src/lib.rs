@@ -1,7 +1,7 @@
-//! vrs-client: the library that talks to a vrs node, and the `vrs` CLI.
+//! vrs-client: the library that talks to a vrs node (it does not depend on the node;
+//! the `vrs` binary is in `cli/`, the local federation and `vrs demo` in `local/`).
 //!
-//! [`pki`] makes development certificates; [`local`] runs a local federation (the demo
-//! and the end-to-end tests); [`demo`] is `vrs demo`. [`profile`] reads client profiles,
+//! [`pki`] makes development certificates. [`profile`] reads client profiles,
 //! [`client`] is the typed gRPC client, [`keyfile`] reads and writes report signing keys,
 //! [`reportjson`] is the JSON form of a report, [`bulk`] reads report files (JSON, NDJSON,
 //! CSV), [`audit`] checks a log against the last checkpoint seen.
@@ -10,9 +10,17 @@
 pub mod audit;
 pub mod bulk;
 pub mod client;
-pub mod demo;
 pub mod keyfile;
-pub mod local;
 pub mod pki;
 pub mod profile;
 pub mod reportjson;
+
+/// Today's date (UTC) by this machine's clock: the date a report's dates are validated
+/// against before it is sent.
+pub fn today() -> vrs_core::report::Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    vrs_core::report::Date::from_days(i64::try_from(secs / 86_400).unwrap_or(0))
+        .unwrap_or_else(|| unreachable!("the system clock is within the calendar"))
+}

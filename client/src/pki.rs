@@ -5,10 +5,9 @@
 //! written unencrypted. It exists for `vrs pki init`, the demo and the end-to-end tests; a
 //! real deployment uses the States' own PKI.
 //!
-//! SAN URI *formatting* lives here (plain functions, [`san_node`] and friends); the strict
-//! *parsing* is in the node (`vrs_node::tls::Role::from_san_uri`), which is the side that
-//! decides. [`Identity::validate`] applies the same syntax rules so that this module never
-//! mints a certificate the node would refuse.
+//! An [`Identity`] is the role of `vrs_core::identity`, whose SAN URI form and strict
+//! parser the node uses too; [`Identity::validate`] applies the parser's syntax rules, so
+//! this module never mints a certificate the node would refuse.
 //!
 //! Keys are ECDSA P-256 / SHA-256 (supported by rcgen and by rustls' ring provider).
 
@@ -77,106 +76,10 @@ pub enum PkiError {
 }
 
 // ---------------------------------------------------------------------------------------
-// SAN URIs
+// Identities
 
-/// `vrs://state/<ISO3>/node`
-pub fn san_node(state: &str) -> String {
-    format!("vrs://state/{state}/node")
-}
-
-/// `vrs://state/<ISO3>/focal-point/<id>`
-pub fn san_focal_point(state: &str, id: &str) -> String {
-    format!("vrs://state/{state}/focal-point/{id}")
-}
-
-/// `vrs://state/<ISO3>/admin`
-pub fn san_admin(state: &str) -> String {
-    format!("vrs://state/{state}/admin")
-}
-
-/// `vrs://secretariat/<id>`
-pub fn san_secretariat(id: &str) -> String {
-    format!("vrs://secretariat/{id}")
-}
-
-/// Who a certificate is for. Mirrors `vrs_node::tls::Role` (the client crate cannot
-/// depend on the node).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Identity {
-    Node { state: String },
-    FocalPoint { state: String, id: String },
-    Admin { state: String },
-    Secretariat { id: String },
-}
-
-impl Identity {
-    pub fn node(state: impl Into<String>) -> Self {
-        Identity::Node {
-            state: state.into(),
-        }
-    }
-
-    pub fn focal_point(state: impl Into<String>, id: impl Into<String>) -> Self {
-        Identity::FocalPoint {
-            state: state.into(),
-            id: id.into(),
-        }
-    }
-
-    pub fn admin(state: impl Into<String>) -> Self {
-        Identity::Admin {
-            state: state.into(),
-        }
-    }
-
-    pub fn secretariat(id: impl Into<String>) -> Self {
-        Identity::Secretariat { id: id.into() }
-    }
-
-    /// The one SAN URI that carries the role.
-    pub fn san_uri(&self) -> String {
-        match self {
-            Identity::Node { state } => san_node(state),
-            Identity::FocalPoint { state, id } => san_focal_point(state, id),
-            Identity::Admin { state } => san_admin(state),
-            Identity::Secretariat { id } => san_secretariat(id),
-        }
-    }
-
-    /// Same syntax as the node's parser: a State is 3 upper-case ASCII letters (ISO 3166-1
-    /// alpha-3), an id is 1..=64 of `[A-Za-z0-9._-]`.
-    pub fn validate(&self) -> Result<(), PkiError> {
-        let (state, id) = match self {
-            Identity::Node { state } | Identity::Admin { state } => (Some(state), None),
-            Identity::FocalPoint { state, id } => (Some(state), Some(id)),
-            Identity::Secretariat { id } => (None, Some(id)),
-        };
-        if let Some(state) = state
-            && !(state.len() == 3 && state.bytes().all(|b| b.is_ascii_uppercase()))
-        {
-            return Err(PkiError::InvalidIdentity(format!(
-                "state {state:?} is not 3 upper-case ASCII letters"
-            )));
-        }
-        if let Some(id) = id
-            && !((1..=64).contains(&id.len())
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')))
-        {
-            return Err(PkiError::InvalidIdentity(format!(
-                "id {id:?} is not 1..=64 of [A-Za-z0-9._-]"
-            )));
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Identity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.san_uri())
-    }
-}
+/// Who a certificate is for: the role the node reads from its SAN URI, one type for both.
+pub use vrs_core::identity::Role as Identity;
 
 // ---------------------------------------------------------------------------------------
 // CA
@@ -296,7 +199,7 @@ impl DevCa {
         identity: &Identity,
         extra_hosts: &[&str],
     ) -> Result<Issued, PkiError> {
-        identity.validate()?;
+        identity.validate().map_err(PkiError::InvalidIdentity)?;
         // A node, or a secretariat's node given host names: a server certificate.
         let is_node = matches!(identity, Identity::Node { .. })
             || (matches!(identity, Identity::Secretariat { .. }) && !extra_hosts.is_empty());
@@ -557,16 +460,17 @@ mod tests {
     #[test]
     fn san_uri_formatting() {
         assert_eq!(
-            san_focal_point("AUS", "fp1"),
+            Identity::focal_point("AUS", "fp1").san_uri(),
             "vrs://state/AUS/focal-point/fp1"
         );
-        assert_eq!(san_admin("AUS"), "vrs://state/AUS/admin");
-        assert_eq!(san_node("NZL"), "vrs://state/NZL/node");
-        assert_eq!(san_secretariat("pacific"), "vrs://secretariat/pacific");
+        assert_eq!(Identity::admin("AUS").san_uri(), "vrs://state/AUS/admin");
+        assert_eq!(Identity::node("NZL").san_uri(), "vrs://state/NZL/node");
         assert_eq!(
-            Identity::focal_point("AUS", "fp1").to_string(),
-            san_focal_point("AUS", "fp1")
+            Identity::secretariat("pacific").san_uri(),
+            "vrs://secretariat/pacific"
         );
+        assert!(Identity::focal_point("aus", "fp1").validate().is_err());
+        assert!(Identity::secretariat("").validate().is_err());
     }
 
     #[test]

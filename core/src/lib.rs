@@ -4,13 +4,15 @@
 //! ([`envelope`]), RFC 9162 Merkle log maths ([`merkle`]), C2SP signed notes,
 //! checkpoints and cosignatures ([`note`]), tlog-proof receipts ([`receipt`]), the
 //! report domain ([`report`]) with its code lists ([`codes`]) and validation
-//! ([`validate`]). Only [`wire`] touches protobuf messages.
+//! ([`validate`]), and the roles of certificates ([`identity`]). Only [`wire`] touches
+//! protobuf messages.
 #![forbid(unsafe_code)]
 
 pub mod aggregate;
 pub mod codes;
 pub mod disclosure;
 pub mod envelope;
+pub mod identity;
 pub mod merkle;
 pub mod note;
 pub mod receipt;

@@ -51,7 +51,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_stream::Stream;
 use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::ReceiverStream;
-use x509_parser::extensions::GeneralName;
+pub use vrs_core::identity::{IdentityError, Role, role_from_cert};
 
 /// ALPN protocol id for HTTP/2 (gRPC).
 const ALPN_H2: &[u8] = b"h2";
@@ -65,8 +65,6 @@ pub const FIRST_BYTE_TIMEOUT: Duration =
 const ACCEPTED_QUEUE: usize = 64;
 /// Pause after a failed `accept()` (e.g. out of file descriptors) so the loop does not spin.
 const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(50);
-/// Longest SAN value quoted in an error.
-const MAX_QUOTED: usize = 100;
 
 /// Errors building TLS configurations or reading a certificate's role.
 #[derive(Debug, thiserror::Error)]
@@ -85,127 +83,8 @@ pub enum TlsError {
     Verifier(#[from] rustls::server::VerifierBuilderError),
     #[error("TLS configuration: {0}")]
     Config(#[from] rustls::Error),
-    #[error("certificate is not valid DER X.509")]
-    BadCertificate,
-    #[error("certificate has no vrs:// SAN URI")]
-    NoRole,
-    #[error("certificate has {0} vrs:// SAN URIs, exactly one is allowed")]
-    SeveralRoles(usize),
-    #[error("certificate SAN URI {0:?} is not a valid vrs role")]
-    InvalidRole(String),
-}
-
-// ---------------------------------------------------------------------------------------
-// Roles
-
-/// What the peer is allowed to be, from its certificate's SAN URI.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// `vrs://state/<ISO3>/focal-point/<id>`
-    FocalPoint { state: String, id: String },
-    /// `vrs://state/<ISO3>/admin`
-    Admin { state: String },
-    /// `vrs://state/<ISO3>/node`
-    Node { state: String },
-    /// `vrs://secretariat/<id>`
-    Secretariat { id: String },
-}
-
-impl Role {
-    /// Strict parse: the exact forms above, nothing else (no trailing slash, query,
-    /// fragment, percent-encoding or case folding). A State is 3 upper-case ASCII letters;
-    /// an id is 1..=64 of `[A-Za-z0-9._-]`.
-    pub fn from_san_uri(uri: &str) -> Option<Role> {
-        let rest = uri.strip_prefix("vrs://")?;
-        // At most 5 pieces: a fifth one means "too many segments" and matches nothing.
-        let segments: Vec<&str> = rest.splitn(5, '/').collect();
-        match segments.as_slice() {
-            ["state", state, "focal-point", id] if is_state(state) && is_id(id) => {
-                Some(Role::FocalPoint {
-                    state: (*state).to_owned(),
-                    id: (*id).to_owned(),
-                })
-            }
-            ["state", state, "admin"] if is_state(state) => Some(Role::Admin {
-                state: (*state).to_owned(),
-            }),
-            ["state", state, "node"] if is_state(state) => Some(Role::Node {
-                state: (*state).to_owned(),
-            }),
-            ["secretariat", id] if is_id(id) => Some(Role::Secretariat {
-                id: (*id).to_owned(),
-            }),
-            _ => None,
-        }
-    }
-
-    /// The State this role belongs to (`None` for a secretariat).
-    pub fn state(&self) -> Option<&str> {
-        match self {
-            Role::FocalPoint { state, .. } | Role::Admin { state } | Role::Node { state } => {
-                Some(state)
-            }
-            Role::Secretariat { .. } => None,
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Role::FocalPoint { state, id } => write!(f, "vrs://state/{state}/focal-point/{id}"),
-            Role::Admin { state } => write!(f, "vrs://state/{state}/admin"),
-            Role::Node { state } => write!(f, "vrs://state/{state}/node"),
-            Role::Secretariat { id } => write!(f, "vrs://secretariat/{id}"),
-        }
-    }
-}
-
-fn is_state(s: &str) -> bool {
-    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
-}
-
-fn is_id(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-}
-
-/// The role of a (DER) certificate: exactly one SAN URI with the `vrs` scheme (any case),
-/// and it must parse with [`Role::from_san_uri`]. Other URI schemes and other SAN types
-/// (DNS, IP) are ignored.
-pub fn role_from_cert(der: &[u8]) -> Result<Role, TlsError> {
-    let (rest, cert) =
-        x509_parser::parse_x509_certificate(der).map_err(|_| TlsError::BadCertificate)?;
-    if !rest.is_empty() {
-        return Err(TlsError::BadCertificate);
-    }
-    let san = cert
-        .subject_alternative_name()
-        .map_err(|_| TlsError::BadCertificate)?
-        .ok_or(TlsError::NoRole)?;
-    let vrs_uris: Vec<&str> = san
-        .value
-        .general_names
-        .iter()
-        .filter_map(|name| match name {
-            GeneralName::URI(uri) => Some(*uri),
-            _ => None,
-        })
-        .filter(|uri| {
-            uri.split_once(':')
-                .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("vrs"))
-        })
-        .collect();
-    match vrs_uris.as_slice() {
-        [] => Err(TlsError::NoRole),
-        [uri] => Role::from_san_uri(uri).ok_or_else(|| TlsError::InvalidRole(quote(uri))),
-        several => Err(TlsError::SeveralRoles(several.len())),
-    }
-}
-
-fn quote(s: &str) -> String {
-    s.chars().take(MAX_QUOTED).collect()
+    #[error(transparent)]
+    Role(#[from] IdentityError),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -788,7 +667,7 @@ mod tests {
     fn garbage_is_not_a_certificate() {
         assert!(matches!(
             role_from_cert(b"not a certificate"),
-            Err(TlsError::BadCertificate)
+            Err(IdentityError::BadCertificate)
         ));
     }
 }

@@ -17,7 +17,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
-use vrs_node::tls::{self, PeerInfo, Role, TlsError};
+use vrs_node::tls::{self, IdentityError, PeerInfo, Role, TlsError};
 
 /// Upper bound for anything a test waits on; never reached when things work.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -455,28 +455,31 @@ fn role_from_cert_needs_exactly_one_vrs_uri() {
         role(&["spiffe://example.org/x", "vrs://secretariat/pac"]).unwrap(),
         Role::Secretariat { id: "pac".into() }
     );
-    assert!(matches!(role(&[]), Err(TlsError::NoRole)));
+    assert!(matches!(role(&[]), Err(IdentityError::NoRole)));
     assert!(matches!(
         role(&["https://example.org/"]),
-        Err(TlsError::NoRole)
+        Err(IdentityError::NoRole)
     ));
     assert!(matches!(
         role(&[FP1, "vrs://state/AUS/admin"]),
-        Err(TlsError::SeveralRoles(2))
+        Err(IdentityError::SeveralRoles(2))
     ));
-    assert!(matches!(role(&[FP1, FP1]), Err(TlsError::SeveralRoles(2))));
+    assert!(matches!(
+        role(&[FP1, FP1]),
+        Err(IdentityError::SeveralRoles(2))
+    ));
     assert!(matches!(
         role(&["vrs://state/AUS/root"]),
-        Err(TlsError::InvalidRole(_))
+        Err(IdentityError::InvalidRole(_))
     ));
     // The scheme is case-insensitive for counting, but only the canonical form is valid.
     assert!(matches!(
         role(&["VRS://state/AUS/admin"]),
-        Err(TlsError::InvalidRole(_))
+        Err(IdentityError::InvalidRole(_))
     ));
     assert!(matches!(
         role(&["VRS://state/AUS/admin", "vrs://state/AUS/admin"]),
-        Err(TlsError::SeveralRoles(2))
+        Err(IdentityError::SeveralRoles(2))
     ));
 }
 

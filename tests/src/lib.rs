@@ -1,7 +1,7 @@
 //! The end-to-end test harness: a throw-away PKI made at test time, real nodes on
 //! loopback port 0 (in-process or as `vrs-node` processes), real mTLS clients.
 //!
-//! The local-federation plumbing itself lives in `vrs_client::local` (the demo uses it
+//! The local-federation plumbing itself lives in `vrs_local` (the demo uses it
 //! too); this crate adds what only tests need: panicking shorthands, temporary
 //! directories, and node processes that can be killed.
 
@@ -12,9 +12,9 @@ use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tonic::transport::Channel;
-use vrs_client::local;
-pub use vrs_client::local::{NodeFiles, add_peer, connect};
 use vrs_client::pki::{Identity, Issued};
+use vrs_local as local;
+pub use vrs_local::{NodeFiles, add_peer, connect};
 use vrs_proto::v1 as pb;
 
 /// A throw-away PKI in a temporary directory (removed on drop).

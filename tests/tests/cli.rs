@@ -1,6 +1,6 @@
 //! The `vrs` command line and the demo, end to end.
 
-use vrs_client::demo::{DemoOptions, run};
+use vrs_local::demo::{DemoOptions, run};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_runs_a_federation_and_every_verification_passes() {

@@ -435,7 +435,7 @@ async fn a_secretariat_builds_the_regional_table_through_relays_and_refuses_alte
         .expect("bind");
     let dead_port = dead.local_addr().expect("addr").port();
     drop(dead);
-    let sec = vrs_client::local::secretariat_files(&pki, "ROSEAP", SYNC).expect("files");
+    let sec = vrs_local::secretariat_files(&pki, "ROSEAP", SYNC).expect("files");
     add_peer(&sec, "AUS", ms[0].port, &ms[0].files.vkey).expect("peer");
     add_peer(&sec, "IDN", dead_port, &ms[1].files.vkey).expect("peer");
     add_peer(&sec, "THA", dead_port, &ms[2].files.vkey).expect("peer");
@@ -510,7 +510,7 @@ async fn a_secretariat_builds_the_regional_table_through_relays_and_refuses_alte
         .await
         .expect("rebind");
     let aus_node = InProcessNode::start_on(&ms[0].files, l).await;
-    let sec2 = vrs_client::local::secretariat_files(&pki, "ROSEAP2", SYNC).expect("files");
+    let sec2 = vrs_local::secretariat_files(&pki, "ROSEAP2", SYNC).expect("files");
     add_peer(&sec2, "AUS", ms[0].port, &ms[0].files.vkey).expect("peer");
     add_peer(&sec2, "THA", tha_port, &ms[2].files.vkey).expect("peer");
     nodes.remove(1).stop().await; // THA is down for this one.

@@ -694,7 +694,7 @@ async fn health_reports_each_service_a_node_serves_and_no_other() {
     s.node.stop().await;
 
     let pki = Pki::new();
-    let files = vrs_client::local::secretariat_files(&pki, "ROSEAP", "").expect("files");
+    let files = vrs_local::secretariat_files(&pki, "ROSEAP", "").expect("files");
     let sec = InProcessNode::start(&files).await;
     let who = pki.issue(Identity::secretariat("ROSEAP"));
     for service in SERVICES {

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use vrs_client::local::{LocalNode, NodeFiles};
+use vrs_local::{LocalNode, NodeFiles};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vrs");
 /// The federation's directory in the README.

@@ -601,7 +601,7 @@ fn main() -> ExitCode {
         } => tokio::runtime::Runtime::new()
             .map_err(anyhow::Error::from)
             .and_then(|rt| {
-                rt.block_on(vrs_client::demo::run(vrs_client::demo::DemoOptions {
+                rt.block_on(vrs_local::demo::run(vrs_local::demo::DemoOptions {
                     states,
                     reports,
                     dir,

@@ -237,12 +237,13 @@ pub async fn connect(sel: &Selector) -> anyhow::Result<(Profile, Client)> {
 }
 
 /// The role named by a PEM certificate's SAN URI.
-pub fn role_of(cert_path: &Path) -> anyhow::Result<vrs_node::tls::Role> {
+pub fn role_of(cert_path: &Path) -> anyhow::Result<vrs_core::identity::Role> {
     let pem = std::fs::read_to_string(cert_path)
         .with_context(|| format!("cannot read the certificate {}", cert_path.display()))?;
     let der = pem_der(&pem)
         .with_context(|| format!("{} is not a PEM certificate", cert_path.display()))?;
-    vrs_node::tls::role_from_cert(&der).map_err(|e| anyhow::anyhow!("{}: {e}", cert_path.display()))
+    vrs_core::identity::role_from_cert(&der)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", cert_path.display()))
 }
 
 fn pem_der(pem: &str) -> Option<Vec<u8>> {
@@ -273,7 +274,7 @@ impl Signer {
         let (_, cert, _) = p.require_tls()?;
         let role = role_of(cert)?;
         let (state, focal_point_id) = match role {
-            vrs_node::tls::Role::FocalPoint { state, id } => (Some(state), Some(id)),
+            vrs_core::identity::Role::FocalPoint { state, id } => (Some(state), Some(id)),
             other => (other.state().map(str::to_owned), None),
         };
         Ok(Self {
@@ -307,7 +308,7 @@ pub fn now() -> String {
 
 /// Today (UTC), as the node computes it.
 pub fn today() -> vrs_core::codes::Date {
-    vrs_node::grpc::today()
+    vrs_client::today()
 }
 
 /// A random (version 4) report id.

@@ -6,8 +6,8 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use vrs_client::local::{self, LocalNode, NodeFiles, Pki};
 use vrs_client::pki::Identity;
+use vrs_local::{self as local, LocalNode, NodeFiles, Pki};
 
 mod common;
 

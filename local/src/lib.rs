@@ -1,8 +1,14 @@
-//! A local federation on one machine: a throw-away PKI, node configurations, nodes
-//! running in this process on free loopback ports, and mTLS channels to them.
+//! vrs-local: a local federation on one machine: a throw-away PKI, node
+//! configurations, nodes running in this process on free loopback ports, and mTLS
+//! channels to them; and [`demo`], `vrs demo` on top of it.
 //!
-//! `vrs demo` and the end-to-end test harness (`tests/`) both build on this module, so
-//! the way a local node is configured, started and reached is written once.
+//! `vrs demo` and the end-to-end test harness (`tests/`) both build on this crate, so
+//! the way a local node is configured, started and reached is written once. It is the
+//! one crate above both the client library and the node: the client library does not
+//! depend on the server.
+#![forbid(unsafe_code)]
+
+pub mod demo;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,7 +19,7 @@ use vrs_core::envelope::{Envelope, SigningKey};
 use vrs_core::note::NoteSigner;
 use vrs_proto::v1 as pb;
 
-use crate::pki::{DevCa, Identity, Issued, write_private, write_public};
+use vrs_client::pki::{DevCa, Identity, Issued, write_private, write_public};
 
 /// A development PKI in a directory.
 pub struct Pki {

@@ -2,10 +2,10 @@
 
 use std::process::Command;
 
-use vrs_client::local::{self, FocalPoint, LocalNode, Pki};
 use vrs_client::pki::Identity;
 use vrs_core::report::Iso3;
 use vrs_core::report::examples::{self, ExampleParams};
+use vrs_local::{self as local, FocalPoint, LocalNode, Pki};
 use vrs_proto::v1 as pb;
 
 fn vrs() -> Command {

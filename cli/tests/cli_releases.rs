@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use prost::Message as _;
 use serde_json::Value;
-use vrs_client::local::{self, FocalPoint, LocalNode, NodeFiles, Pki};
 use vrs_client::pki::Identity;
 use vrs_core::report::examples::{self, ExampleParams};
 use vrs_core::report::{Date, Iso3};
+use vrs_local::{self as local, FocalPoint, LocalNode, NodeFiles, Pki};
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::aggregates_service_server::{AggregatesService, AggregatesServiceServer};

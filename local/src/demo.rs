@@ -21,8 +21,8 @@ use vrs_proto::v1::log_service_client::LogServiceClient;
 use vrs_proto::v1::report_service_client::ReportServiceClient;
 use vrs_proto::v1::sync_service_client::SyncServiceClient;
 
-use crate::local::{self, FocalPoint, LocalNode, Pki};
-use crate::pki::Identity;
+use crate::{FocalPoint, LocalNode, Pki};
+use vrs_client::pki::Identity;
 
 /// What the demo does.
 #[derive(Debug, Clone)]
@@ -205,12 +205,12 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
     for state in &opts.states {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
-        let files = local::node_files(&pki, state, None, "[sync]\njitter_s = 0\n")?;
+        let files = crate::node_files(&pki, state, None, "[sync]\njitter_s = 0\n")?;
         members.push((files, listener, port));
     }
     for (a, _, _) in &members {
         for (b, _, port) in members.iter().filter(|(b, _, _)| b.state != a.state) {
-            local::add_peer(a, &b.state, *port, &b.vkey)?;
+            crate::add_peer(a, &b.state, *port, &b.vkey)?;
         }
     }
     let vkeys: Vec<(String, String)> = members
@@ -218,9 +218,9 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         .map(|(f, _, _)| (f.state.clone(), f.vkey.clone()))
         .collect();
     // The regional secretariat's node syncs from every State node of its region.
-    let sec_files = local::secretariat_files(&pki, "ROSEAP", "[sync]\njitter_s = 0\n")?;
+    let sec_files = crate::secretariat_files(&pki, "ROSEAP", "[sync]\njitter_s = 0\n")?;
     for (f, _, port) in &members {
-        local::add_peer(&sec_files, &f.state, *port, &f.vkey)?;
+        crate::add_peer(&sec_files, &f.state, *port, &f.vkey)?;
     }
     let mut runs = Vec::new();
     for (files, listener, _) in members {
@@ -238,7 +238,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         for agency in ["border-police", "coast-guard", "prosecution"] {
             let id = format!("{}-{agency}", state.to_lowercase());
             let fp = FocalPoint::new(&pki, state, &id, &format!("{id}-k1"))?;
-            local::register(admin.clone(), &fp)
+            crate::register(admin.clone(), &fp)
                 .await
                 .with_context(|| format!("registering the key of {id}"))?;
             fps.push(Arc::new(fp));

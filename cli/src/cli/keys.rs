@@ -11,6 +11,10 @@ use vrs_proto::v1 as pb;
 
 use super::{Output, Table, UsageError};
 
+use clap::Subcommand;
+
+use super::OutputArg;
+
 /// `vrs keys new`.
 pub fn new(key_id: &str, out: Option<PathBuf>) -> anyhow::Result<()> {
     if !keyfile::is_key_id(key_id) {
@@ -163,4 +167,109 @@ pub async fn list(sel: &Selector, output: Output) -> anyhow::Result<()> {
     }
     t.print(output);
     Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum KeysCmd {
+    /// Make a report signing key (Ed25519): FILE (mode 0600) and FILE.pub for the
+    /// node's operator.
+    ///
+    /// Example: vrs keys new --key-id aus-fp1-k2 --out ~/.config/vrs/aus-fp1-k2.key
+    New {
+        /// Key id (1 to 64 of [A-Za-z0-9._-]; unique on the node).
+        #[arg(long)]
+        key_id: String,
+        /// Where to write the key [default: KEY_ID.key].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Register a focal point's public key (admin).
+    ///
+    /// Example: vrs keys register --focal-point aus-fp1 aus-fp1-k2.key.pub
+    Register {
+        /// The focal point's id (as in its certificate).
+        #[arg(long)]
+        focal_point: String,
+        /// Public key file (.pub from `vrs keys new`).
+        #[arg(required_unless_present = "public_key", value_name = "PUBFILE")]
+        file: Option<PathBuf>,
+        /// Key id, with --public-key instead of a file.
+        #[arg(long, requires = "public_key", conflicts_with = "file")]
+        key_id: Option<String>,
+        /// Raw Ed25519 public key, base64, with --key-id.
+        #[arg(long, requires = "key_id", conflicts_with = "file")]
+        public_key: Option<String>,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Rotate: register a new key, then revoke the old one (admin).
+    ///
+    /// Example: vrs keys rotate --focal-point aus-fp1 --old aus-fp1-k1 aus-fp1-k2.key.pub
+    Rotate {
+        /// The focal point's id.
+        #[arg(long)]
+        focal_point: String,
+        /// Key id to revoke once the new one is registered.
+        #[arg(long, value_name = "KEY_ID")]
+        old: String,
+        /// The new public key file.
+        #[arg(value_name = "PUBFILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Revoke a key from the next log index on (admin).
+    ///
+    /// Example: vrs keys revoke aus-fp1-k1 --reason compromised
+    Revoke {
+        /// Key id.
+        key_id: String,
+        /// Reason code (1 to 64 of [A-Za-z0-9._-]).
+        #[arg(long, default_value = "revoked")]
+        reason: String,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// List the registered keys (admin).
+    ///
+    /// Example: vrs keys list --output json
+    List {
+        #[command(flatten)]
+        output: OutputArg,
+    },
+}
+
+impl KeysCmd {
+    /// Runs the command.
+    pub fn run(self, sel: &Selector) -> anyhow::Result<()> {
+        match self {
+            KeysCmd::New { key_id, out } => new(&key_id, out),
+            KeysCmd::Register {
+                focal_point,
+                file,
+                key_id,
+                public_key,
+                output,
+            } => super::block_on(register(
+                sel,
+                &focal_point,
+                file.as_deref(),
+                key_id.as_deref(),
+                public_key.as_deref(),
+                output.output,
+            )),
+            KeysCmd::Rotate {
+                focal_point,
+                old,
+                file,
+                output,
+            } => super::block_on(rotate(sel, &focal_point, &old, &file, output.output)),
+            KeysCmd::Revoke {
+                key_id,
+                reason,
+                output,
+            } => super::block_on(revoke(sel, &key_id, &reason, output.output)),
+            KeysCmd::List { output } => super::block_on(list(sel, output.output)),
+        }
+    }
 }

@@ -13,6 +13,10 @@ use vrs_proto::v1 as pb;
 
 use super::{Output, Table};
 
+use clap::Subcommand;
+
+use super::OutputArg;
+
 fn verifiers(vkey: &str) -> anyhow::Result<Verifiers> {
     Verifiers::from_vkeys([vkey]).with_context(|| format!("verifier key {vkey:?}"))
 }
@@ -242,5 +246,100 @@ pub async fn health(sel: &Selector, output: Output) -> anyhow::Result<()> {
     if bad > 0 {
         bail!("the node is not serving");
     }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum LogCmd {
+    /// The latest signed checkpoint, verified with the profile's vkey.
+    ///
+    /// Example: vrs log checkpoint --note > aus.checkpoint
+    Checkpoint {
+        /// Print the signed note itself (to keep it).
+        #[arg(long)]
+        note: bool,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Prove that an entry is in the log now: fetch its inclusion proof against the
+    /// latest checkpoint, verify it, and optionally save it as a fresh receipt.
+    ///
+    /// Example: vrs log prove --entry receipts/ID.v1.entry --out fresh.tlog-proof
+    Prove {
+        /// The entry bytes (a .entry file written by `vrs submit`, or `vrs get --entry`).
+        #[arg(long, value_name = "FILE")]
+        entry: PathBuf,
+        /// Write the receipt (tlog-proof) here.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Check that the latest checkpoint extends an older one (a checkpoint note or a
+    /// receipt file): fetch and verify the consistency proof.
+    ///
+    /// Example: vrs log consistency receipts/ID.v1.tlog-proof
+    Consistency {
+        /// A file holding the older signed checkpoint, or a receipt.
+        old: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReceiptCmd {
+    /// Verify a receipt offline against the entry bytes and the node's verifier key.
+    ///
+    /// Example: vrs receipt verify r.tlog-proof --entry r.entry --key 'vrs.example/state/AUS+1a2b3c4d+AX…'
+    Verify {
+        /// The receipt (.tlog-proof file).
+        receipt: PathBuf,
+        /// The entry bytes the receipt is for.
+        #[arg(long)]
+        entry: PathBuf,
+        /// The node's verifier key (name+keyid+base64).
+        #[arg(long)]
+        key: String,
+    },
+}
+
+impl LogCmd {
+    /// Runs the command.
+    pub fn run(self, sel: &Selector) -> anyhow::Result<()> {
+        match self {
+            LogCmd::Checkpoint { note, output } => {
+                super::block_on(checkpoint(sel, note, output.output))
+            }
+            LogCmd::Prove { entry, out } => super::block_on(prove(sel, &entry, out.as_deref())),
+            LogCmd::Consistency { old } => super::block_on(consistency(sel, &old)),
+        }
+    }
+}
+
+impl ReceiptCmd {
+    /// Runs the command (offline: no profile).
+    pub fn run(self) -> anyhow::Result<()> {
+        let ReceiptCmd::Verify {
+            receipt,
+            entry,
+            key,
+        } = self;
+        verify_receipt(&receipt, &entry, &key)
+    }
+}
+
+fn verify_receipt(receipt: &PathBuf, entry: &PathBuf, key: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let text = std::fs::read_to_string(receipt)
+        .with_context(|| format!("reading {}", receipt.display()))?;
+    let entry = std::fs::read(entry).with_context(|| format!("reading {}", entry.display()))?;
+    let verifiers = vrs_core::note::Verifiers::from_vkeys([key]).context("verifier key")?;
+    let v = vrs_core::receipt::Receipt::parse(&text)
+        .and_then(|r| r.verify(&entry, &verifiers))
+        .context("receipt does not verify")?;
+    println!(
+        "ok: entry {} is in the log of {} (tree size {}, root {})",
+        v.index,
+        v.checkpoint.checkpoint.origin,
+        v.checkpoint.checkpoint.size,
+        vrs_core::hex(&v.checkpoint.checkpoint.root)
+    );
     Ok(())
 }

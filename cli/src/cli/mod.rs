@@ -12,9 +12,12 @@ use vrs_client::profile::{self, Profile, Selector};
 use vrs_core::envelope::{Envelope, SigningKey};
 use vrs_proto::v1 as pb;
 
+use clap::Args;
+
 pub mod keys;
 pub mod log;
 pub mod pki;
+pub mod region;
 pub mod releases;
 pub mod reports;
 pub mod submit;
@@ -383,4 +386,20 @@ pub fn entry_bytes(env: &pb::Envelope) -> Vec<u8> {
 /// A warning on standard error.
 pub fn warn(msg: impl std::fmt::Display) {
     eprintln!("vrs: warning: {msg}");
+}
+
+#[derive(Args)]
+pub struct OutputArg {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+/// Runs an async command on a fresh runtime.
+pub fn block_on(f: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)?
+        .block_on(f)
 }

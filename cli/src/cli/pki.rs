@@ -27,6 +27,8 @@ use vrs_core::note::NoteSigner;
 
 use super::UsageError;
 
+use clap::{Args, Subcommand};
+
 /// Name of the development CA (in its common name, with "DEVELOPMENT ONLY").
 pub const CA_NAME: &str = "vrs dev federation";
 
@@ -261,15 +263,21 @@ pub fn init(
     Ok(())
 }
 
-/// Who `vrs pki issue` issues for.
+/// Who `vrs pki issue` issues for (exactly one).
+#[derive(Args)]
+#[group(required = true, multiple = false)]
 pub struct Who {
-    /// `--node STATE`.
+    /// A node of this State.
+    #[arg(long, value_name = "STATE")]
     pub node: Option<String>,
-    /// `--admin STATE`.
+    /// The admin of this State's node.
+    #[arg(long, value_name = "STATE")]
     pub admin: Option<String>,
-    /// `--focal-point STATE/ID`.
+    /// A focal point, STATE/ID (also gets a signing key ID-k1).
+    #[arg(long, value_name = "STATE/ID")]
     pub focal_point: Option<String>,
-    /// `--secretariat ID`.
+    /// A secretariat.
+    #[arg(long, value_name = "ID")]
     pub secretariat: Option<String>,
 }
 
@@ -353,4 +361,73 @@ pub fn issue(dir: &Path, who: Who, hosts: &[String], out: Option<&Path>) -> anyh
         );
     }
     Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum PkiCmd {
+    /// Make a DEVELOPMENT federation PKI: a CA and every certificate and key the nodes,
+    /// admins, one focal point per State and the secretariat need, plus a client
+    /// configuration with a profile for each. Not for production.
+    ///
+    /// Example: vrs pki init --federation ./fed --states AUS,IDN,THA --secretariat ROSEAP
+    Init {
+        /// Directory to create (must not hold a federation already).
+        #[arg(long, value_name = "DIR")]
+        federation: PathBuf,
+        /// States (ISO 3166-1 alpha-3, comma-separated).
+        #[arg(long, value_delimiter = ',', required = true)]
+        states: Vec<String>,
+        /// Secretariat id (e.g. ROSEAP).
+        #[arg(long)]
+        secretariat: Option<String>,
+        /// The node of the n-th State listens on BASE_PORT + n (1-based) in the profiles.
+        #[arg(long, default_value_t = 7400)]
+        base_port: u16,
+        /// Log origins are ORIGIN_PREFIX + State.
+        #[arg(long, default_value = "vrs.example/state/")]
+        origin_prefix: String,
+    },
+    /// Issue one more certificate from the federation's development CA.
+    ///
+    /// Example: vrs pki issue --federation ./fed --focal-point AUS/aus-fp2
+    Issue {
+        /// The directory made by `vrs pki init`.
+        #[arg(long, value_name = "DIR")]
+        federation: PathBuf,
+        #[command(flatten)]
+        who: Who,
+        /// Extra DNS name or IP address of a node certificate (repeatable).
+        #[arg(long = "host", requires = "node")]
+        hosts: Vec<String>,
+        /// Output directory [default: the federation's layout].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+impl PkiCmd {
+    /// Runs the command (offline: no profile).
+    pub fn run(self) -> anyhow::Result<()> {
+        match self {
+            PkiCmd::Init {
+                federation,
+                states,
+                secretariat,
+                base_port,
+                origin_prefix,
+            } => init(
+                &federation,
+                &states,
+                secretariat.as_deref(),
+                base_port,
+                &origin_prefix,
+            ),
+            PkiCmd::Issue {
+                federation,
+                who,
+                hosts,
+                out,
+            } => issue(&federation, who, &hosts, out.as_deref()),
+        }
+    }
 }

@@ -15,6 +15,11 @@ use vrs_core::release::{Release, ReleaseError};
 use vrs_proto::v1 as pb;
 
 use super::{Output, Table, UsageError};
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::OutputArg;
 
 /// Formats of release data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,15 +29,6 @@ pub enum Format {
     /// Plain CSV for spreadsheets (one table).
     Csv,
     /// JSON (any tables).
-    Json,
-}
-
-/// Formats of a regional table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum RegionFormat {
-    /// CSV: REGION,TIME_PERIOD,TABLE,<dimensions>,MEASURE,OBS_VALUE,LOWER_BOUND.
-    Csv,
-    /// JSON.
     Json,
 }
 
@@ -52,7 +48,7 @@ pub struct Filter {
     pub period: Option<String>,
 }
 
-fn check_state(s: &str, what: &str) -> Result<String, UsageError> {
+pub(super) fn check_state(s: &str, what: &str) -> Result<String, UsageError> {
     if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) && vrs_core::codes::is_country(s) {
         Ok(s.to_owned())
     } else {
@@ -62,7 +58,7 @@ fn check_state(s: &str, what: &str) -> Result<String, UsageError> {
     }
 }
 
-fn check_table(s: &str) -> Result<String, UsageError> {
+pub(super) fn check_table(s: &str) -> Result<String, UsageError> {
     vrs_core::aggregate::TableId::parse(s)
         .map(|t| t.code().to_owned())
         .map_err(|_| {
@@ -74,7 +70,7 @@ fn check_table(s: &str) -> Result<String, UsageError> {
         })
 }
 
-fn check_period(s: &str) -> Result<String, UsageError> {
+pub(super) fn check_period(s: &str) -> Result<String, UsageError> {
     vrs_core::aggregate::Period::parse(s)
         .map(|p| p.to_string())
         .map_err(|_| {
@@ -105,7 +101,7 @@ impl Filter {
 
 /// The identity of a release asked for (version 0: the latest).
 #[derive(Debug, Clone)]
-struct Want {
+pub(super) struct Want {
     origin: String,
     table: String,
     period: String,
@@ -113,7 +109,7 @@ struct Want {
 }
 
 impl Want {
-    fn of(info: &pb::ReleaseInfo) -> Self {
+    pub(super) fn of(info: &pb::ReleaseInfo) -> Self {
         Self {
             origin: info.origin.clone(),
             table: info.table.clone(),
@@ -135,7 +131,7 @@ impl fmt::Display for Want {
 }
 
 /// How a release was checked.
-enum Check {
+pub(super) enum Check {
     /// Verified under the origin's pinned key (its `name+keyid`).
     Verified(String),
     /// The profile pins no key for the origin: decoded, not verified.
@@ -223,7 +219,7 @@ fn open(
 }
 
 /// Fetches and opens one release; a refusal names the release, the node and why.
-async fn fetch(
+pub(super) async fn fetch(
     p: &Profile,
     client: &Client,
     want: &Want,
@@ -278,7 +274,7 @@ fn render(
 }
 
 /// Writes `text` to `out`, or to standard output.
-fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
+pub(super) fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
     match out {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
@@ -527,93 +523,150 @@ pub fn verify(sel: &Selector, file: &Path, key: Option<&str>) -> anyhow::Result<
     }
 }
 
-/// Options of `vrs region table`.
-pub struct RegionOptions {
-    /// Table id.
-    pub table: String,
-    /// SDMX period.
-    pub period: String,
-    /// Only these States (each must be held); default every origin the node holds.
-    pub states: Vec<String>,
-    /// Output format.
-    pub format: RegionFormat,
-    /// Where to write the output.
-    pub out: Option<std::path::PathBuf>,
+// ---------------------------------------------------------------------------------------
+// The commands
+
+#[derive(Args)]
+pub struct ReleaseFilterArgs {
+    /// Only releases of this origin State (e.g. IDN).
+    #[arg(long, value_name = "STATE")]
+    origin: Option<String>,
+    /// Only this table (MOVEMENTS, PERSONS, SMUGGLERS, FEES, DOCUMENTS, CASES).
+    #[arg(long)]
+    table: Option<String>,
+    /// Only this SDMX period (e.g. 2026-M03).
+    #[arg(long)]
+    period: Option<String>,
 }
 
-/// `vrs region table`.
-pub async fn region_table(sel: &Selector, o: RegionOptions) -> anyhow::Result<()> {
-    let table = check_table(&o.table)?;
-    let period = check_period(&o.period)?;
-    let states = o
-        .states
-        .iter()
-        .map(|s| check_state(s, "--states"))
-        .collect::<Result<std::collections::BTreeSet<_>, _>>()?;
-    let (p, client) = super::connect(sel).await?;
-    let infos = client
-        .list_releases(pb::ListReleasesRequest {
-            origin: String::new(),
-            table: table.clone(),
-            period: period.clone(),
-        })
-        .await?;
-    let infos: Vec<_> = infos
-        .into_iter()
-        .filter(|i| states.is_empty() || states.contains(&i.origin))
-        .collect();
-    let mut problems = Vec::new();
-    for s in &states {
-        if !infos.iter().any(|i| &i.origin == s) {
-            problems.push(format!(
-                "the node at {} holds no release of {table} {period} from {s}",
-                client.endpoint()
-            ));
+impl ReleaseFilterArgs {
+    pub fn filter(self) -> Filter {
+        Filter {
+            origin: self.origin,
+            table: self.table,
+            period: self.period,
         }
     }
-    if infos.is_empty() && states.is_empty() {
-        bail!(
-            "the node at {} holds no release of {table} {period}",
-            client.endpoint()
-        );
-    }
-    let mut releases = Vec::new();
-    for info in &infos {
-        match fetch(&p, &client, &Want::of(info), true).await {
-            Ok((r, _, _)) => releases.push(r),
-            Err(e) if e.is::<Refused>() => problems.push(e.to_string()),
-            Err(e) => return Err(e),
+}
+
+#[derive(Subcommand)]
+pub enum ReleasesCmd {
+    /// The releases the node holds (its own and its peers'), latest versions.
+    ///
+    /// Example: vrs releases list --period 2026-M03 --output csv
+    List {
+        #[command(flatten)]
+        filter: ReleaseFilterArgs,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// One release: verified under its origin's pinned key when the profile pins one
+    /// (otherwise shown with a warning), then printed.
+    ///
+    /// Refused (exit 1) when its signature, or the origin's checkpoint it carries, does
+    /// not verify under the pinned key, or when it is not the release asked for.
+    ///
+    /// Example: vrs releases get IDN MOVEMENTS 2026-M03 --envelope idn.release.json
+    Get {
+        /// Origin State (ISO 3166-1 alpha-3).
+        origin: String,
+        /// Table id (MOVEMENTS, PERSONS, SMUGGLERS, FEES, DOCUMENTS, CASES).
+        table: String,
+        /// SDMX period (e.g. 2026-M03).
+        period: String,
+        /// Version (default: the latest).
+        #[arg(long)]
+        version: Option<u32>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Write the output to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also save the signed release, as its origin signed it (DSSE JSON), for
+        /// `vrs releases verify`.
+        #[arg(long, value_name = "FILE")]
+        envelope: Option<PathBuf>,
+    },
+    /// Export releases (latest versions): each fetched and verified under its origin's
+    /// pinned key, then written as SDMX-CSV 2.0, CSV or JSON. Nothing is written when one
+    /// is refused (exit 1). A CSV export holds one table.
+    ///
+    /// Example: vrs releases export --format sdmx-csv --table MOVEMENTS --period 2026-M03 --out movements.csv
+    Export {
+        /// Format.
+        #[arg(long, value_enum, default_value_t = Format::SdmxCsv)]
+        format: Format,
+        #[command(flatten)]
+        filter: ReleaseFilterArgs,
+        /// Write the export to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Release a closed period now (admin): every table, once (a second call returns the
+    /// releases held); with --revise, the period's one revision (version 2).
+    ///
+    /// Example: vrs releases release 2026-M03
+    Release {
+        /// SDMX period (e.g. 2026-M03); it must be closed (its end plus the embargo).
+        period: String,
+        /// Make the period's one revision instead.
+        #[arg(long)]
+        revise: bool,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Verify a saved signed release (from `vrs releases get --envelope`) offline, under
+    /// the origin's verifier key (--key, or the key the profile pins for its origin).
+    ///
+    /// Example: vrs releases verify idn.release.json --key "$(cat node.vkey)"
+    Verify {
+        /// The signed release (DSSE JSON).
+        file: PathBuf,
+        /// The origin node's verifier key (name+keyid+base64).
+        #[arg(long)]
+        key: Option<String>,
+    },
+}
+
+impl ReleasesCmd {
+    /// Runs the command.
+    pub fn run(self, sel: &Selector) -> anyhow::Result<()> {
+        match self {
+            ReleasesCmd::List { filter, output } => {
+                super::block_on(list(sel, &filter.filter(), output.output))
+            }
+            ReleasesCmd::Get {
+                origin,
+                table,
+                period,
+                version,
+                format,
+                out,
+                envelope,
+            } => super::block_on(get(
+                sel,
+                GetOptions {
+                    origin,
+                    table,
+                    period,
+                    version: version.unwrap_or(0),
+                    format,
+                    out,
+                    envelope,
+                },
+            )),
+            ReleasesCmd::Export {
+                format,
+                filter,
+                out,
+            } => super::block_on(export(sel, &filter.filter(), format, out.as_deref())),
+            ReleasesCmd::Release {
+                period,
+                revise,
+                output,
+            } => super::block_on(release(sel, &period, revise, output.output)),
+            ReleasesCmd::Verify { file, key } => verify(sel, &file, key.as_deref()),
         }
     }
-    if !problems.is_empty() {
-        for m in &problems {
-            eprintln!("vrs: {m}");
-        }
-        bail!(Refused(format!(
-            "no regional table of {table} {period}: {} national release(s) missing or refused \
-             (above)",
-            problems.len()
-        )));
-    }
-    let regional = vrs_core::release::regional_sum(&releases)?;
-    let summed: Vec<String> = releases
-        .iter()
-        .map(|r| format!("{} v{}", r.origin, r.version))
-        .collect();
-    eprintln!(
-        "regional {table} {period}: the sum of {} national release(s) ({}), each verified \
-         under its origin's pinned key; LOWER_BOUND is true where a national value was withheld",
-        releases.len(),
-        summed.join(", ")
-    );
-    let text = match o.format {
-        RegionFormat::Csv => regional.to_csv(),
-        RegionFormat::Json => {
-            let v: Value = serde_json::from_str(&regional.to_json())?;
-            let mut s = serde_json::to_string_pretty(&v)?;
-            s.push('\n');
-            s
-        }
-    };
-    emit(&text, o.out.as_deref())
 }

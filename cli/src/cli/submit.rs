@@ -16,6 +16,11 @@ use vrs_proto::v1 as pb;
 
 use super::{Output, RecordTypeArg, Rejected, Signer, Table, UsageError};
 
+use clap::Args;
+use vrs_client::profile::Selector;
+
+use super::OutputArg;
+
 /// What `vrs submit` was asked.
 pub struct Options {
     /// Report files.
@@ -404,4 +409,38 @@ pub fn finish(rows: &[Row], receipts: &Path) -> anyhow::Result<()> {
         return Err(Rejected(format!("{rejected} record(s) rejected (see above)")).into());
     }
     Ok(())
+}
+
+#[derive(Args)]
+pub struct SubmitArgs {
+    /// Report files (.json, .ndjson/.jsonl, .csv).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Record type of CSV rows without a record_type column.
+    #[arg(long = "type", value_enum)]
+    record_type: Option<RecordTypeArg>,
+    /// Directory for receipts.
+    #[arg(long, default_value = "receipts", value_name = "DIR")]
+    receipts: PathBuf,
+    /// Submissions in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: u16,
+    #[command(flatten)]
+    output: OutputArg,
+}
+
+impl SubmitArgs {
+    /// Runs `vrs submit`.
+    pub fn run(self, sel: &Selector) -> anyhow::Result<()> {
+        super::block_on(submit(
+            sel,
+            Options {
+                files: self.files,
+                record_type: self.record_type,
+                receipts: self.receipts,
+                jobs: usize::from(self.jobs),
+                output: self.output.output,
+            },
+        ))
+    }
 }

@@ -10,6 +10,10 @@ use vrs_proto::v1 as pb;
 
 use super::{Output, Table, UsageError};
 
+use clap::Subcommand;
+
+use super::OutputArg;
+
 /// The least deadline of `vrs sync now`: a round waits for every peer (each has its own
 /// deadline on the node, and the node's RPC deadline bounds the call).
 const SYNC_NOW_DEADLINE: Duration = Duration::from_secs(600);
@@ -173,4 +177,40 @@ pub async fn status(sel: &Selector, output: Output) -> anyhow::Result<()> {
     let (_, client) = super::connect(sel).await?;
     let st = client.sync_status().await?;
     report(&st, output)
+}
+
+#[derive(Subcommand)]
+pub enum SyncCmd {
+    /// Run a sync round now, with every peer or one, and print the records (admin): of
+    /// every peer, or of the one asked for.
+    ///
+    /// Example: vrs sync now --peer IDN
+    Now {
+        /// Only this peer (its State).
+        #[arg(long, value_name = "STATE")]
+        peer: Option<String>,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// The per-peer records of the last runs (started, finished, fetched, already held,
+    /// rejected with reasons, bytes, last success, last error, witnessed size) and the
+    /// equivocation alarms (admin).
+    ///
+    /// Example: vrs sync status --output json
+    Status {
+        #[command(flatten)]
+        output: OutputArg,
+    },
+}
+
+impl SyncCmd {
+    /// Runs the command.
+    pub fn run(self, sel: &Selector) -> anyhow::Result<()> {
+        match self {
+            SyncCmd::Now { peer, output } => {
+                super::block_on(now(sel, peer.as_deref(), output.output))
+            }
+            SyncCmd::Status { output } => super::block_on(status(sel, output.output)),
+        }
+    }
 }

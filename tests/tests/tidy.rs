@@ -22,7 +22,6 @@ const OVERSIZED: &[(&str, usize)] = &[
     ("core/src/wire.rs", 1610),
     ("client/src/reportjson.rs", 925),
     ("node/src/config.rs", 1823),
-    ("node/src/grpc.rs", 1164),
     ("node/src/ledger.rs", 1322),
 ];
 
@@ -64,6 +63,7 @@ const RULES: &[Rule] = &[
         needles: &["tonic::", "use tonic"],
         allowed: &[
             "node/src/grpc.rs",
+            "node/src/grpc/",
             "node/src/server.rs",
             "node/src/tls.rs",
             // Debt of the house issue: the sync engine's calls to peers go behind a
@@ -191,9 +191,9 @@ fn a_planted_violation_of_each_rule_is_found() {
     assert!(v[0].contains("tonic outside"), "{v:?}");
     let v = plant("node/src/new.rs", &"x\n".repeat(MAX_LINES + 1));
     assert!(v[0].contains("over 800"), "{v:?}");
-    let v = plant("node/src/grpc.rs", &"x\n".repeat(2000));
+    let v = plant("node/src/ledger.rs", &"x\n".repeat(2000));
     assert!(v[0].contains("over its ceiling"), "{v:?}");
-    let v = plant("node/src/grpc.rs", "x\n");
+    let v = plant("node/src/ledger.rs", "x\n");
     assert!(v[0].contains("take it off OVERSIZED"), "{v:?}");
     // Allowed places and comments are not violations.
     assert!(plant("node/src/storage/releases.rs", "use sled::Tree;\n").is_empty());

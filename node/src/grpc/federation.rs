@@ -1,0 +1,217 @@
+//! The federation service: what peers and secretariats pull (manifests, releases, checkpoints, cosignatures).
+
+use super::aggregates::release_info;
+use super::*;
+
+/// Federation callers: configured peer nodes and secretariats.
+fn authorize_federation<T>(s: &Services, req: &Request<T>) -> Result<Role, Status> {
+    let role = authorize(req, s.state(), &[Allow::PeerNode, Allow::Secretariat])?;
+    if let Role::Node { state } = &role
+        && !s.sync.is_peer(state)
+    {
+        return Err(Status::permission_denied(format!(
+            "{role} is not a configured peer of this node"
+        )));
+    }
+    Ok(role)
+}
+
+/// Most digests in one fetch.
+const MAX_FETCH: usize = 1000;
+
+type ReleaseStream =
+    std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::FetchedRelease, Status>> + Send>>;
+
+impl Services {
+    pub(super) fn consistency(
+        &self,
+        first: u64,
+        second: u64,
+    ) -> Result<pb::ConsistencyProofResponse, Status> {
+        let latest = self.latest_checkpoint()?;
+        let second = if second == 0 { latest.size } else { second };
+        if first == 0 || first > second || second > latest.size {
+            return Err(field_status(
+                Code::OutOfRange,
+                "first",
+                &format!(
+                    "need 0 < first <= second <= {} (got first {first}, second {second})",
+                    latest.size
+                ),
+            ));
+        }
+        let hashes = vrs_core::merkle::consistency_proof(self.ledger.store(), first, second)
+            .map_err(|e| Status::internal(e.to_string()))?;
+        Ok(pb::ConsistencyProofResponse {
+            first,
+            second,
+            hashes: hashes.iter().map(|h| h.to_vec()).collect(),
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl pb::federation_service_server::FederationService for Services {
+    type FetchReleasesStream = ReleaseStream;
+
+    async fn manifest(
+        &self,
+        req: Request<pb::ManifestRequest>,
+    ) -> Result<Response<pb::ManifestResponse>, Status> {
+        authorize_federation(self, &req)?;
+        let r = req.into_inner();
+        let after = crate::sync::parse_cursor(&r.cursor).ok_or_else(|| {
+            field_status(
+                Code::InvalidArgument,
+                "cursor",
+                "not a cursor from this node",
+            )
+        })?;
+        let limit = match r.limit {
+            0 => 1000,
+            n => n.min(1000) as usize,
+        };
+        let page = self
+            .ledger
+            .store()
+            .manifest_after(after, limit + 1)
+            .map_err(storage)?;
+        let more = page.len() > limit;
+        let page = &page[..page.len().min(limit)];
+        let cursor = page.last().map_or(after, |(seq, _)| *seq);
+        Ok(Response::new(pb::ManifestResponse {
+            releases: page.iter().map(|(_, r)| release_info(r)).collect(),
+            cursor: crate::sync::cursor_token(cursor),
+            more,
+        }))
+    }
+
+    async fn fetch_releases(
+        &self,
+        req: Request<pb::FetchReleasesRequest>,
+    ) -> Result<Response<Self::FetchReleasesStream>, Status> {
+        authorize_federation(self, &req)?;
+        let r = req.into_inner();
+        if r.digests.len() > MAX_FETCH {
+            return Err(field_status(
+                Code::InvalidArgument,
+                "digests",
+                &format!("{} digests, at most {MAX_FETCH} per call", r.digests.len()),
+            ));
+        }
+        let mut digests = Vec::with_capacity(r.digests.len());
+        for (i, d) in r.digests.iter().enumerate() {
+            let d: vrs_core::Hash = d.as_slice().try_into().map_err(|_| {
+                field_status(
+                    Code::InvalidArgument,
+                    &format!("digests[{i}]"),
+                    "must be 32 bytes",
+                )
+            })?;
+            digests.push(d);
+        }
+        let ledger = self.ledger.clone();
+        let stream = async_stream(move |tx| async move {
+            for d in digests {
+                let item = match ledger.store().release_by_digest(&d) {
+                    Ok(Some(bytes)) => match Envelope::from_entry_bytes(&bytes) {
+                        Ok(env) => Ok(pb::FetchedRelease {
+                            digest: d.to_vec(),
+                            envelope: Some(vrs_core::wire::envelope_to_pb(&env)),
+                        }),
+                        Err(e) => Err(Status::internal(e.to_string())),
+                    },
+                    Ok(None) => continue,
+                    Err(e) => Err(storage(e)),
+                };
+                if tx.send(item).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(stream))
+    }
+
+    async fn get_checkpoint(
+        &self,
+        req: Request<pb::GetCheckpointRequest>,
+    ) -> Result<Response<pb::SignedCheckpoint>, Status> {
+        authorize_federation(self, &req)?;
+        let mut cp = self.latest_checkpoint()?;
+        let lines = self.ledger.store().cosignatures(cp.size).map_err(storage)?;
+        if !lines.is_empty() {
+            cp.note = vrs_core::note::add_cosignatures(&cp.note, &lines)
+                .map_err(|e| Status::internal(e.to_string()))?;
+        }
+        Ok(Response::new(cp))
+    }
+
+    async fn get_consistency_proof(
+        &self,
+        req: Request<pb::ConsistencyProofRequest>,
+    ) -> Result<Response<pb::ConsistencyProofResponse>, Status> {
+        authorize_federation(self, &req)?;
+        let r = req.into_inner();
+        Ok(Response::new(self.consistency(r.first, r.second)?))
+    }
+
+    #[tracing::instrument(skip_all, fields(method = "Cosign"))]
+    async fn cosign(
+        &self,
+        req: Request<pb::CosignRequest>,
+    ) -> Result<Response<pb::CosignResponse>, Status> {
+        let role = authorize(&req, self.state(), &[Allow::PeerNode])?;
+        let Role::Node { state: peer } = role else {
+            return Err(Status::permission_denied(
+                "only peer nodes ask for cosignatures",
+            ));
+        };
+        let key = self.sync.peer_key(&peer).ok_or_else(|| {
+            Status::permission_denied(format!("{peer} is not a configured peer of this node"))
+        })?;
+        let verifiers = Verifiers::from_verifiers([key.clone()])
+            .map_err(|e| Status::internal(e.to_string()))?;
+        let r = req.into_inner();
+        let mut proof = Vec::with_capacity(r.proof.len());
+        for (i, h) in r.proof.iter().enumerate() {
+            proof.push(<vrs_core::Hash>::try_from(h.as_slice()).map_err(|_| {
+                field_status(
+                    Code::InvalidArgument,
+                    &format!("proof[{i}]"),
+                    "must be 32 bytes",
+                )
+            })?);
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let store = self.ledger.store();
+        match crate::witness::witness(store, &verifiers, &r.checkpoint, r.old_size, &proof, now) {
+            Ok(cp) => {
+                let line = self
+                    .ledger
+                    .signer()
+                    .cosigner()
+                    .cosign(&cp, now)
+                    .map_err(|e| Status::internal(e.to_string()))?;
+                Ok(Response::new(pb::CosignResponse {
+                    cosignature: line,
+                    witnessed_size: cp.size,
+                }))
+            }
+            Err(crate::witness::WitnessError::StaleOldSize { held, .. }) => {
+                Ok(Response::new(pb::CosignResponse {
+                    cosignature: String::new(),
+                    witnessed_size: held,
+                }))
+            }
+            Err(crate::witness::WitnessError::BadNote(e)) => {
+                Err(field_status(Code::InvalidArgument, "checkpoint", &e))
+            }
+            Err(e @ crate::witness::WitnessError::Storage(_)) => {
+                Err(Status::internal(e.to_string()))
+            }
+            Err(e) => Err(Status::failed_precondition(e.to_string())),
+        }
+    }
+}

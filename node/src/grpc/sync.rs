@@ -1,0 +1,77 @@
+//! The sync service: a round now, and the per-peer records (admin).
+
+use super::*;
+
+type SyncStream =
+    std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::SyncProgress, Status>> + Send>>;
+
+impl Services {
+    /// The peer a SyncNow or SyncRun asks for (`None`: every peer).
+    fn sync_peer(&self, peer: String) -> Result<Option<String>, Status> {
+        if !peer.is_empty() && !self.sync.is_peer(&peer) {
+            return Err(field_status(
+                Code::NotFound,
+                "peer",
+                &format!("{peer} is not a configured peer"),
+            ));
+        }
+        Ok((!peer.is_empty()).then_some(peer))
+    }
+}
+
+#[tonic::async_trait]
+impl pb::sync_service_server::SyncService for Services {
+    type SyncRunStream = SyncStream;
+
+    async fn sync_now(
+        &self,
+        req: Request<pb::SyncNowRequest>,
+    ) -> Result<Response<pb::SyncStatusResponse>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
+        let peer = self.sync_peer(req.into_inner().peer)?;
+        // The round is detached: if this call's deadline passes, it goes on.
+        let (progress, _) = tokio::sync::mpsc::unbounded_channel();
+        let st = self
+            .sync
+            .start_round(peer, progress)
+            .await
+            .map_err(|e| Status::internal(format!("sync round: {e}")))?;
+        Ok(Response::new(st))
+    }
+
+    async fn sync_run(
+        &self,
+        req: Request<pb::SyncNowRequest>,
+    ) -> Result<Response<Self::SyncRunStream>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
+        let peer = self.sync_peer(req.into_inner().peer)?;
+        let (progress, mut records) = tokio::sync::mpsc::unbounded_channel();
+        let round = self.sync.start_round(peer, progress);
+        let stream = async_stream(move |tx| async move {
+            use pb::sync_progress::Event;
+            while let Some(st) = records.recv().await {
+                let event = Some(Event::Peer(st));
+                if tx.send(Ok(pb::SyncProgress { event })).await.is_err() {
+                    // The caller left; the round goes on.
+                    return;
+                }
+            }
+            let done = round
+                .await
+                .map(|st| pb::SyncProgress {
+                    event: Some(Event::Done(st)),
+                })
+                .map_err(|e| Status::internal(format!("sync round: {e}")));
+            let _ = tx.send(done).await;
+        });
+        Ok(Response::new(stream))
+    }
+
+    async fn sync_status(
+        &self,
+        req: Request<pb::SyncStatusRequest>,
+    ) -> Result<Response<pb::SyncStatusResponse>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
+        Ok(Response::new(self.sync.status()))
+    }
+}

@@ -30,72 +30,15 @@ use crate::storage::releases::ReleaseRecord;
 use crate::storage::{KeyRecord, ReportHead, StorageError, Store};
 use crate::sync::Rejection;
 
+mod error;
+mod writer;
+
+pub use error::LedgerError;
+use error::{bad, precondition};
+use writer::{Applied, Outcome, ReleaseOutcome, corrupt, fail_all, writer};
+
 /// DSSE payload type of key registry events logged by the node.
 pub const KEY_EVENT_PAYLOAD_TYPE: &str = "application/vnd.vrs.key-event.v1+json";
-
-/// Why a request was refused. Each variant maps to one gRPC status in `grpc`.
-#[derive(Debug, thiserror::Error)]
-pub enum LedgerError {
-    /// Validation failures, every one with its field path.
-    #[error("invalid report: {0}")]
-    Invalid(Violations),
-    /// One bad field.
-    #[error("{field}: {message}")]
-    BadField {
-        /// Field path.
-        field: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// The signature could not be tied to a valid registered key.
-    #[error("{0}")]
-    Unauthenticated(String),
-    /// The caller may not do this.
-    #[error("{0}")]
-    PermissionDenied(String),
-    /// The caller may not do this to what one field names.
-    #[error("{field}: {message}")]
-    Forbidden {
-        /// Field path.
-        field: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// The request conflicts with the log's state.
-    #[error("{field}: {message}")]
-    FailedPrecondition {
-        /// Field path.
-        field: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// The thing to create exists.
-    #[error("{0}")]
-    AlreadyExists(String),
-    /// The thing asked for does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    /// The node is shutting down.
-    #[error("node is shutting down")]
-    Unavailable,
-    /// Storage failed; nothing was acknowledged.
-    #[error("storage: {0}")]
-    Storage(#[from] StorageError),
-}
-
-fn bad(field: &str, message: impl Into<String>) -> LedgerError {
-    LedgerError::BadField {
-        field: field.into(),
-        message: message.into(),
-    }
-}
-
-fn precondition(field: &str, message: impl Into<String>) -> LedgerError {
-    LedgerError::FailedPrecondition {
-        field: field.into(),
-        message: message.into(),
-    }
-}
 
 /// A key registry event: the payload of a node-signed log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -812,7 +755,12 @@ impl Inner {
             Op::Stop | Op::Release { .. } | Op::PutReleases { .. } => Err(LedgerError::Unavailable),
             Op::Report(job) => {
                 if let Some(i) = batch.index_of_leaf(&job.leaf)? {
-                    return Ok((i, true, job.digest, None));
+                    return Ok(Applied {
+                        index: i,
+                        duplicate: true,
+                        digest: job.digest,
+                        key: None,
+                    });
                 }
                 // The key's state as of the pending batch: a key registered or revoked
                 // earlier in this batch, else the in-memory registry (which the writer
@@ -909,7 +857,12 @@ impl Inner {
                 head.index = index;
                 head.digest = job.digest;
                 batch.put_report(&job.report_id, head);
-                Ok((index, false, job.digest, None))
+                Ok(Applied {
+                    index,
+                    duplicate: false,
+                    digest: job.digest,
+                    key: None,
+                })
             }
             Op::Register(mut rec) => {
                 if batch.key(&rec.key_id)?.is_some() {
@@ -922,7 +875,12 @@ impl Inner {
                 let leaf = merkle::leaf_hash(&entry);
                 rec.valid_from = batch.append(&entry, leaf)?;
                 batch.put_key(rec.clone());
-                Ok((rec.valid_from, false, sha256(&entry), Some(rec)))
+                Ok(Applied {
+                    index: rec.valid_from,
+                    duplicate: false,
+                    digest: sha256(&entry),
+                    key: Some(rec),
+                })
             }
             Op::Revoke { key_id, reason } => {
                 let Some(mut rec) = batch.key(&key_id)? else {
@@ -941,226 +899,14 @@ impl Inner {
                 let index = batch.append(&entry, leaf)?;
                 rec.revoked_at = Some(index);
                 batch.put_key(rec.clone());
-                Ok((index, false, sha256(&entry), Some(rec)))
+                Ok(Applied {
+                    index,
+                    duplicate: false,
+                    digest: sha256(&entry),
+                    key: Some(rec),
+                })
             }
         }
-    }
-}
-
-fn corrupt<E: std::fmt::Display>(e: E) -> LedgerError {
-    LedgerError::Storage(StorageError::Corrupt {
-        key: "M".into(),
-        reason: e.to_string(),
-    })
-}
-
-/// The writer loop: one group commit per iteration.
-fn writer(inner: Arc<Inner>, mut rx: tokio::sync::mpsc::Receiver<Job>) {
-    let mut stop = false;
-    while !stop {
-        let Some(first) = rx.blocking_recv() else {
-            break;
-        };
-        let mut jobs = vec![first];
-        while jobs.len() < inner.options.max_batch {
-            match rx.try_recv() {
-                Ok(j) => jobs.push(j),
-                Err(_) => break,
-            }
-        }
-        if let Some(i) = jobs.iter().position(|j| matches!(j.op, Op::Stop)) {
-            stop = true;
-            // Jobs queued after the stop are dropped: their callers get Unavailable.
-            jobs.truncate(i);
-            if jobs.is_empty() {
-                break;
-            }
-        }
-        let started = Instant::now();
-        let n = jobs.len();
-        if let Err(e) = group_commit(&inner, jobs) {
-            tracing::error!(error = %e, jobs = n, "group commit failed; nothing in it was acknowledged");
-        }
-        inner.metrics.observe_flush(n, started.elapsed());
-    }
-    if let Err(e) = inner.store.flush() {
-        tracing::error!(error = %e, "final flush failed");
-    }
-}
-
-type Applied = (u64, bool, Hash, Option<KeyRecord>);
-
-/// A release job's reply channel and its result, answered after the commit.
-type ReleaseOutcome = (
-    oneshot::Sender<Result<Vec<ReleaseRecord>, LedgerError>>,
-    Result<Vec<ReleaseRecord>, LedgerError>,
-);
-
-type Outcome = (
-    oneshot::Sender<Result<Accepted, LedgerError>>,
-    Result<Applied, LedgerError>,
-    // The receipt of an entry logged by this batch, made before the commit.
-    Option<Receipt>,
-);
-
-/// A read-through memo over the pending batch: the inclusion proofs of one batch all
-/// read the same few stored nodes (the perfect subtrees left of the batch), so each is
-/// read from sled once per batch instead of once per proof.
-struct Memo<'b, 'a> {
-    batch: &'b crate::storage::Batch<'a>,
-    seen: std::cell::RefCell<HashMap<(u8, u64), Hash>>,
-}
-
-impl merkle::HashStore for Memo<'_, '_> {
-    type Error = StorageError;
-
-    fn get(&self, level: u8, index: u64) -> Result<Hash, StorageError> {
-        if let Some(h) = self.seen.borrow().get(&(level, index)) {
-            return Ok(*h);
-        }
-        let h = merkle::HashStore::get(self.batch, level, index)?;
-        self.seen.borrow_mut().insert((level, index), h);
-        Ok(h)
-    }
-}
-
-fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
-    let mut batch = inner.store.batch()?;
-    let start_size = batch.size();
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
-    let mut releases = Vec::new();
-    let mut relayed = Vec::new();
-    for job in jobs {
-        if let Op::PutReleases { items, reply } = job.op {
-            let r: Vec<_> = items
-                .iter()
-                .map(|(rec, bytes)| inner.put_peer_release(&mut batch, rec, bytes))
-                .collect();
-            relayed.push((reply, r));
-            continue;
-        }
-        if let Op::Release {
-            period,
-            revise,
-            today,
-            reply,
-        } = job.op
-        {
-            let r = inner.release_into(&mut batch, period, revise, today);
-            releases.push((reply, r));
-            continue;
-        }
-        let r = inner.apply(&mut batch, job.op);
-        outcomes.push((job.reply, r, None));
-    }
-    let new_keys: Vec<KeyRecord> = outcomes
-        .iter()
-        .filter_map(|(_, r, _)| r.as_ref().ok().and_then(|o| o.3.clone()))
-        .collect();
-    if batch.size() != start_size || batch.is_dirty() {
-        let size = batch.size();
-        let (note, root) = match inner.sign(&batch, size) {
-            Ok(n) => n,
-            Err(e) => {
-                inner.failed(outcomes, releases, &e);
-                return Err(e);
-            }
-        };
-        // Every entry of this batch is proved against the checkpoint signed for it (the
-        // one `checkpoint_covering` finds later). The proofs are made from the pending
-        // nodes now; they are sent only after the commit below is durable.
-        let memo = Memo {
-            batch: &batch,
-            seen: std::cell::RefCell::new(HashMap::new()),
-        };
-        for (_, r, receipt) in &mut outcomes {
-            let Ok((index, ..)) = r else { continue };
-            if *index < start_size {
-                continue;
-            }
-            match merkle::inclusion_proof(&memo, *index, size) {
-                Ok(proof) => {
-                    *receipt = Some(Receipt {
-                        extra: None,
-                        index: *index,
-                        proof,
-                        checkpoint_note: note.clone(),
-                    });
-                }
-                Err(e) => {
-                    let e = corrupt(e);
-                    inner.failed(outcomes, releases, &e);
-                    return Err(e);
-                }
-            }
-        }
-        drop(memo);
-        batch.put_checkpoint(size, root, &note);
-        if let Err(e) = inner.store.commit(batch) {
-            let e = LedgerError::Storage(e);
-            inner.failed(outcomes, releases, &e);
-            return Err(e);
-        }
-        inner
-            .metrics
-            .log_size
-            .store(size, std::sync::atomic::Ordering::Relaxed);
-    } else {
-        drop(batch);
-    }
-    if !new_keys.is_empty() {
-        let mut keys = inner.keys.write().unwrap_or_else(|p| p.into_inner());
-        for k in new_keys {
-            keys.insert(k.key_id.clone(), k);
-        }
-    }
-    let mut answers = Vec::with_capacity(outcomes.len());
-    for (reply, r, receipt) in outcomes {
-        let answer = r.and_then(|(index, duplicate, digest, key)| {
-            let receipt = match receipt {
-                Some(r) => r,
-                // A duplicate of an entry logged by an earlier batch: its original receipt.
-                None => inner.receipt(index)?,
-            };
-            Ok(Accepted {
-                receipt,
-                index,
-                digest,
-                duplicate,
-                key,
-            })
-        });
-        answers.push((reply, answer));
-    }
-    match &inner.runtime {
-        Some(rt) => {
-            rt.spawn(async move {
-                for (reply, answer) in answers {
-                    let _ = reply.send(answer);
-                }
-            });
-        }
-        None => {
-            for (reply, answer) in answers {
-                let _ = reply.send(answer);
-            }
-        }
-    }
-    for (reply, r) in releases {
-        let _ = reply.send(r);
-    }
-    for (reply, r) in relayed {
-        let _ = reply.send(r);
-    }
-    Ok(())
-}
-
-fn fail_all(outcomes: Vec<Outcome>, e: &LedgerError) {
-    for (reply, ..) in outcomes {
-        let _ = reply.send(Err(LedgerError::Storage(StorageError::Corrupt {
-            key: "commit".into(),
-            reason: e.to_string(),
-        })));
     }
 }
 

@@ -22,7 +22,7 @@ const OVERSIZED: &[(&str, usize)] = &[
     ("core/src/wire.rs", 1610),
     ("client/src/reportjson.rs", 925),
     ("node/src/config.rs", 1823),
-    ("node/src/ledger.rs", 1322),
+    ("node/src/ledger.rs", 1068),
 ];
 
 /// One rule: code lines (comments left out) of files matching `scope` must not

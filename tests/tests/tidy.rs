@@ -21,7 +21,6 @@ const OVERSIZED: &[(&str, usize)] = &[
     ("core/src/report.rs", 1356),
     ("core/src/wire.rs", 1610),
     ("client/src/reportjson.rs", 925),
-    ("node/src/config.rs", 1823),
     ("node/src/ledger.rs", 1068),
 ];
 

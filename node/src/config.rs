@@ -47,8 +47,8 @@ mod load;
 pub use error::*;
 pub use init::*;
 pub use keys::*;
-use load::*;
 pub use load::default_origin;
+use load::*;
 
 /// Process exit status for any configuration error (like `EX_USAGE` of sysexits.h).
 pub const EXIT_CONFIG: i32 = 64;

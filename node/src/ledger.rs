@@ -656,10 +656,8 @@ impl Inner {
             .tables(&period);
         // All tables or none: a refusal of one leaves nothing stored.
         let (records, made) =
-            crate::releases::release_period(&job, &self.store, &tables, period, revise)
-                .map_err(|e| precondition("period", e.to_string()))?;
-        crate::releases::store_made(batch, made)
-            .map_err(|e| precondition("period", e.to_string()))?;
+            crate::releases::release_period(&job, &self.store, &tables, period, revise)?;
+        crate::releases::store_made(batch, made)?;
         Ok(records)
     }
 

@@ -128,6 +128,10 @@ pub enum ReleaseRefusal {
     /// Building failed.
     #[error("{0}")]
     Build(String),
+    /// The store could not be read (or holds what does not read back): the node's
+    /// fault, not the caller's.
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
 }
 
 /// Signs `payload` as a DSSE envelope with the node key.
@@ -215,7 +219,7 @@ pub fn release_period(
     period: Period,
     revise: bool,
 ) -> Result<(Vec<ReleaseRecord>, PeriodMade), ReleaseRefusal> {
-    let storage = |e: crate::storage::StorageError| ReleaseRefusal::Build(e.to_string());
+    let storage = ReleaseRefusal::Storage;
     let build = |e: vrs_core::release::ReleaseError| ReleaseRefusal::Build(e.to_string());
     let p = period.to_string();
     let mut held = Vec::new();
@@ -285,14 +289,25 @@ pub fn release_period(
         .spends(&p)
         .map_err(storage)?
         .into_iter()
-        .filter_map(|s| {
-            Some(Spend {
-                table: TableId::parse(&s.table).ok()?,
+        .map(|s| {
+            // A spend that does not read back is an error, never dropped: dropping it
+            // would let the next release spend that budget again.
+            let unreadable = || {
+                storage(crate::storage::StorageError::Corrupt {
+                    key: "B".into(),
+                    reason: format!(
+                        "budget entry of {} with ε {}/{} does not read back",
+                        s.table, s.epsilon_num, s.epsilon_den
+                    ),
+                })
+            };
+            Ok(Spend {
+                table: TableId::parse(&s.table).map_err(|_| unreadable())?,
                 period,
-                epsilon: Epsilon::new(s.epsilon_num, s.epsilon_den)?,
+                epsilon: Epsilon::new(s.epsilon_num, s.epsilon_den).ok_or_else(unreadable)?,
             })
         })
-        .collect();
+        .collect::<Result<_, ReleaseRefusal>>()?;
     for (&table, policy) in &policies {
         if let Policy::Noise(params) = policy {
             let new = Spend {

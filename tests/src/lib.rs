@@ -216,8 +216,16 @@ pub struct StateNode {
 impl StateNode {
     /// Starts the node of `state` with `extra` appended to its configuration.
     pub async fn start(state: &str, extra: &str) -> Self {
+        Self::start_with(state, extra, |_| {}).await
+    }
+
+    /// [`StateNode::start`], with `prepare` run on the node's files before it starts
+    /// (e.g. to plant a record in its store).
+    pub async fn start_with(state: &str, extra: &str, prepare: impl FnOnce(&NodeFiles)) -> Self {
         let pki = Pki::new();
-        let node = InProcessNode::start(&node_files(&pki, state, None, extra)).await;
+        let files = node_files(&pki, state, None, extra);
+        prepare(&files);
+        let node = InProcessNode::start(&files).await;
         let admin = node.channel(&pki, &pki.issue(Identity::admin(state))).await;
         let fp = FocalPoint::new(&pki, state, "hcg-piraeus-01", "hcg-piraeus-01-k1");
         register(admin.clone(), &fp).await;

@@ -266,6 +266,53 @@ async fn what_peers_and_secretariats_receive_holds_no_raw_data_and_no_small_cell
     f.node.stop().await;
 }
 
+/// A budget entry that does not read back refuses the noisy release: it is never
+/// dropped, which would let the release spend that budget again.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_budget_entry_refuses_the_release_rather_than_being_dropped() {
+    let extra = "[release]\nnoise_tables = \"PERSONS\"\nepsilon = \"1/1\"\nbudget_cap = \"1/1\"\n";
+    let f = StateNode::start_with(STATE, extra, |files| {
+        let store = vrs_node::storage::Store::open(&files.data_dir).expect("store");
+        let mut batch = store.batch().expect("batch");
+        batch.put_spend(
+            "2026-M10",
+            0,
+            &vrs_node::storage::releases::SpendRecord {
+                table: "NO_SUCH_TABLE".into(),
+                mechanism: "discrete-laplace".into(),
+                epsilon_num: 1,
+                epsilon_den: 1,
+                digest: [0; 32],
+            },
+        );
+        store.commit(batch).expect("commit");
+    })
+    .await;
+    for n in 1..=6 {
+        f.submit(&pb::Report::from(&report(RecordType::Movement, n, n as u8)))
+            .await
+            .expect("accepted");
+    }
+    let err = f
+        .release_now("2026-M10", false)
+        .await
+        .expect_err("an unreadable budget entry refuses the release");
+    assert!(
+        matches!(err.code(), Code::Internal | Code::DataLoss),
+        "{:?}: {}",
+        err.code(),
+        err.message()
+    );
+    let who = f.pki.issue(Identity::secretariat("ROSEAP"));
+    let ch = f.node.channel(&f.pki, &who).await;
+    let list = AggregatesServiceClient::new(ch)
+        .list_releases(pb::ListReleasesRequest::default())
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(list.releases.is_empty(), "nothing released: {list:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn noisy_releases_spend_the_budget_once_and_an_overspend_is_refused() {
     let extra = "[release]\nnoise_tables = \"PERSONS\"\nepsilon = \"1/1\"\nbudget_cap = \"1/1\"\n";

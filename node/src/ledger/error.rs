@@ -1,6 +1,7 @@
 //! What the ledger refuses, and why.
 
 use super::*;
+use crate::releases::ReleaseRefusal;
 
 /// Why a request was refused. Each variant maps to one gRPC status in `grpc`.
 #[derive(Debug, thiserror::Error)]
@@ -63,5 +64,19 @@ pub(super) fn precondition(field: &str, message: impl Into<String>) -> LedgerErr
     LedgerError::FailedPrecondition {
         field: field.into(),
         message: message.into(),
+    }
+}
+
+/// A refused release: the store's faults stay storage errors, the rest are the
+/// request's (the period field).
+impl From<ReleaseRefusal> for LedgerError {
+    fn from(e: ReleaseRefusal) -> Self {
+        match e {
+            ReleaseRefusal::Storage(e) => LedgerError::Storage(e),
+            e => LedgerError::FailedPrecondition {
+                field: "period".into(),
+                message: e.to_string(),
+            },
+        }
     }
 }

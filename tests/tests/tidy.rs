@@ -71,6 +71,25 @@ const RULES: &[Rule] = &[
         ],
     },
     Rule {
+        what: "a storage batch committed outside the ledger (the single writer)",
+        scope: "node/src/",
+        needles: &[".commit("],
+        allowed: &["node/src/ledger", "node/src/storage"],
+    },
+    Rule {
+        what: "federation state written outside sync and the witness (ARCHITECTURE.md: \
+               beside the writer, each change one atomic swap in storage::federation)",
+        scope: "node/src/",
+        needles: &[
+            "swap_witnessed(",
+            "add_cosignature(",
+            "set_sync_cursor(",
+            "set_sync_record(",
+            "add_alarm(",
+        ],
+        allowed: &["node/src/storage", "node/src/sync/", "node/src/witness.rs"],
+    },
+    Rule {
         what: "the node in the client library (the server is above it, in local/ and cli/)",
         scope: "client/",
         needles: &["vrs_node", "vrs-node"],
@@ -180,6 +199,10 @@ fn a_planted_violation_of_each_rule_is_found() {
     };
     let v = plant("client/src/x.rs", "fn f() { let _ = sled::open(\"d\"); }\n");
     assert!(v[0].contains("sled outside node::storage"), "{v:?}");
+    let v = plant("node/src/grpc/reports.rs", "self.store.commit(batch)?;\n");
+    assert!(v[0].contains("committed outside the ledger"), "{v:?}");
+    let v = plant("node/src/grpc/admin.rs", "store.set_sync_cursor(peer, 9)?;\n");
+    assert!(v[0].contains("federation state written outside"), "{v:?}");
     let v = plant("client/Cargo.toml", "vrs-node.workspace = true\n");
     assert!(v[0].contains("the node in the client library"), "{v:?}");
     let v = plant("core/src/x.rs", "let t = std::time::SystemTime::now();\n");

@@ -176,101 +176,111 @@ struct StateRun {
     rejected: Vec<String>,
 }
 
-/// Runs the demo and returns its report (also printed as it goes).
-pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
-    let tmp;
-    let dir = match &opts.dir {
-        Some(d) => d.clone(),
-        None => {
-            tmp = tempfile::Builder::new().prefix("vrs-demo-").tempdir()?;
-            tmp.path().to_path_buf()
-        }
-    };
-    let mut out = String::new();
-    macro_rules! say {
-        ($($t:tt)*) => {{
-            let line = format!($($t)*);
-            println!("{line}");
-            let _ = writeln!(out, "{line}");
-        }};
-    }
-    say!("vrs demo: a local federation in {}", dir.display());
-    say!("  (development PKI and keys: throw-away, NOT for production)");
-    let pki = Pki::create(&dir.join("pki"))?;
-    let ca = pki.ca.cert_pem().to_owned();
+/// The demo's state: what it printed, and the PKI it issues from.
+struct Demo {
+    out: String,
+    pki: Pki,
+    ca: String,
+}
 
-    // Every node is a peer of every other: bind the ports first so that each
-    // configuration can name its peers' endpoints and pinned keys.
-    let mut members = Vec::new();
-    for state in &opts.states {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let port = listener.local_addr()?.port();
-        let files = crate::node_files(&pki, state, None, "[sync]\njitter_s = 0\n")?;
-        members.push((files, listener, port));
-    }
-    for (a, _, _) in &members {
-        for (b, _, port) in members.iter().filter(|(b, _, _)| b.state != a.state) {
-            crate::add_peer(a, &b.state, *port, &b.vkey)?;
+/// Prints a line of the demo's report and keeps it for the caller.
+macro_rules! say {
+    ($demo:expr, $($t:tt)*) => {{
+        let line = format!($($t)*);
+        println!("{line}");
+        let _ = writeln!($demo.out, "{line}");
+    }};
+}
+
+impl Demo {
+    /// The State nodes (each a peer of every other) with three focal points each, and
+    /// the files of the regional secretariat's node; the States' verifier keys.
+    async fn start_states(
+        &mut self,
+        states: &[String],
+    ) -> anyhow::Result<(Vec<StateRun>, crate::NodeFiles, Vec<(String, String)>)> {
+        // Every node is a peer of every other: bind the ports first so that each
+        // configuration can name its peers' endpoints and pinned keys.
+        let mut members = Vec::new();
+        for state in states {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let port = listener.local_addr()?.port();
+            let files = crate::node_files(&self.pki, state, None, "[sync]\njitter_s = 0\n")?;
+            members.push((files, listener, port));
         }
-    }
-    let vkeys: Vec<(String, String)> = members
-        .iter()
-        .map(|(f, _, _)| (f.state.clone(), f.vkey.clone()))
-        .collect();
-    // The regional secretariat's node syncs from every State node of its region.
-    let sec_files = crate::secretariat_files(&pki, "ROSEAP", "[sync]\njitter_s = 0\n")?;
-    for (f, _, port) in &members {
-        crate::add_peer(&sec_files, &f.state, *port, &f.vkey)?;
-    }
-    let mut runs = Vec::new();
-    for (files, listener, _) in members {
-        let state = &files.state;
-        let node = LocalNode::start_on(&files, listener).await?;
-        say!(
-            "  node {state} on {} (verifier key {})",
-            node.addr,
-            node.vkey
-        );
-        let admin = node
-            .channel(&ca, &pki.issue(Identity::admin(state))?)
-            .await?;
-        let mut fps = Vec::new();
-        for agency in ["border-police", "coast-guard", "prosecution"] {
-            let id = format!("{}-{agency}", state.to_lowercase());
-            let fp = FocalPoint::new(&pki, state, &id, &format!("{id}-k1"))?;
-            crate::register(admin.clone(), &fp)
-                .await
-                .with_context(|| format!("registering the key of {id}"))?;
-            fps.push(Arc::new(fp));
+        for (a, _, _) in &members {
+            for (b, _, port) in members.iter().filter(|(b, _, _)| b.state != a.state) {
+                crate::add_peer(a, &b.state, *port, &b.vkey)?;
+            }
         }
-        runs.push(StateRun {
-            node,
-            focal_points: fps,
-            sample: None,
-            first_checkpoint: None,
-            accepted: 0,
-            rejected: Vec::new(),
-        });
+        let vkeys: Vec<(String, String)> = members
+            .iter()
+            .map(|(f, _, _)| (f.state.clone(), f.vkey.clone()))
+            .collect();
+        // The regional secretariat's node syncs from every State node of its region.
+        let sec_files = crate::secretariat_files(&self.pki, "ROSEAP", "[sync]\njitter_s = 0\n")?;
+        for (f, _, port) in &members {
+            crate::add_peer(&sec_files, &f.state, *port, &f.vkey)?;
+        }
+        let mut runs = Vec::new();
+        for (files, listener, _) in members {
+            let state = &files.state;
+            let node = LocalNode::start_on(&files, listener).await?;
+            say!(
+                self,
+                "  node {state} on {} (verifier key {})",
+                node.addr,
+                node.vkey
+            );
+            let admin = node
+                .channel(&self.ca, &self.pki.issue(Identity::admin(state))?)
+                .await?;
+            let mut fps = Vec::new();
+            for agency in ["border-police", "coast-guard", "prosecution"] {
+                let id = format!("{}-{agency}", state.to_lowercase());
+                let fp = FocalPoint::new(&self.pki, state, &id, &format!("{id}-k1"))?;
+                crate::register(admin.clone(), &fp)
+                    .await
+                    .with_context(|| format!("registering the key of {id}"))?;
+                fps.push(Arc::new(fp));
+            }
+            runs.push(StateRun {
+                node,
+                focal_points: fps,
+                sample: None,
+                first_checkpoint: None,
+                accepted: 0,
+                rejected: Vec::new(),
+            });
+        }
+        Ok((runs, sec_files, vkeys))
     }
 
-    let kinds = [
-        RecordType::Movement,
-        RecordType::Movement,
-        RecordType::Smuggler,
-        RecordType::Fee,
-        RecordType::Document,
-        RecordType::Case,
-    ];
-    for (si, run) in runs.iter_mut().enumerate() {
+    /// Submits `reports` synthetic reports to one State's node through its focal
+    /// points, 16 at a time, then amends and retracts a few.
+    async fn submit(
+        &mut self,
+        si: usize,
+        run: &mut StateRun,
+        reports: usize,
+    ) -> anyhow::Result<()> {
+        let kinds = [
+            RecordType::Movement,
+            RecordType::Movement,
+            RecordType::Smuggler,
+            RecordType::Fee,
+            RecordType::Document,
+            RecordType::Case,
+        ];
         let state = iso(&run.node.state)?;
         let mut rng = Synth(0x5eed + si as u64);
         let mut set = JoinSet::new();
         let limit = Arc::new(tokio::sync::Semaphore::new(16));
         let mut channels = Vec::new();
         for fp in &run.focal_points {
-            channels.push(run.node.channel(&ca, &fp.cert).await?);
+            channels.push(run.node.channel(&self.ca, &fp.cert).await?);
         }
-        for i in 0..opts.reports {
+        for i in 0..reports {
             let kind = kinds[i % kinds.len()];
             let which = i % run.focal_points.len();
             let fp = run.focal_points[which].clone();
@@ -309,6 +319,15 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
                     .push(format!("{}: {}", report.report_id, e.message())),
             }
         }
+        self.amend_some(run, &mut accepted_reports).await
+    }
+
+    /// Amends five of the accepted reports and retracts five, as focal points do.
+    async fn amend_some(
+        &mut self,
+        run: &mut StateRun,
+        accepted_reports: &mut [(Report, pb::Envelope)],
+    ) -> anyhow::Result<()> {
         // Amend a few reports and retract a few, as focal points do.
         accepted_reports.sort_by_key(|(r, _)| r.report_id.to_string());
         let (mut amended, mut retracted) = (0, 0);
@@ -325,7 +344,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
                 .iter()
                 .find(|f| f.id == report.focal_point_id)
                 .context("focal point")?;
-            let ch = run.node.channel(&ca, &fp.cert).await?;
+            let ch = run.node.channel(&self.ca, &fp.cert).await?;
             ReportServiceClient::new(ch)
                 .submit(pb::SubmitRequest {
                     envelope: Some(fp.sign(&pb::Report::from(&next))),
@@ -339,106 +358,150 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
             }
         }
         say!(
+            self,
             "  {}: {} reports accepted, {} refused, {amended} amended, {retracted} retracted",
             run.node.state,
             run.accepted,
             run.rejected.len()
         );
         for r in run.rejected.iter().take(3) {
-            say!("    refused {r}");
+            say!(self, "    refused {r}");
         }
+        Ok(())
     }
 
-    say!("verification (offline, with public keys only):");
-    let mut failures = 0;
-    for run in &runs {
-        let verifiers = Verifiers::from_vkeys([run.node.vkey.as_str()])?;
-        if let Some((env, receipt)) = &run.sample {
-            let entry = vrs_core::wire::envelope_from_pb(env.clone()).to_entry_bytes();
-            match Receipt::parse(&receipt.tlog_proof).and_then(|r| r.verify(&entry, &verifiers)) {
-                Ok(v) => say!(
-                    "  {}: sample receipt VERIFIED (entry {} in a tree of {})",
-                    run.node.state,
-                    v.index,
-                    v.checkpoint.checkpoint.size
-                ),
-                Err(e) => {
-                    failures += 1;
-                    say!("  {}: sample receipt FAILED: {e}", run.node.state);
+    /// Each State's sample receipt and log audit, offline: the number that failed.
+    async fn verify_offline(&mut self, runs: &[StateRun]) -> anyhow::Result<u32> {
+        say!(self, "verification (offline, with public keys only):");
+        let mut failures = 0u32;
+        for run in runs {
+            let verifiers = Verifiers::from_vkeys([run.node.vkey.as_str()])?;
+            if let Some((env, receipt)) = &run.sample {
+                let entry = vrs_core::wire::envelope_from_pb(env.clone()).to_entry_bytes();
+                match Receipt::parse(&receipt.tlog_proof).and_then(|r| r.verify(&entry, &verifiers))
+                {
+                    Ok(v) => say!(
+                        self,
+                        "  {}: sample receipt VERIFIED (entry {} in a tree of {})",
+                        run.node.state,
+                        v.index,
+                        v.checkpoint.checkpoint.size
+                    ),
+                    Err(e) => {
+                        failures += 1;
+                        say!(self, "  {}: sample receipt FAILED: {e}", run.node.state);
+                    }
                 }
             }
-        }
-        // Audit: the latest checkpoint must be consistent with the first one seen.
-        let auditor = pki.issue(Identity::secretariat("demo-auditor"))?;
-        let mut log = LogServiceClient::new(run.node.channel(&ca, &auditor).await?);
-        let latest = log
-            .get_checkpoint(pb::GetCheckpointRequest {})
-            .await?
-            .into_inner();
-        let latest_cp = open_checkpoint(&latest.note, &verifiers)?;
-        if let Some(first) = &run.first_checkpoint {
-            let old = open_checkpoint(first, &verifiers)?;
-            let proof = log
-                .get_consistency_proof(pb::ConsistencyProofRequest {
-                    first: old.checkpoint.size,
-                    second: latest_cp.checkpoint.size,
-                })
+            // Audit: the latest checkpoint must be consistent with the first one seen.
+            let auditor = self.pki.issue(Identity::secretariat("demo-auditor"))?;
+            let mut log = LogServiceClient::new(run.node.channel(&self.ca, &auditor).await?);
+            let latest = log
+                .get_checkpoint(pb::GetCheckpointRequest {})
                 .await?
                 .into_inner();
-            let hashes: Vec<vrs_core::Hash> = proof
-                .hashes
-                .iter()
-                .map(|h| h.as_slice().try_into())
-                .collect::<Result<_, _>>()
-                .context("proof hash length")?;
-            match vrs_core::merkle::verify_consistency(
-                old.checkpoint.size,
-                latest_cp.checkpoint.size,
-                &old.checkpoint.root,
-                &latest_cp.checkpoint.root,
-                &hashes,
-            ) {
-                Ok(()) => say!(
-                    "  {}: log audit VERIFIED (checkpoint {} consistent with {})",
-                    run.node.state,
+            let latest_cp = open_checkpoint(&latest.note, &verifiers)?;
+            if let Some(first) = &run.first_checkpoint {
+                let old = open_checkpoint(first, &verifiers)?;
+                let proof = log
+                    .get_consistency_proof(pb::ConsistencyProofRequest {
+                        first: old.checkpoint.size,
+                        second: latest_cp.checkpoint.size,
+                    })
+                    .await?
+                    .into_inner();
+                let hashes: Vec<vrs_core::Hash> = proof
+                    .hashes
+                    .iter()
+                    .map(|h| h.as_slice().try_into())
+                    .collect::<Result<_, _>>()
+                    .context("proof hash length")?;
+                match vrs_core::merkle::verify_consistency(
+                    old.checkpoint.size,
                     latest_cp.checkpoint.size,
-                    old.checkpoint.size
-                ),
-                Err(e) => {
-                    failures += 1;
-                    say!("  {}: log audit FAILED: {e}", run.node.state);
+                    &old.checkpoint.root,
+                    &latest_cp.checkpoint.root,
+                    &hashes,
+                ) {
+                    Ok(()) => say!(
+                        self,
+                        "  {}: log audit VERIFIED (checkpoint {} consistent with {})",
+                        run.node.state,
+                        latest_cp.checkpoint.size,
+                        old.checkpoint.size
+                    ),
+                    Err(e) => {
+                        failures += 1;
+                        say!(self, "  {}: log audit FAILED: {e}", run.node.state);
+                    }
                 }
             }
         }
+        Ok(failures)
     }
 
-    say!("releases (period 2026-M10, threshold k = 5) and one federation sync round:");
-    for run in &runs {
-        let admin = run
-            .node
-            .channel(&ca, &pki.issue(Identity::admin(&run.node.state))?)
-            .await?;
-        let made = AggregatesServiceClient::new(admin.clone())
-            .release_now(pb::ReleaseNowRequest {
-                period: "2026-M10".into(),
-                revise: false,
-            })
-            .await
-            .with_context(|| format!("releasing 2026-M10 on {}", run.node.state))?
-            .into_inner()
-            .releases;
+    /// Releases 2026-M10 on every State node, then one sync round on each.
+    async fn release_and_sync(&mut self, runs: &[StateRun]) -> anyhow::Result<u32> {
+        let mut failures = 0u32;
         say!(
-            "  {}: {} tables released and signed",
-            run.node.state,
-            made.len()
+            self,
+            "releases (period 2026-M10, threshold k = 5) and one federation sync round:"
         );
+        for run in runs {
+            let admin = run
+                .node
+                .channel(&self.ca, &self.pki.issue(Identity::admin(&run.node.state))?)
+                .await?;
+            let made = AggregatesServiceClient::new(admin.clone())
+                .release_now(pb::ReleaseNowRequest {
+                    period: "2026-M10".into(),
+                    revise: false,
+                })
+                .await
+                .with_context(|| format!("releasing 2026-M10 on {}", run.node.state))?
+                .into_inner()
+                .releases;
+            say!(
+                self,
+                "  {}: {} tables released and signed",
+                run.node.state,
+                made.len()
+            );
+        }
+        for run in runs {
+            let admin = run
+                .node
+                .channel(&self.ca, &self.pki.issue(Identity::admin(&run.node.state))?)
+                .await?;
+            let st = SyncServiceClient::new(admin)
+                .sync_now(pb::SyncNowRequest::default())
+                .await?
+                .into_inner();
+            for p in &st.peers {
+                if !p.last_error.is_empty() {
+                    failures += 1;
+                }
+                say!(self, "{}", sync_line(&run.node.state, p));
+            }
+        }
+        Ok(failures)
     }
-    for run in &runs {
-        let admin = run
-            .node
-            .channel(&ca, &pki.issue(Identity::admin(&run.node.state))?)
-            .await?;
-        let st = SyncServiceClient::new(admin)
+
+    /// The secretariat's node syncs its region; its operator then pulls every release
+    /// from it, verifies each under its origin's key and checks the regional table.
+    async fn secretariat(
+        &mut self,
+        sec_files: &crate::NodeFiles,
+        vkeys: &[(String, String)],
+    ) -> anyhow::Result<(u32, LocalNode)> {
+        let mut failures = 0u32;
+        // The secretariat's node syncs its region; its operator then pulls every release
+        // from it and verifies each under its origin's key.
+        let sec_node = LocalNode::start(sec_files).await?;
+        say!(self, "secretariat ROSEAP on {}:", sec_node.addr);
+        let secretariat = self.pki.issue(Identity::secretariat("ROSEAP"))?;
+        let sec_channel = sec_node.channel(&self.ca, &secretariat).await?;
+        let st = SyncServiceClient::new(sec_channel.clone())
             .sync_now(pb::SyncNowRequest::default())
             .await?
             .into_inner();
@@ -446,140 +509,181 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
             if !p.last_error.is_empty() {
                 failures += 1;
             }
-            say!("{}", sync_line(&run.node.state, p));
+            say!(self, "{}", sync_line("ROSEAP", p));
         }
-    }
-
-    // The secretariat's node syncs its region; its operator then pulls every release
-    // from it and verifies each under its origin's key.
-    let sec_node = LocalNode::start(&sec_files).await?;
-    say!("secretariat ROSEAP on {}:", sec_node.addr);
-    let secretariat = pki.issue(Identity::secretariat("ROSEAP"))?;
-    let sec_channel = sec_node.channel(&ca, &secretariat).await?;
-    let st = SyncServiceClient::new(sec_channel.clone())
-        .sync_now(pb::SyncNowRequest::default())
-        .await?
-        .into_inner();
-    for p in &st.peers {
-        if !p.last_error.is_empty() {
-            failures += 1;
-        }
-        say!("{}", sync_line("ROSEAP", p));
-    }
-    let first = &sec_node;
-    let mut agg = AggregatesServiceClient::new(sec_channel.clone());
-    let list = agg
-        .list_releases(pb::ListReleasesRequest {
-            period: "2026-M10".into(),
-            ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .releases;
-    let mut movements = Vec::new();
-    let mut all = Vec::new();
-    let mut verified = 0;
-    for info in &list {
-        let env = agg
-            .get_release(pb::GetReleaseRequest {
-                origin: info.origin.clone(),
-                table: info.table.clone(),
-                period: info.period.clone(),
-                version: info.version,
+        let first = &sec_node;
+        let mut agg = AggregatesServiceClient::new(sec_channel.clone());
+        let list = agg
+            .list_releases(pb::ListReleasesRequest {
+                period: "2026-M10".into(),
+                ..Default::default()
             })
             .await?
             .into_inner()
-            .envelope
-            .context("envelope")?;
-        let vkey = &vkeys
-            .iter()
-            .find(|(s, _)| *s == info.origin)
-            .context("origin not in the federation")?
-            .1;
-        let key = vrs_core::note::NoteVerifier::parse(vkey)?;
-        match vrs_core::release::open_release(
-            &vrs_core::wire::envelope_from_pb(env),
-            key.public_key(),
-        ) {
-            Ok(r) => {
-                verified += 1;
-                if r.table == vrs_core::aggregate::TableId::Movements {
-                    movements.push(r.clone());
-                }
-                all.push(r);
-            }
-            Err(e) => {
-                failures += 1;
-                say!("  release {} {} FAILED: {e}", info.origin, info.table);
-            }
-        }
-    }
-    say!(
-        "  {verified} of {} releases held by {} VERIFIED under their origins' keys",
-        list.len(),
-        first.state
-    );
-    say!(
-        "disclosure control (audited, every State): values withheld as primary (A) and secondary (D) of the count values listed:"
-    );
-    for table in vrs_core::aggregate::TableId::ALL {
-        let (mut a, mut d, mut n) = (0, 0, 0);
-        for r in all.iter().filter(|r| r.table == table) {
-            for o in r
-                .cells
+            .releases;
+        let mut movements = Vec::new();
+        let mut all = Vec::new();
+        let mut verified = 0;
+        for info in &list {
+            let env = agg
+                .get_release(pb::GetReleaseRequest {
+                    origin: info.origin.clone(),
+                    table: info.table.clone(),
+                    period: info.period.clone(),
+                    version: info.version,
+                })
+                .await?
+                .into_inner()
+                .envelope
+                .context("envelope")?;
+            let vkey = &vkeys
                 .iter()
-                .flat_map(|c| &c.observations)
-                .filter(|o| o.measure.is_count())
-            {
-                n += 1;
-                match (o.value, o.conf_status) {
-                    (None, vrs_core::disclosure::ConfStatus::Primary) => a += 1,
-                    (None, vrs_core::disclosure::ConfStatus::Secondary) => d += 1,
-                    _ => {}
+                .find(|(s, _)| *s == info.origin)
+                .context("origin not in the federation")?
+                .1;
+            let key = vrs_core::note::NoteVerifier::parse(vkey)?;
+            match vrs_core::release::open_release(
+                &vrs_core::wire::envelope_from_pb(env),
+                key.public_key(),
+            ) {
+                Ok(r) => {
+                    verified += 1;
+                    if r.table == vrs_core::aggregate::TableId::Movements {
+                        movements.push(r.clone());
+                    }
+                    all.push(r);
+                }
+                Err(e) => {
+                    failures += 1;
+                    say!(self, "  release {} {} FAILED: {e}", info.origin, info.table);
                 }
             }
         }
-        say!("  {:<11} {a:>5} A {d:>5} D of {n:>6}", table.code());
+        say!(
+            self,
+            "  {verified} of {} releases held by {} VERIFIED under their origins' keys",
+            list.len(),
+            first.state
+        );
+        self.withheld_summary(&all);
+        failures += self.regional(&mut agg, &movements).await?;
+        Ok((failures, sec_node))
     }
-    let regional = vrs_core::release::regional_sum(&movements)?;
-    say!(
-        "regional table MOVEMENTS 2026-M10 (sum of {} national releases; LOWER_BOUND true where a national cell was suppressed):",
-        movements.len()
-    );
-    // The secretariat node's own regional table must be the same sum.
-    let served = agg
-        .regional_table(pb::RegionalTableRequest {
-            table: "MOVEMENTS".into(),
-            period: "2026-M10".into(),
-            format: pb::ExportFormat::Csv as i32,
-        })
-        .await?
-        .into_inner()
-        .data;
-    let csv = regional.to_csv();
-    if served != csv.as_bytes() {
-        failures += 1;
-        say!("  the secretariat node's regional table DIFFERS from the verified sum");
+
+    /// The regional MOVEMENTS table: summed here from the verified releases, and the
+    /// same as the one the secretariat's node serves. Its lines by origin are printed.
+    async fn regional(
+        &mut self,
+        agg: &mut AggregatesServiceClient<tonic::transport::Channel>,
+        movements: &[vrs_core::release::Release],
+    ) -> anyhow::Result<u32> {
+        let mut failures = 0u32;
+        let regional = vrs_core::release::regional_sum(movements)?;
+        say!(
+            self,
+            "regional table MOVEMENTS 2026-M10 (sum of {} national releases; LOWER_BOUND true where a national cell was suppressed):",
+            movements.len()
+        );
+        // The secretariat node's own regional table must be the same sum.
+        let served = agg
+            .regional_table(pb::RegionalTableRequest {
+                table: "MOVEMENTS".into(),
+                period: "2026-M10".into(),
+                format: pb::ExportFormat::Csv as i32,
+            })
+            .await?
+            .into_inner()
+            .data;
+        let csv = regional.to_csv();
+        if served != csv.as_bytes() {
+            failures += 1;
+            say!(
+                self,
+                "  the secretariat node's regional table DIFFERS from the verified sum"
+            );
+        }
+        // By origin, all methods and destinations: the lines a regional report opens with.
+        let mut lines = csv.lines();
+        if let Some(header) = lines.next() {
+            say!(self, "  {header}");
+        }
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() > 6 && f[3] == "_T" && f[5] == "_T" {
+                say!(self, "  {line}");
+            }
+        }
+        Ok(failures)
     }
-    // By origin, all methods and destinations: the lines a regional report opens with.
-    let mut lines = csv.lines();
-    if let Some(header) = lines.next() {
-        say!("  {header}");
-    }
-    for line in lines {
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() > 6 && f[3] == "_T" && f[5] == "_T" {
-            say!("  {line}");
+
+    /// Values withheld per table, over every State's releases.
+    fn withheld_summary(&mut self, all: &[vrs_core::release::Release]) {
+        say!(
+            self,
+            "disclosure control (audited, every State): values withheld as primary (A) and secondary (D) of the count values listed:"
+        );
+        for table in vrs_core::aggregate::TableId::ALL {
+            let (mut a, mut d, mut n) = (0, 0, 0);
+            for r in all.iter().filter(|r| r.table == table) {
+                for o in r
+                    .cells
+                    .iter()
+                    .flat_map(|c| &c.observations)
+                    .filter(|o| o.measure.is_count())
+                {
+                    n += 1;
+                    match (o.value, o.conf_status) {
+                        (None, vrs_core::disclosure::ConfStatus::Primary) => a += 1,
+                        (None, vrs_core::disclosure::ConfStatus::Secondary) => d += 1,
+                        _ => {}
+                    }
+                }
+            }
+            say!(self, "  {:<11} {a:>5} A {d:>5} D of {n:>6}", table.code());
         }
     }
+}
+
+/// Runs the demo and returns its report (also printed as it goes).
+pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
+    let tmp;
+    let dir = match &opts.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::Builder::new().prefix("vrs-demo-").tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let pki = Pki::create(&dir.join("pki"))?;
+    let ca = pki.ca.cert_pem().to_owned();
+    let mut demo = Demo {
+        out: String::new(),
+        pki,
+        ca,
+    };
+    say!(demo, "vrs demo: a local federation in {}", dir.display());
+    say!(
+        demo,
+        "  (development PKI and keys: throw-away, NOT for production)"
+    );
+    let (mut runs, sec_files, vkeys) = demo.start_states(&opts.states).await?;
+    for (si, run) in runs.iter_mut().enumerate() {
+        demo.submit(si, run, opts.reports).await?;
+    }
+    let mut failures = demo.verify_offline(&runs).await?;
+    failures += demo.release_and_sync(&runs).await?;
+    let (more, sec_node) = demo.secretariat(&sec_files, &vkeys).await?;
+    failures += more;
 
     if opts.keep {
         say!(
+            demo,
             "the federation keeps running; press Ctrl-C to stop. Files: {}",
             dir.display()
         );
         for run in &runs {
             say!(
+                demo,
                 "  {} at https://localhost:{}  config {}",
                 run.node.state,
                 run.node.addr.port(),
@@ -598,6 +702,6 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
     if failures > 0 {
         bail!("{failures} verification(s) failed");
     }
-    say!("demo finished: every verification passed");
-    Ok(out)
+    say!(demo, "demo finished: every verification passed");
+    Ok(demo.out)
 }

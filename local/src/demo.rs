@@ -473,16 +473,28 @@ impl Demo {
                 .node
                 .channel(&self.ca, &self.pki.issue(Identity::admin(&run.node.state))?)
                 .await?;
-            let st = SyncServiceClient::new(admin)
-                .sync_now(pb::SyncNowRequest::default())
-                .await?
-                .into_inner();
-            for p in &st.peers {
-                if !p.last_error.is_empty() {
-                    failures += 1;
-                }
-                say!(self, "{}", sync_line(&run.node.state, p));
+            failures += self.sync_round(&run.node.state, admin).await?;
+        }
+        Ok(failures)
+    }
+
+    /// One sync round on `node` (over an admin's or the secretariat's channel), each
+    /// peer's record printed: the number of peers whose run failed.
+    async fn sync_round(
+        &mut self,
+        node: &str,
+        channel: tonic::transport::Channel,
+    ) -> anyhow::Result<u32> {
+        let st = SyncServiceClient::new(channel)
+            .sync_now(pb::SyncNowRequest::default())
+            .await?
+            .into_inner();
+        let mut failures = 0u32;
+        for p in &st.peers {
+            if !p.last_error.is_empty() {
+                failures += 1;
             }
+            say!(self, "{}", sync_line(node, p));
         }
         Ok(failures)
     }
@@ -501,16 +513,7 @@ impl Demo {
         say!(self, "secretariat ROSEAP on {}:", sec_node.addr);
         let secretariat = self.pki.issue(Identity::secretariat("ROSEAP"))?;
         let sec_channel = sec_node.channel(&self.ca, &secretariat).await?;
-        let st = SyncServiceClient::new(sec_channel.clone())
-            .sync_now(pb::SyncNowRequest::default())
-            .await?
-            .into_inner();
-        for p in &st.peers {
-            if !p.last_error.is_empty() {
-                failures += 1;
-            }
-            say!(self, "{}", sync_line("ROSEAP", p));
-        }
+        failures += self.sync_round("ROSEAP", sec_channel.clone()).await?;
         let first = &sec_node;
         let mut agg = AggregatesServiceClient::new(sec_channel.clone());
         let list = agg

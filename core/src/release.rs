@@ -1,8 +1,9 @@
 //! Releases: one table of one period from one origin, after disclosure control, signed.
 //!
-//! * [`build_threshold`], [`build_noise`] (or [`build_release`] for either policy) turn
-//!   the [`Tables`] of a closed period into a [`Release`]: every listed cell carries,
-//!   for every measure of its table, OBS_VALUE, OBS_STATUS and CONF_STATUS.
+//! * [`build_threshold`], [`build_noise`] (or [`build_period`] for every table of a
+//!   period, audited together) turn the [`Tables`] of a closed period into a
+//!   [`Release`]: every listed cell carries, for every measure of its table, OBS_VALUE,
+//!   OBS_STATUS and CONF_STATUS.
 //! * [`sign_release`] serialises it ([`crate::wire::encode_release`]) and signs the bytes
 //!   as a DSSE envelope of payload type [`vrs_proto::RELEASE_PAYLOAD_TYPE`];
 //!   [`open_release`] verifies an envelope with the origin's public key before it parses
@@ -34,7 +35,7 @@
 //!
 //! Version 1 is the release made when the period closes; a node may publish one
 //! revision, version 2, which under `threshold` is built against version 1 so that the
-//! differencing guard applies ([`crate::disclosure::threshold`]).
+//! differencing guard applies ([`crate::disclosure::audit`]).
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};

@@ -1,9 +1,8 @@
 //! Releases: one table of one period from one origin, after disclosure control, signed.
 //!
-//! * [`build_threshold`], [`build_noise`] (or [`build_period`] for every table of a
-//!   period, audited together) turn the [`Tables`] of a closed period into a
-//!   [`Release`]: every listed cell carries, for every measure of its table, OBS_VALUE,
-//!   OBS_STATUS and CONF_STATUS.
+//! * [`build_threshold`], [`build_noise`] or, for a whole period, [`build_period`] turn
+//!   the [`Tables`] of a closed period into a [`Release`]: every listed cell carries,
+//!   for every measure of its table, OBS_VALUE, OBS_STATUS and CONF_STATUS.
 //! * [`sign_release`] serialises it ([`crate::wire::encode_release`]) and signs the bytes
 //!   as a DSSE envelope of payload type [`vrs_proto::RELEASE_PAYLOAD_TYPE`];
 //!   [`open_release`] verifies an envelope with the origin's public key before it parses

@@ -13,7 +13,7 @@ const MAX_LINES: usize = 800;
 /// Source files over [`MAX_LINES`] today, each with the ceiling it may not pass: debt
 /// of the house issue (modules by concern), to be split, never to grow.
 const OVERSIZED: &[(&str, usize)] = &[
-    ("core/src/aggregate.rs", 1507),
+    ("core/src/aggregate.rs", 1173),
     ("core/src/codes.rs", 1142),
     ("core/src/release.rs", 1008),
     ("core/src/report.rs", 1050),

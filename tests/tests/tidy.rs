@@ -17,7 +17,7 @@ const OVERSIZED: &[(&str, usize)] = &[
     ("core/src/codes.rs", 1142),
     ("core/src/release.rs", 1008),
     ("core/src/report.rs", 1050),
-    ("core/src/wire.rs", 1610),
+    ("core/src/wire.rs", 1271),
     ("node/src/ledger.rs", 1068),
 ];
 
@@ -51,7 +51,7 @@ const RULES: &[Rule] = &[
         what: "protobuf types in core outside core::wire",
         scope: "core/src/",
         needles: &["vrs_proto::v1", "pb::"],
-        allowed: &["core/src/wire.rs"],
+        allowed: &["core/src/wire.rs", "core/src/wire/"],
     },
     Rule {
         what: "tonic outside the node's gRPC services and transport wiring",

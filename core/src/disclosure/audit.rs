@@ -195,6 +195,14 @@ impl Var {
         }
     }
 
+    /// The moves still needed: to each unmet end, from the true value.
+    fn unmet_moves(&self) -> Vec<i64> {
+        [(self.need_lo, self.met_lo), (self.need_hi, self.met_hi)]
+            .into_iter()
+            .filter_map(|(need, met)| need.filter(|_| !met).map(|t| t - self.value))
+            .collect()
+    }
+
     fn mark(&mut self, w: i64) {
         if self.need_lo.is_some_and(|t| w <= t) {
             self.met_lo = true;

@@ -195,26 +195,27 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerEr
         receipt,
     } in outcomes
     {
-        let answer = result.and_then(|a| {
-            let Applied {
-                index,
-                duplicate,
-                digest,
-                key,
-            } = a;
-            let receipt = match receipt {
-                Some(r) => r,
-                // A duplicate of an entry logged by an earlier batch: its original receipt.
-                None => inner.receipt(index)?,
-            };
-            Ok(Accepted {
-                receipt,
-                index,
-                digest,
-                duplicate,
-                key,
-            })
-        });
+        let answer = result.and_then(
+            |Applied {
+                 index,
+                 duplicate,
+                 digest,
+                 key,
+             }| {
+                let receipt = match receipt {
+                    Some(r) => r,
+                    // A duplicate of an entry logged by an earlier batch: its original receipt.
+                    None => inner.receipt(index)?,
+                };
+                Ok(Accepted {
+                    receipt,
+                    index,
+                    digest,
+                    duplicate,
+                    key,
+                })
+            },
+        );
         answers.push((reply, answer));
     }
     match &inner.runtime {

@@ -83,14 +83,7 @@ impl Audit {
                         .is_some_and(|&c| view.var_at(c, m) != NO_VAR || self.eligible(table, c, m))
                 })
             });
-            let x = &self.vars[var as usize];
-            let mut dirs = Vec::new();
-            if let Some(t) = x.need_lo.filter(|_| !x.met_lo) {
-                dirs.push(t - x.value);
-            }
-            if let Some(t) = x.need_hi.filter(|_| !x.met_hi) {
-                dirs.push(t - x.value);
-            }
+            let dirs = self.vars[var as usize].unmet_moves();
             for mu in dirs.into_iter().filter(|_| usable) {
                 self.budget.set(BUDGET_NEW);
                 let mark = self.vars.len();

@@ -393,14 +393,7 @@ impl Audit {
     /// Tries the integer programme for the unmet targets of `var`.
     pub(super) fn meet_by_milp(&mut self, var: u32) {
         let v = self.vars[var as usize].clone();
-        let mut dirs = Vec::new();
-        if let Some(t) = v.need_lo.filter(|_| !v.met_lo) {
-            dirs.push(t - v.value);
-        }
-        if let Some(t) = v.need_hi.filter(|_| !v.met_hi) {
-            dirs.push(t - v.value);
-        }
-        for mu in dirs {
+        for mu in v.unmet_moves() {
             if mu != 0
                 && let Some(mv) = self.milp(var, mu)
             {

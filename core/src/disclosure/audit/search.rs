@@ -563,13 +563,7 @@ impl Audit {
             1 - self.current
         };
         let Some(cell) = v.loc[layer] else { return };
-        let mut dirs: Vec<i64> = Vec::new();
-        if let Some(t) = v.need_lo.filter(|_| !v.met_lo) {
-            dirs.push(t - v.value);
-        }
-        if let Some(t) = v.need_hi.filter(|_| !v.met_hi) {
-            dirs.push(t - v.value);
-        }
+        let dirs = v.unmet_moves();
         if allow_new
             && !v.either
             && dirs.len() > 1

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::reportjson::{BODY_KEYS, report_keys};
+use crate::reportjson::{body_keys, report_keys};
 
 /// A file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,67 +156,52 @@ fn array_element_offsets(text: &str) -> Vec<usize> {
 /// Rows of a CSV text, each with its first line.
 pub type CsvRows = Vec<(usize, Vec<String>)>;
 
-/// Parses RFC 4180 CSV into rows, each with the line it starts on. Blank lines are
-/// skipped. Errors name the line.
+/// Parses CSV (RFC 4180, read by the `csv` crate) into rows, each with the line it
+/// starts on. Blank lines are skipped; rows may differ in length (the caller says which
+/// row is wrong). Errors name the line.
 pub fn parse_csv(text: &str) -> Result<CsvRows, (usize, String)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut rows = Vec::new();
-    let (mut line, mut start) = (1usize, 1usize);
-    let mut row: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut was_quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push('\n');
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() && !was_quoted => {
-                quoted = true;
-                was_quoted = true;
-            }
-            '"' => return Err((line, "a quote inside an unquoted field".into())),
-            ',' => {
-                row.push(std::mem::take(&mut field));
-                was_quoted = false;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                row.push(std::mem::take(&mut field));
-                was_quoted = false;
-                if !(row.len() == 1 && row[0].is_empty()) {
-                    rows.push((start, std::mem::take(&mut row)));
-                }
-                row.clear();
-                line += 1;
-                start = line;
-            }
-            _ if was_quoted => {
-                return Err((line, "text after a closing quote".into()));
-            }
-            _ => field.push(c),
-        }
-    }
-    if quoted {
-        return Err((start, "a quoted field is not closed".into()));
-    }
-    if !field.is_empty() || !row.is_empty() || was_quoted {
-        row.push(field);
-        rows.push((start, row));
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(1, |p| p.line());
+            (usize::try_from(line).unwrap_or(usize::MAX), e.to_string())
+        })?;
+        // The record's byte offset, past the end of the line before it (after a CRLF the
+        // reader's own line count still names the line before).
+        let start = record.position().map_or(0, |p| p.byte());
+        let start = usize::try_from(start).unwrap_or(text.len());
+        let skipped = text.as_bytes()[start.min(text.len())..]
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+        rows.push((
+            line_of(text, start + skipped),
+            record.iter().map(str::to_owned).collect(),
+        ));
     }
     Ok(rows)
+}
+
+/// Writes a header and rows as CSV (quoted where RFC 4180 needs it).
+pub fn write_csv<R, C>(header: &[&str], rows: R) -> String
+where
+    R: IntoIterator<Item = Vec<C>>,
+    C: AsRef<[u8]>,
+{
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(header);
+    for r in rows {
+        let _ = w.write_record(r);
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// One step of a column path.
@@ -342,11 +327,11 @@ fn csv_row(
         .filter(|t| !t.is_empty())
         .or(default_type);
     if let Some(t) = record_type
-        && !BODY_KEYS.contains(&t)
+        && !body_keys().contains(&t)
     {
         return Err(format!(
             "record_type {t:?} is not one of {}",
-            BODY_KEYS.join(", ")
+            body_keys().join(", ")
         ));
     }
     let mut root = Value::Object(Map::new());
@@ -359,7 +344,7 @@ fn csv_row(
             Some(Seg::Key(k)) => k.as_str(),
             _ => "",
         };
-        if report_keys().contains(&top) {
+        if report_keys().iter().any(|k| k == top) {
             insert(&mut root, segs, cell.trim().to_owned());
         } else {
             let Some(t) = record_type else {
@@ -374,15 +359,6 @@ fn csv_row(
         }
     }
     Ok(root)
-}
-
-/// Quotes a CSV cell when it needs it (RFC 4180).
-pub fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }
 
 #[cfg(test)]
@@ -419,7 +395,9 @@ mod tests {
             (2, vec!["x,\"y\"".to_owned(), "two\nlines".to_owned()])
         );
         assert_eq!(rows[2].0, 5);
-        assert!(parse_csv("a,b\"c\n").is_err());
+        let out = write_csv(&["a", "b"], [vec!["x,\"y\"", "two\nlines"], vec!["z", "w"]]);
+        assert_eq!(out, "a,b\n\"x,\"\"y\"\"\",\"two\nlines\"\nz,w\n");
+        assert_eq!(parse_csv(&out).unwrap()[1].1, rows[1].1);
 
         let text = "record_type,agency,amount,route[0].from_country,body.fee.currency\n\
                     fee,POLICE,450000,AFG,EUR\n\

@@ -3,7 +3,8 @@
 //!
 //! [`pki`] makes development certificates. [`profile`] reads client profiles,
 //! [`client`] is the typed gRPC client, [`keyfile`] reads and writes report signing keys,
-//! [`reportjson`] is the JSON form of a report, [`bulk`] reads report files (JSON, NDJSON,
+//! [`schema`] is the report schema as data (fields, code lists, labels, help), [`reportjson`]
+//! is the JSON form of a report that it drives, [`bulk`] reads report files (JSON, NDJSON,
 //! CSV), [`audit`] checks a log against the last checkpoint seen.
 #![forbid(unsafe_code)]
 
@@ -14,6 +15,7 @@ pub mod keyfile;
 pub mod pki;
 pub mod profile;
 pub mod reportjson;
+pub mod schema;
 
 /// Today's date (UTC) by this machine's clock: the date a report's dates are validated
 /// against before it is sent.

@@ -36,114 +36,69 @@
 //! In *lenient* mode (for CSV cells, which are all text) numbers and booleans may be
 //! given as strings, and a list of codes as one string separated by `;`.
 
+use prost::Message as _;
+use prost_reflect::Value as Pv;
+use prost_reflect::{DynamicMessage, EnumDescriptor, FieldDescriptor, Kind, MessageDescriptor};
 use serde_json::{Map, Value, json};
 use vrs_core::codes::Date;
-use vrs_core::report as d;
+use vrs_core::report::{CodeEnum, CodeListSpec, RecordType};
 use vrs_core::validate::Violation;
 use vrs_proto::v1 as pb;
+
+use crate::schema::{self, FieldKind};
 
 mod to_json;
 
 pub use to_json::*;
 
-/// A closed code list: a domain enum of [`vrs_core::report`] and its protobuf twin.
-pub trait Code: Copy + 'static {
-    /// Every value.
-    fn all() -> &'static [Self];
-    /// The short code.
-    fn code(self) -> &'static str;
-    /// The protobuf number.
-    fn number(self) -> i32;
-    /// The protobuf name of a number.
-    fn pb_name(n: i32) -> Option<&'static str>;
-    /// The number of a protobuf name.
-    fn pb_number(name: &str) -> Option<i32>;
-    /// The protobuf names' prefix, e.g. `SEX_`.
-    const PREFIX: &'static str;
+/// The protobuf number of a code of list `E` written as its short code, its protobuf
+/// name, or its protobuf name without the prefix (also in lower case).
+pub fn parse_code<E: CodeEnum>(s: &str) -> Option<i32> {
+    let e = schema::pool().get_enum_by_name(&format!("vrs.v1.{}", E::SPEC.name))?;
+    parse_code_in(E::SPEC, &e, s)
 }
 
-macro_rules! codes {
-    ($($dom:ident => $pb:ident, $prefix:literal;)*) => {
-        $(
-            impl Code for d::$dom {
-                fn all() -> &'static [Self] {
-                    d::$dom::ALL
-                }
-                fn code(self) -> &'static str {
-                    d::$dom::code(self)
-                }
-                fn number(self) -> i32 {
-                    self as i32
-                }
-                fn pb_name(n: i32) -> Option<&'static str> {
-                    pb::$pb::try_from(n).ok().map(|v| v.as_str_name())
-                }
-                fn pb_number(name: &str) -> Option<i32> {
-                    pb::$pb::from_str_name(name).map(|v| v as i32)
-                }
-                const PREFIX: &'static str = $prefix;
-            }
-        )*
-    };
-}
-
-codes! {
-    ReportStatus => ReportStatus, "REPORT_STATUS_";
-    Agency => Agency, "AGENCY_";
-    Sex => Sex, "SEX_";
-    AgeBand => AgeBand, "AGE_BAND_";
-    Ternary => Ternary, "TERNARY_";
-    PlaceType => PlaceType, "PLACE_TYPE_";
-    Direction => Direction, "DIRECTION_";
-    Method => Method, "METHOD_";
-    SubMethod => SubMethod, "SUB_METHOD_";
-    TransportMode => TransportMode, "TRANSPORT_MODE_";
-    Aggravation => Aggravation, "AGGRAVATION_";
-    SmugglerRole => SmugglerRole, "SMUGGLER_ROLE_";
-    FeeBasis => FeeBasis, "FEE_BASIS_";
-    PaymentMode => PaymentMode, "PAYMENT_MODE_";
-    DocumentType => DocumentType, "DOCUMENT_TYPE_";
-    FraudType => FraudType, "FRAUD_TYPE_";
-    Purpose => Purpose, "PURPOSE_";
-    Offence => Offence, "OFFENCE_";
-    IccsCode => IccsCode, "ICCS_CODE_";
-    Benefit => Benefit, "BENEFIT_";
-    Stage => Stage, "STAGE_";
-    Outcome => Outcome, "OUTCOME_";
-}
-
-/// The protobuf number of a code written as its short code, its protobuf name, or its
-/// protobuf name without the prefix (also in lower case).
-pub fn parse_code<E: Code>(s: &str) -> Option<i32> {
+/// [`parse_code`] for a list given as data and its protobuf enum.
+pub fn parse_code_in(list: &CodeListSpec, e: &EnumDescriptor, s: &str) -> Option<i32> {
     let up = s.trim().to_ascii_uppercase();
     for cand in [s.trim(), up.as_str()] {
-        if let Some(v) = E::all().iter().find(|v| v.code() == cand) {
-            return Some(v.number());
+        if let Some(v) = list.by_code(cand) {
+            return Some(v.number);
         }
     }
-    E::pb_number(&up)
-        .or_else(|| E::pb_number(&format!("{}{up}", E::PREFIX)))
+    let prefix = enum_prefix(e);
+    e.get_value_by_name(&up)
+        .or_else(|| e.get_value_by_name(&format!("{prefix}{up}")))
+        .map(|v| v.number())
         .filter(|&n| n != 0)
 }
 
-/// The short code of a protobuf number (the protobuf name for `UNSPECIFIED`, the number
-/// if unknown).
-pub fn code_of<E: Code>(n: i32) -> Value {
-    match E::all().iter().find(|v| v.number() == n) {
-        Some(v) => Value::String(v.code().to_owned()),
-        None => match E::pb_name(n) {
-            Some(name) => Value::String(name.to_owned()),
-            None => Value::from(n),
-        },
+/// The prefix of an enum's value names: the name of its `UNSPECIFIED` value without
+/// `UNSPECIFIED` (`SEX_`).
+fn enum_prefix(e: &EnumDescriptor) -> String {
+    e.get_value(0)
+        .map(|v| v.name().trim_end_matches("UNSPECIFIED").to_owned())
+        .unwrap_or_default()
+}
+
+/// The short code of a protobuf number of list `E` (the protobuf name for
+/// `UNSPECIFIED`, the number if unknown).
+pub fn code_of<E: CodeEnum>(n: i32) -> Value {
+    match schema::pool().get_enum_by_name(&format!("vrs.v1.{}", E::SPEC.name)) {
+        Some(e) => code_of_in(E::SPEC, &e, n),
+        None => Value::from(n),
     }
 }
 
-fn codes_list<E: Code>() -> String {
-    E::all()
-        .iter()
-        .map(|v| v.code())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// [`code_of`] for a list given as data and its protobuf enum.
+pub fn code_of_in(list: &CodeListSpec, e: &EnumDescriptor, n: i32) -> Value {
+    match list.by_number(n) {
+        Some(v) => Value::String(v.code.to_owned()),
+        None => match e.get_value(n) {
+            Some(v) => Value::String(v.name().to_owned()),
+            None => Value::from(n),
+        },
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -163,25 +118,20 @@ fn shown(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    if s.chars().count() > vrs_core::validate::MAX_SHOWN_VALUE {
-        let mut t: String = s
-            .chars()
-            .take(vrs_core::validate::MAX_SHOWN_VALUE)
-            .collect();
-        t.push('…');
-        t
-    } else {
-        s
-    }
+    vrs_core::validate::shown(&s)
 }
 
-/// Collects violations while walking a JSON value.
+/// Collects violations while walking a JSON value along the schema.
 struct Walker {
     lenient: bool,
     out: Vec<Violation>,
 }
 
 type Obj = Map<String, Value>;
+
+fn get<'v>(m: &'v Obj, key: &str) -> Option<&'v Value> {
+    m.get(key).filter(|v| !v.is_null())
+}
 
 impl Walker {
     fn push(&mut self, field: String, value: String, message: impl Into<String>) {
@@ -193,7 +143,7 @@ impl Walker {
     }
 
     /// `v` as an object whose keys are all in `allowed`.
-    fn object<'v>(&mut self, v: &'v Value, path: &str, allowed: &[&str]) -> Option<&'v Obj> {
+    fn object<'v>(&mut self, v: &'v Value, path: &str, allowed: &[String]) -> Option<&'v Obj> {
         let Value::Object(m) = v else {
             let what = if path.is_empty() { "a report" } else { "this" };
             self.push(
@@ -204,7 +154,7 @@ impl Walker {
             return None;
         };
         for k in m.keys() {
-            if !allowed.contains(&k.as_str()) {
+            if !allowed.contains(k) {
                 self.push(
                     at(path, k),
                     shown(&m[k]),
@@ -215,27 +165,171 @@ impl Walker {
         Some(m)
     }
 
-    fn get<'v>(m: &'v Obj, key: &str) -> Option<&'v Value> {
-        m.get(key).filter(|v| !v.is_null())
+    /// The message `desc` written as the JSON object `v` at `path`.
+    fn message(&mut self, v: &Value, path: &str, desc: &MessageDescriptor) -> DynamicMessage {
+        let mut msg = DynamicMessage::new(desc.clone());
+        let Some(m) = self.object(v, path, &schema::json_keys(desc)) else {
+            return msg;
+        };
+        for f in desc.fields() {
+            if let Some(o) = schema::nested_oneof(&f) {
+                // The oneof's object, read once, at its first field.
+                if o.fields().next().is_some_and(|first| first == f)
+                    && let Some(v) = get(m, o.name())
+                {
+                    self.nested(v, &at(path, o.name()), &o, &mut msg);
+                }
+                continue;
+            }
+            let Some(v) = get(m, f.name()) else { continue };
+            if let Some(o) = f.containing_oneof() {
+                let given: Vec<String> = o
+                    .fields()
+                    .filter(|g| get(m, g.name()).is_some())
+                    .map(|g| g.name().to_owned())
+                    .collect();
+                if given.len() > 1 {
+                    if given.last().map(String::as_str) == Some(f.name()) {
+                        let message = format!("give {}, not both", given.join(" or "));
+                        self.push(at(path, f.name()), String::new(), message);
+                    }
+                    if given.first().map(String::as_str) != Some(f.name()) {
+                        continue;
+                    }
+                }
+            }
+            let value = self.field(v, &at(path, f.name()), &f);
+            msg.set_field(&f, value);
+        }
+        msg
     }
 
-    fn string(&mut self, m: &Obj, path: &str, key: &str) -> String {
-        match Self::get(m, key) {
-            None => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(v) if self.lenient && (v.is_number() || v.is_boolean()) => v.to_string(),
-            Some(v) => {
-                self.push(at(path, key), shown(v), "must be a string");
+    /// A nested oneof: an object holding exactly one of the oneof's fields.
+    fn nested(
+        &mut self,
+        v: &Value,
+        path: &str,
+        o: &prost_reflect::OneofDescriptor,
+        msg: &mut DynamicMessage,
+    ) {
+        let names: Vec<String> = o.fields().map(|f| f.name().to_owned()).collect();
+        let Some(m) = self.object(v, path, &names) else {
+            return;
+        };
+        let present: Vec<FieldDescriptor> =
+            o.fields().filter(|f| get(m, f.name()).is_some()).collect();
+        if present.len() > 1 {
+            let given: Vec<&str> = present.iter().map(|f| f.name()).collect();
+            let message = format!("holds exactly one of {}", names.join(", "));
+            self.push(path.to_owned(), given.join(", "), message);
+            return;
+        }
+        if let Some(f) = present.first() {
+            let value = self.field(&m[f.name()], &at(path, f.name()), f);
+            msg.set_field(f, value);
+        }
+    }
+
+    /// The value of field `f` written as `v` (not null).
+    fn field(&mut self, v: &Value, path: &str, f: &FieldDescriptor) -> Pv {
+        let kind = match schema::field_kind(f) {
+            Ok(k) => k,
+            Err(e) => {
+                self.push(path.to_owned(), shown(v), e.to_string());
+                return f.default_value();
+            }
+        };
+        if !f.is_list() {
+            return self.single(v, path, f, &kind);
+        }
+        Pv::List(
+            self.list(v, path)
+                .into_iter()
+                .map(|(p, v)| {
+                    if v.is_null() {
+                        self.push(p, String::new(), "missing element");
+                        return Self::default_of(f);
+                    }
+                    self.single(&v, &p, f, &kind)
+                })
+                .collect(),
+        )
+    }
+
+    fn default_of(f: &FieldDescriptor) -> Pv {
+        Pv::default_value(&f.kind())
+    }
+
+    /// The elements of a list; in lenient mode a string is split on `;`.
+    fn list(&mut self, v: &Value, field: &str) -> Vec<(String, Value)> {
+        match v {
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{field}[{i}]"), v.clone()))
+                .collect(),
+            Value::String(s) if self.lenient => s
+                .split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .enumerate()
+                .map(|(i, p)| (format!("{field}[{i}]"), Value::String(p.to_owned())))
+                .collect(),
+            v => {
+                self.push(field.to_owned(), shown(v), "must be a JSON array");
+                Vec::new()
+            }
+        }
+    }
+
+    /// One value of field `f` (an element, for a list).
+    fn single(&mut self, v: &Value, path: &str, f: &FieldDescriptor, kind: &FieldKind) -> Pv {
+        match kind {
+            FieldKind::Text => Pv::String(self.string(v, path)),
+            FieldKind::Count { max } => {
+                let n = self.uint(v, path, *max);
+                match f.kind() {
+                    Kind::Uint32 | Kind::Fixed32 => Pv::U32(u32::try_from(n).unwrap_or(0)),
+                    _ => Pv::U64(n),
+                }
+            }
+            FieldKind::Flag => Pv::Bool(self.boolean(v, path)),
+            FieldKind::Hex => {
+                let s = self.string(v, path);
+                match vrs_core::unhex(s.trim()) {
+                    Some(b) => Pv::Bytes(b.into()),
+                    None => {
+                        let help = schema::comment(f);
+                        self.push(path.to_owned(), s, format!("must be hexadecimal ({help})"));
+                        Self::default_of(f)
+                    }
+                }
+            }
+            FieldKind::Code(list) => {
+                let Kind::Enum(e) = f.kind() else {
+                    return Self::default_of(f);
+                };
+                Pv::EnumNumber(self.code(v, path, list, &e))
+            }
+            FieldKind::Group(_) => match f.kind() {
+                Kind::Message(m) => Pv::Message(self.message(v, path, &m)),
+                _ => Self::default_of(f),
+            },
+        }
+    }
+
+    fn string(&mut self, v: &Value, path: &str) -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            v if self.lenient && (v.is_number() || v.is_boolean()) => v.to_string(),
+            v => {
+                self.push(path.to_owned(), shown(v), "must be a string");
                 String::new()
             }
         }
     }
 
-    fn uint(&mut self, m: &Obj, path: &str, key: &str, max: u64) -> u64 {
-        let v = match Self::get(m, key) {
-            None => return 0,
-            Some(v) => v,
-        };
+    fn uint(&mut self, v: &Value, path: &str, max: u64) -> u64 {
         let n = match v {
             Value::Number(n) => n.as_u64(),
             Value::String(s) if self.lenient => s.trim().parse::<u64>().ok(),
@@ -244,421 +338,53 @@ impl Walker {
         match n {
             Some(n) if n <= max => n,
             Some(_) => {
-                self.push(at(path, key), shown(v), format!("must be at most {max}"));
+                self.push(path.to_owned(), shown(v), format!("must be at most {max}"));
                 0
             }
             None => {
-                self.push(at(path, key), shown(v), "must be a non-negative integer");
+                self.push(path.to_owned(), shown(v), "must be a non-negative integer");
                 0
             }
         }
     }
 
-    fn u32(&mut self, m: &Obj, path: &str, key: &str) -> u32 {
-        u32::try_from(self.uint(m, path, key, u64::from(u32::MAX))).unwrap_or(0)
-    }
-
-    fn boolean(&mut self, m: &Obj, path: &str, key: &str) -> bool {
-        match Self::get(m, key) {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(Value::String(s)) if self.lenient && matches!(s.trim(), "true" | "false") => {
+    fn boolean(&mut self, v: &Value, path: &str) -> bool {
+        match v {
+            Value::Bool(b) => *b,
+            Value::String(s) if self.lenient && matches!(s.trim(), "true" | "false") => {
                 s.trim() == "true"
             }
-            Some(v) => {
-                self.push(at(path, key), shown(v), "must be true or false");
+            v => {
+                self.push(path.to_owned(), shown(v), "must be true or false");
                 false
             }
         }
     }
 
-    fn code_value<E: Code>(&mut self, v: &Value, field: String) -> i32 {
+    fn code(&mut self, v: &Value, path: &str, list: &CodeListSpec, e: &EnumDescriptor) -> i32 {
         let parsed = match v {
-            Value::String(s) => parse_code::<E>(s),
+            Value::String(s) => parse_code_in(list, e, s),
             _ => None,
         };
-        match parsed {
-            Some(n) => n,
-            None => {
-                let message = format!("not a known code (one of: {})", codes_list::<E>());
-                self.push(field, shown(v), message);
-                // Marks the field as set, wrongly, so that validation does not also
-                // report it as missing (its violation is dropped, see `check`).
-                0
-            }
-        }
-    }
-
-    fn code<E: Code>(&mut self, m: &Obj, path: &str, key: &str) -> i32 {
-        match Self::get(m, key) {
-            None => 0,
-            Some(v) => self.code_value::<E>(v, at(path, key)),
-        }
-    }
-
-    /// The elements of a list; in lenient mode a string is split on `;`.
-    fn list(&mut self, m: &Obj, path: &str, key: &str) -> Vec<(String, Value)> {
-        let field = at(path, key);
-        match Self::get(m, key) {
-            None => Vec::new(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (format!("{field}[{i}]"), v.clone()))
-                .collect(),
-            Some(Value::String(s)) if self.lenient => s
-                .split(';')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .enumerate()
-                .map(|(i, p)| (format!("{field}[{i}]"), Value::String(p.to_owned())))
-                .collect(),
-            Some(v) => {
-                self.push(field, shown(v), "must be a JSON array");
-                Vec::new()
-            }
-        }
-    }
-
-    fn code_list<E: Code>(&mut self, m: &Obj, path: &str, key: &str) -> Vec<i32> {
-        self.list(m, path, key)
-            .into_iter()
-            .map(|(f, v)| self.code_value::<E>(&v, f))
-            .collect()
-    }
-
-    fn string_list(&mut self, m: &Obj, path: &str, key: &str) -> Vec<String> {
-        self.list(m, path, key)
-            .into_iter()
-            .map(|(f, v)| match v {
-                Value::String(s) => s,
-                other => {
-                    self.push(f, shown(&other), "must be a string");
-                    String::new()
-                }
-            })
-            .collect()
-    }
-
-    fn messages<T: Default>(
-        &mut self,
-        m: &Obj,
-        path: &str,
-        key: &str,
-        f: impl Fn(&mut Self, &Value, &str) -> T,
-    ) -> Vec<T> {
-        self.list(m, path, key)
-            .into_iter()
-            .map(|(p, v)| {
-                if v.is_null() {
-                    self.push(p, String::new(), "missing element");
-                    T::default()
-                } else {
-                    f(self, &v, &p)
-                }
-            })
-            .collect()
-    }
-
-    fn message<T>(
-        &mut self,
-        m: &Obj,
-        path: &str,
-        key: &str,
-        f: impl Fn(&mut Self, &Value, &str) -> T,
-    ) -> Option<T> {
-        Self::get(m, key).map(|v| f(self, v, &at(path, key)))
+        parsed.unwrap_or_else(|| {
+            let message = format!("not a known code (one of: {})", list.codes());
+            self.push(path.to_owned(), shown(v), message);
+            // Marks the field as set, wrongly, so that validation does not also report
+            // it as missing (its violation is dropped, see `check`).
+            0
+        })
     }
 }
 
-const REPORT_KEYS: &[&str] = &[
-    "report_id",
-    "version",
-    "supersedes",
-    "reporting_state",
-    "agency",
-    "focal_point_id",
-    "key_id",
-    "observed_on",
-    "observed_period",
-    "submitted_at",
-    "status",
-    "body",
-];
-
 /// The top-level keys of the JSON form.
-pub fn report_keys() -> &'static [&'static str] {
-    REPORT_KEYS
+pub fn report_keys() -> &'static [String] {
+    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| schema::json_keys(&schema::report()))
 }
 
 /// The keys of `body`: one per record type.
-pub const BODY_KEYS: &[&str] = &["movement", "smuggler", "fee", "document", "case"];
-
-fn report(w: &mut Walker, v: &Value) -> pb::Report {
-    let mut r = pb::Report::default();
-    let Some(m) = w.object(v, "", REPORT_KEYS) else {
-        return r;
-    };
-    r.report_id = w.string(m, "", "report_id");
-    r.version = w.u32(m, "", "version");
-    let sup = w.string(m, "", "supersedes");
-    if !sup.is_empty() {
-        match vrs_core::unhex(sup.trim()) {
-            Some(b) => r.supersedes = b,
-            None => w.push(
-                "supersedes".into(),
-                sup,
-                "must be hexadecimal (the SHA-256 of the previous version's entry)",
-            ),
-        }
-    }
-    r.reporting_state = w.string(m, "", "reporting_state");
-    r.agency = w.code::<d::Agency>(m, "", "agency");
-    r.focal_point_id = w.string(m, "", "focal_point_id");
-    r.key_id = w.string(m, "", "key_id");
-    let on = Walker::get(m, "observed_on").is_some();
-    let period = Walker::get(m, "observed_period").is_some();
-    if on && period {
-        w.push(
-            "observed_period".into(),
-            String::new(),
-            "give observed_on or observed_period, not both",
-        );
-    }
-    if on {
-        r.observed = Some(pb::report::Observed::ObservedOn(w.string(
-            m,
-            "",
-            "observed_on",
-        )));
-    } else if period {
-        r.observed = w
-            .message(m, "", "observed_period", |w, v, p| {
-                let mut range = pb::DateRange::default();
-                if let Some(o) = w.object(v, p, &["start", "end"]) {
-                    range.start = w.string(o, p, "start");
-                    range.end = w.string(o, p, "end");
-                }
-                range
-            })
-            .map(pb::report::Observed::ObservedPeriod);
-    }
-    r.submitted_at = w.string(m, "", "submitted_at");
-    r.status = w.code::<d::ReportStatus>(m, "", "status");
-    r.body = w.message(m, "", "body", body).flatten();
-    r
-}
-
-fn body(w: &mut Walker, v: &Value, p: &str) -> Option<pb::report::Body> {
-    use pb::report::Body as B;
-    let m = w.object(v, p, BODY_KEYS)?;
-    let present: Vec<&str> = BODY_KEYS
-        .iter()
-        .copied()
-        .filter(|k| Walker::get(m, k).is_some())
-        .collect();
-    if present.len() > 1 {
-        w.push(
-            p.to_owned(),
-            present.join(", "),
-            "holds exactly one of movement, smuggler, fee, document, case",
-        );
-        return None;
-    }
-    let kind = *present.first()?;
-    let q = at(p, kind);
-    let v = &m[kind];
-    Some(match kind {
-        "movement" => B::Movement(movement(w, v, &q)),
-        "smuggler" => B::Smuggler(smuggler(w, v, &q)),
-        "fee" => B::Fee(fee(w, v, &q)),
-        "document" => B::Document(document(w, v, &q)),
-        _ => B::Case(case(w, v, &q)),
-    })
-}
-
-fn leg(w: &mut Walker, v: &Value, p: &str) -> pb::RouteLeg {
-    let mut l = pb::RouteLeg::default();
-    if let Some(m) = w.object(v, p, &["from_country", "to_country", "transport_mode"]) {
-        l.from_country = w.string(m, p, "from_country");
-        l.to_country = w.string(m, p, "to_country");
-        l.transport_mode = w.code::<d::TransportMode>(m, p, "transport_mode");
-    }
-    l
-}
-
-fn group(w: &mut Walker, v: &Value, p: &str) -> pb::PersonGroup {
-    let mut g = pb::PersonGroup::default();
-    if let Some(m) = w.object(v, p, &["citizenship", "sex", "age_band", "count"]) {
-        g.citizenship = w.string(m, p, "citizenship");
-        g.sex = w.code::<d::Sex>(m, p, "sex");
-        g.age_band = w.code::<d::AgeBand>(m, p, "age_band");
-        g.count = w.u32(m, p, "count");
-    }
-    g
-}
-
-fn movement(w: &mut Walker, v: &Value, p: &str) -> pb::MovementEvent {
-    let mut e = pb::MovementEvent::default();
-    let keys = [
-        "detected_on",
-        "place_type",
-        "direction",
-        "method",
-        "sub_method",
-        "route",
-        "persons",
-        "unaccompanied_minors",
-        "deaths",
-        "injuries",
-        "smuggling_involved",
-        "aggravating",
-    ];
-    if let Some(m) = w.object(v, p, &keys) {
-        e.detected_on = w.string(m, p, "detected_on");
-        e.place_type = w.code::<d::PlaceType>(m, p, "place_type");
-        e.direction = w.code::<d::Direction>(m, p, "direction");
-        e.method = w.code::<d::Method>(m, p, "method");
-        e.sub_method = w.code::<d::SubMethod>(m, p, "sub_method");
-        e.route = w.messages(m, p, "route", leg);
-        e.persons = w.messages(m, p, "persons", group);
-        e.unaccompanied_minors = w.u32(m, p, "unaccompanied_minors");
-        e.deaths = w.u32(m, p, "deaths");
-        e.injuries = w.u32(m, p, "injuries");
-        e.smuggling_involved = w.code::<d::Ternary>(m, p, "smuggling_involved");
-        e.aggravating = w.code_list::<d::Aggravation>(m, p, "aggravating");
-    }
-    e
-}
-
-fn smuggler(w: &mut Walker, v: &Value, p: &str) -> pb::SmugglerProfile {
-    let mut s = pb::SmugglerProfile::default();
-    let keys = [
-        "sex",
-        "age_band",
-        "citizenship",
-        "roles",
-        "also_migrant",
-        "organised_group",
-        "linked_event",
-    ];
-    if let Some(m) = w.object(v, p, &keys) {
-        s.sex = w.code::<d::Sex>(m, p, "sex");
-        s.age_band = w.code::<d::AgeBand>(m, p, "age_band");
-        s.citizenship = w.string(m, p, "citizenship");
-        s.roles = w.code_list::<d::SmugglerRole>(m, p, "roles");
-        s.also_migrant = w.code::<d::Ternary>(m, p, "also_migrant");
-        s.organised_group = w.code::<d::Ternary>(m, p, "organised_group");
-        s.linked_event = w.string(m, p, "linked_event");
-    }
-    s
-}
-
-fn fee(w: &mut Walker, v: &Value, p: &str) -> pb::FeeObservation {
-    let mut f = pb::FeeObservation::default();
-    let keys = [
-        "route",
-        "amount",
-        "currency",
-        "basis",
-        "payment_mode",
-        "observed_on",
-    ];
-    if let Some(m) = w.object(v, p, &keys) {
-        f.route = w.messages(m, p, "route", leg);
-        f.amount = w.uint(m, p, "amount", u64::MAX);
-        f.currency = w.string(m, p, "currency");
-        f.basis = w.code::<d::FeeBasis>(m, p, "basis");
-        f.payment_mode = w.code::<d::PaymentMode>(m, p, "payment_mode");
-        f.observed_on = w.string(m, p, "observed_on");
-    }
-    f
-}
-
-fn document(w: &mut Walker, v: &Value, p: &str) -> pb::DocumentFraudEvent {
-    let mut e = pb::DocumentFraudEvent::default();
-    let keys = [
-        "detected_on",
-        "document_type",
-        "issuing_country",
-        "fraud_type",
-        "purpose",
-        "holder_citizenship",
-        "count",
-    ];
-    if let Some(m) = w.object(v, p, &keys) {
-        e.detected_on = w.string(m, p, "detected_on");
-        e.document_type = w.code::<d::DocumentType>(m, p, "document_type");
-        e.issuing_country = w.string(m, p, "issuing_country");
-        e.fraud_type = w.code::<d::FraudType>(m, p, "fraud_type");
-        e.purpose = w.code::<d::Purpose>(m, p, "purpose");
-        e.holder_citizenship = w.string(m, p, "holder_citizenship");
-        e.count = w.u32(m, p, "count");
-    }
-    e
-}
-
-fn counts(w: &mut Walker, v: &Value, p: &str) -> pb::CountsBySex {
-    let mut c = pb::CountsBySex::default();
-    if let Some(m) = w.object(v, p, &["female", "male", "unknown"]) {
-        c.female = w.u32(m, p, "female");
-        c.male = w.u32(m, p, "male");
-        c.unknown = w.u32(m, p, "unknown");
-    }
-    c
-}
-
-fn proceeding(w: &mut Walker, v: &Value, p: &str) -> pb::Proceeding {
-    let mut x = pb::Proceeding::default();
-    let keys = ["stage", "decided_on", "outcome", "sentence_months", "fine"];
-    if let Some(m) = w.object(v, p, &keys) {
-        x.stage = w.code::<d::Stage>(m, p, "stage");
-        x.decided_on = w.string(m, p, "decided_on");
-        x.outcome = w.code::<d::Outcome>(m, p, "outcome");
-        x.sentence_months = w.u32(m, p, "sentence_months");
-        x.fine = w.message(m, p, "fine", |w, v, p| {
-            let mut f = pb::Fine::default();
-            if let Some(m) = w.object(v, p, &["amount", "currency"]) {
-                f.amount = w.uint(m, p, "amount", u64::MAX);
-                f.currency = w.string(m, p, "currency");
-            }
-            f
-        });
-    }
-    x
-}
-
-fn case(w: &mut Walker, v: &Value, p: &str) -> pb::CriminalJusticeCase {
-    let mut c = pb::CriminalJusticeCase::default();
-    let keys = [
-        "case_ref",
-        "offences",
-        "iccs",
-        "aggravations",
-        "benefit",
-        "humanitarian_motive_claimed",
-        "trafficking_charged",
-        "countries_involved",
-        "persons_suspected",
-        "persons_prosecuted",
-        "persons_convicted",
-        "proceedings",
-    ];
-    if let Some(m) = w.object(v, p, &keys) {
-        c.case_ref = w.string(m, p, "case_ref");
-        c.offences = w.code_list::<d::Offence>(m, p, "offences");
-        c.iccs = w.code::<d::IccsCode>(m, p, "iccs");
-        c.aggravations = w.code_list::<d::Aggravation>(m, p, "aggravations");
-        c.benefit = w.code::<d::Benefit>(m, p, "benefit");
-        c.humanitarian_motive_claimed = w.code::<d::Ternary>(m, p, "humanitarian_motive_claimed");
-        c.trafficking_charged = w.boolean(m, p, "trafficking_charged");
-        c.countries_involved = w.string_list(m, p, "countries_involved");
-        c.persons_suspected = w.message(m, p, "persons_suspected", counts);
-        c.persons_prosecuted = w.message(m, p, "persons_prosecuted", counts);
-        c.persons_convicted = w.message(m, p, "persons_convicted", counts);
-        c.proceedings = w.messages(m, p, "proceedings", proceeding);
-    }
-    c
+pub fn body_keys() -> Vec<&'static str> {
+    RecordType::ALL.iter().map(|t| t.field()).collect()
 }
 
 /// Converts the JSON form to a `vrs.v1.Report` message, with the violations of the JSON
@@ -669,7 +395,9 @@ pub fn from_json(v: &Value, lenient: bool) -> (pb::Report, Vec<Violation>) {
         lenient,
         out: Vec::new(),
     };
-    let r = report(&mut w, v);
+    let msg = w.message(v, "", &schema::report());
+    // The dynamic message has the report's descriptor, so its encoding decodes.
+    let r = pb::Report::decode(msg.encode_to_vec().as_slice()).unwrap_or_default();
     (r, w.out)
 }
 
@@ -758,5 +486,55 @@ mod tests {
             panic!("smuggler")
         };
         assert_eq!(s.roles, [5, 3]);
+    }
+
+    #[test]
+    fn oneofs_take_one_value_and_say_so() {
+        let p = ExampleParams::default();
+        let mut v = to_json(&pb::Report::from(&examples::example_fee(&p)));
+        v["observed_period"] = json!({"start": "2026-01-01", "end": "2026-01-31"});
+        let err = check(&v, false, today()).unwrap_err();
+        assert_eq!(err[0].field, "observed_period", "{err:?}");
+        assert_eq!(
+            err[0].message,
+            "give observed_on or observed_period, not both"
+        );
+        v.as_object_mut().unwrap().remove("observed_period");
+        v["body"]["case"] = json!({});
+        let err = check(&v, false, today()).unwrap_err();
+        assert_eq!(
+            (err[0].field.as_str(), err[0].value.as_str()),
+            ("body", "fee, case")
+        );
+        assert!(
+            err[0]
+                .message
+                .starts_with("holds exactly one of movement, smuggler")
+        );
+        v["body"] = json!({"fee": null});
+        v["supersedes"] = json!("zz");
+        let (msg, err) = from_json(&v, false);
+        assert!(msg.body.is_none());
+        assert_eq!(err[0].field, "supersedes");
+        assert!(
+            err[0].message.starts_with("must be hexadecimal (SHA-256"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn the_json_form_writes_every_field_and_omits_only_what_is_unset() {
+        let p = ExampleParams::default();
+        let v = to_json(&pb::Report::from(&examples::example_smuggler(&p)));
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        // No `supersedes` (empty bytes), no `observed_period` (the other of a oneof).
+        for k in ["report_id", "observed_on", "body", "status", "agency"] {
+            assert!(keys.contains(&k), "{keys:?}");
+        }
+        assert!(!keys.contains(&"supersedes") && !keys.contains(&"observed_period"));
+        let s = &v["body"]["smuggler"];
+        assert_eq!(s["sex"], json!("M"));
+        assert!(s["roles"].is_array());
+        assert_eq!(report_keys().len(), keys.len() + 2);
     }
 }

@@ -193,7 +193,7 @@ pub fn is_identifier(s: &str) -> bool {
 
 /// `s`, shortened to [`MAX_SHOWN_VALUE`] characters plus `…` if longer, so that a huge
 /// value is not echoed back whole.
-pub(crate) fn shown(s: &str) -> String {
+pub fn shown(s: &str) -> String {
     match s.char_indices().nth(MAX_SHOWN_VALUE) {
         Some((cut, _)) => format!("{}…", &s[..cut]),
         None => s.to_owned(),

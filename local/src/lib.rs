@@ -232,15 +232,23 @@ impl LocalNode {
     }
 }
 
-/// Reads `http://addr/metrics`.
+/// Reads `http://addr/metrics` (the body of a 200 answer), over hyper's HTTP/1.1.
 pub async fn scrape(addr: SocketAddr) -> anyhow::Result<String> {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut s = tokio::net::TcpStream::connect(addr).await?;
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).await?;
-    Ok(out)
+    use http_body_util::{BodyExt as _, Empty};
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    let conn = tokio::spawn(conn);
+    let req = hyper::Request::get("/metrics")
+        .header(hyper::header::HOST, addr.to_string())
+        .body(Empty::<hyper::body::Bytes>::new())?;
+    let resp = sender.send_request(req).await?;
+    let status = resp.status();
+    let body = resp.into_body().collect().await?.to_bytes();
+    drop(sender);
+    let _ = conn.await;
+    anyhow::ensure!(status.is_success(), "GET /metrics: {status}");
+    Ok(String::from_utf8(body.to_vec())?)
 }
 
 /// Connects to a node on loopback over mTLS as `who`, trusting `ca_pem`.

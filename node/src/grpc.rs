@@ -15,7 +15,7 @@ use vrs_core::receipt::Receipt;
 use vrs_proto::v1 as pb;
 
 use crate::ledger::{Accepted, Ledger, LedgerError, Submitter};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, SubmitOutcome};
 use crate::storage::{KeyRecord, StorageError};
 use crate::tls::{PeerInfo, Role};
 
@@ -150,30 +150,43 @@ fn invalid_status(v: &vrs_core::validate::Violations) -> Status {
     )
 }
 
+/// The one place where a ledger refusal becomes a gRPC status: the code each fact is,
+/// and the field at fault in the details (`BadRequest`, as for validation).
 impl From<LedgerError> for Status {
     fn from(e: LedgerError) -> Self {
-        match e {
-            LedgerError::Invalid(v) => invalid_status(&v),
-            LedgerError::BadField { field, message } => {
-                field_status(Code::InvalidArgument, &field, &message)
+        use LedgerError as E;
+        let code = match &e {
+            E::Invalid(v) => return invalid_status(v),
+            E::Storage(s) => {
+                tracing::error!(error = %s, "storage failure");
+                return Status::internal("storage failure; nothing was acknowledged");
             }
-            LedgerError::Unauthenticated(m) => Status::unauthenticated(clip(&m, MAX_ERROR_MESSAGE)),
-            LedgerError::PermissionDenied(m) => {
-                Status::permission_denied(clip(&m, MAX_ERROR_MESSAGE))
+            E::ShuttingDown => return Status::unavailable("node is shutting down"),
+            E::WrongPayloadType
+            | E::PayloadTooLarge { .. }
+            | E::NoSignature
+            | E::TooManySignatures
+            | E::Undecodable(_)
+            | E::KeyIdMismatch { .. }
+            | E::BadId { .. }
+            | E::BadPublicKey => Code::InvalidArgument,
+            E::KeyRevoked { .. } | E::NoValidKey { .. } | E::SigningKeyUnknown { .. } => {
+                Code::Unauthenticated
             }
-            LedgerError::FailedPrecondition { field, message } => {
-                field_status(Code::FailedPrecondition, &field, &message)
+            E::WrongState { .. } | E::WrongFocalPoint { .. } | E::NotAuthor { .. } => {
+                Code::PermissionDenied
             }
-            LedgerError::Forbidden { field, message } => {
-                field_status(Code::PermissionDenied, &field, &message)
-            }
-            LedgerError::AlreadyExists(m) => Status::already_exists(clip(&m, MAX_ERROR_MESSAGE)),
-            LedgerError::NotFound(m) => Status::not_found(clip(&m, MAX_ERROR_MESSAGE)),
-            LedgerError::Unavailable => Status::unavailable("node is shutting down"),
-            LedgerError::Storage(e) => {
-                tracing::error!(error = %e, "storage failure");
-                Status::internal("storage failure; nothing was acknowledged")
-            }
+            E::NoEarlierVersion { .. }
+            | E::NotLatest { .. }
+            | E::WrongVersion { .. }
+            | E::AlreadyRevoked { .. }
+            | E::Release(_) => Code::FailedPrecondition,
+            E::ReportExists { .. } | E::KeyExists { .. } => Code::AlreadyExists,
+            E::KeyNotFound { .. } | E::NoEntry { .. } => Code::NotFound,
+        };
+        match e.field() {
+            Some(field) => field_status(code, field, &e.to_string()),
+            None => Status::new(code, clip(&e.to_string(), MAX_ERROR_MESSAGE)),
         }
     }
 }
@@ -182,16 +195,17 @@ fn storage(e: StorageError) -> Status {
     Status::from(LedgerError::Storage(e))
 }
 
-fn outcome_label(e: &LedgerError) -> &'static str {
-    match e {
-        LedgerError::Invalid(_) | LedgerError::BadField { .. } => "invalid_argument",
-        LedgerError::Unauthenticated(_) => "unauthenticated",
-        LedgerError::PermissionDenied(_) | LedgerError::Forbidden { .. } => "permission_denied",
-        LedgerError::FailedPrecondition { .. } => "failed_precondition",
-        LedgerError::AlreadyExists(_) => "already_exists",
-        LedgerError::NotFound(_) => "not_found",
-        LedgerError::Storage(_) => "internal",
-        LedgerError::Unavailable => "unavailable",
+/// The metrics outcome of a refused submission: its status code.
+fn outcome_of(code: Code) -> SubmitOutcome {
+    match code {
+        Code::InvalidArgument => SubmitOutcome::InvalidArgument,
+        Code::Unauthenticated => SubmitOutcome::Unauthenticated,
+        Code::PermissionDenied => SubmitOutcome::PermissionDenied,
+        Code::FailedPrecondition => SubmitOutcome::FailedPrecondition,
+        Code::AlreadyExists => SubmitOutcome::AlreadyExists,
+        Code::NotFound => SubmitOutcome::NotFound,
+        Code::Unavailable => SubmitOutcome::Unavailable,
+        _ => SubmitOutcome::Internal,
     }
 }
 
@@ -283,28 +297,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_refusal_has_its_own_metrics_label() {
-        let all = [
-            LedgerError::Invalid(Default::default()),
-            LedgerError::Unauthenticated(String::new()),
-            LedgerError::PermissionDenied(String::new()),
-            LedgerError::FailedPrecondition {
-                field: String::new(),
-                message: String::new(),
-            },
-            LedgerError::AlreadyExists(String::new()),
-            LedgerError::NotFound(String::new()),
-            LedgerError::Unavailable,
-        ];
-        for e in &all {
-            let label = outcome_label(e);
-            assert!(crate::metrics::OUTCOMES.contains(&label), "{label}");
-            assert_ne!(label, "internal", "{e:?} is not a storage failure");
-        }
-        assert_eq!(
-            outcome_label(&LedgerError::NotFound(String::new())),
-            "not_found"
+    fn each_refusal_is_the_status_of_its_kind_with_its_field() {
+        let s = Status::from(LedgerError::KeyRevoked {
+            key_id: "k1".into(),
+            focal_point_id: None,
+            at: 7,
+        });
+        assert_eq!(s.code(), Code::Unauthenticated);
+        assert_eq!(s.message(), "key k1 was revoked at log index 7");
+        let s = Status::from(LedgerError::WrongVersion { latest: 2 });
+        assert_eq!(s.code(), Code::FailedPrecondition);
+        assert_eq!(s.message(), "version: must be 3 (latest is 2)");
+        let s = Status::from(LedgerError::NotAuthor {
+            report_id: "r".into(),
+            author: "a".into(),
+            caller: "b".into(),
+        });
+        assert_eq!(s.code(), Code::PermissionDenied);
+        assert!(
+            s.message()
+                .starts_with("supersedes: report r was written by focal point a")
         );
+        assert_eq!(
+            Status::from(LedgerError::NoEntry { index: 9 }).code(),
+            Code::NotFound
+        );
+        let labels: Vec<&str> = [
+            Code::InvalidArgument,
+            Code::Unauthenticated,
+            Code::PermissionDenied,
+            Code::FailedPrecondition,
+            Code::AlreadyExists,
+            Code::NotFound,
+            Code::Unavailable,
+        ]
+        .into_iter()
+        .map(|c| outcome_of(c).label())
+        .collect();
+        assert!(!labels.contains(&"internal"));
+        let mut unique = labels.clone();
+        unique.dedup();
+        assert_eq!(unique, labels);
     }
 
     #[test]

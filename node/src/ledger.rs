@@ -20,7 +20,6 @@ use vrs_core::envelope::Envelope;
 use vrs_core::merkle;
 use vrs_core::note::{Checkpoint, NoteSigner, sign_checkpoint};
 use vrs_core::receipt::Receipt;
-use vrs_core::validate::Violations;
 use vrs_core::{Hash, sha256};
 
 use crate::aggregates::Aggregates;
@@ -30,11 +29,11 @@ use crate::storage::releases::ReleaseRecord;
 use crate::storage::{KeyRecord, ReportHead, StorageError, Store};
 use crate::sync::Rejection;
 
+mod apply;
 mod error;
 mod writer;
 
 pub use error::LedgerError;
-use error::{bad, precondition};
 use writer::{Applied, Outcome, ReleaseOutcome, corrupt, fail_all, writer};
 
 /// DSSE payload type of key registry events logged by the node.
@@ -231,8 +230,8 @@ impl Ledger {
             .tx
             .send(Job { op, reply })
             .await
-            .map_err(|_| LedgerError::Unavailable)?;
-        rx.await.map_err(|_| LedgerError::Unavailable)?
+            .map_err(|_| LedgerError::ShuttingDown)?;
+        rx.await.map_err(|_| LedgerError::ShuttingDown)?
     }
 
     /// Verifies, decodes and validates a signed report, then logs it durably.
@@ -253,26 +252,19 @@ impl Ledger {
         today: vrs_core::codes::Date,
     ) -> Result<ReportJob, LedgerError> {
         if env.payload_type != vrs_proto::REPORT_PAYLOAD_TYPE {
-            return Err(bad(
-                "envelope.payload_type",
-                format!("must be {}", vrs_proto::REPORT_PAYLOAD_TYPE),
-            ));
+            return Err(LedgerError::WrongPayloadType);
         }
         if env.payload.len() > self.inner.options.max_payload_bytes {
-            return Err(bad(
-                "envelope.payload",
-                format!(
-                    "{} bytes, at most {} allowed",
-                    env.payload.len(),
-                    self.inner.options.max_payload_bytes
-                ),
-            ));
+            return Err(LedgerError::PayloadTooLarge {
+                size: env.payload.len(),
+                max: self.inner.options.max_payload_bytes,
+            });
         }
         if env.signatures.is_empty() {
-            return Err(bad("envelope.signatures", "no signature"));
+            return Err(LedgerError::NoSignature);
         }
         if env.signatures.len() > vrs_core::envelope::MAX_SIGNATURES {
-            return Err(bad("envelope.signatures", "too many signatures"));
+            return Err(LedgerError::TooManySignatures);
         }
         // Verify before parsing, against the keys of the focal point named by the
         // certificate (the keyid in the envelope is only a hint).
@@ -301,47 +293,41 @@ impl Ledger {
             match (found, revoked_hint) {
                 (Some(k), _) => k,
                 (None, Some(r)) => {
-                    return Err(LedgerError::Unauthenticated(format!(
-                        "key {} of focal point {} was revoked at log index {}",
-                        r.key_id,
-                        r.focal_point_id,
-                        r.revoked_at.unwrap_or_default()
-                    )));
+                    return Err(LedgerError::KeyRevoked {
+                        at: r.revoked_at.unwrap_or_default(),
+                        key_id: r.key_id,
+                        focal_point_id: Some(r.focal_point_id),
+                    });
                 }
                 (None, None) => {
-                    return Err(LedgerError::Unauthenticated(format!(
-                        "the signature does not verify under any valid registered key of focal point {}",
-                        who.focal_point_id
-                    )));
+                    return Err(LedgerError::NoValidKey {
+                        focal_point_id: who.focal_point_id.clone(),
+                    });
                 }
             }
         };
         let report = vrs_core::wire::decode_report(&env.payload, today).map_err(|e| match e {
             vrs_core::wire::ReportError::Invalid(v) => LedgerError::Invalid(v),
-            other => bad("envelope.payload", other.to_string()),
+            other => LedgerError::Undecodable(other.to_string()),
         })?;
         if report.reporting_state.as_str() != who.state || who.state != self.inner.state {
-            return Err(LedgerError::PermissionDenied(format!(
-                "reporting_state {} does not match the submitter's State {} on node {}",
-                report.reporting_state.as_str(),
-                who.state,
-                self.inner.state
-            )));
+            return Err(LedgerError::WrongState {
+                reported: report.reporting_state.as_str().to_owned(),
+                submitter: who.state.clone(),
+                node: self.inner.state.clone(),
+            });
         }
         if report.focal_point_id != who.focal_point_id {
-            return Err(LedgerError::PermissionDenied(format!(
-                "focal_point_id {} does not match the submitter's certificate ({})",
-                report.focal_point_id, who.focal_point_id
-            )));
+            return Err(LedgerError::WrongFocalPoint {
+                reported: report.focal_point_id.clone(),
+                certificate: who.focal_point_id.clone(),
+            });
         }
         if report.key_id != key.key_id {
-            return Err(bad(
-                "key_id",
-                format!(
-                    "payload names key {} but the envelope is signed with key {}",
-                    report.key_id, key.key_id
-                ),
-            ));
+            return Err(LedgerError::KeyIdMismatch {
+                named: report.key_id.clone(),
+                signed: key.key_id.clone(),
+            });
         }
         let entry = env.to_entry_bytes();
         let share = crate::aggregates::share(
@@ -382,7 +368,7 @@ impl Ledger {
         check_id("focal_point_id", focal_point_id)?;
         check_id("key_id", key_id)?;
         if public_key.len() != 32 {
-            return Err(bad("public_key", "an Ed25519 public key is 32 bytes"));
+            return Err(LedgerError::BadPublicKey);
         }
         self.send(Op::Register(KeyRecord {
             key_id: key_id.into(),
@@ -433,7 +419,7 @@ impl Ledger {
         today: vrs_core::codes::Date,
     ) -> Result<Vec<ReleaseRecord>, LedgerError> {
         crate::releases::check_closed(&period, today, self.inner.settings.embargo_days)
-            .map_err(|e| precondition("period", e.to_string()))?;
+            .map_err(LedgerError::from)?;
         let (reply, rx) = oneshot::channel();
         let (unused, _) = oneshot::channel();
         self.inner
@@ -448,8 +434,8 @@ impl Ledger {
                 reply: unused,
             })
             .await
-            .map_err(|_| LedgerError::Unavailable)?;
-        rx.await.map_err(|_| LedgerError::Unavailable)?
+            .map_err(|_| LedgerError::ShuttingDown)?;
+        rx.await.map_err(|_| LedgerError::ShuttingDown)?
     }
 
     /// Stores releases fetched from a peer, in order, through the writer (so manifest
@@ -467,8 +453,8 @@ impl Ledger {
                 reply: unused,
             })
             .await
-            .map_err(|_| LedgerError::Unavailable)?;
-        rx.await.map_err(|_| LedgerError::Unavailable)
+            .map_err(|_| LedgerError::ShuttingDown)?;
+        rx.await.map_err(|_| LedgerError::ShuttingDown)
     }
 
     /// The signer (for cosigning peers' checkpoints).
@@ -542,7 +528,7 @@ pub fn record_type_code(t: Option<vrs_core::report::RecordType>) -> vrs_proto::v
     }
 }
 
-fn check_id(field: &str, v: &str) -> Result<(), LedgerError> {
+fn check_id(field: &'static str, v: &str) -> Result<(), LedgerError> {
     let ok = !v.is_empty()
         && v.len() <= 64
         && v.bytes()
@@ -550,10 +536,10 @@ fn check_id(field: &str, v: &str) -> Result<(), LedgerError> {
     if ok {
         Ok(())
     } else {
-        Err(bad(
+        Err(LedgerError::BadId {
             field,
-            format!("{v:?} must be 1 to 64 characters of [A-Za-z0-9._-]"),
-        ))
+            value: v.to_owned(),
+        })
     }
 }
 
@@ -711,7 +697,7 @@ impl Inner {
         let (size, note) = self
             .store
             .checkpoint_covering(index)?
-            .ok_or_else(|| LedgerError::NotFound(format!("no entry at log index {index}")))?;
+            .ok_or(LedgerError::NoEntry { index })?;
         let proof = merkle::inclusion_proof(&*self.store, index, size).map_err(corrupt)?;
         Ok(Receipt {
             extra: None,
@@ -745,322 +731,7 @@ impl Inner {
         }
         .to_entry_bytes()
     }
-
-    /// Applies one job to the pending batch. Ok(Some(index)) for a new or duplicate
-    /// entry (with the duplicate flag), Err for a refusal.
-    fn apply(&self, batch: &mut crate::storage::Batch<'_>, op: Op) -> Result<Applied, LedgerError> {
-        match op {
-            Op::Stop | Op::Release { .. } | Op::PutReleases { .. } => Err(LedgerError::Unavailable),
-            Op::Report(job) => {
-                if let Some(i) = batch.index_of_leaf(&job.leaf)? {
-                    return Ok(Applied {
-                        index: i,
-                        duplicate: true,
-                        digest: job.digest,
-                        key: None,
-                    });
-                }
-                // The key's state as of the pending batch: a key registered or revoked
-                // earlier in this batch, else the in-memory registry (which the writer
-                // updates after every commit, so it mirrors the store without a read
-                // and a JSON decode per report).
-                let revoked_at = match batch.pending_key(&job.key_id) {
-                    Some(k) => Some(k.revoked_at),
-                    None => self
-                        .keys
-                        .read()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .get(&job.key_id)
-                        .map(|k| k.revoked_at),
-                };
-                match revoked_at {
-                    Some(None) => {}
-                    Some(Some(at)) => {
-                        return Err(LedgerError::Unauthenticated(format!(
-                            "key {} was revoked at log index {at}",
-                            job.key_id
-                        )));
-                    }
-                    None => {
-                        return Err(LedgerError::Unauthenticated(format!(
-                            "key {} is not registered",
-                            job.key_id
-                        )));
-                    }
-                }
-                let previous = batch.report_head(&job.report_id)?;
-                match &previous {
-                    None if job.version == 1 => {}
-                    None => {
-                        return Err(precondition(
-                            "supersedes",
-                            format!(
-                                "report {} has no earlier version on this node",
-                                job.report_id
-                            ),
-                        ));
-                    }
-                    Some(h) if job.version == 1 => {
-                        return Err(LedgerError::AlreadyExists(format!(
-                            "report {} already exists (latest version {}); a new version must supersede it",
-                            job.report_id, h.version
-                        )));
-                    }
-                    Some(h) => {
-                        // A focal point amends and retracts its own reports only.
-                        let author = Self::author(batch, h)?;
-                        if author != job.head.focal_point_id {
-                            return Err(LedgerError::Forbidden {
-                                field: "supersedes".into(),
-                                message: format!(
-                                    "report {} was written by focal point {author}; only its author may amend or retract it, not {}",
-                                    job.report_id, job.head.focal_point_id
-                                ),
-                            });
-                        }
-                        if job.supersedes != h.digest {
-                            return Err(precondition(
-                                "supersedes",
-                                format!(
-                                    "{} is not the digest of the latest version {} ({})",
-                                    vrs_core::hex(&job.supersedes),
-                                    h.version,
-                                    vrs_core::hex(&h.digest)
-                                ),
-                            ));
-                        }
-                        if job.version != h.version + 1 {
-                            return Err(precondition(
-                                "version",
-                                format!("must be {} (latest is {})", h.version + 1, h.version),
-                            ));
-                        }
-                    }
-                }
-                // Everything that can fail comes before anything is written: the new
-                // entry's Merkle nodes, then the aggregate tables (the old version's
-                // cells out, the new in; atomic), then the infallible writes. A refused
-                // job leaves neither cells nor entry in the batch.
-                let next = batch.prepare_append(job.leaf)?;
-                let old_share = match &previous {
-                    Some(h) => self.share_of_entry(batch, h.index)?,
-                    None => None,
-                };
-                self.aggregates
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .change(&old_share, &job.share, batch)?;
-                let index = batch.finish_append(next, &job.entry);
-                let mut head = job.head;
-                head.index = index;
-                head.digest = job.digest;
-                batch.put_report(&job.report_id, head);
-                Ok(Applied {
-                    index,
-                    duplicate: false,
-                    digest: job.digest,
-                    key: None,
-                })
-            }
-            Op::Register(mut rec) => {
-                if batch.key(&rec.key_id)?.is_some() {
-                    return Err(LedgerError::AlreadyExists(format!(
-                        "key id {} is already registered",
-                        rec.key_id
-                    )));
-                }
-                let entry = self.key_entry("register", &rec, "");
-                let leaf = merkle::leaf_hash(&entry);
-                rec.valid_from = batch.append(&entry, leaf)?;
-                batch.put_key(rec.clone());
-                Ok(Applied {
-                    index: rec.valid_from,
-                    duplicate: false,
-                    digest: sha256(&entry),
-                    key: Some(rec),
-                })
-            }
-            Op::Revoke { key_id, reason } => {
-                let Some(mut rec) = batch.key(&key_id)? else {
-                    return Err(LedgerError::NotFound(format!(
-                        "key id {key_id} is not registered"
-                    )));
-                };
-                if let Some(at) = rec.revoked_at {
-                    return Err(precondition(
-                        "key_id",
-                        format!("key {key_id} was already revoked at log index {at}"),
-                    ));
-                }
-                let entry = self.key_entry("revoke", &rec, &reason);
-                let leaf = merkle::leaf_hash(&entry);
-                let index = batch.append(&entry, leaf)?;
-                rec.revoked_at = Some(index);
-                batch.put_key(rec.clone());
-                Ok(Applied {
-                    index,
-                    duplicate: false,
-                    digest: sha256(&entry),
-                    key: Some(rec),
-                })
-            }
-        }
-    }
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use vrs_core::envelope::SigningKey;
-    use vrs_core::report::examples::{self, ExampleParams};
-
-    const STATE: &str = "GRC";
-    const FP: &str = "hcg-piraeus-01";
-
-    /// A ledger on a fresh store, with one focal point's key registered.
-    pub(crate) struct Fixture {
-        pub(crate) dir: tempfile::TempDir,
-        pub(crate) ledger: Ledger,
-        pub(crate) writer: std::thread::JoinHandle<()>,
-        pub(crate) key: SigningKey,
-    }
-
-    pub(crate) async fn start(release: &crate::config::ReleaseConfig) -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(dir.path()).unwrap());
-        let (signer, _) = NoteSigner::generate("vrs.test/state/GRC").unwrap();
-        let (ledger, writer) = Ledger::start(
-            store,
-            STATE,
-            signer,
-            LedgerOptions {
-                max_batch: 16,
-                max_payload_bytes: 1 << 20,
-            },
-            ReleaseSettings::from_config(release).unwrap(),
-            Arc::new(Metrics::default()),
-        )
-        .unwrap();
-        let (key, _seed) = SigningKey::generate(format!("{FP}-k1"));
-        ledger
-            .register_key(FP, &format!("{FP}-k1"), &key.public_key())
-            .await
-            .unwrap();
-        Fixture {
-            dir,
-            ledger,
-            writer,
-            key,
-        }
-    }
-
-    impl Fixture {
-        pub(crate) fn params(n: u64) -> ExampleParams {
-            ExampleParams::new(
-                vrs_core::report::Iso3::new(STATE).unwrap(),
-                FP,
-                examples::report_id(n),
-            )
-        }
-
-        pub(crate) fn sign(&self, r: &vrs_core::report::Report) -> Envelope {
-            Envelope::sign(
-                vrs_proto::REPORT_PAYLOAD_TYPE,
-                vrs_core::wire::encode_report(r),
-                &self.key,
-            )
-        }
-
-        pub(crate) async fn submit(
-            &self,
-            r: &vrs_core::report::Report,
-        ) -> Result<Accepted, LedgerError> {
-            let who = Submitter {
-                state: STATE.into(),
-                focal_point_id: FP.into(),
-            };
-            self.ledger
-                .submit(self.sign(r), &who, crate::grpc::today())
-                .await
-        }
-
-        pub(crate) async fn stop(self) -> tempfile::TempDir {
-            self.ledger.shutdown(self.writer).await;
-            self.dir
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread")]
-    async fn a_job_refused_by_a_storage_error_moves_no_cell() {
-        let fx = start(&Default::default()).await;
-        let r = examples::example_movement(&Fixture::params(1));
-        let leaf = merkle::leaf_hash(&fx.sign(&r).to_entry_bytes());
-        *crate::storage::tests::FAIL_APPEND_OF.lock().unwrap() = Some(leaf);
-        let refused = fx.submit(&r).await;
-        *crate::storage::tests::FAIL_APPEND_OF.lock().unwrap() = None;
-        assert!(
-            matches!(refused, Err(LedgerError::Storage(_))),
-            "{refused:?}"
-        );
-        let period = fx
-            .ledger
-            .inner
-            .aggregates
-            .lock()
-            .unwrap()
-            .periods()
-            .copied()
-            .collect::<Vec<_>>();
-        assert!(period.is_empty(), "the tables in memory moved: {period:?}");
-        let size = fx.ledger.store().size().unwrap();
-        let dir = fx.stop().await;
-        // Nothing of the refused job was committed: no cell on disk, no entry.
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.size().unwrap(), size);
-        let stored = Aggregates::load(&store).unwrap();
-        assert_eq!(
-            stored.periods().count(),
-            0,
-            "cells of a refused job were stored"
-        );
-    }
-
-    #[tokio::test(flavor = "multi_thread")]
-    async fn a_noised_first_table_keeps_both_spends_of_a_release_and_its_revision() {
-        let release = crate::config::ReleaseConfig {
-            noise_tables: "MOVEMENTS".into(),
-            epsilon: "1/1".into(),
-            budget_cap: "2/1".into(),
-            ..Default::default()
-        };
-        let fx = start(&release).await;
-        for n in 1..=6 {
-            fx.submit(&examples::example_movement(&Fixture::params(n)))
-                .await
-                .unwrap();
-        }
-        let period = vrs_core::aggregate::Period::parse("2026-M03").unwrap();
-        let today = crate::grpc::today();
-        let first = fx.ledger.release(period, false, today).await.unwrap();
-        let revised = fx.ledger.release(period, true, today).await.unwrap();
-        let movements = |rs: &[ReleaseRecord]| {
-            rs.iter()
-                .find(|r| r.table == "MOVEMENTS")
-                .map(|r| r.digest)
-                .unwrap()
-        };
-        let spends = fx.ledger.store().spends("2026-M03").unwrap();
-        let digests: Vec<_> = spends
-            .iter()
-            .filter(|s| s.table == "MOVEMENTS")
-            .map(|s| s.digest)
-            .collect();
-        assert_eq!(
-            digests,
-            [movements(&first), movements(&revised)],
-            "the ledger holds the release's spend and the revision's"
-        );
-        fx.stop().await;
-    }
-}
+mod tests;

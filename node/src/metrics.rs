@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
 /// A histogram with fixed upper bounds.
@@ -59,19 +58,66 @@ const LATENCY: &[f64] = &[
 ];
 const BATCH: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
 
-/// Outcomes of a submission, as metric labels.
-pub const OUTCOMES: &[&str] = &[
-    "accepted",
-    "duplicate",
-    "invalid_argument",
-    "unauthenticated",
-    "permission_denied",
-    "failed_precondition",
-    "already_exists",
-    "not_found",
-    "unavailable",
-    "internal",
-];
+/// The outcome of a submission: the label of `vrs_submissions_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// Logged.
+    Accepted,
+    /// Already logged (the same envelope again).
+    Duplicate,
+    /// Refused: malformed or invalid.
+    InvalidArgument,
+    /// Refused: the signature is not tied to a valid key.
+    Unauthenticated,
+    /// Refused: the submitter may not do this.
+    PermissionDenied,
+    /// Refused: conflicts with the log's state.
+    FailedPrecondition,
+    /// Refused: a first version of a report that exists.
+    AlreadyExists,
+    /// Refused: what it names does not exist.
+    NotFound,
+    /// Refused: the node is shutting down.
+    Unavailable,
+    /// Failed: storage.
+    Internal,
+}
+
+impl SubmitOutcome {
+    /// Every outcome, in the order they are exposed.
+    pub const ALL: &[SubmitOutcome] = &[
+        Self::Accepted,
+        Self::Duplicate,
+        Self::InvalidArgument,
+        Self::Unauthenticated,
+        Self::PermissionDenied,
+        Self::FailedPrecondition,
+        Self::AlreadyExists,
+        Self::NotFound,
+        Self::Unavailable,
+        Self::Internal,
+    ];
+
+    /// The metric label.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Duplicate => "duplicate",
+            Self::InvalidArgument => "invalid_argument",
+            Self::Unauthenticated => "unauthenticated",
+            Self::PermissionDenied => "permission_denied",
+            Self::FailedPrecondition => "failed_precondition",
+            Self::AlreadyExists => "already_exists",
+            Self::NotFound => "not_found",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|o| *o == self).unwrap_or(0)
+    }
+}
 
 /// Every metric of the node.
 pub struct Metrics {
@@ -94,7 +140,10 @@ pub struct Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Self {
-            submissions: OUTCOMES.iter().map(|_| AtomicU64::new(0)).collect(),
+            submissions: SubmitOutcome::ALL
+                .iter()
+                .map(|_| AtomicU64::new(0))
+                .collect(),
             submit_latency: Histogram::new(LATENCY),
             log_size: AtomicU64::new(0),
             flush_batch: Histogram::new(BATCH),
@@ -106,11 +155,9 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Counts one submission with `outcome` (one of [`OUTCOMES`]) and its latency.
-    pub fn submission(&self, outcome: &str, latency: Duration) {
-        if let Some(i) = OUTCOMES.iter().position(|o| *o == outcome) {
-            self.submissions[i].fetch_add(1, Relaxed);
-        }
+    /// Counts one submission with `outcome` and its latency.
+    pub fn submission(&self, outcome: SubmitOutcome, latency: Duration) {
+        self.submissions[outcome.index()].fetch_add(1, Relaxed);
         self.submit_latency.observe(latency.as_secs_f64());
     }
 
@@ -121,21 +168,19 @@ impl Metrics {
     }
 
     /// Submissions counted with `outcome`.
-    pub fn submissions(&self, outcome: &str) -> u64 {
-        OUTCOMES
-            .iter()
-            .position(|o| *o == outcome)
-            .map_or(0, |i| self.submissions[i].load(Relaxed))
+    pub fn submissions(&self, outcome: SubmitOutcome) -> u64 {
+        self.submissions[outcome.index()].load(Relaxed)
     }
 
     /// The text exposition.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP vrs_submissions_total Report submissions by outcome.\n# TYPE vrs_submissions_total counter\n");
-        for (o, c) in OUTCOMES.iter().zip(&self.submissions) {
+        for (o, c) in SubmitOutcome::ALL.iter().zip(&self.submissions) {
             let _ = writeln!(
                 out,
-                "vrs_submissions_total{{outcome=\"{o}\"}} {}",
+                "vrs_submissions_total{{outcome=\"{}\"}} {}",
+                o.label(),
                 c.load(Relaxed)
             );
         }
@@ -207,44 +252,66 @@ impl Metrics {
     }
 }
 
-/// Serves `GET /metrics` on `listener` until `shutdown` resolves. Plain HTTP/1.1,
-/// one request per connection; anything else gets 404.
+/// Serves `GET /metrics` (the Prometheus text format) on `listener` until `shutdown`
+/// resolves, with axum; any other path is 404.
 pub async fn serve(
     listener: TcpListener,
     metrics: Arc<Metrics>,
-    shutdown: impl std::future::Future<Output = ()>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
-    tokio::pin!(shutdown);
-    loop {
-        let (mut sock, _) = tokio::select! {
-            _ = &mut shutdown => return,
-            r = listener.accept() => match r {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "metrics accept failed");
-                    continue;
-                }
-            },
-        };
-        let metrics = metrics.clone();
-        tokio::spawn(async move {
-            let mut buf = [0u8; 1024];
-            let n = match tokio::time::timeout(Duration::from_secs(5), sock.read(&mut buf)).await {
-                Ok(Ok(n)) => n,
-                _ => return,
-            };
-            let req = String::from_utf8_lossy(&buf[..n]);
-            let (status, body) = if req.starts_with("GET /metrics ") {
-                ("200 OK", metrics.render())
-            } else {
-                ("404 Not Found", "not found\n".to_owned())
-            };
-            let resp = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = sock.write_all(resp.as_bytes()).await;
-            let _ = sock.shutdown().await;
-        });
+    use axum::http::header::CONTENT_TYPE;
+    let app = axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let body = metrics.render();
+                async move { ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body) }
+            }),
+        )
+        .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "not found\n") });
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        tracing::warn!(error = %e, "metrics endpoint failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    async fn get(addr: std::net::SocketAddr, path: &str) -> String {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        out
+    }
+
+    #[tokio::test]
+    async fn serves_the_exposition_and_nothing_else_until_shut_down() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let metrics = Arc::new(Metrics::default());
+        metrics.submission(SubmitOutcome::Duplicate, Duration::from_millis(3));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, metrics, async {
+            let _ = stopped.await;
+        }));
+        let ok = get(addr, "/metrics").await;
+        assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+        assert!(ok.contains("text/plain; version=0.0.4"), "{ok}");
+        assert!(
+            ok.contains("vrs_submissions_total{outcome=\"duplicate\"} 1"),
+            "{ok}"
+        );
+        assert!(get(addr, "/other").await.starts_with("HTTP/1.1 404"));
+        stop.send(()).unwrap();
+        server.await.unwrap();
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
     }
 }

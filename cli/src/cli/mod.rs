@@ -5,7 +5,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use base64::Engine as _;
 use serde_json::Value;
 use vrs_client::client::{Client, ClientError};
 use vrs_client::profile::{self, Profile, Selector};
@@ -171,19 +170,12 @@ impl Table {
                 s.push('\n');
                 s
             }
-            Output::Csv => {
-                let mut s = self.columns.join(",");
-                s.push('\n');
-                for r in &self.rows {
-                    let cells: Vec<String> = r
-                        .iter()
-                        .map(|v| vrs_client::bulk::csv_cell(&cell_text(v)))
-                        .collect();
-                    s.push_str(&cells.join(","));
-                    s.push('\n');
-                }
-                s
-            }
+            Output::Csv => vrs_client::bulk::write_csv(
+                &self.columns,
+                self.rows
+                    .iter()
+                    .map(|r| r.iter().map(cell_text).collect::<Vec<_>>()),
+            ),
             Output::Table => {
                 let texts: Vec<Vec<String>> = self
                     .rows
@@ -249,15 +241,13 @@ pub fn role_of(cert_path: &Path) -> anyhow::Result<vrs_core::identity::Role> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", cert_path.display()))
 }
 
+/// The first certificate of a PEM text (rustls' PEM reader).
 fn pem_der(pem: &str) -> Option<Vec<u8>> {
-    let begin = "-----BEGIN CERTIFICATE-----";
-    let start = pem.find(begin)? + begin.len();
-    let end = pem[start..].find("-----END CERTIFICATE-----")? + start;
-    let body: String = pem[start..end]
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    base64::engine::general_purpose::STANDARD.decode(body).ok()
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .ok()
+        .map(|c| c.as_ref().to_vec())
 }
 
 /// Who signs: the signing key of the profile and the identity of its certificate.

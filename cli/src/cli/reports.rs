@@ -7,7 +7,7 @@ use prost::Message as _;
 use serde_json::{Value, json};
 use vrs_client::client::Client;
 use vrs_client::profile::Selector;
-use vrs_client::reportjson::{self, Code as _};
+use vrs_client::reportjson;
 use vrs_core::report as d;
 use vrs_proto::v1 as pb;
 
@@ -111,8 +111,11 @@ pub async fn list(sel: &Selector, f: ListFilter, output: Output) -> anyhow::Resu
     let agency = match &f.agency {
         None => 0,
         Some(a) => reportjson::parse_code::<d::Agency>(a).ok_or_else(|| {
-            let all: Vec<&str> = d::Agency::all().iter().map(|a| a.code()).collect();
-            UsageError(format!("--agency {a:?}: one of {}", all.join(", ")))
+            use vrs_core::report::CodeEnum as _;
+            UsageError(format!(
+                "--agency {a:?}: one of {}",
+                d::Agency::SPEC.codes()
+            ))
         })?,
     };
     for (flag, v) in [("--from", &f.from), ("--to", &f.to)] {

@@ -12,14 +12,14 @@ impl pb::report_service_server::ReportService for Services {
         let started = Instant::now();
         let role = authorize(&req, self.state(), &[Allow::OwnFocalPoint]).inspect_err(|_| {
             self.metrics
-                .submission("permission_denied", started.elapsed());
+                .submission(SubmitOutcome::PermissionDenied, started.elapsed());
         })?;
         let Role::FocalPoint { state, id } = role else {
             return Err(Status::permission_denied("only focal points submit"));
         };
         let Some(env) = req.into_inner().envelope else {
             self.metrics
-                .submission("invalid_argument", started.elapsed());
+                .submission(SubmitOutcome::InvalidArgument, started.elapsed());
             return Err(field_status(Code::InvalidArgument, "envelope", "required"));
         };
         let who = Submitter {
@@ -39,7 +39,11 @@ impl pb::report_service_server::ReportService for Services {
                 ..
             }) => {
                 self.metrics.submission(
-                    if duplicate { "duplicate" } else { "accepted" },
+                    if duplicate {
+                        SubmitOutcome::Duplicate
+                    } else {
+                        SubmitOutcome::Accepted
+                    },
                     started.elapsed(),
                 );
                 tracing::debug!(index, duplicate, "report logged");
@@ -49,10 +53,11 @@ impl pb::report_service_server::ReportService for Services {
                 }))
             }
             Err(e) => {
-                self.metrics
-                    .submission(outcome_label(&e), started.elapsed());
                 tracing::info!(error = %e, focal_point = %who.focal_point_id, "submission refused");
-                Err(e.into())
+                let status = Status::from(e);
+                self.metrics
+                    .submission(outcome_of(status.code()), started.elapsed());
+                Err(status)
             }
         }
     }

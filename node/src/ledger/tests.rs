@@ -1,0 +1,155 @@
+//! The ledger's own tests.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use vrs_core::envelope::SigningKey;
+use vrs_core::report::examples::{self, ExampleParams};
+
+const STATE: &str = "GRC";
+const FP: &str = "hcg-piraeus-01";
+
+/// A ledger on a fresh store, with one focal point's key registered.
+pub(crate) struct Fixture {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) ledger: Ledger,
+    pub(crate) writer: std::thread::JoinHandle<()>,
+    pub(crate) key: SigningKey,
+}
+
+pub(crate) async fn start(release: &crate::config::ReleaseConfig) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let (signer, _) = NoteSigner::generate("vrs.test/state/GRC").unwrap();
+    let (ledger, writer) = Ledger::start(
+        store,
+        STATE,
+        signer,
+        LedgerOptions {
+            max_batch: 16,
+            max_payload_bytes: 1 << 20,
+        },
+        ReleaseSettings::from_config(release).unwrap(),
+        Arc::new(Metrics::default()),
+    )
+    .unwrap();
+    let (key, _seed) = SigningKey::generate(format!("{FP}-k1"));
+    ledger
+        .register_key(FP, &format!("{FP}-k1"), &key.public_key())
+        .await
+        .unwrap();
+    Fixture {
+        dir,
+        ledger,
+        writer,
+        key,
+    }
+}
+
+impl Fixture {
+    pub(crate) fn params(n: u64) -> ExampleParams {
+        ExampleParams::new(
+            vrs_core::report::Iso3::new(STATE).unwrap(),
+            FP,
+            examples::report_id(n),
+        )
+    }
+
+    pub(crate) fn sign(&self, r: &vrs_core::report::Report) -> Envelope {
+        Envelope::sign(
+            vrs_proto::REPORT_PAYLOAD_TYPE,
+            vrs_core::wire::encode_report(r),
+            &self.key,
+        )
+    }
+
+    pub(crate) async fn submit(
+        &self,
+        r: &vrs_core::report::Report,
+    ) -> Result<Accepted, LedgerError> {
+        let who = Submitter {
+            state: STATE.into(),
+            focal_point_id: FP.into(),
+        };
+        self.ledger
+            .submit(self.sign(r), &who, crate::grpc::today())
+            .await
+    }
+
+    pub(crate) async fn stop(self) -> tempfile::TempDir {
+        self.ledger.shutdown(self.writer).await;
+        self.dir
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_refused_by_a_storage_error_moves_no_cell() {
+    let fx = start(&Default::default()).await;
+    let r = examples::example_movement(&Fixture::params(1));
+    let leaf = merkle::leaf_hash(&fx.sign(&r).to_entry_bytes());
+    *crate::storage::tests::FAIL_APPEND_OF.lock().unwrap() = Some(leaf);
+    let refused = fx.submit(&r).await;
+    *crate::storage::tests::FAIL_APPEND_OF.lock().unwrap() = None;
+    assert!(
+        matches!(refused, Err(LedgerError::Storage(_))),
+        "{refused:?}"
+    );
+    let period = fx
+        .ledger
+        .inner
+        .aggregates
+        .lock()
+        .unwrap()
+        .periods()
+        .copied()
+        .collect::<Vec<_>>();
+    assert!(period.is_empty(), "the tables in memory moved: {period:?}");
+    let size = fx.ledger.store().size().unwrap();
+    let dir = fx.stop().await;
+    // Nothing of the refused job was committed: no cell on disk, no entry.
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.size().unwrap(), size);
+    let stored = Aggregates::load(&store).unwrap();
+    assert_eq!(
+        stored.periods().count(),
+        0,
+        "cells of a refused job were stored"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_noised_first_table_keeps_both_spends_of_a_release_and_its_revision() {
+    let release = crate::config::ReleaseConfig {
+        noise_tables: "MOVEMENTS".into(),
+        epsilon: "1/1".into(),
+        budget_cap: "2/1".into(),
+        ..Default::default()
+    };
+    let fx = start(&release).await;
+    for n in 1..=6 {
+        fx.submit(&examples::example_movement(&Fixture::params(n)))
+            .await
+            .unwrap();
+    }
+    let period = vrs_core::aggregate::Period::parse("2026-M03").unwrap();
+    let today = crate::grpc::today();
+    let first = fx.ledger.release(period, false, today).await.unwrap();
+    let revised = fx.ledger.release(period, true, today).await.unwrap();
+    let movements = |rs: &[ReleaseRecord]| {
+        rs.iter()
+            .find(|r| r.table == "MOVEMENTS")
+            .map(|r| r.digest)
+            .unwrap()
+    };
+    let spends = fx.ledger.store().spends("2026-M03").unwrap();
+    let digests: Vec<_> = spends
+        .iter()
+        .filter(|s| s.table == "MOVEMENTS")
+        .map(|s| s.digest)
+        .collect();
+    assert_eq!(
+        digests,
+        [movements(&first), movements(&revised)],
+        "the ledger holds the release's spend and the revision's"
+    );
+    fx.stop().await;
+}

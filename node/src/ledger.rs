@@ -245,6 +245,44 @@ impl Ledger {
         self.send(Op::Report(Box::new(job))).await
     }
 
+    /// The valid registered key of the submitter's focal point that the envelope's
+    /// signature verifies under (the envelope's keyid is only a hint), or why there is
+    /// none.
+    fn signing_key(&self, env: &Envelope, who: &Submitter) -> Result<KeyRecord, LedgerError> {
+        let keys = self.inner.keys.read().unwrap_or_else(|p| p.into_inner());
+        let mut revoked_hint = None;
+        let mut found = None;
+        for k in keys
+            .values()
+            .filter(|k| k.focal_point_id == who.focal_point_id)
+        {
+            if k.revoked_at.is_some() {
+                if env.signatures.iter().any(|s| s.keyid == k.key_id) {
+                    revoked_hint = Some(k.clone());
+                }
+                continue;
+            }
+            if env
+                .verify(vrs_proto::REPORT_PAYLOAD_TYPE, &k.public_key)
+                .is_ok()
+            {
+                found = Some(k.clone());
+                break;
+            }
+        }
+        match (found, revoked_hint) {
+            (Some(k), _) => Ok(k),
+            (None, Some(r)) => Err(LedgerError::KeyRevoked {
+                at: r.revoked_at.unwrap_or_default(),
+                key_id: r.key_id,
+                focal_point_id: Some(r.focal_point_id),
+            }),
+            (None, None) => Err(LedgerError::NoValidKey {
+                focal_point_id: who.focal_point_id.clone(),
+            }),
+        }
+    }
+
     fn prepare(
         &self,
         env: Envelope,
@@ -268,44 +306,7 @@ impl Ledger {
         }
         // Verify before parsing, against the keys of the focal point named by the
         // certificate (the keyid in the envelope is only a hint).
-        let key = {
-            let keys = self.inner.keys.read().unwrap_or_else(|p| p.into_inner());
-            let mut revoked_hint = None;
-            let mut found = None;
-            for k in keys
-                .values()
-                .filter(|k| k.focal_point_id == who.focal_point_id)
-            {
-                if k.revoked_at.is_some() {
-                    if env.signatures.iter().any(|s| s.keyid == k.key_id) {
-                        revoked_hint = Some(k.clone());
-                    }
-                    continue;
-                }
-                if env
-                    .verify(vrs_proto::REPORT_PAYLOAD_TYPE, &k.public_key)
-                    .is_ok()
-                {
-                    found = Some(k.clone());
-                    break;
-                }
-            }
-            match (found, revoked_hint) {
-                (Some(k), _) => k,
-                (None, Some(r)) => {
-                    return Err(LedgerError::KeyRevoked {
-                        at: r.revoked_at.unwrap_or_default(),
-                        key_id: r.key_id,
-                        focal_point_id: Some(r.focal_point_id),
-                    });
-                }
-                (None, None) => {
-                    return Err(LedgerError::NoValidKey {
-                        focal_point_id: who.focal_point_id.clone(),
-                    });
-                }
-            }
-        };
+        let key = self.signing_key(&env, who)?;
         let report = vrs_core::wire::decode_report(&env.payload, today).map_err(|e| match e {
             vrs_core::wire::ReportError::Invalid(v) => LedgerError::Invalid(v),
             other => LedgerError::Undecodable(other.to_string()),

@@ -31,10 +31,8 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("core/src/aggregate/tables.rs", "apply_change", 134),
     ("core/src/disclosure/audit/search.rs", "candidates", 131),
     ("core/src/disclosure/audit/programme.rs", "milp", 126),
-    ("core/src/wire/records.rs", "case", 125),
     ("cli/src/cli/submit.rs", "submit", 123),
     ("cli/src/cli/sync.rs", "report", 115),
-    ("node/src/ledger.rs", "prepare", 112),
     ("core/src/aggregate/contributions.rs", "contributions", 112),
     ("core/src/disclosure/audit/links.rs", "links_of", 102),
 ];
@@ -292,11 +290,11 @@ fn a_planted_violation_of_each_rule_is_found() {
     let long = format!("fn f() {{\n{}}}\n", "    x();\n".repeat(MAX_FN_LINES));
     let v = plant("node/src/x.rs", &long);
     assert!(v[0].contains("fn f is 102 lines, over 100"), "{v:?}");
-    let v = plant("node/src/ledger.rs", &long.replace("fn f", "fn prepare").repeat(1));
+    let v = plant("node/src/verify.rs", &long.replace("fn f", "fn verify_store"));
     assert!(v.is_empty(), "a listed function within its ceiling: {v:?}");
-    let longer = format!("fn prepare() {{\n{}}}\n", "    x();\n".repeat(200));
-    let v = plant("node/src/ledger.rs", &longer);
-    assert!(v[0].contains("over its ceiling of 112"), "{v:?}");
+    let longer = format!("fn verify_store() {{\n{}}}\n", "    x();\n".repeat(200));
+    let v = plant("node/src/verify.rs", &longer);
+    assert!(v[0].contains("over its ceiling of 136"), "{v:?}");
     let v = plant("node/src/x.rs", "trait T {\n    fn a();\n    fn b() {}\n}\n");
     assert!(v.is_empty(), "{v:?}");
     let v = plant("node/src/ledger.rs", &"x\n".repeat(2000));

@@ -316,24 +316,9 @@ pub(super) fn case(
         m.humanitarian_motive_claimed,
     );
 
-    let countries_field = at(p, "countries_involved");
-    ok &= c.at_most(
-        countries_field.clone(),
-        m.countries_involved.len(),
-        MAX_COUNTRIES_INVOLVED,
-    );
-    let mut countries_involved = Vec::with_capacity(m.countries_involved.len());
-    for (i, s) in m.countries_involved.iter().enumerate() {
-        let f = format!("{countries_field}[{i}]");
-        match c.country(f.clone(), s) {
-            Some(code) if countries_involved.contains(&code) => {
-                c.push(f, s, "duplicate");
-                ok = false;
-            }
-            Some(code) => countries_involved.push(code),
-            None => ok = false,
-        }
-    }
+    let (countries_involved, countries_ok) =
+        countries(c, &at(p, "countries_involved"), &m.countries_involved);
+    ok &= countries_ok;
 
     let suspected = counts_by_sex(c, &at(p, "persons_suspected"), m.persons_suspected.as_ref());
     let prosecuted = counts_by_sex(
@@ -370,34 +355,8 @@ pub(super) fn case(
         }
     }
 
-    let proceedings_field = at(p, "proceedings");
-    ok &= c.at_most(
-        proceedings_field.clone(),
-        m.proceedings.len(),
-        MAX_PROCEEDINGS,
-    );
-    let mut proceedings = Vec::with_capacity(m.proceedings.len());
-    let mut last_stage: Option<Stage> = None;
-    for (i, pr) in m.proceedings.iter().enumerate() {
-        let pp = format!("{proceedings_field}[{i}]");
-        let stage = Stage::from_wire(pr.stage);
-        match (last_stage, stage) {
-            (Some(last), Some(stage)) if stage < last => {
-                c.push(
-                    at(&pp, "stage"),
-                    Stage::wire_name(pr.stage),
-                    format!("out of order: follows {}", Stage::wire_name(last.to_wire())),
-                );
-                ok = false;
-            }
-            _ => {}
-        }
-        last_stage = stage.or(last_stage);
-        match proceeding(c, &pp, pr) {
-            Some(pr) => proceedings.push(pr),
-            None => ok = false,
-        }
-    }
+    let (proceedings, proceedings_ok) = proceedings(c, &at(p, "proceedings"), &m.proceedings);
+    ok &= proceedings_ok;
     if !ok {
         return None;
     }
@@ -415,6 +374,54 @@ pub(super) fn case(
         persons_convicted: convicted?,
         proceedings,
     })
+}
+
+/// The countries involved in a case: each a country, none twice, at most
+/// [`MAX_COUNTRIES_INVOLVED`]; with whether all were.
+fn countries(c: &mut Checker, field: &str, list: &[String]) -> (Vec<Iso3>, bool) {
+    let mut ok = c.at_most(field.to_owned(), list.len(), MAX_COUNTRIES_INVOLVED);
+    let mut out = Vec::with_capacity(list.len());
+    for (i, s) in list.iter().enumerate() {
+        let f = format!("{field}[{i}]");
+        match c.country(f.clone(), s) {
+            Some(code) if out.contains(&code) => {
+                c.push(f, s, "duplicate");
+                ok = false;
+            }
+            Some(code) => out.push(code),
+            None => ok = false,
+        }
+    }
+    (out, ok)
+}
+
+/// The proceedings of a case, each valid and in procedural order, at most
+/// [`MAX_PROCEEDINGS`]; with whether all were.
+fn proceedings(c: &mut Checker, field: &str, list: &[pb::Proceeding]) -> (Vec<Proceeding>, bool) {
+    let mut ok = c.at_most(field.to_owned(), list.len(), MAX_PROCEEDINGS);
+    let mut out = Vec::with_capacity(list.len());
+    let mut last_stage: Option<Stage> = None;
+    for (i, pr) in list.iter().enumerate() {
+        let pp = format!("{field}[{i}]");
+        let stage = Stage::from_wire(pr.stage);
+        match (last_stage, stage) {
+            (Some(last), Some(stage)) if stage < last => {
+                c.push(
+                    at(&pp, "stage"),
+                    Stage::wire_name(pr.stage),
+                    format!("out of order: follows {}", Stage::wire_name(last.to_wire())),
+                );
+                ok = false;
+            }
+            _ => {}
+        }
+        last_stage = stage.or(last_stage);
+        match proceeding(c, &pp, pr) {
+            Some(pr) => out.push(pr),
+            None => ok = false,
+        }
+    }
+    (out, ok)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -98,29 +98,8 @@ pub async fn run_announcing(
         });
 
     let secretariat = cfg.role == crate::config::Role::Secretariat;
-    // Health: SERVING for each service this node serves, and only those (a
-    // secretariat's node serves no ReportService: unknown, NOT_FOUND).
     let (health_reporter, health) = tonic_health::server::health_reporter();
-    if !secretariat {
-        health_reporter
-            .set_serving::<pb::report_service_server::ReportServiceServer<Services>>()
-            .await;
-    }
-    health_reporter
-        .set_serving::<pb::log_service_server::LogServiceServer<Services>>()
-        .await;
-    health_reporter
-        .set_serving::<pb::admin_service_server::AdminServiceServer<Services>>()
-        .await;
-    health_reporter
-        .set_serving::<pb::federation_service_server::FederationServiceServer<Services>>()
-        .await;
-    health_reporter
-        .set_serving::<pb::sync_service_server::SyncServiceServer<Services>>()
-        .await;
-    health_reporter
-        .set_serving::<pb::aggregates_service_server::AggregatesServiceServer<Services>>()
-        .await;
+    serving(&health_reporter, secretariat).await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(vrs_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -162,24 +141,10 @@ pub async fn run_announcing(
         }));
     }
 
-    // The release scheduler: closes due periods and releases them, exactly once.
-    let scheduler = {
-        let ledger = ledger.clone();
-        let every = Duration::from_secs(cfg.release.check_interval_s);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                match ledger.release_due(crate::grpc::today()).await {
-                    Ok(made) if !made.is_empty() => {
-                        tracing::info!(releases = made.len(), "scheduled releases made");
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "scheduled release failed"),
-                }
-            }
-        })
-    };
+    let scheduler = release_scheduler(
+        ledger.clone(),
+        Duration::from_secs(cfg.release.check_interval_s),
+    );
     ready();
     tracing::info!(state = %cfg.state, origin = %ledger.verifier_key(), "node serving");
     let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
@@ -234,9 +199,14 @@ pub async fn run_announcing(
         }
     };
     let _ = stop_metrics.send(());
+    // Aborted tasks drop what they hold (the ledger, so the store) only when the
+    // runtime next polls them: wait for that, so that a node restarted on the same data
+    // directory in this process finds the database released.
     scheduler.abort();
+    let _ = scheduler.await;
     if let Some(s) = sync_schedule {
         s.abort();
+        let _ = s.await;
     }
     // The writer finishes every queued job, flushes and exits.
     ledger.shutdown(writer).await;
@@ -244,4 +214,46 @@ pub async fn run_announcing(
     result.context("gRPC server")?;
     tracing::info!("node stopped cleanly");
     Ok(())
+}
+
+/// Marks SERVING each service this node serves, and only those (a secretariat's node
+/// serves no ReportService: unknown, NOT_FOUND).
+async fn serving(reporter: &tonic_health::server::HealthReporter, secretariat: bool) {
+    if !secretariat {
+        reporter
+            .set_serving::<pb::report_service_server::ReportServiceServer<Services>>()
+            .await;
+    }
+    reporter
+        .set_serving::<pb::log_service_server::LogServiceServer<Services>>()
+        .await;
+    reporter
+        .set_serving::<pb::admin_service_server::AdminServiceServer<Services>>()
+        .await;
+    reporter
+        .set_serving::<pb::federation_service_server::FederationServiceServer<Services>>()
+        .await;
+    reporter
+        .set_serving::<pb::sync_service_server::SyncServiceServer<Services>>()
+        .await;
+    reporter
+        .set_serving::<pb::aggregates_service_server::AggregatesServiceServer<Services>>()
+        .await;
+}
+
+/// The release scheduler: closes due periods and releases them, exactly once.
+fn release_scheduler(ledger: Ledger, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match ledger.release_due(crate::grpc::today()).await {
+                Ok(made) if !made.is_empty() => {
+                    tracing::info!(releases = made.len(), "scheduled releases made");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "scheduled release failed"),
+            }
+        }
+    })
 }

@@ -231,6 +231,14 @@ enum Cmd {
         #[command(subcommand)]
         cmd: SyncCmd,
     },
+    /// The outbox: records `vrs submit` signed and journalled, and whether the node
+    /// acknowledged them. A rerun of the same file sends only what is missing.
+    ///
+    /// Example: vrs outbox status
+    Outbox {
+        #[command(subcommand)]
+        cmd: cli::outbox::OutboxCmd,
+    },
 }
 
 fn main() -> ExitCode {
@@ -315,6 +323,7 @@ fn main() -> ExitCode {
         Cmd::Releases { cmd } => cmd.run(&sel),
         Cmd::Region { cmd } => cmd.run(&sel),
         Cmd::Sync { cmd } => cmd.run(&sel),
+        Cmd::Outbox { cmd } => cmd.run(&sel),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

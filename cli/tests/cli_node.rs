@@ -325,6 +325,8 @@ async fn a_revoked_key_is_refused() {
     let rows: Value = serde_json::from_str(&out.stdout).expect("json");
     assert!(rows[0]["revoked_at"].as_u64().is_some(), "{out:?}");
 
+    // A new record (the one logged is answered from the outbox, without the node).
+    let file = fed.write("d2.json", &document("\"version\": 1, "));
     let out = fed.submit("fp", &[&file]).await;
     assert_eq!(out.code, 3, "{out:?}");
     assert!(
@@ -503,7 +505,13 @@ async fn keys_new_register_and_rotate() {
         )
         .await;
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(fed.submit("fp", &[&file]).await.code, 3, "the old key");
+    // The same file again is answered from the outbox (logged already); another
+    // record signed with the old key is refused.
+    let out = fed.submit("fp", &[&file]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("1 already logged"), "{out:?}");
+    let other = fed.write("d2.json", &document("\"version\": 1, "));
+    assert_eq!(fed.submit("fp", &[&other]).await.code, 3, "the old key");
 
     // A key file others can read is refused before anything is sent.
     std::fs::set_permissions(&k2, std::fs::Permissions::from_mode(0o644)).expect("chmod");
@@ -792,4 +800,63 @@ async fn pki_init_makes_a_federation_the_deploy_configs_run_on() {
     assert_eq!(mode("clients/aus-fp2/client.key"), 0o600);
     assert_eq!(mode("clients/aus-fp2/signing.key"), 0o600);
     node.stop().await.expect("stop");
+}
+
+/// The outbox: a file submitted while the node is unreachable is journalled; submitted
+/// again it is logged once; submitted a third time every line is answered as already
+/// logged (no report id in the file, so without the journal each run would log new
+/// reports).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_submitted_again_is_logged_exactly_once() {
+    let fed = Fed::start().await;
+    let file = fed.write(
+        "batch.ndjson",
+        &format!("{}\n{}\n{}\n", document(""), document(""), movement(3)),
+    );
+    let receipts = fed.receipts.display().to_string();
+    let args = ["--profile", "fp", "submit", "--receipts", &receipts, &file];
+    let down = [("VRS_ENDPOINT", "https://localhost:1")];
+    let out = fed.run_env(&down, &args).await;
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("3 failed"), "{out:?}");
+    assert!(out.stderr.contains("queued in the outbox"), "{out:?}");
+    let status = fed
+        .run(&["--profile", "fp", "outbox", "status", "--output", "json"])
+        .await;
+    assert_eq!(
+        status.json().as_array().map(Vec::len),
+        Some(3),
+        "{status:?}"
+    );
+
+    let out = fed.run(&args).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("3 record(s): 3 accepted, 0 already logged"),
+        "{out:?}"
+    );
+    let out = fed.run(&args).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("3 record(s): 0 accepted, 3 already logged"),
+        "{out:?}"
+    );
+    let listed = fed.run(&["list", "--output", "json"]).await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+    let status = fed
+        .run(&["--profile", "fp", "outbox", "status", "--output", "json"])
+        .await;
+    assert_eq!(
+        status.json().as_array().map(Vec::len),
+        Some(0),
+        "{status:?}"
+    );
+    assert!(
+        status.stderr.contains("0 pending, 3 acknowledged"),
+        "{status:?}"
+    );
+    let out = fed.run(&["--profile", "fp", "outbox", "clear"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
 }

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bulk;
 pub mod client;
 pub mod keyfile;
+pub mod outbox;
 pub mod pki;
 pub mod profile;
 pub mod reportjson;

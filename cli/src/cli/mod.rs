@@ -15,6 +15,7 @@ use clap::Args;
 
 pub mod keys;
 pub mod log;
+pub mod outbox;
 pub mod pki;
 pub mod region;
 pub mod releases;

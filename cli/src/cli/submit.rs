@@ -5,12 +5,14 @@
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 use vrs_client::bulk::{self, Format};
 use vrs_client::client::{Client, ClientError};
+use vrs_client::outbox::{self, Outbox, Queued};
 use vrs_client::reportjson;
 use vrs_proto::v1 as pb;
 
@@ -256,8 +258,12 @@ pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyho
     }
 
     // Read, validate and sign everything first: a bad file is reported without a node.
+    // Each record signed is journalled in the outbox before anything is sent; one
+    // journalled before (an earlier run of the same file) is sent as it was signed.
+    let state_dir = vrs_client::profile::default_state_dir(&vrs_client::profile::process_env);
+    let mut outbox = Outbox::open(&Outbox::path_for(&state_dir, &profile.name))?;
     let mut rows: Vec<(usize, Row)> = Vec::new();
-    let mut ready: Vec<(usize, String, Prepared)> = Vec::new();
+    let mut ready: Vec<Ready> = Vec::new();
     for file in &opts.files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
@@ -267,13 +273,29 @@ pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyho
             let source = format!("{}:{}", file.display(), rec.line);
             let prepared = match rec.value {
                 Err(e) => Err((String::new(), 0, vec![e])),
-                Ok(mut v) => {
-                    fill_defaults(&mut v, &signer)?;
-                    prepare(&v, format.lenient(), &signer)
-                }
+                Ok(v) => journalled(&mut outbox, file, rec.line, &source, v, format, &signer)?,
             };
             match prepared {
-                Ok(p) => ready.push((n, source, p)),
+                Ok(Journalled::Send(key, p)) => ready.push(Ready { n, source, key, p }),
+                Ok(Journalled::Logged(q, index)) => {
+                    // Acknowledged in an earlier run: nothing to send.
+                    let (receipt, _) =
+                        super::receipt_paths(&opts.receipts, &q.report_id, q.version);
+                    let outcome = Outcome::Accepted {
+                        index,
+                        duplicate: true,
+                        receipt,
+                    };
+                    rows.push((
+                        n,
+                        Row {
+                            source,
+                            report_id: q.report_id,
+                            version: q.version,
+                            outcome,
+                        },
+                    ));
+                }
                 Err((report_id, version, problems)) => rows.push((
                     n,
                     Row {
@@ -294,73 +316,182 @@ pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyho
             Ok(c) => Some(c),
             Err(e) => {
                 // Still say what happened to every record, then fail.
-                let why = e.to_string();
-                for (n, source, p) in ready.drain(..) {
-                    let outcome = Outcome::Failed(why.clone());
-                    rows.push((
-                        n,
-                        Row {
-                            source,
-                            report_id: p.report_id,
-                            version: p.version,
-                            outcome,
-                        },
-                    ));
+                let why = format!("{e} (queued in the outbox: run the same command again)");
+                for r in ready.drain(..) {
+                    rows.push((r.n, r.row(Outcome::Failed(why.clone()))));
                 }
                 None
             }
         }
     };
     if let Some(client) = client {
-        let bar = if std::io::stderr().is_terminal() {
-            let b = ProgressBar::new(ready.len() as u64);
-            b.set_style(
-                ProgressStyle::with_template("{spinner} submitting {pos}/{len} [{bar:30}] {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            b
-        } else {
-            ProgressBar::hidden()
-        };
-        let limit = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
-        let receipts = Arc::new(opts.receipts.clone());
-        let vkey = Arc::new(profile.vkey.clone());
-        let mut set = tokio::task::JoinSet::new();
-        for (n, source, p) in ready {
-            let permit = limit.clone().acquire_owned().await?;
-            let (client, receipts, vkey) = (client.clone(), receipts.clone(), vkey.clone());
-            set.spawn(async move {
-                let _permit = permit;
-                let outcome = match send(&client, &p, &receipts, vkey.as_deref()).await {
-                    Ok(o) => o,
-                    Err(e) if e.is_rejection() => Outcome::Rejected(problems(&e)),
-                    Err(e) => Outcome::Failed(e.to_string()),
-                };
-                (
-                    n,
-                    Row {
-                        source,
-                        report_id: p.report_id,
-                        version: p.version,
-                        outcome,
-                    },
-                )
-            });
-        }
-        while let Some(j) = set.join_next().await {
-            let (n, row) = j?;
-            bar.inc(1);
-            if let Outcome::Rejected(_) | Outcome::Failed(_) = row.outcome {
-                bar.set_message(format!("{} refused", row.source));
-            }
-            rows.push((n, row));
-        }
-        bar.finish_and_clear();
+        rows.extend(send_all(&client, ready, &opts, profile.vkey.clone(), &mut outbox).await?);
     }
     rows.sort_by_key(|(n, _)| *n);
     let rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
     print_rows(&rows, opts.output);
     finish(&rows, &opts.receipts)
+}
+
+/// A record ready to send: its position, source, outbox key and envelope.
+pub struct Ready {
+    /// Its position in the output.
+    pub n: usize,
+    /// `file:line`.
+    pub source: String,
+    /// Its outbox key.
+    pub key: String,
+    /// The signed envelope.
+    pub p: Prepared,
+}
+
+impl Ready {
+    fn row(&self, outcome: Outcome) -> Row {
+        Row {
+            source: self.source.clone(),
+            report_id: self.p.report_id.clone(),
+            version: self.p.version,
+            outcome,
+        }
+    }
+}
+
+/// What the outbox makes of a record read from a file.
+enum Journalled {
+    /// To send: its key and envelope (signed now, or in an earlier run).
+    Send(String, Prepared),
+    /// Acknowledged in an earlier run, at this log index.
+    Logged(Queued, u64),
+}
+
+/// The record read from `file` at `line`: acknowledged in an earlier run, journalled
+/// by one (sent again as it was signed), or validated, signed and journalled now; or
+/// why it is refused.
+#[allow(clippy::type_complexity)]
+fn journalled(
+    outbox: &mut Outbox,
+    file: &Path,
+    line: usize,
+    source: &str,
+    mut v: Value,
+    format: Format,
+    signer: &Signer,
+) -> anyhow::Result<Result<Journalled, (String, u32, Vec<String>)>> {
+    let key = outbox::key(file, line, &v);
+    if let (Some(q), Some(index)) = (outbox.get(&key), outbox.sent(&key)) {
+        return Ok(Ok(Journalled::Logged(q.clone(), index)));
+    }
+    if let Some(q) = outbox.get(&key)
+        && let Some(envelope) = q.envelope()
+    {
+        let p = Prepared {
+            report_id: q.report_id.clone(),
+            version: q.version,
+            envelope,
+        };
+        return Ok(Ok(Journalled::Send(key, p)));
+    }
+    fill_defaults(&mut v, signer)?;
+    Ok(match prepare(&v, format.lenient(), signer) {
+        Ok(p) => {
+            outbox.queue(Queued::new(
+                key.clone(),
+                source.to_owned(),
+                p.report_id.clone(),
+                p.version,
+                &p.envelope,
+            ))?;
+            Ok(Journalled::Send(key, p))
+        }
+        Err(e) => Err(e),
+    })
+}
+
+/// Sends every ready record, `opts.jobs` at a time, with a progress bar that moves as
+/// each is answered; notes each acknowledged one in the outbox. Ctrl-C stops sending
+/// new ones, lets those in flight finish, and leaves the rest queued.
+pub async fn send_all(
+    client: &Client,
+    ready: Vec<Ready>,
+    opts: &Options,
+    vkey: Option<String>,
+    outbox: &mut Outbox,
+) -> anyhow::Result<Vec<(usize, Row)>> {
+    let bar = if std::io::stderr().is_terminal() {
+        let b = ProgressBar::new(ready.len() as u64);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} submitting {pos}/{len} [{bar:30}] {per_sec} ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let watcher = tokio::spawn({
+        let (interrupted, stop) = (interrupted.clone(), stop.clone());
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupted.store(true, Ordering::SeqCst);
+                stop.notify_waiters();
+            }
+        }
+    });
+    let limit = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    let receipts = Arc::new(opts.receipts.clone());
+    let vkey = Arc::new(vkey);
+    let mut rows = Vec::new();
+    let mut set = tokio::task::JoinSet::new();
+    for r in ready {
+        let permit = if interrupted.load(Ordering::SeqCst) {
+            None
+        } else {
+            tokio::select! {
+                p = limit.clone().acquire_owned() => Some(p?),
+                () = stop.notified() => None,
+            }
+        };
+        let Some(permit) = permit else {
+            let why = "not sent: interrupted (queued in the outbox: run the same command again)";
+            let row = r.row(Outcome::Failed(why.into()));
+            rows.push((r.n, r.key, row));
+            continue;
+        };
+        let (client, receipts, vkey, bar) =
+            (client.clone(), receipts.clone(), vkey.clone(), bar.clone());
+        set.spawn(async move {
+            let _permit = permit;
+            let outcome = match send(&client, &r.p, &receipts, vkey.as_deref()).await {
+                Ok(o) => o,
+                Err(e) if e.is_rejection() => Outcome::Rejected(problems(&e)),
+                Err(e) => Outcome::Failed(e.to_string()),
+            };
+            bar.inc(1);
+            if let Outcome::Rejected(_) | Outcome::Failed(_) = outcome {
+                bar.set_message(format!("{} refused", r.source));
+            }
+            (r.n, r.key.clone(), r.row(outcome))
+        });
+    }
+    while let Some(j) = set.join_next().await {
+        rows.push(j?);
+    }
+    watcher.abort();
+    bar.finish_and_clear();
+    if interrupted.load(Ordering::SeqCst) {
+        eprintln!("vrs: interrupted; what was not sent stays in the outbox");
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (n, key, row) in rows {
+        if let Outcome::Accepted { index, .. } = row.outcome {
+            outbox.mark_sent(&key, index)?;
+        }
+        out.push((n, row));
+    }
+    Ok(out)
 }
 
 /// Prints the refused records and a summary on standard error; the error that sets the

@@ -11,7 +11,7 @@ use vrs_local::{self as local, LocalNode, NodeFiles, Pki};
 
 mod common;
 
-use common::{Out, run_with, write_identity};
+use common::{Out, run_with, run_with_input, write_identity};
 
 /// A node of THA with an admin, a focal point `fp1` (key `fp1-k1`, registered), a
 /// secretariat, and a client configuration with a profile for each.
@@ -108,10 +108,14 @@ impl Fed {
     }
 
     async fn run_env(&self, env: &[(&str, &str)], args: &[&str]) -> Out {
+        self.run_input(env, args, None).await
+    }
+
+    async fn run_input(&self, env: &[(&str, &str)], args: &[&str], input: Option<&str>) -> Out {
         let state = self.dir.path().join("state");
         let mut all = vec![("XDG_STATE_HOME", state.to_str().expect("utf-8"))];
         all.extend_from_slice(env);
-        run_with(&self.home, &all, args).await
+        run_with_input(&self.home, &all, args, input).await
     }
 
     async fn submit(&self, profile: &str, files: &[&str]) -> Out {
@@ -859,4 +863,73 @@ async fn a_file_submitted_again_is_logged_exactly_once() {
     );
     let out = fed.run(&["--profile", "fp", "outbox", "clear"]).await;
     assert_eq!(out.code, 0, "{out:?}");
+}
+
+/// `--dry-run` validates by the node's rules and sends nothing; `-` reads standard
+/// input (NDJSON here), through the outbox like a file.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_sends_nothing_and_standard_input_is_a_file() {
+    let fed = Fed::start().await;
+    let bad = document("").replace("\"count\": 2", "\"count\": 0");
+    let text = format!("{}\n{bad}\n{}\n", document(""), movement(4));
+    let file = fed.write("batch.ndjson", &text);
+    let receipts = fed.receipts.display().to_string();
+    let out = fed
+        .run(&["submit", "--dry-run", "--receipts", &receipts, &file])
+        .await;
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("3 record(s): 2 valid, 1 rejected; nothing sent (--dry-run)"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("batch.ndjson:2"), "{out:?}");
+    assert!(receipt_files(&fed.receipts).is_empty());
+    let listed = fed.run(&["list", "--output", "json"]).await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "{listed}");
+    let status = fed.run(&["outbox", "status", "--output", "json"]).await;
+    assert_eq!(
+        status.json().as_array().map(Vec::len),
+        Some(0),
+        "{status:?}"
+    );
+
+    let good = format!("{}\n{}\n", document(""), movement(4));
+    let args = ["submit", "--receipts", &receipts, "-"];
+    let out = fed.run_input(&[], &args, Some(&good)).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("2 record(s): 2 accepted"), "{out:?}");
+    let out = fed.run_input(&[], &args, Some(&good)).await;
+    assert!(
+        out.stderr
+            .contains("2 record(s): 0 accepted, 2 already logged"),
+        "{out:?}"
+    );
+}
+
+/// Connection failures say what happened and what to do, not the library's words.
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_failures_are_said_in_plain_words() {
+    let fed = Fed::start().await;
+    let down = fed
+        .run_env(&[("VRS_ENDPOINT", "https://localhost:1")], &["health"])
+        .await;
+    assert_ne!(down.code, 0, "{down:?}");
+    assert!(
+        down.stderr
+            .contains("no node answers at https://localhost:1 (is it running?"),
+        "{down:?}"
+    );
+    assert!(!down.stderr.contains("os error"), "{down:?}");
+
+    // A profile that trusts another CA than the node's.
+    let other = Pki::create(&fed.dir.path().join("other")).expect("other pki");
+    let other_ca = other.ca_path().display().to_string();
+    let out = fed.run_env(&[("VRS_CA", &other_ca)], &["health"]).await;
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("is not the one the profile trusts")
+            && out.stderr.contains("check `ca` in the profile"),
+        "{out:?}"
+    );
 }

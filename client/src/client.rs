@@ -59,6 +59,34 @@ pub enum ClientError {
         /// Why.
         detail: String,
     },
+    /// Nothing listens at the endpoint.
+    #[error("no node answers at {endpoint} (is it running? is the endpoint right?)")]
+    NoNode {
+        /// The endpoint.
+        endpoint: String,
+    },
+    /// The node's certificate does not verify under the profile's CA.
+    #[error(
+        "the node at {endpoint} is not the one the profile trusts: its certificate does not \
+         verify under the profile's CA ({reason}); check `ca` in the profile"
+    )]
+    NodeNotTrusted {
+        /// The endpoint.
+        endpoint: String,
+        /// rustls' reason, e.g. `BadSignature`.
+        reason: String,
+    },
+    /// The node refused this client's certificate during the handshake.
+    #[error(
+        "the node at {endpoint} refused your certificate ({alert}): it must be issued by \
+         the federation's CA and still valid; ask your operator for a new one"
+    )]
+    CertificateRefused {
+        /// The endpoint.
+        endpoint: String,
+        /// The TLS alert.
+        alert: String,
+    },
     /// No connection could be made (network, TLS handshake).
     #[error("cannot connect to {endpoint}: {detail}")]
     Connect {
@@ -145,6 +173,30 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// What a failed connection means, in the words of [`ClientError`]: nothing listening,
+/// a node the profile does not trust, a certificate the node refused, or else the
+/// transport's own words.
+fn connect_error(endpoint: &str, e: &tonic::transport::Error) -> ClientError {
+    let endpoint = endpoint.to_owned();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return ClientError::NoNode { endpoint };
+        }
+        cur = c.source();
+    }
+    let detail = error_chain(e);
+    if let Some(reason) = after(&detail, "invalid peer certificate:") {
+        return ClientError::NodeNotTrusted { endpoint, reason };
+    }
+    if let Some(alert) = after(&detail, "received fatal alert:") {
+        return ClientError::CertificateRefused { endpoint, alert };
+    }
+    ClientError::Connect { endpoint, detail }
+}
+
 /// Maps a status to a [`ClientError`], keeping its google.rpc.BadRequest details.
 pub fn from_status(endpoint: &str, status: Status) -> ClientError {
     let code = status.code();
@@ -178,12 +230,28 @@ pub fn from_status(endpoint: &str, status: Status) -> ClientError {
                 };
             }
         }
+        // In TLS 1.3 the node judges the client's certificate after the client has
+        // finished its handshake: the refusal arrives as the first call's error.
+        if let Some(alert) = after(&message, "received fatal alert:") {
+            return ClientError::CertificateRefused {
+                endpoint: endpoint.to_owned(),
+                alert,
+            };
+        }
         ClientError::Failed {
             endpoint: endpoint.to_owned(),
             code,
             message,
         }
     }
+}
+
+/// The word after `marker` in `text` (up to the next `:`).
+fn after(text: &str, marker: &str) -> Option<String> {
+    text.find(marker).map(|i| {
+        let rest = &text[i + marker.len()..];
+        rest.split(':').next().unwrap_or(rest).trim().to_owned()
+    })
 }
 
 /// A connection to one node.
@@ -255,10 +323,10 @@ impl Client {
             .map_err(|e| bad(error_chain(&e)))?
             .connect_timeout(deadline)
             .timeout(deadline);
-        let channel = ep.connect().await.map_err(|e| ClientError::Connect {
-            endpoint: endpoint.to_owned(),
-            detail: error_chain(&e),
-        })?;
+        let channel = ep
+            .connect()
+            .await
+            .map_err(|e| connect_error(endpoint, &e))?;
         Ok(Self {
             channel,
             endpoint: endpoint.to_owned(),

@@ -100,11 +100,7 @@ pub async fn run_announcing(
     let secretariat = cfg.role == crate::config::Role::Secretariat;
     let (health_reporter, health) = tonic_health::server::health_reporter();
     serving(&health_reporter, secretariat).await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(vrs_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .context("building the reflection service")?;
+    let (reflection, reflection_v1alpha) = reflection()?;
 
     let client_tls = crate::tls::client_config(
         &read(&cfg.tls.cert)?,
@@ -153,6 +149,7 @@ pub async fn run_announcing(
         .max_concurrent_streams(cfg.limits.max_concurrent_streams)
         .add_service(health)
         .add_service(reflection)
+        .add_service(reflection_v1alpha)
         .add_optional_service((!secretariat).then(|| {
             // A secretariat's node holds no reports: no report service.
             pb::report_service_server::ReportServiceServer::new(services.clone())
@@ -256,4 +253,28 @@ fn release_scheduler(ledger: Ledger, every: Duration) -> tokio::task::JoinHandle
             }
         }
     })
+}
+
+/// Server reflection in both versions: v1, and v1alpha for the grpcurl and grpc_cli
+/// that still speak only it.
+#[allow(clippy::type_complexity)]
+fn reflection() -> anyhow::Result<(
+    tonic_reflection::pb::v1::server_reflection_server::ServerReflectionServer<
+        impl tonic_reflection::pb::v1::server_reflection_server::ServerReflection,
+    >,
+    tonic_reflection::pb::v1alpha::server_reflection_server::ServerReflectionServer<
+        impl tonic_reflection::pb::v1alpha::server_reflection_server::ServerReflection,
+    >,
+)> {
+    let builder = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(vrs_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    Ok((
+        builder().build_v1().context("building reflection v1")?,
+        builder()
+            .build_v1alpha()
+            .context("building reflection v1alpha")?,
+    ))
 }

@@ -712,3 +712,67 @@ async fn health_reports_each_service_a_node_serves_and_no_other() {
     }
     sec.stop().await;
 }
+
+/// Server reflection answers in v1 and in v1alpha (what grpcurl 1.8 and grpc_cli speak),
+/// listing the node's services.
+#[tokio::test(flavor = "multi_thread")]
+async fn reflection_lists_the_services_in_v1_and_v1alpha() {
+    use tonic_reflection::pb::{v1, v1alpha};
+    let s = setup().await;
+    let ch = s.node.channel(&s.pki, &s.fp.cert).await;
+
+    let req = v1alpha::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(
+            v1alpha::server_reflection_request::MessageRequest::ListServices(String::new()),
+        ),
+    };
+    let mut answers = v1alpha::server_reflection_client::ServerReflectionClient::new(ch.clone())
+        .server_reflection_info(tokio_stream::iter([req]))
+        .await
+        .expect("v1alpha reflection")
+        .into_inner();
+    let answer = answers
+        .message()
+        .await
+        .expect("answer")
+        .expect("one answer");
+    let Some(v1alpha::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        answer.message_response
+    else {
+        panic!("not a list of services: {answer:?}");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for want in [
+        "vrs.v1.ReportService",
+        "vrs.v1.SyncService",
+        "grpc.health.v1.Health",
+    ] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+
+    let req = v1::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(
+            String::new(),
+        )),
+    };
+    let mut answers = v1::server_reflection_client::ServerReflectionClient::new(ch)
+        .server_reflection_info(tokio_stream::iter([req]))
+        .await
+        .expect("v1 reflection")
+        .into_inner();
+    let answer = answers
+        .message()
+        .await
+        .expect("answer")
+        .expect("one answer");
+    assert!(
+        matches!(
+            answer.message_response,
+            Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(_))
+        ),
+        "{answer:?}"
+    );
+    s.node.stop().await;
+}

@@ -104,6 +104,7 @@ impl OutboxCmd {
                     receipts,
                     jobs: usize::from(jobs),
                     output: output.output,
+                    dry_run: false,
                 };
                 let rows = if ready.is_empty() {
                     Vec::new()
@@ -113,7 +114,7 @@ impl OutboxCmd {
                 };
                 let rows: Vec<submit::Row> = rows.into_iter().map(|(_, r)| r).collect();
                 submit::print_rows(&rows, opts.output);
-                submit::finish(&rows, &opts.receipts)
+                submit::finish(&rows, &opts.receipts, false)
             }),
             OutboxCmd::Clear { force } => {
                 let pending = outbox.pending().len();

@@ -188,7 +188,7 @@ async fn send_version(
                 outcome: Outcome::Rejected(problems),
             };
             submit::print_rows(std::slice::from_ref(&row), output);
-            return submit::finish(&[row], receipts);
+            return submit::finish(&[row], receipts, false);
         }
     };
     let outcome = match submit::send(client, &p, receipts, profile.vkey.as_deref()).await {
@@ -203,7 +203,7 @@ async fn send_version(
         outcome,
     };
     submit::print_rows(std::slice::from_ref(&row), output);
-    submit::finish(&[row], receipts)
+    submit::finish(&[row], receipts, false)
 }
 
 fn set_signer(v: &mut Value, signer: &Signer) {

@@ -35,6 +35,8 @@ pub struct Options {
     pub jobs: usize,
     /// Output format.
     pub output: Output,
+    /// Validate and sign only: send nothing, journal nothing.
+    pub dry_run: bool,
 }
 
 /// What happened to one record.
@@ -52,6 +54,8 @@ pub enum Outcome {
     Rejected(Vec<String>),
     /// The call failed, or the node's receipt did not verify.
     Failed(String),
+    /// Valid by every rule the node applies (`--dry-run`: not sent).
+    Valid,
 }
 
 /// One record's result.
@@ -80,6 +84,7 @@ impl Row {
             ),
             Outcome::Rejected(p) => ("rejected", Value::Null, p.join("; ")),
             Outcome::Failed(m) => ("failed", Value::Null, m.clone()),
+            Outcome::Valid => ("valid", Value::Null, "not sent (--dry-run)".to_owned()),
         };
         vec![
             json!(self.source),
@@ -262,18 +267,68 @@ pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyho
     // journalled before (an earlier run of the same file) is sent as it was signed.
     let state_dir = vrs_client::profile::default_state_dir(&vrs_client::profile::process_env);
     let mut outbox = Outbox::open(&Outbox::path_for(&state_dir, &profile.name))?;
+    let (mut rows, mut ready) = read_all(&opts, &mut outbox, &signer)?;
+    if opts.dry_run {
+        for r in ready.drain(..) {
+            rows.push((r.n, r.row(Outcome::Valid)));
+        }
+    }
+    let client = if ready.is_empty() {
+        None
+    } else {
+        match Client::connect(&profile).await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                // Still say what happened to every record, then fail.
+                let why = format!("{e} (queued in the outbox: run the same command again)");
+                for r in ready.drain(..) {
+                    rows.push((r.n, r.row(Outcome::Failed(why.clone()))));
+                }
+                None
+            }
+        }
+    };
+    if let Some(client) = client {
+        rows.extend(send_all(&client, ready, &opts, profile.vkey.clone(), &mut outbox).await?);
+    }
+    rows.sort_by_key(|(n, _)| *n);
+    let rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
+    print_rows(&rows, opts.output);
+    finish(&rows, &opts.receipts, opts.dry_run)
+}
+
+/// Every record of the files: refused (with its rows) or ready to send. Records are
+/// validated and signed here, and journalled in the outbox unless `--dry-run`.
+#[allow(clippy::type_complexity)]
+fn read_all(
+    opts: &Options,
+    outbox: &mut Outbox,
+    signer: &Signer,
+) -> anyhow::Result<(Vec<(usize, Row)>, Vec<Ready>)> {
     let mut rows: Vec<(usize, Row)> = Vec::new();
     let mut ready: Vec<Ready> = Vec::new();
     for file in &opts.files {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read {}", file.display()))?;
-        let format = Format::of(file);
+        let text = read_input(file)?;
+        let format = match Format::of(file) {
+            // Standard input: one JSON text (a report or an array), else NDJSON.
+            Format::Json
+                if file == Path::new("-") && serde_json::from_str::<Value>(&text).is_err() =>
+            {
+                Format::Ndjson
+            }
+            f => f,
+        };
         for rec in bulk::read(&text, format, opts.record_type.map(RecordTypeArg::field)) {
             let n = rows.len() + ready.len();
             let source = format!("{}:{}", file.display(), rec.line);
             let prepared = match rec.value {
                 Err(e) => Err((String::new(), 0, vec![e])),
-                Ok(v) => journalled(&mut outbox, file, rec.line, &source, v, format, &signer)?,
+                Ok(mut v) if opts.dry_run => {
+                    fill_defaults(&mut v, signer)?;
+                    prepare(&v, format.lenient(), signer)
+                        .map(|p| Journalled::Send(String::new(), p))
+                }
+                Ok(v) => journalled(outbox, file, rec.line, &source, v, format, signer)?,
             };
             match prepared {
                 Ok(Journalled::Send(key, p)) => ready.push(Ready { n, source, key, p }),
@@ -308,29 +363,18 @@ pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyho
             }
         }
     }
+    Ok((rows, ready))
+}
 
-    let client = if ready.is_empty() {
-        None
-    } else {
-        match Client::connect(&profile).await {
-            Ok(c) => Some(c),
-            Err(e) => {
-                // Still say what happened to every record, then fail.
-                let why = format!("{e} (queued in the outbox: run the same command again)");
-                for r in ready.drain(..) {
-                    rows.push((r.n, r.row(Outcome::Failed(why.clone()))));
-                }
-                None
-            }
-        }
-    };
-    if let Some(client) = client {
-        rows.extend(send_all(&client, ready, &opts, profile.vkey.clone(), &mut outbox).await?);
+/// The text of a report file, or of standard input for `-`.
+fn read_input(file: &Path) -> anyhow::Result<String> {
+    if file == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("cannot read standard input")?;
+        return Ok(text);
     }
-    rows.sort_by_key(|(n, _)| *n);
-    let rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
-    print_rows(&rows, opts.output);
-    finish(&rows, &opts.receipts)
+    std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
 }
 
 /// A record ready to send: its position, source, outbox key and envelope.
@@ -496,8 +540,12 @@ pub async fn send_all(
 
 /// Prints the refused records and a summary on standard error; the error that sets the
 /// exit code.
-pub fn finish(rows: &[Row], receipts: &Path) -> anyhow::Result<()> {
+pub fn finish(rows: &[Row], receipts: &Path, dry_run: bool) -> anyhow::Result<()> {
     let (mut accepted, mut duplicates, mut rejected, mut failed) = (0, 0, 0, 0);
+    let valid = rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Valid))
+        .count();
     for r in rows {
         let what = match &r.outcome {
             Outcome::Accepted { duplicate, .. } => {
@@ -508,6 +556,7 @@ pub fn finish(rows: &[Row], receipts: &Path) -> anyhow::Result<()> {
                 }
                 continue;
             }
+            Outcome::Valid => continue,
             Outcome::Rejected(p) => {
                 rejected += 1;
                 ("rejected", p.clone())
@@ -527,12 +576,19 @@ pub fn finish(rows: &[Row], receipts: &Path) -> anyhow::Result<()> {
             eprintln!("  {p}");
         }
     }
-    eprintln!(
-        "vrs: {} record(s): {accepted} accepted, {duplicates} already logged, {rejected} rejected, \
-         {failed} failed; receipts in {}",
-        rows.len(),
-        receipts.display()
-    );
+    if dry_run {
+        eprintln!(
+            "vrs: {} record(s): {valid} valid, {rejected} rejected; nothing sent (--dry-run)",
+            rows.len()
+        );
+    } else {
+        eprintln!(
+            "vrs: {} record(s): {accepted} accepted, {duplicates} already logged, {rejected} rejected, \
+             {failed} failed; receipts in {}",
+            rows.len(),
+            receipts.display()
+        );
+    }
     if failed > 0 {
         anyhow::bail!("{failed} record(s) could not be submitted (see above); submit them again");
     }
@@ -544,7 +600,8 @@ pub fn finish(rows: &[Row], receipts: &Path) -> anyhow::Result<()> {
 
 #[derive(Args)]
 pub struct SubmitArgs {
-    /// Report files (.json, .ndjson/.jsonl, .csv).
+    /// Report files (.json, .ndjson/.jsonl, .csv); `-` is standard input, read as JSON
+    /// or NDJSON.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Record type of CSV rows without a record_type column.
@@ -556,6 +613,10 @@ pub struct SubmitArgs {
     /// Submissions in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     jobs: u16,
+    /// Validate and sign every record locally, by the node's own rules, and send
+    /// nothing (no connection, nothing journalled). Exits 3 if a record is refused.
+    #[arg(long)]
+    dry_run: bool,
     #[command(flatten)]
     output: OutputArg,
 }
@@ -571,6 +632,7 @@ impl SubmitArgs {
                 receipts: self.receipts,
                 jobs: usize::from(self.jobs),
                 output: self.output.output,
+                dry_run: self.dry_run,
             },
         ))
     }

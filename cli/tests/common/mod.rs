@@ -36,15 +36,35 @@ impl Out {
 
 /// Runs `vrs` with a clean environment: only PATH, HOME and `env`.
 pub async fn run_with(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
+    run_with_input(home, env, args, None).await
+}
+
+/// As [`run_with`], with `input` on standard input.
+pub async fn run_with_input(
+    home: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    input: Option<&str>,
+) -> Out {
+    use tokio::io::AsyncWriteExt as _;
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home)
-        .args(args);
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().await.expect("run vrs");
+    let mut child = cmd.spawn().expect("run vrs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    if let Some(text) = input {
+        stdin.write_all(text.as_bytes()).await.expect("write stdin");
+    }
+    drop(stdin);
+    let out = child.wait_with_output().await.expect("wait for vrs");
     Out {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

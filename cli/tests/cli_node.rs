@@ -933,3 +933,69 @@ async fn connection_failures_are_said_in_plain_words() {
         "{out:?}"
     );
 }
+
+/// A certificate or key the node would refuse is caught before connecting, in one
+/// sentence that says what to do; a private key others can read is warned about.
+#[tokio::test]
+async fn credentials_are_checked_before_connecting() {
+    let fed = Fed::start().await;
+    let fp = Identity::focal_point("THA", "fp1");
+    let issue = |name: &str, from: i64, until: i64| {
+        let issued = fed.pki.ca.issue_valid(&fp, &[], from, until).expect("issue");
+        write_identity(fed.dir.path(), name, &issued)
+    };
+    let with = |crt: &Path, key: &Path| {
+        [
+            ("VRS_CERT", crt.display().to_string()),
+            ("VRS_KEY", key.display().to_string()),
+        ]
+    };
+    let run = |env: [(&'static str, String); 2], args: &'static [&'static str]| {
+        let fed = &fed;
+        async move {
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            fed.run_env(&env, args).await
+        }
+    };
+    let refused = |out: &Out, words: &[&str]| {
+        assert_eq!(out.code, 1, "{out:?}");
+        for w in words {
+            assert!(out.stderr.contains(w), "{w:?} not said: {out:?}");
+        }
+        assert_eq!(out.stderr.lines().count(), 1, "one sentence: {out:?}");
+    };
+
+    let (crt, key) = issue("expired", -3 * 86_400, -86_400);
+    let out = run(with(&crt, &key), &["health"]).await;
+    refused(&out, &["your certificate", "expired on 20", "ask your operator for a new one"]);
+
+    let (crt, key) = issue("early", 86_400, 2 * 86_400);
+    let out = run(with(&crt, &key), &["health"]).await;
+    refused(&out, &["is not valid until 20", "clock"]);
+
+    let (crt, _) = issue("good", -60, 86_400);
+    let (_, other_key) = fed.identity("other", Identity::focal_point("THA", "fp2"));
+    let out = run(with(&crt, &other_key), &["health"]).await;
+    refused(&out, &["is not the key of the certificate", "check `key` and `cert`"]);
+
+    // The admin's profile signs nothing: refused before anything is signed or queued.
+    let file = fed.write("m.json", &movement(3));
+    let out = fed.submit("admin", &[&file]).await;
+    refused(
+        &out,
+        &["signing reports needs a focal point's certificate", "is for vrs://state/THA/admin"],
+    );
+    let listed = fed.run(&["list", "--output", "json"]).await;
+    assert_eq!(listed.json().as_array().map(Vec::len), Some(0), "{listed:?}");
+
+    // A key others can read works, with a warning naming the fix.
+    let (crt, key) = issue("open", -60, 86_400);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = run(with(&crt, &key), &["health"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("can be read by others (mode 0644)")
+            && out.stderr.contains("chmod 600"),
+        "{out:?}"
+    );
+}

@@ -51,6 +51,9 @@ pub enum ClientError {
         /// Why.
         source: std::io::Error,
     },
+    /// The profile's certificate or key cannot be used (checked before connecting).
+    #[error(transparent)]
+    Credentials(#[from] crate::credentials::CredentialError),
     /// The endpoint is not a usable URI.
     #[error("invalid endpoint {endpoint:?}: {detail}")]
     Endpoint {
@@ -68,7 +71,8 @@ pub enum ClientError {
     /// The node's certificate does not verify under the profile's CA.
     #[error(
         "the node at {endpoint} is not the one the profile trusts: its certificate does not \
-         verify under the profile's CA ({reason}); check `ca` in the profile"
+         verify under the profile's CA ({}: {reason}); check `ca` and the endpoint in the \
+         profile", vrs_proto::transport::trust_words(.reason)
     )]
     NodeNotTrusted {
         /// The endpoint.
@@ -158,43 +162,22 @@ pub fn is_rejection_code(code: Code) -> bool {
     )
 }
 
-/// `e` and its sources, joined with ": ".
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cur = c.source();
-    }
-    s
-}
+pub use vrs_proto::transport::error_chain;
+use vrs_proto::transport::{ConnectFailure, classify, classify_text};
 
 /// What a failed connection means, in the words of [`ClientError`]: nothing listening,
 /// a node the profile does not trust, a certificate the node refused, or else the
 /// transport's own words.
 fn connect_error(endpoint: &str, e: &tonic::transport::Error) -> ClientError {
     let endpoint = endpoint.to_owned();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(c) = cur {
-        if let Some(io) = c.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::ConnectionRefused
-        {
-            return ClientError::NoNode { endpoint };
+    match classify(e) {
+        ConnectFailure::NoListener => ClientError::NoNode { endpoint },
+        ConnectFailure::NotTrusted(reason) => ClientError::NodeNotTrusted { endpoint, reason },
+        ConnectFailure::CertificateRefused(alert) => {
+            ClientError::CertificateRefused { endpoint, alert }
         }
-        cur = c.source();
+        ConnectFailure::Other(detail) => ClientError::Connect { endpoint, detail },
     }
-    let detail = error_chain(e);
-    if let Some(reason) = after(&detail, "invalid peer certificate:") {
-        return ClientError::NodeNotTrusted { endpoint, reason };
-    }
-    if let Some(alert) = after(&detail, "received fatal alert:") {
-        return ClientError::CertificateRefused { endpoint, alert };
-    }
-    ClientError::Connect { endpoint, detail }
 }
 
 /// Maps a status to a [`ClientError`], keeping its google.rpc.BadRequest details.
@@ -232,7 +215,7 @@ pub fn from_status(endpoint: &str, status: Status) -> ClientError {
         }
         // In TLS 1.3 the node judges the client's certificate after the client has
         // finished its handshake: the refusal arrives as the first call's error.
-        if let Some(alert) = after(&message, "received fatal alert:") {
+        if let ConnectFailure::CertificateRefused(alert) = classify_text(&message) {
             return ClientError::CertificateRefused {
                 endpoint: endpoint.to_owned(),
                 alert,
@@ -246,20 +229,35 @@ pub fn from_status(endpoint: &str, status: Status) -> ClientError {
     }
 }
 
-/// The word after `marker` in `text` (up to the next `:`).
-fn after(text: &str, marker: &str) -> Option<String> {
-    text.find(marker).map(|i| {
-        let rest = &text[i + marker.len()..];
-        rest.split(':').next().unwrap_or(rest).trim().to_owned()
-    })
-}
-
 /// A connection to one node.
 #[derive(Clone, Debug)]
 pub struct Client {
     channel: Channel,
     endpoint: String,
     deadline: Duration,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Checks the profile's certificate and key ([`crate::credentials::check`]) without
+/// connecting: what a command that signs before it sends checks first.
+pub fn check_credentials(
+    profile: &Profile,
+) -> Result<crate::credentials::Credentials, ClientError> {
+    let (_, cert_path, key_path) = profile.require_tls()?;
+    let cert = read("certificate", cert_path)?;
+    let key = read("private key", key_path)?;
+    Ok(crate::credentials::check(
+        cert_path,
+        &cert,
+        key_path,
+        &key,
+        unix_now(),
+    )?)
 }
 
 fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, ClientError> {
@@ -275,10 +273,11 @@ impl Client {
     /// verified is `server_name` if set, else the endpoint's host.
     pub async fn connect(profile: &Profile) -> Result<Self, ClientError> {
         let endpoint = profile.require_endpoint()?.to_owned();
-        let (ca, cert, key) = profile.require_tls()?;
+        let (ca, cert_path, key_path) = profile.require_tls()?;
         let ca = read("CA certificate", ca)?;
-        let cert = read("certificate", cert)?;
-        let key = read("private key", key)?;
+        let cert = read("certificate", cert_path)?;
+        let key = read("private key", key_path)?;
+        crate::credentials::check(cert_path, &cert, key_path, &key, unix_now())?;
         Self::connect_pem(
             &endpoint,
             &ca,

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod client;
+pub mod credentials;
 pub mod keyfile;
 pub mod outbox;
 pub mod pki;

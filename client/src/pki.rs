@@ -199,6 +199,18 @@ impl DevCa {
         identity: &Identity,
         extra_hosts: &[&str],
     ) -> Result<Issued, PkiError> {
+        self.issue_valid(identity, extra_hosts, -(BACKDATE.as_secs() as i64), LEAF_VALIDITY.as_secs() as i64)
+    }
+
+    /// As [`DevCa::issue_with_hosts`], valid from `from` to `until` seconds from now
+    /// (negative: in the past): the expired and not-yet-valid certificates of tests.
+    pub fn issue_valid(
+        &self,
+        identity: &Identity,
+        extra_hosts: &[&str],
+        from: i64,
+        until: i64,
+    ) -> Result<Issued, PkiError> {
         identity.validate().map_err(PkiError::InvalidIdentity)?;
         // A node, or a secretariat's node given host names: a server certificate.
         let is_node = matches!(identity, Identity::Node { .. })
@@ -219,8 +231,12 @@ impl DevCa {
         params
             .distinguished_name
             .push(DnType::OrganizationName, org_name());
-        params.not_before = now - BACKDATE;
-        params.not_after = now + LEAF_VALIDITY;
+        let at = |secs: i64| {
+            let d = Duration::from_secs(secs.unsigned_abs());
+            if secs < 0 { now - d } else { now + d }
+        };
+        params.not_before = at(from);
+        params.not_after = at(until);
         params.serial_number = Some(serial.clone());
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];

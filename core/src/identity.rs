@@ -152,11 +152,44 @@ fn is_id(s: &str) -> bool {
 /// and it must parse with [`Role::from_san_uri`]. Other URI schemes and other SAN types
 /// (DNS, IP) are ignored.
 pub fn role_from_cert(der: &[u8]) -> Result<Role, IdentityError> {
+    role_of(&parse(der)?)
+}
+
+/// What a holder checks of its own certificate before using it: its role, when it is
+/// valid and the public key it certifies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertFacts {
+    /// The role of its `vrs://` SAN URI.
+    pub role: Result<Role, IdentityError>,
+    /// Not valid before, Unix seconds.
+    pub not_before: i64,
+    /// Not valid after, Unix seconds.
+    pub not_after: i64,
+    /// The DER SubjectPublicKeyInfo it certifies.
+    pub public_key: Vec<u8>,
+}
+
+/// The [`CertFacts`] of a DER certificate.
+pub fn cert_facts(der: &[u8]) -> Result<CertFacts, IdentityError> {
+    let cert = parse(der)?;
+    Ok(CertFacts {
+        role: role_of(&cert),
+        not_before: cert.validity().not_before.timestamp(),
+        not_after: cert.validity().not_after.timestamp(),
+        public_key: cert.public_key().raw.to_vec(),
+    })
+}
+
+fn parse(der: &[u8]) -> Result<x509_parser::certificate::X509Certificate<'_>, IdentityError> {
     let (rest, cert) =
         x509_parser::parse_x509_certificate(der).map_err(|_| IdentityError::BadCertificate)?;
     if !rest.is_empty() {
         return Err(IdentityError::BadCertificate);
     }
+    Ok(cert)
+}
+
+fn role_of(cert: &x509_parser::certificate::X509Certificate<'_>) -> Result<Role, IdentityError> {
     let san = cert
         .subject_alternative_name()
         .map_err(|_| IdentityError::BadCertificate)?

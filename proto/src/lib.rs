@@ -5,6 +5,7 @@
 #![allow(clippy::all, missing_docs)]
 
 pub mod codec;
+pub mod transport;
 
 /// Package `vrs.v1`.
 pub mod v1 {

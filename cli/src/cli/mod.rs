@@ -60,9 +60,21 @@ pub fn exit_code(e: &anyhow::Error) -> Option<u8> {
     Some(EXIT_FAILURE)
 }
 
-/// The message printed for an error: the error and its causes.
+/// The message printed for an error: the error and its causes, each said once (an
+/// error that prints its source in its own words is not followed by that source again).
 pub fn describe(e: &anyhow::Error) -> String {
-    format!("{e:#}")
+    let mut s = String::new();
+    for cause in e.chain() {
+        let t = cause.to_string();
+        if s.contains(&t) {
+            continue;
+        }
+        if !s.is_empty() {
+            s.push_str(": ");
+        }
+        s.push_str(&t);
+    }
+    s
 }
 
 /// Output formats of tabular results.
@@ -228,27 +240,30 @@ pub fn load_profile(sel: &Selector) -> anyhow::Result<Profile> {
 /// Loads the selected profile and connects to its node.
 pub async fn connect(sel: &Selector) -> anyhow::Result<(Profile, Client)> {
     let p = load_profile(sel)?;
+    warn_exposed_keys(&p);
     let c = Client::connect(&p).await?;
     Ok((p, c))
 }
 
-/// The role named by a PEM certificate's SAN URI.
-pub fn role_of(cert_path: &Path) -> anyhow::Result<vrs_core::identity::Role> {
-    let pem = std::fs::read_to_string(cert_path)
-        .with_context(|| format!("cannot read the certificate {}", cert_path.display()))?;
-    let der = pem_der(&pem)
-        .with_context(|| format!("{} is not a PEM certificate", cert_path.display()))?;
-    vrs_core::identity::role_from_cert(&der)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", cert_path.display()))
+/// As [`connect`], for a command that `needs` (e.g. "managing keys") the role `need`:
+/// a certificate of another role is refused before connecting, in one sentence.
+pub async fn connect_as(
+    sel: &Selector,
+    need: vrs_client::credentials::Need,
+    needs: &'static str,
+) -> anyhow::Result<(Profile, Client)> {
+    let p = load_profile(sel)?;
+    vrs_client::client::check_credentials(&p)?.require(need, needs)?;
+    connect(sel).await
 }
 
-/// The first certificate of a PEM text (rustls' PEM reader).
-fn pem_der(pem: &str) -> Option<Vec<u8>> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject as _;
-    CertificateDer::from_pem_slice(pem.as_bytes())
-        .ok()
-        .map(|c| c.as_ref().to_vec())
+/// Warns about the profile's private keys (TLS and signing) that others can read.
+pub fn warn_exposed_keys(p: &Profile) {
+    for key in [p.key.as_deref(), p.signing_key.as_deref()].into_iter().flatten() {
+        if let Some(w) = vrs_client::credentials::key_exposure(key) {
+            warn(w);
+        }
+    }
 }
 
 /// Who signs: the signing key of the profile and the identity of its certificate.
@@ -264,9 +279,11 @@ pub struct Signer {
 impl Signer {
     /// The signer of the profile.
     pub fn load(p: &Profile) -> anyhow::Result<Self> {
+        let credentials = vrs_client::client::check_credentials(p)?;
+        credentials.require(vrs_client::credentials::Need::FocalPoint, "signing reports")?;
+        warn_exposed_keys(p);
         let key = vrs_client::keyfile::read(p.require_signing_key()?)?;
-        let (_, cert, _) = p.require_tls()?;
-        let role = role_of(cert)?;
+        let role = credentials.role;
         let (state, focal_point_id) = match role {
             vrs_core::identity::Role::FocalPoint { state, id } => (Some(state), Some(id)),
             other => (other.state().map(str::to_owned), None),

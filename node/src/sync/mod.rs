@@ -321,7 +321,7 @@ impl SyncEngine {
             .await
             .map_err(|e| SyncError::Connect {
                 endpoint: peer.endpoint.clone(),
-                reason: format!("{e:?}"),
+                reason: vrs_proto::transport::classify(&e).to_string(),
             })
     }
 

@@ -142,15 +142,19 @@ fn movement(count: u32) -> String {
 
 const SMUGGLER: &str = r#"{"agency": "POLICE", "observed_on": "2026-03-02", "body": {"smuggler": {"sex": "M", "age_band": "Y30T44", "citizenship": "MMR", "roles": ["GUIDE"], "also_migrant": "N", "organised_group": "_U"}}}"#;
 
+/// The receipts under `dir` (fanned out in directories of two characters).
 fn receipt_files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "tlog-proof"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let entries = |d: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(d)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let mut v: Vec<PathBuf> = entries(dir)
+        .iter()
+        .filter(|p| p.is_dir())
+        .flat_map(|d| entries(d))
+        .filter(|p| p.extension().is_some_and(|e| e == "tlog-proof"))
+        .collect();
     v.sort();
     v
 }
@@ -818,7 +822,16 @@ async fn a_file_submitted_again_is_logged_exactly_once() {
         &format!("{}\n{}\n{}\n", document(""), document(""), movement(3)),
     );
     let receipts = fed.receipts.display().to_string();
-    let args = ["--profile", "fp", "submit", "--receipts", &receipts, &file];
+    let args = [
+        "--profile",
+        "fp",
+        "submit",
+        "--retries",
+        "0",
+        "--receipts",
+        &receipts,
+        &file,
+    ];
     let down = [("VRS_ENDPOINT", "https://localhost:1")];
     let out = fed.run_env(&down, &args).await;
     assert_ne!(out.code, 0, "{out:?}");
@@ -941,7 +954,11 @@ async fn credentials_are_checked_before_connecting() {
     let fed = Fed::start().await;
     let fp = Identity::focal_point("THA", "fp1");
     let issue = |name: &str, from: i64, until: i64| {
-        let issued = fed.pki.ca.issue_valid(&fp, &[], from, until).expect("issue");
+        let issued = fed
+            .pki
+            .ca
+            .issue_valid(&fp, &[], from, until)
+            .expect("issue");
         write_identity(fed.dir.path(), name, &issued)
     };
     let with = |crt: &Path, key: &Path| {
@@ -967,7 +984,14 @@ async fn credentials_are_checked_before_connecting() {
 
     let (crt, key) = issue("expired", -3 * 86_400, -86_400);
     let out = run(with(&crt, &key), &["health"]).await;
-    refused(&out, &["your certificate", "expired on 20", "ask your operator for a new one"]);
+    refused(
+        &out,
+        &[
+            "your certificate",
+            "expired on 20",
+            "ask your operator for a new one",
+        ],
+    );
 
     let (crt, key) = issue("early", 86_400, 2 * 86_400);
     let out = run(with(&crt, &key), &["health"]).await;
@@ -976,17 +1000,30 @@ async fn credentials_are_checked_before_connecting() {
     let (crt, _) = issue("good", -60, 86_400);
     let (_, other_key) = fed.identity("other", Identity::focal_point("THA", "fp2"));
     let out = run(with(&crt, &other_key), &["health"]).await;
-    refused(&out, &["is not the key of the certificate", "check `key` and `cert`"]);
+    refused(
+        &out,
+        &[
+            "is not the key of the certificate",
+            "check `key` and `cert`",
+        ],
+    );
 
     // The admin's profile signs nothing: refused before anything is signed or queued.
     let file = fed.write("m.json", &movement(3));
     let out = fed.submit("admin", &[&file]).await;
     refused(
         &out,
-        &["signing reports needs a focal point's certificate", "is for vrs://state/THA/admin"],
+        &[
+            "signing reports needs a focal point's certificate",
+            "is for vrs://state/THA/admin",
+        ],
     );
     let listed = fed.run(&["list", "--output", "json"]).await;
-    assert_eq!(listed.json().as_array().map(Vec::len), Some(0), "{listed:?}");
+    assert_eq!(
+        listed.json().as_array().map(Vec::len),
+        Some(0),
+        "{listed:?}"
+    );
 
     // A key others can read works, with a warning naming the fix.
     let (crt, key) = issue("open", -60, 86_400);
@@ -998,4 +1035,211 @@ async fn credentials_are_checked_before_connecting() {
             && out.stderr.contains("chmod 600"),
         "{out:?}"
     );
+}
+
+impl Fed {
+    /// `vrs` with `args`, in this federation's environment, not yet started.
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        self.command_of(common::BIN, args)
+    }
+
+    /// `program` with `args`, in this federation's environment, not yet started.
+    fn command_of(&self, program: &str, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd
+    }
+
+    /// The size of the node's log, by its latest checkpoint.
+    async fn log_size(&self) -> u64 {
+        let out = self
+            .run(&[
+                "--profile",
+                "auditor",
+                "log",
+                "checkpoint",
+                "--output",
+                "json",
+            ])
+            .await;
+        out.json()[0]["size"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{out:?}"))
+    }
+}
+
+fn movements(n: usize) -> String {
+    (0..n)
+        .map(|i| movement(1 + (i % 7) as u32) + "\n")
+        .collect()
+}
+
+/// Ctrl-C part-way through a bulk file stops cleanly with the summary so far; the same
+/// command run again sends only the rest, and every line is logged exactly once with a
+/// receipt.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_bulk_run_and_its_rerun_log_every_line_once() {
+    const LINES: usize = 600;
+    let fed = Fed::start().await;
+    let base = fed.log_size().await;
+    let file = fed.write("bulk.ndjson", &movements(LINES));
+    let receipts = fed.receipts.display().to_string();
+    let args = ["submit", "--jobs", "1", "--receipts", &receipts, &file];
+    let child = fed.command(&args).spawn().expect("spawn vrs submit");
+    let pid = child.id().expect("pid").to_string();
+    // Interrupt once the node has logged some of the file (a condition, not a delay).
+    let mut seen = base;
+    while seen < base + 20 {
+        tokio::task::yield_now().await;
+        seen = fed.log_size().await;
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let out = child.wait_with_output().await.expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("interrupted; what was not sent stays in the outbox"),
+        "{stderr}"
+    );
+    let summary = stderr
+        .lines()
+        .find(|l| l.contains("record(s):"))
+        .expect("summary");
+    assert!(
+        summary.starts_with(&format!("vrs: {LINES} record(s): ")),
+        "{summary}"
+    );
+    let logged = fed.log_size().await - base;
+    assert!(
+        logged > 0 && logged < LINES as u64,
+        "{logged} of {LINES}: {stderr}"
+    );
+    assert!(
+        summary.contains(&format!("{logged} accepted")),
+        "{summary} but {logged} logged"
+    );
+
+    let again = fed.run(&args).await;
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again.stderr.contains(&format!(
+            "{LINES} record(s): {} accepted, {logged} already logged, 0 rejected, 0 failed",
+            LINES as u64 - logged
+        )),
+        "{again:?}"
+    );
+    assert_eq!(fed.log_size().await, base + LINES as u64);
+    assert_eq!(receipt_files(&fed.receipts).len(), LINES);
+}
+
+/// `--rejects` writes the refused rows with their errors; fixed, that file goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_rows_come_back_in_a_rejects_file_ready_to_resubmit() {
+    let fed = Fed::start().await;
+    let csv = "record_type,agency,observed_on,detected_on,document_type,issuing_country,fraud_type,purpose,holder_citizenship,count\n\
+               document,BORDER_POLICE,2026-03-04,2026-03-04,PASSPORT,MYS,COUNTERFEIT_OR_ALTERED,ENTRY,IRN,2\n\
+               document,NAVY,2026-03-04,2026-03-04,PASSPORT,MYS,COUNTERFEIT_OR_ALTERED,ENTRY,IRN,1\n\
+               document,POLICE,2026-03-04,2026-03-04,PASSPORT,MYS,COUNTERFEIT_OR_ALTERED,ENTRY,IRN,3\n";
+    let file = fed.write("docs.csv", csv);
+    let rejects = fed.path("rejects.csv");
+    let receipts = fed.receipts.display().to_string();
+    let rejects_arg = rejects.display().to_string();
+    let out = fed
+        .run(&[
+            "submit",
+            "--receipts",
+            &receipts,
+            "--rejects",
+            &rejects_arg,
+            &file,
+        ])
+        .await;
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr.contains("1 refused record(s) written to"),
+        "{out:?}"
+    );
+    let text = std::fs::read_to_string(&rejects).expect("rejects file");
+    let rows = vrs_client::bulk::parse_csv(&text).expect("csv");
+    assert_eq!(rows.len(), 2, "{text}");
+    let header = &rows[0].1;
+    let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+    assert_eq!(rows[1].1[at("agency")], "NAVY");
+    assert_eq!(rows[1].1[at("_source")], format!("{file}:3"));
+    assert!(
+        rows[1].1[at("_errors")].starts_with("agency = \"NAVY\": "),
+        "{text}"
+    );
+
+    std::fs::write(&rejects, text.replace("NAVY", "POLICE")).expect("fix");
+    let out = fed
+        .run(&[
+            "submit",
+            "--receipts",
+            &receipts,
+            "--rejects",
+            &rejects_arg,
+            &rejects_arg,
+        ])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("1 record(s): 1 accepted"), "{out:?}");
+    let listed = fed.run(&["list", "--output", "json"]).await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+}
+
+/// On a terminal the bar advances while submissions are in flight (`script` gives
+/// `vrs` a pseudo-terminal; what it drew is read back); on a pipe it draws nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_progress_bar_moves_on_a_terminal_and_is_absent_on_a_pipe() {
+    const LINES: usize = 300;
+    let fed = Fed::start().await;
+    let file = fed.write("bulk.ndjson", &movements(LINES));
+    let receipts = fed.receipts.display().to_string();
+    let line = format!(
+        "{} submit --jobs 1 --receipts {receipts} {file} > /dev/null",
+        common::BIN
+    );
+    let mut script = fed.command_of("script", &["-q", "-e", "-c", &line, "/dev/null"]);
+    script
+        .env("TERM", "xterm")
+        .env("COLUMNS", "120")
+        .env("LINES", "40");
+    let out = script.output().await.expect("script");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    let counts: Vec<usize> = screen
+        .match_indices("submitting ")
+        .filter_map(|(i, _)| {
+            let rest = &screen[i + "submitting ".len()..];
+            let (done, total) = rest.split_once('/')?;
+            let total: String = total.chars().take_while(char::is_ascii_digit).collect();
+            (total == LINES.to_string()).then(|| done.parse().ok())?
+        })
+        .collect();
+    assert!(
+        counts.iter().any(|&c| c > 0 && c < LINES),
+        "no bar drawn part-way: {counts:?}\n{screen}"
+    );
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+    assert!(
+        screen.contains(&format!("{LINES} record(s): {LINES} accepted")),
+        "{screen}"
+    );
+
+    let piped = fed.write("more.ndjson", &movements(5));
+    let out = fed.submit("fp", &[&piped]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("submitting"), "{out:?}");
 }

@@ -75,7 +75,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// Reads the records of `text` in `format`; `record_type` is the default record type of
 /// CSV rows.
 pub fn read(text: &str, format: Format, record_type: Option<&str>) -> Vec<Record> {
-    match format {
+    let mut records = match format {
         Format::Json => read_json(text),
         Format::Ndjson => text
             .lines()
@@ -88,6 +88,131 @@ pub fn read(text: &str, format: Format, record_type: Option<&str>) -> Vec<Record
             })
             .collect(),
         Format::Csv => read_csv(text, record_type),
+    };
+    // What a rejects file added is not part of the record.
+    for r in &mut records {
+        if let Ok(Value::Object(m)) = &mut r.value {
+            for k in ADDED_COLUMNS {
+                m.remove(*k);
+            }
+        }
+    }
+    records
+}
+
+/// Where a refused record came from (`file:line`), in a rejects file.
+pub const SOURCE_COLUMN: &str = "_source";
+/// Why it was refused (`path: problem`, `; `-separated in CSV), in a rejects file.
+pub const ERRORS_COLUMN: &str = "_errors";
+/// The columns (CSV) or keys (JSON) a rejects file adds, which the readers skip: a
+/// rejects file, once fixed, is submitted as it is.
+pub const ADDED_COLUMNS: &[&str] = &[SOURCE_COLUMN, ERRORS_COLUMN];
+
+/// The cells of a record's JSON form by column path, as the CSV reader reads them back:
+/// `agency`, `body.movement.route[0].from_country`; a list of plain values is one cell
+/// separated by `;`; absent (null) values and empty lists have no cell.
+pub fn flatten(v: &Value) -> Vec<(String, String)> {
+    fn walk(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Null => {}
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(x, &p, out);
+                }
+            }
+            Value::Array(a) if a.is_empty() => {}
+            Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => {
+                let cells: Vec<String> = a.iter().map(scalar).collect();
+                out.push((path.to_owned(), cells.join(";")));
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, &format!("{path}[{i}]"), out);
+                }
+            }
+            other => out.push((path.to_owned(), scalar(other))),
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, "", &mut out);
+    out
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// One refused record for a rejects file: where it came from, what it held (if it
+/// could be read) and its problems.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reject {
+    /// `file:line`.
+    pub source: String,
+    /// The record as read, before anything was filled in.
+    pub record: Option<Value>,
+    /// Its problems, one each.
+    pub errors: Vec<String>,
+}
+
+/// A rejects file in `format`: each refused record as it was read, with its source and
+/// errors next to it ([`ADDED_COLUMNS`]). CSV has one column per field path of any of
+/// them; JSON is an array, NDJSON a line each.
+pub fn write_rejects(format: Format, rejects: &[Reject]) -> String {
+    match format {
+        Format::Csv => {
+            let rows: Vec<Vec<(String, String)>> = rejects
+                .iter()
+                .map(|r| r.record.as_ref().map(flatten).unwrap_or_default())
+                .collect();
+            let mut header: Vec<&str> = Vec::new();
+            for (k, _) in rows.iter().flatten() {
+                if !header.contains(&k.as_str()) {
+                    header.push(k);
+                }
+            }
+            let n = header.len();
+            header.extend(ADDED_COLUMNS);
+            let lines = rows.iter().zip(rejects).map(|(cells, r)| {
+                let mut line = vec![String::new(); n];
+                for (k, v) in cells {
+                    if let Some(i) = header.iter().position(|h| h == k) {
+                        line[i] = v.clone();
+                    }
+                }
+                line.push(r.source.clone());
+                line.push(r.errors.join("; "));
+                line
+            });
+            write_csv(&header, lines)
+        }
+        Format::Json | Format::Ndjson => {
+            let items: Vec<String> = rejects
+                .iter()
+                .map(|r| {
+                    let mut m = match &r.record {
+                        Some(Value::Object(m)) => m.clone(),
+                        _ => Map::new(),
+                    };
+                    m.insert(SOURCE_COLUMN.into(), Value::String(r.source.clone()));
+                    m.insert(ERRORS_COLUMN.into(), serde_json::json!(r.errors));
+                    Value::Object(m).to_string()
+                })
+                .collect();
+            if format == Format::Json {
+                format!("[\n{}\n]\n", items.join(",\n"))
+            } else {
+                items.iter().map(|l| format!("{l}\n")).collect()
+            }
+        }
     }
 }
 
@@ -283,7 +408,7 @@ fn read_csv(text: &str, default_type: Option<&str>) -> Vec<Record> {
     let mut columns = Vec::with_capacity(header.len());
     for col in header {
         let col = col.trim();
-        if col == "record_type" {
+        if col == "record_type" || ADDED_COLUMNS.contains(&col) {
             columns.push(None);
             continue;
         }
@@ -376,6 +501,49 @@ mod tests {
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].line, 3);
         assert!(bad[0].value.is_err());
+    }
+
+    #[test]
+    fn a_rejects_file_reads_back_as_the_records_it_holds() {
+        let rec: Value = serde_json::json!({
+            "agency": "POLICE",
+            "body": {"fee": {"amount": 4, "route": [{"from_country": "AFG"}, {"from_country": "IRN"}],
+                              "aggravating": ["A", "B"], "empty": []}},
+        });
+        let rejects = [
+            Reject {
+                source: "a.csv:2".into(),
+                record: Some(rec.clone()),
+                errors: vec!["agency: unknown".into(), "x: y".into()],
+            },
+            Reject {
+                source: "a.ndjson:3".into(),
+                record: None,
+                errors: vec!["not JSON".into()],
+            },
+        ];
+        let csv = write_rejects(Format::Csv, &rejects);
+        assert!(
+            csv.starts_with("agency,body.fee.aggravating,body.fee.amount,body.fee.route[0].")
+                && csv.lines().next().unwrap().ends_with(",_source,_errors"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("A;B") && csv.contains("agency: unknown; x: y"),
+            "{csv}"
+        );
+        let back = read(&csv, Format::Csv, None);
+        let v = back[0].value.as_ref().unwrap();
+        assert_eq!(v["body"]["fee"]["route"][1]["from_country"], "IRN");
+        assert_eq!(v["body"]["fee"]["aggravating"], "A;B");
+        assert!(v.get(SOURCE_COLUMN).is_none() && v.get(ERRORS_COLUMN).is_none());
+        for f in [Format::Ndjson, Format::Json] {
+            let text = write_rejects(f, &rejects);
+            let back = read(&text, f, None);
+            assert_eq!(back.len(), 2, "{text}");
+            assert_eq!(back[0].value.as_ref().unwrap(), &rec, "{text}");
+            assert!(text.contains("\"_errors\":[\"not JSON\"]"), "{text}");
+        }
     }
 
     #[test]

@@ -138,6 +138,23 @@ impl ClientError {
         matches!(self, ClientError::Rejected { .. })
     }
 
+    /// True when the call failed on the way and the same request may succeed later:
+    /// no node answering, a connection that failed, or a node unavailable, busy or past
+    /// its deadline. Refusals and bad credentials are not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ClientError::NoNode { .. } | ClientError::Connect { .. } => true,
+            ClientError::Failed { code, .. } => matches!(
+                code,
+                Code::Unavailable
+                    | Code::DeadlineExceeded
+                    | Code::ResourceExhausted
+                    | Code::Aborted
+            ),
+            _ => false,
+        }
+    }
+
     /// The field violations of a rejection (empty otherwise).
     pub fn violations(&self) -> &[FieldViolation] {
         match self {
@@ -580,5 +597,36 @@ impl Client {
             .await
             .map(tonic::Response::into_inner)
             .map_err(|s| self.err(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failures_on_the_way_are_transient() {
+        let endpoint = "https://n:1".to_owned();
+        assert!(
+            ClientError::NoNode {
+                endpoint: endpoint.clone()
+            }
+            .is_transient()
+        );
+        let failed = |code| ClientError::Failed {
+            endpoint: endpoint.clone(),
+            code,
+            message: String::new(),
+        };
+        assert!(failed(Code::Unavailable).is_transient());
+        assert!(failed(Code::DeadlineExceeded).is_transient());
+        assert!(!failed(Code::Internal).is_transient());
+        let refused = from_status(&endpoint, Status::invalid_argument("bad"));
+        assert!(refused.is_rejection() && !refused.is_transient());
+        let cert = ClientError::CertificateRefused {
+            endpoint,
+            alert: "BadCertificate".into(),
+        };
+        assert!(!cert.is_transient());
     }
 }

@@ -199,7 +199,12 @@ impl DevCa {
         identity: &Identity,
         extra_hosts: &[&str],
     ) -> Result<Issued, PkiError> {
-        self.issue_valid(identity, extra_hosts, -(BACKDATE.as_secs() as i64), LEAF_VALIDITY.as_secs() as i64)
+        self.issue_valid(
+            identity,
+            extra_hosts,
+            -(BACKDATE.as_secs() as i64),
+            LEAF_VALIDITY.as_secs() as i64,
+        )
     }
 
     /// As [`DevCa::issue_with_hosts`], valid from `from` to `until` seconds from now

@@ -96,7 +96,8 @@ pub async fn register(
     output: Output,
 ) -> anyhow::Result<()> {
     let (key_id, bytes) = public_key(file, key_id, pk)?;
-    let (_, client) = super::connect_as(sel, vrs_client::credentials::Need::Admin, "managing keys").await?;
+    let (_, client) =
+        super::connect_as(sel, vrs_client::credentials::Need::Admin, "managing keys").await?;
     let r = client.register_key(focal_point, &key_id, &bytes).await?;
     let mut t = key_table();
     if let Some(k) = &r.key {
@@ -118,7 +119,8 @@ pub async fn rotate(
     if key_id == old {
         return Err(UsageError(format!("the new key has the old key's id {old:?}")).into());
     }
-    let (_, client) = super::connect_as(sel, vrs_client::credentials::Need::Admin, "managing keys").await?;
+    let (_, client) =
+        super::connect_as(sel, vrs_client::credentials::Need::Admin, "managing keys").await?;
     let mut t = key_table();
     let r = client.register_key(focal_point, &key_id, &bytes).await?;
     if let Some(k) = &r.key {
@@ -148,7 +150,8 @@ pub async fn revoke(
     reason: &str,
     output: Output,
 ) -> anyhow::Result<()> {
-    let (_, client) = super::connect_as(sel, vrs_client::credentials::Need::Admin, "managing keys").await?;
+    let (_, client) =
+        super::connect_as(sel, vrs_client::credentials::Need::Admin, "managing keys").await?;
     let r = client.revoke_key(key_id, reason).await?;
     let mut t = key_table();
     if let Some(k) = &r.key {
@@ -160,7 +163,8 @@ pub async fn revoke(
 
 /// `vrs keys list`.
 pub async fn list(sel: &Selector, output: Output) -> anyhow::Result<()> {
-    let (_, client) = super::connect_as(sel, vrs_client::credentials::Need::Admin, "managing keys").await?;
+    let (_, client) =
+        super::connect_as(sel, vrs_client::credentials::Need::Admin, "managing keys").await?;
     let mut t = key_table();
     for k in client.list_keys().await? {
         t.push(key_row(&k));

@@ -287,15 +287,16 @@ pub enum LogCmd {
 pub enum ReceiptCmd {
     /// Verify a receipt offline against the entry bytes and the node's verifier key.
     ///
-    /// Example: vrs receipt verify r.tlog-proof --entry r.entry --key 'vrs.example/state/AUS+1a2b3c4d+AX…'
+    /// Example: vrs receipt verify receipts/6f/6f1c….v1.tlog-proof --key node.vkey
     Verify {
         /// The receipt (.tlog-proof file).
         receipt: PathBuf,
-        /// The entry bytes the receipt is for.
+        /// The entry bytes the receipt is for (default: the .entry file beside the
+        /// receipt, as `vrs submit` saves it).
         #[arg(long)]
-        entry: PathBuf,
-        /// The node's verifier key (name+keyid+base64).
-        #[arg(long)]
+        entry: Option<PathBuf>,
+        /// The node's verifier key (name+keyid+base64), or a file holding it.
+        #[arg(long, value_parser = super::verifier_key)]
         key: String,
     },
 }
@@ -321,6 +322,7 @@ impl ReceiptCmd {
             entry,
             key,
         } = self;
+        let entry = entry.unwrap_or_else(|| super::entry_beside(&receipt));
         verify_receipt(&receipt, &entry, &key)
     }
 }

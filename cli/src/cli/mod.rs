@@ -259,7 +259,10 @@ pub async fn connect_as(
 
 /// Warns about the profile's private keys (TLS and signing) that others can read.
 pub fn warn_exposed_keys(p: &Profile) {
-    for key in [p.key.as_deref(), p.signing_key.as_deref()].into_iter().flatten() {
+    for key in [p.key.as_deref(), p.signing_key.as_deref()]
+        .into_iter()
+        .flatten()
+    {
         if let Some(w) = vrs_client::credentials::key_exposure(key) {
             warn(w);
         }
@@ -337,13 +340,38 @@ pub fn check_report_id(id: &str) -> Result<(), UsageError> {
         .map_err(|_| UsageError(format!("{id:?} is not a report id (a lower-case UUID)")))
 }
 
-/// The files a receipt is saved as: `<dir>/<report_id>.v<version>.tlog-proof` and the
-/// entry bytes next to it (`.entry`).
+/// The files a receipt is saved as: `<dir>/<first two characters of the report
+/// id>/<report_id>.v<version>.tlog-proof` and the entry bytes next to it (`.entry`).
+/// Fanned out as git stores objects, so that a file of 50,000 reports leaves a few
+/// hundred files per directory, not 100,000 in one.
 pub fn receipt_paths(dir: &Path, report_id: &str, version: u32) -> (PathBuf, PathBuf) {
+    let dir = dir.join(report_id.get(..2).unwrap_or("__"));
     (
         dir.join(format!("{report_id}.v{version}.tlog-proof")),
         dir.join(format!("{report_id}.v{version}.entry")),
     )
+}
+
+/// The entry file saved next to a receipt (`X.tlog-proof` → `X.entry`).
+pub fn entry_beside(receipt: &Path) -> PathBuf {
+    receipt.with_extension("entry")
+}
+
+/// A verifier key given on the command line (`name+keyid+base64`), or the path of a
+/// file that holds one (`node.vkey`), as cosign and minisign users type.
+pub fn verifier_key(arg: &str) -> Result<String, String> {
+    if arg.contains('+') {
+        return Ok(arg.to_owned());
+    }
+    match std::fs::read_to_string(arg) {
+        Ok(text) if text.trim().contains('+') => Ok(text.trim().to_owned()),
+        Ok(_) => Err(format!(
+            "{arg} does not hold a verifier key (name+keyid+base64)"
+        )),
+        Err(e) => Err(format!(
+            "{arg:?} is neither a verifier key (name+keyid+base64) nor a file holding one ({e})"
+        )),
+    }
 }
 
 /// Writes a receipt and its entry bytes; verifies the receipt when `vkey` is known.
@@ -356,8 +384,11 @@ pub fn save_receipt(
     receipt: &pb::Receipt,
     vkey: Option<&str>,
 ) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let (proof, entry_path) = receipt_paths(dir, report_id, version);
+    if let Some(parent) = proof.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
     std::fs::write(&proof, &receipt.tlog_proof)
         .map_err(|e| format!("cannot write {}: {e}", proof.display()))?;
     std::fs::write(&entry_path, entry)

@@ -105,6 +105,8 @@ impl OutboxCmd {
                     jobs: usize::from(jobs),
                     output: output.output,
                     dry_run: false,
+                    rejects: None,
+                    retries: 4,
                 };
                 let rows = if ready.is_empty() {
                     Vec::new()

@@ -623,8 +623,8 @@ pub enum ReleasesCmd {
     Verify {
         /// The signed release (DSSE JSON).
         file: PathBuf,
-        /// The origin node's verifier key (name+keyid+base64).
-        #[arg(long)]
+        /// The origin node's verifier key (name+keyid+base64), or a file holding it.
+        #[arg(long, value_parser = super::verifier_key)]
         key: Option<String>,
     },
 }

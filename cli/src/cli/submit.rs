@@ -37,6 +37,12 @@ pub struct Options {
     pub output: Output,
     /// Validate and sign only: send nothing, journal nothing.
     pub dry_run: bool,
+    /// Where to write the refused records with their errors (its extension gives the
+    /// format).
+    pub rejects: Option<PathBuf>,
+    /// Attempts after the first at a record whose call failed on the way (node
+    /// unreachable or unavailable, deadline passed).
+    pub retries: u32,
 }
 
 /// What happened to one record.
@@ -267,7 +273,11 @@ pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyho
     // journalled before (an earlier run of the same file) is sent as it was signed.
     let state_dir = vrs_client::profile::default_state_dir(&vrs_client::profile::process_env);
     let mut outbox = Outbox::open(&Outbox::path_for(&state_dir, &profile.name))?;
-    let (mut rows, mut ready) = read_all(&opts, &mut outbox, &signer)?;
+    let ReadAll {
+        mut rows,
+        mut ready,
+        originals,
+    } = read_all(&opts, &mut outbox, &signer)?;
     if opts.dry_run {
         for r in ready.drain(..) {
             rows.push((r.n, r.row(Outcome::Valid)));
@@ -276,7 +286,7 @@ pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyho
     let client = if ready.is_empty() {
         None
     } else {
-        match Client::connect(&profile).await {
+        match connect_retrying(&profile, opts.retries).await {
             Ok(c) => Some(c),
             Err(e) => {
                 // Still say what happened to every record, then fail.
@@ -292,21 +302,80 @@ pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyho
         rows.extend(send_all(&client, ready, &opts, profile.vkey.clone(), &mut outbox).await?);
     }
     rows.sort_by_key(|(n, _)| *n);
+    if let Some(path) = &opts.rejects {
+        write_rejects(path, &rows, &originals)?;
+    }
     let rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
     print_rows(&rows, opts.output);
     finish(&rows, &opts.receipts, opts.dry_run)
 }
 
+/// Connects, retrying with [`backoff`] while the failure is transient (a border post
+/// with a bad link).
+async fn connect_retrying(
+    profile: &vrs_client::profile::Profile,
+    retries: u32,
+) -> Result<Client, ClientError> {
+    let mut attempt = 0;
+    loop {
+        match Client::connect(profile).await {
+            Err(e) if e.is_transient() && attempt < retries => {
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Writes the refused records (`rows` in input order) with their errors to `path`, in
+/// the format its extension names; nothing refused: an empty file (or a header).
+fn write_rejects(
+    path: &Path,
+    rows: &[(usize, Row)],
+    originals: &std::collections::HashMap<usize, Value>,
+) -> anyhow::Result<()> {
+    let rejects: Vec<bulk::Reject> = rows
+        .iter()
+        .filter_map(|(n, r)| match &r.outcome {
+            Outcome::Rejected(errors) => Some(bulk::Reject {
+                source: r.source.clone(),
+                record: originals.get(n).cloned(),
+                errors: errors.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let text = bulk::write_rejects(Format::of(path), &rejects);
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    if !rejects.is_empty() {
+        eprintln!(
+            "vrs: {} refused record(s) written to {} with their errors: fix them there and \
+             submit that file",
+            rejects.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// What [`read_all`] makes of the files.
+struct ReadAll {
+    /// Records already settled (refused here, or acknowledged in an earlier run), by
+    /// their position.
+    rows: Vec<(usize, Row)>,
+    /// Records to send.
+    ready: Vec<Ready>,
+    /// With `--rejects`: every record as read, by its position.
+    originals: std::collections::HashMap<usize, Value>,
+}
+
 /// Every record of the files: refused (with its rows) or ready to send. Records are
 /// validated and signed here, and journalled in the outbox unless `--dry-run`.
-#[allow(clippy::type_complexity)]
-fn read_all(
-    opts: &Options,
-    outbox: &mut Outbox,
-    signer: &Signer,
-) -> anyhow::Result<(Vec<(usize, Row)>, Vec<Ready>)> {
+fn read_all(opts: &Options, outbox: &mut Outbox, signer: &Signer) -> anyhow::Result<ReadAll> {
     let mut rows: Vec<(usize, Row)> = Vec::new();
     let mut ready: Vec<Ready> = Vec::new();
+    let mut originals = std::collections::HashMap::new();
     for file in &opts.files {
         let text = read_input(file)?;
         let format = match Format::of(file) {
@@ -321,6 +390,9 @@ fn read_all(
         for rec in bulk::read(&text, format, opts.record_type.map(RecordTypeArg::field)) {
             let n = rows.len() + ready.len();
             let source = format!("{}:{}", file.display(), rec.line);
+            if let (Some(_), Ok(v)) = (&opts.rejects, &rec.value) {
+                originals.insert(n, v.clone());
+            }
             let prepared = match rec.value {
                 Err(e) => Err((String::new(), 0, vec![e])),
                 Ok(mut v) if opts.dry_run => {
@@ -363,7 +435,11 @@ fn read_all(
             }
         }
     }
-    Ok((rows, ready))
+    Ok(ReadAll {
+        rows,
+        ready,
+        originals,
+    })
 }
 
 /// The text of a report file, or of standard input for `-`.
@@ -506,12 +582,24 @@ pub async fn send_all(
         };
         let (client, receipts, vkey, bar) =
             (client.clone(), receipts.clone(), vkey.clone(), bar.clone());
+        let (retries, interrupted) = (opts.retries, interrupted.clone());
         set.spawn(async move {
             let _permit = permit;
-            let outcome = match send(&client, &r.p, &receipts, vkey.as_deref()).await {
-                Ok(o) => o,
-                Err(e) if e.is_rejection() => Outcome::Rejected(problems(&e)),
-                Err(e) => Outcome::Failed(e.to_string()),
+            let mut attempt = 0;
+            let outcome = loop {
+                match send(&client, &r.p, &receipts, vkey.as_deref()).await {
+                    Ok(o) => break o,
+                    Err(e) if e.is_rejection() => break Outcome::Rejected(problems(&e)),
+                    Err(e)
+                        if e.is_transient()
+                            && attempt < retries
+                            && !interrupted.load(Ordering::SeqCst) =>
+                    {
+                        tokio::time::sleep(backoff(attempt)).await;
+                        attempt += 1;
+                    }
+                    Err(e) => break Outcome::Failed(e.to_string()),
+                }
             };
             bar.inc(1);
             if let Outcome::Rejected(_) | Outcome::Failed(_) = outcome {
@@ -536,6 +624,20 @@ pub async fn send_all(
         out.push((n, row));
     }
     Ok(out)
+}
+
+/// The wait before retry `attempt` (0-based): 250 ms doubling to at most 8 s, with up to
+/// half of it again at random so that many clients cut off at once do not come back at
+/// once.
+pub fn backoff(attempt: u32) -> std::time::Duration {
+    use ring::rand::SecureRandom as _;
+    let base = 250u64.saturating_mul(1 << attempt.min(5)).min(8_000);
+    let mut b = [0u8; 2];
+    let jitter = match ring::rand::SystemRandom::new().fill(&mut b) {
+        Ok(()) => u64::from(u16::from_le_bytes(b)) * (base / 2) / u64::from(u16::MAX),
+        Err(_) => 0,
+    };
+    std::time::Duration::from_millis(base + jitter)
 }
 
 /// Prints the refused records and a summary on standard error; the error that sets the
@@ -617,6 +719,14 @@ pub struct SubmitArgs {
     /// nothing (no connection, nothing journalled). Exits 3 if a record is refused.
     #[arg(long)]
     dry_run: bool,
+    /// Write the refused records to FILE with their errors next to them (`_errors`),
+    /// ready to fix and submit; FILE's extension (.csv, .ndjson, .json) gives its format.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Attempts after the first at a record whose call failed on the way (the node
+    /// unreachable or busy, a deadline passed), with backoff from 250 ms to 8 s.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=20))]
+    retries: u32,
     #[command(flatten)]
     output: OutputArg,
 }
@@ -633,7 +743,26 @@ impl SubmitArgs {
                 jobs: usize::from(self.jobs),
                 output: self.output.output,
                 dry_run: self.dry_run,
+                rejects: self.rejects,
+                retries: self.retries,
             },
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_to_a_ceiling_with_bounded_jitter() {
+        for _ in 0..50 {
+            let first = backoff(0).as_millis();
+            assert!((250..=375).contains(&first), "{first}");
+            let third = backoff(2).as_millis();
+            assert!((1000..=1500).contains(&third), "{third}");
+            let late = backoff(30).as_millis();
+            assert!((8000..=12000).contains(&late), "{late}");
+        }
     }
 }

@@ -174,7 +174,8 @@ pub async fn now(sel: &Selector, peer: Option<&str>, output: Output) -> anyhow::
 
 /// `vrs sync status`.
 pub async fn status(sel: &Selector, output: Output) -> anyhow::Result<()> {
-    let (_, client) = super::connect_as(sel, vrs_client::credentials::Need::Admin, "managing sync").await?;
+    let (_, client) =
+        super::connect_as(sel, vrs_client::credentials::Need::Admin, "managing sync").await?;
     let st = client.sync_status().await?;
     report(&st, output)
 }

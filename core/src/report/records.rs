@@ -230,9 +230,10 @@ pub struct CriminalJusticeCase {
     pub proceedings: Vec<Proceeding>,
 }
 
-/// Realistic valid example reports, for tests, benchmarks and the demo.
 #[doc(hidden)]
 pub mod examples {
+    //! Realistic valid example reports, for tests, benchmarks and the demo.
+    //!
     //! Every example is valid for any reporting State (routes avoid the State where needed)
     //! with `today` on or after `ExampleParams::day` plus one day.
 

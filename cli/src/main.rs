@@ -239,6 +239,15 @@ enum Cmd {
         #[command(subcommand)]
         cmd: cli::outbox::OutboxCmd,
     },
+    /// Print the code lists with their labels: what coded fields take (offline).
+    ///
+    /// Example: vrs codes Agency
+    Codes(cli::codes::CodesArgs),
+    /// Write an empty template of a record type to fill in: every column by its field
+    /// path, with its code list and help (offline).
+    ///
+    /// Example: vrs template fee --format xlsx --out fees.xlsx
+    Template(cli::codes::TemplateArgs),
 }
 
 fn main() -> ExitCode {
@@ -324,6 +333,8 @@ fn main() -> ExitCode {
         Cmd::Region { cmd } => cmd.run(&sel),
         Cmd::Sync { cmd } => cmd.run(&sel),
         Cmd::Outbox { cmd } => cmd.run(&sel),
+        Cmd::Codes(a) => a.run(),
+        Cmd::Template(a) => a.run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

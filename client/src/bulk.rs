@@ -14,6 +14,11 @@
 //! by the caller (`vrs submit --type fee`): `amount`, `route[0].from_country`. An empty
 //! cell is an absent value. A list of codes may be one cell separated by `;`
 //! (`roles` = `BOAT_PILOT;TRANSPORTER`). Quoting follows RFC 4180.
+//!
+//! XLSX (`.xlsx`, [`read_xlsx`]): each sheet is such a table, and a sheet named by a
+//! record type (`fee`) gives its rows that type. Numbers, date cells (as `YYYY-MM-DD`)
+//! and numeric codes that lost their leading zeros (`8051` for ICCS `08051`) are read as
+//! a person typed them. `vrs template TYPE --format xlsx` writes an empty one.
 
 use std::path::Path;
 
@@ -30,6 +35,8 @@ pub enum Format {
     Ndjson,
     /// One record per row.
     Csv,
+    /// A workbook: one sheet per record type, one record per row ([`read_xlsx`]).
+    Xlsx,
 }
 
 impl Format {
@@ -43,13 +50,14 @@ impl Format {
         {
             Some("csv") => Format::Csv,
             Some("ndjson" | "jsonl") => Format::Ndjson,
+            Some("xlsx") => Format::Xlsx,
             _ => Format::Json,
         }
     }
 
-    /// Whether values are text to be read leniently (CSV).
+    /// Whether values are text to be read leniently (CSV, XLSX).
     pub fn lenient(self) -> bool {
-        self == Format::Csv
+        matches!(self, Format::Csv | Format::Xlsx)
     }
 }
 
@@ -88,6 +96,10 @@ pub fn read(text: &str, format: Format, record_type: Option<&str>) -> Vec<Record
             })
             .collect(),
         Format::Csv => read_csv(text, record_type),
+        Format::Xlsx => read_xlsx(text.as_bytes(), record_type)
+            .into_iter()
+            .flat_map(|(_, r)| r)
+            .collect(),
     };
     // What a rejects file added is not part of the record.
     for r in &mut records {
@@ -98,6 +110,87 @@ pub fn read(text: &str, format: Format, record_type: Option<&str>) -> Vec<Record
         }
     }
     records
+}
+
+/// The records of an XLSX workbook (read by calamine), sheet by sheet: each sheet is a
+/// table as in CSV (first row: the column paths), whose record type is the sheet's name
+/// when it names one (`movement`, `fee`, …), else `record_type`. Lines are the sheet's
+/// row numbers. Sheets with no header (the template's `codes` sheet, notes) are skipped.
+pub fn read_xlsx(bytes: &[u8], record_type: Option<&str>) -> Vec<(String, Vec<Record>)> {
+    use calamine::Reader as _;
+    let mut book: calamine::Xlsx<_> =
+        match calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)) {
+            Ok(b) => b,
+            Err(e) => {
+                let value = Err(format!("not an XLSX workbook: {e}"));
+                return vec![(String::new(), vec![Record { line: 1, value }])];
+            }
+        };
+    let mut out = Vec::new();
+    for name in book.sheet_names() {
+        if name == "codes" {
+            continue;
+        }
+        let range = match book.worksheet_range(&name) {
+            Ok(r) => r,
+            Err(e) => {
+                let value = Err(format!("sheet {name:?} cannot be read: {e}"));
+                out.push((name, vec![Record { line: 1, value }]));
+                continue;
+            }
+        };
+        let first = range.start().map_or(0, |(r, _)| r as usize);
+        let first_col = range.start().map_or(0, |(_, c)| c as usize);
+        let mut rows: Vec<(usize, Vec<String>)> = range
+            .rows()
+            .enumerate()
+            .map(|(i, cells)| {
+                let mut v = vec![String::new(); first_col];
+                v.extend(cells.iter().map(cell_text));
+                (first + i + 1, v)
+            })
+            .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let (header_line, mut header) = rows.remove(0);
+        // Trailing empty header cells (formatting) are not columns.
+        while header.last().is_some_and(|h| h.trim().is_empty()) {
+            header.pop();
+        }
+        let width = header.len();
+        for (_, cells) in &mut rows {
+            while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
+                cells.pop();
+            }
+            cells.resize(width.max(cells.len()), String::new());
+        }
+        let default = body_keys().into_iter().find(|k| *k == name).or(record_type);
+        let records = read_table(header_line, &header, &rows, default);
+        out.push((name, records));
+    }
+    out
+}
+
+/// A cell as the text a CSV cell would hold: whole numbers without a decimal point,
+/// dates as `YYYY-MM-DD`.
+fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => {
+            // Excel's serial day 25569 is 1970-01-01.
+            let days = d.as_f64().floor() as i64 - 25_569;
+            vrs_core::codes::Date::from_days(days).map_or_else(|| d.to_string(), |d| d.to_string())
+        }
+        Data::Error(e) => format!("#{e:?}"),
+    }
 }
 
 /// Where a refused record came from (`file:line`), in a rejects file.
@@ -168,7 +261,7 @@ pub struct Reject {
 /// them; JSON is an array, NDJSON a line each.
 pub fn write_rejects(format: Format, rejects: &[Reject]) -> String {
     match format {
-        Format::Csv => {
+        Format::Csv | Format::Xlsx => {
             let rows: Vec<Vec<(String, String)>> = rejects
                 .iter()
                 .map(|r| r.record.as_ref().map(flatten).unwrap_or_default())
@@ -405,6 +498,16 @@ fn read_csv(text: &str, default_type: Option<&str>) -> Vec<Record> {
     let Some(((header_line, header), rows)) = rows.split_first() else {
         return Vec::new();
     };
+    read_table(*header_line, header, rows, default_type)
+}
+
+/// The records of a table: a header row of column paths (at `header_line`) and rows.
+fn read_table(
+    header_line: usize,
+    header: &[String],
+    rows: &[(usize, Vec<String>)],
+    default_type: Option<&str>,
+) -> Vec<Record> {
     let mut columns = Vec::with_capacity(header.len());
     for col in header {
         let col = col.trim();
@@ -416,7 +519,7 @@ fn read_csv(text: &str, default_type: Option<&str>) -> Vec<Record> {
             Some(p) => columns.push(Some((col.to_owned(), p))),
             None => {
                 return vec![Record {
-                    line: *header_line,
+                    line: header_line,
                     value: Err(format!(
                         "header: {col:?} is not a field path such as agency, \
                          observed_period.start or body.fee.route[0].from_country"
@@ -544,6 +647,76 @@ mod tests {
             assert_eq!(back[0].value.as_ref().unwrap(), &rec, "{text}");
             assert!(text.contains("\"_errors\":[\"not JSON\"]"), "{text}");
         }
+    }
+
+    /// Every example report, written as NDJSON, as CSV and as an XLSX workbook (numbers
+    /// as numbers, a date as a date cell, one sheet per type), reads back to the same
+    /// reports.
+    #[test]
+    fn xlsx_and_csv_give_the_same_reports_as_ndjson() {
+        use rust_xlsxwriter::{ExcelDateTime, Format as Cell, Workbook};
+        let date = Cell::new().set_num_format("dd/mm/yyyy");
+        use vrs_core::report::{RecordType, examples};
+        let p = examples::ExampleParams::default();
+        let mut book = Workbook::new();
+        for t in RecordType::ALL {
+            let msg = vrs_proto::v1::Report::from(&examples::example(*t, &p));
+            let json = crate::reportjson::to_json(&msg);
+            let ndjson = format!("{json}\n");
+            let cells = flatten(&json);
+            let header: Vec<&str> = cells.iter().map(|(k, _)| k.as_str()).collect();
+            let csv = write_csv(
+                &header,
+                [cells.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>()],
+            );
+            let sheet = book.add_worksheet().set_name(t.field()).unwrap();
+            for (i, (k, v)) in cells.iter().enumerate() {
+                let col = u16::try_from(i).unwrap();
+                // The record type is the sheet's: its paths may leave out body.<type>.
+                // (Not where the short path is a report field: the fee's own
+                // observed_on is written body.fee.observed_on.)
+                let short = k
+                    .strip_prefix(&format!("body.{}.", t.field()))
+                    .filter(|s| !report_keys().iter().any(|r| s.split('.').next() == Some(r)))
+                    .unwrap_or(k);
+                sheet.write_string(0, col, short).unwrap();
+                if let Ok(n) = v.parse::<u32>() {
+                    sheet.write_number(1, col, f64::from(n)).unwrap();
+                } else if k == "observed_on" {
+                    let d = ExcelDateTime::parse_from_str(v).unwrap();
+                    sheet.write_datetime_with_format(1, col, &d, &date).unwrap();
+                } else {
+                    sheet.write_string(1, col, v).unwrap();
+                }
+            }
+            let from = |text: &str, f: Format| {
+                let v = read(text, f, None).pop().unwrap().value.unwrap();
+                crate::reportjson::from_json(&v, f.lenient())
+            };
+            let (a, errs) = from(&ndjson, Format::Ndjson);
+            assert!(errs.is_empty(), "{t}: {errs:?}");
+            assert_eq!(a, msg, "{t}");
+            let (b, errs) = from(&csv, Format::Csv);
+            assert!(errs.is_empty(), "{t}: {errs:?}\n{csv}");
+            assert_eq!(b, msg, "{t}: {csv}");
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        let sheets = read_xlsx(&bytes, None);
+        assert_eq!(sheets.len(), RecordType::ALL.len());
+        for ((name, records), t) in sheets.iter().zip(RecordType::ALL) {
+            assert_eq!(name, t.field());
+            assert_eq!(records.len(), 1);
+            assert_eq!(records[0].line, 2);
+            let v = records[0].value.as_ref().unwrap();
+            let (r, errs) = crate::reportjson::from_json(v, true);
+            assert!(errs.is_empty(), "{t}: {errs:?}\n{v}");
+            let msg = vrs_proto::v1::Report::from(&examples::example(*t, &p));
+            assert_eq!(r, msg, "{t}: {v}");
+        }
+        let template = crate::template::xlsx(RecordType::Fee).unwrap();
+        let read_back = read_xlsx(&template, None);
+        assert!(read_back.iter().all(|(_, r)| r.is_empty()), "{read_back:?}");
+        assert!(read_xlsx(b"not a workbook", None)[0].1[0].value.is_err());
     }
 
     #[test]

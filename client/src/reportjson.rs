@@ -28,8 +28,10 @@
 //! * Coded values are written with their short code (`COAST_GUARD`, `F`, `Y18T29`, `Y`,
 //!   `_U`, `ART6_1A`, `08051`, …: [`vrs_core::report`]); the protobuf names
 //!   (`AGENCY_COAST_GUARD`, `SEX_FEMALE`) and the names without their prefix (`FEMALE`)
-//!   are accepted too. Dates are `YYYY-MM-DD`, timestamps RFC 3339, amounts integers in
-//!   minor units.
+//!   are accepted too. Dates are `YYYY-MM-DD`, timestamps RFC 3339. Amounts are integers
+//!   in minor units of their currency (`450000` with `"currency": "USD"` is USD 4,500.00),
+//!   or a decimal in major units with the currency, `"4500.00 USD"` (then `currency` may
+//!   be left out), or `"4500.00"` beside `currency`.
 //! * A field that is absent or `null` is unset. A key this schema does not have is an
 //!   error (so that a misspelt field is never silently dropped).
 //!
@@ -129,6 +131,26 @@ struct Walker {
 
 type Obj = Map<String, Value>;
 
+/// `4500.5` with `digits` = 2 → 450050; `None` if it is not a plain decimal, has more
+/// decimals than `digits`, or overflows.
+fn minor_units(number: &str, digits: u8) -> Option<u64> {
+    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+    let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !plain(int) || !plain(frac) || frac.len() > usize::from(digits) {
+        return None;
+    }
+    let scale = 10u64.checked_pow(u32::from(digits))?;
+    let frac_value = if frac.is_empty() {
+        0
+    } else {
+        frac.parse::<u64>().ok()? * 10u64.pow(u32::from(digits) - frac.len() as u32)
+    };
+    int.parse::<u64>()
+        .ok()?
+        .checked_mul(scale)?
+        .checked_add(frac_value)
+}
+
 fn get<'v>(m: &'v Obj, key: &str) -> Option<&'v Value> {
     m.get(key).filter(|v| !v.is_null())
 }
@@ -182,6 +204,17 @@ impl Walker {
                 continue;
             }
             let Some(v) = get(m, f.name()) else { continue };
+            if f.name() == "amount"
+                && let Value::String(text) = v
+                && let Some(currency) = desc.get_field_by_name("currency")
+            {
+                // A money amount written as a decimal in major units.
+                if let Some((minor, code)) = self.decimal_amount(text, m, path) {
+                    msg.set_field(&f, Pv::U64(minor));
+                    msg.set_field(&currency, Pv::String(code));
+                    continue;
+                }
+            }
             if let Some(o) = f.containing_oneof() {
                 let given: Vec<String> = o
                     .fields()
@@ -202,6 +235,46 @@ impl Walker {
             msg.set_field(&f, value);
         }
         msg
+    }
+
+    /// A money amount written in major units, `"4500.00 USD"` (or `"4500.00"` beside a
+    /// `currency`), as minor units and its currency; `None` when `text` is not written so
+    /// (it is then read as minor units). A wrong decimal is a violation at `amount`.
+    fn decimal_amount(&mut self, text: &str, m: &Obj, path: &str) -> Option<(u64, String)> {
+        let text = text.trim();
+        let given = get(m, "currency").and_then(Value::as_str).map(str::trim);
+        let (number, code) = match text.split_once(' ') {
+            Some((n, c)) => (n.trim(), c.trim()),
+            None if text.contains('.') => (text, given.unwrap_or_default()),
+            None => return None,
+        };
+        let field = at(path, "amount");
+        if let Some(g) = given
+            && g != code
+        {
+            let message = format!("is in {code}, but currency is {g}");
+            self.push(field, text.to_owned(), message);
+            return Some((0, code.to_owned()));
+        }
+        let Some(digits) = vrs_core::codes::find_currency(code).and_then(|c| c.minor_units) else {
+            let message = format!(
+                "write a decimal amount with an ISO 4217 currency that has a minor unit \
+                 (\"4500.00 USD\"); {code:?} is not one"
+            );
+            self.push(field, text.to_owned(), message);
+            return Some((0, code.to_owned()));
+        };
+        match minor_units(number, digits) {
+            Some(n) => Some((n, code.to_owned())),
+            None => {
+                let message = format!(
+                    "must be a positive decimal with at most {digits} decimal place(s) for \
+                     {code} (e.g. \"4500.00 {code}\"), or an integer in minor units"
+                );
+                self.push(field, text.to_owned(), message);
+                Some((0, code.to_owned()))
+            }
+        }
     }
 
     /// A nested oneof: an object holding exactly one of the oneof's fields.
@@ -363,7 +436,20 @@ impl Walker {
 
     fn code(&mut self, v: &Value, path: &str, list: &CodeListSpec, e: &EnumDescriptor) -> i32 {
         let parsed = match v {
-            Value::String(s) => parse_code_in(list, e, s),
+            Value::String(s) => parse_code_in(list, e, s).or_else(|| {
+                // A spreadsheet drops the leading zeros of a numeric code (08051 → 8051).
+                let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+                (self.lenient && digits)
+                    .then(|| {
+                        let bare = s.trim_start_matches('0');
+                        list.values.iter().find(|c| {
+                            c.code.bytes().all(|b| b.is_ascii_digit())
+                                && c.code.trim_start_matches('0') == bare
+                        })
+                    })
+                    .flatten()
+                    .map(|c| c.number)
+            }),
             _ => None,
         };
         parsed.unwrap_or_else(|| {
@@ -472,6 +558,41 @@ mod tests {
             "{err:?}"
         );
         assert!(err[1].message.contains("F, M, _U"), "{err:?}");
+    }
+
+    #[test]
+    fn amounts_may_be_decimals_in_major_units() {
+        assert_eq!(minor_units("4500.00", 2), Some(450_000));
+        assert_eq!(minor_units("4500.5", 2), Some(450_050));
+        assert_eq!(minor_units("4500", 0), Some(4500));
+        assert_eq!(minor_units("1.234", 3), Some(1234));
+        for bad in ["4500.001", "-1", "1e3", ".5", "4,500.00", ""] {
+            assert_eq!(minor_units(bad, 2), None, "{bad}");
+        }
+        let report = examples::example(RecordType::Fee, &ExampleParams::default());
+        let mut v = to_json(&pb::Report::from(&report));
+        let read = |v: &Value| from_json(v, false);
+        v["body"]["fee"]["amount"] = json!("4500.00 USD");
+        v["body"]["fee"].as_object_mut().unwrap().remove("currency");
+        let (r, errs) = read(&v);
+        assert!(errs.is_empty(), "{errs:?}");
+        let Some(pb::report::Body::Fee(f)) = r.body else {
+            panic!()
+        };
+        assert_eq!((f.amount, f.currency.as_str()), (450_000, "USD"));
+        v["body"]["fee"]["amount"] = json!("12.5");
+        v["body"]["fee"]["currency"] = json!("JPY");
+        let (_, errs) = read(&v);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].field, "body.fee.amount");
+        assert!(errs[0].message.contains("at most 0 decimal"), "{errs:?}");
+        v["body"]["fee"]["amount"] = json!("12.50 EUR");
+        v["body"]["fee"]["currency"] = json!("USD");
+        let (_, errs) = read(&v);
+        assert!(
+            errs[0].message.contains("is in EUR, but currency is USD"),
+            "{errs:?}"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use vrs_proto::v1 as pb;
 
 use clap::Args;
 
+pub mod codes;
 pub mod keys;
 pub mod log;
 pub mod outbox;
@@ -430,7 +431,7 @@ pub fn warn(msg: impl std::fmt::Display) {
 #[derive(Args)]
 pub struct OutputArg {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Output::Table)]
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
     pub output: Output,
 }
 

@@ -346,6 +346,7 @@ fn write_rejects(
             _ => None,
         })
         .collect();
+    // A workbook cannot be written back: its rejects are CSV (see --rejects).
     let text = bulk::write_rejects(Format::of(path), &rejects);
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
     if !rejects.is_empty() {
@@ -376,7 +377,74 @@ fn read_all(opts: &Options, outbox: &mut Outbox, signer: &Signer) -> anyhow::Res
     let mut rows: Vec<(usize, Row)> = Vec::new();
     let mut ready: Vec<Ready> = Vec::new();
     let mut originals = std::collections::HashMap::new();
+    for (file, format, rec) in records(opts)? {
+        let file = file.as_path();
+        let n = rows.len() + ready.len();
+        let source = format!("{}:{}", file.display(), rec.line);
+        if let (Some(_), Ok(v)) = (&opts.rejects, &rec.value) {
+            originals.insert(n, v.clone());
+        }
+        let prepared = match rec.value {
+            Err(e) => Err((String::new(), 0, vec![e])),
+            Ok(mut v) if opts.dry_run => {
+                fill_defaults(&mut v, signer)?;
+                prepare(&v, format.lenient(), signer).map(|p| Journalled::Send(String::new(), p))
+            }
+            Ok(v) => journalled(outbox, file, rec.line, &source, v, format, signer)?,
+        };
+        match prepared {
+            Ok(Journalled::Send(key, p)) => ready.push(Ready { n, source, key, p }),
+            Ok(Journalled::Logged(q, index)) => {
+                // Acknowledged in an earlier run: nothing to send.
+                let (receipt, _) = super::receipt_paths(&opts.receipts, &q.report_id, q.version);
+                let outcome = Outcome::Accepted {
+                    index,
+                    duplicate: true,
+                    receipt,
+                };
+                rows.push((
+                    n,
+                    Row {
+                        source,
+                        report_id: q.report_id,
+                        version: q.version,
+                        outcome,
+                    },
+                ));
+            }
+            Err((report_id, version, problems)) => rows.push((
+                n,
+                Row {
+                    source,
+                    report_id,
+                    version,
+                    outcome: Outcome::Rejected(problems),
+                },
+            )),
+        }
+    }
+    Ok(ReadAll {
+        rows,
+        ready,
+        originals,
+    })
+}
+
+/// Every record of the files, with the name it is known by (the file, or `file[sheet]`
+/// for a sheet of a workbook) and its format.
+fn records(opts: &Options) -> anyhow::Result<Vec<(PathBuf, Format, bulk::Record)>> {
+    let default_type = opts.record_type.map(RecordTypeArg::field);
+    let mut out = Vec::new();
     for file in &opts.files {
+        if Format::of(file) == Format::Xlsx {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            for (sheet, recs) in bulk::read_xlsx(&bytes, default_type) {
+                let name = PathBuf::from(format!("{}[{sheet}]", file.display()));
+                out.extend(recs.into_iter().map(|r| (name.clone(), Format::Xlsx, r)));
+            }
+            continue;
+        }
         let text = read_input(file)?;
         let format = match Format::of(file) {
             // Standard input: one JSON text (a report or an array), else NDJSON.
@@ -387,59 +455,13 @@ fn read_all(opts: &Options, outbox: &mut Outbox, signer: &Signer) -> anyhow::Res
             }
             f => f,
         };
-        for rec in bulk::read(&text, format, opts.record_type.map(RecordTypeArg::field)) {
-            let n = rows.len() + ready.len();
-            let source = format!("{}:{}", file.display(), rec.line);
-            if let (Some(_), Ok(v)) = (&opts.rejects, &rec.value) {
-                originals.insert(n, v.clone());
-            }
-            let prepared = match rec.value {
-                Err(e) => Err((String::new(), 0, vec![e])),
-                Ok(mut v) if opts.dry_run => {
-                    fill_defaults(&mut v, signer)?;
-                    prepare(&v, format.lenient(), signer)
-                        .map(|p| Journalled::Send(String::new(), p))
-                }
-                Ok(v) => journalled(outbox, file, rec.line, &source, v, format, signer)?,
-            };
-            match prepared {
-                Ok(Journalled::Send(key, p)) => ready.push(Ready { n, source, key, p }),
-                Ok(Journalled::Logged(q, index)) => {
-                    // Acknowledged in an earlier run: nothing to send.
-                    let (receipt, _) =
-                        super::receipt_paths(&opts.receipts, &q.report_id, q.version);
-                    let outcome = Outcome::Accepted {
-                        index,
-                        duplicate: true,
-                        receipt,
-                    };
-                    rows.push((
-                        n,
-                        Row {
-                            source,
-                            report_id: q.report_id,
-                            version: q.version,
-                            outcome,
-                        },
-                    ));
-                }
-                Err((report_id, version, problems)) => rows.push((
-                    n,
-                    Row {
-                        source,
-                        report_id,
-                        version,
-                        outcome: Outcome::Rejected(problems),
-                    },
-                )),
-            }
-        }
+        out.extend(
+            bulk::read(&text, format, default_type)
+                .into_iter()
+                .map(|r| (file.clone(), format, r)),
+        );
     }
-    Ok(ReadAll {
-        rows,
-        ready,
-        originals,
-    })
+    Ok(out)
 }
 
 /// The text of a report file, or of standard input for `-`.
@@ -702,8 +724,8 @@ pub fn finish(rows: &[Row], receipts: &Path, dry_run: bool) -> anyhow::Result<()
 
 #[derive(Args)]
 pub struct SubmitArgs {
-    /// Report files (.json, .ndjson/.jsonl, .csv); `-` is standard input, read as JSON
-    /// or NDJSON.
+    /// Report files (.json, .ndjson/.jsonl, .csv, .xlsx with one sheet per record
+    /// type); `-` is standard input, read as JSON or NDJSON.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Record type of CSV rows without a record_type column.
@@ -720,7 +742,8 @@ pub struct SubmitArgs {
     #[arg(long)]
     dry_run: bool,
     /// Write the refused records to FILE with their errors next to them (`_errors`),
-    /// ready to fix and submit; FILE's extension (.csv, .ndjson, .json) gives its format.
+    /// ready to fix and submit; FILE's extension (.csv, .ndjson, .json) gives its format
+    /// (.xlsx is not written: use .csv, which holds any record).
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     /// Attempts after the first at a record whose call failed on the way (the node
@@ -734,6 +757,16 @@ pub struct SubmitArgs {
 impl SubmitArgs {
     /// Runs `vrs submit`.
     pub fn run(self, sel: &Selector) -> anyhow::Result<()> {
+        if let Some(r) = &self.rejects
+            && Format::of(r) == Format::Xlsx
+        {
+            return Err(UsageError(format!(
+                "--rejects {}: write the rejects as .csv (it holds records of any type and \
+                 opens in a spreadsheet)",
+                r.display()
+            ))
+            .into());
+        }
         super::block_on(submit(
             sel,
             Options {

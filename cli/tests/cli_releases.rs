@@ -16,6 +16,7 @@ use vrs_proto::v1::aggregates_service_server::{AggregatesService, AggregatesServ
 
 mod common;
 
+use common::sdmx::Structure;
 use common::{Out, run_with, write_identity};
 const STATES: [&str; 3] = ["AUS", "IDN", "THA"];
 const PERIOD: &str = "2026-M03";
@@ -245,6 +246,88 @@ async fn releases_held(fed: &Fed, node: &str, table: &str) -> Vec<vrs_core::rele
         );
     }
     out
+}
+
+/// `vrs releases structure`, run with no profile (it asks no node): the SDMX-ML message,
+/// read back with an XML parser, holds a dataflow for every table, and every table's
+/// SDMX-CSV export of the period resolves against it column by column and code by code
+/// (an altered export does not); the SDMX-JSON message has the same dataflows.
+async fn check_structure(fed: &Fed) {
+    let nobody = fed.path("nobody");
+    let file = fed.path("structure.xml");
+    let file_s = file.display().to_string();
+    let args = [
+        "releases",
+        "structure",
+        "--format",
+        "sdmx-ml",
+        "--out",
+        &file_s,
+    ];
+    let out = run_with(&nobody, &[], &args).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let s = Structure::parse(&std::fs::read_to_string(&file).expect("structure"));
+    let tables = vrs_core::aggregate::TableId::ALL;
+    assert_eq!(s.dataflows.len(), tables.len(), "{:?}", s.dataflows);
+    let mut rows = 0;
+    for t in tables {
+        let out = fed
+            .run(&[
+                "releases",
+                "export",
+                "--format",
+                "sdmx-csv",
+                "--table",
+                t.code(),
+                "--period",
+                PERIOD,
+            ])
+            .await;
+        assert_eq!(out.code, 0, "{out:?}");
+        rows += s
+            .check_sdmx_csv(&out.stdout)
+            .unwrap_or_else(|e| panic!("{t}: {e}"));
+        if t.code() == "MOVEMENTS" {
+            let withheld = out.stdout.replacen(",6,A,F\r\n", ",,Q,D\r\n", 1);
+            assert_ne!(withheld, out.stdout);
+            assert_eq!(s.check_sdmx_csv(&withheld), s.check_sdmx_csv(&out.stdout));
+            let altered = out.stdout.replacen(",SEA,", ",BOAT,", 1);
+            assert!(
+                s.check_sdmx_csv(&altered)
+                    .is_err_and(|e| e.contains("METHOD=BOAT"))
+            );
+            let altered = out.stdout.replace("DF_MOVEMENTS", "DF_PERSONS");
+            assert!(
+                s.check_sdmx_csv(&altered)
+                    .is_err_and(|e| e.contains("columns"))
+            );
+        }
+    }
+    assert!(rows > 100, "{rows} rows");
+    assert_eq!(s.codelists["CL_AREA"]["CIV"], "Côte d'Ivoire");
+    assert_eq!(s.codelists["CL_METHOD"]["SEA"], "By sea");
+    assert_eq!(s.codelists["CL_ROUTE_AREA"]["_U"], "Unknown");
+    assert_eq!(s.codelists["CL_SEX"]["_T"], "Total");
+    assert!(s.codelists["CL_CONF_STATUS"]["D"].starts_with("Secondary"));
+    let out = run_with(
+        &nobody,
+        &[],
+        &["releases", "structure", "--format", "sdmx-json"],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let json = out.json();
+    let mut flows: Vec<&str> = json["data"]["dataflows"]
+        .as_array()
+        .expect("dataflows")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    flows.sort_unstable();
+    assert_eq!(
+        flows,
+        s.dataflows.keys().map(String::as_str).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -581,6 +664,7 @@ async fn releases_are_made_synced_listed_verified_exported_and_summed() {
             "{exported}"
         );
     }
+    check_structure(&fed).await;
     let out = fed
         .run(&["releases", "export", "--format", "csv", "--period", PERIOD])
         .await;

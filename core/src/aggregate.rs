@@ -83,8 +83,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{self, Date, ParseError, TOTAL, UNKNOWN};
 use crate::report::{
-    AgeBand, Aggravation, Body, CountsBySex, DocumentType, FeeBasis, FraudType, Iso3, Method,
-    Offence, Outcome, RecordType, Report, Sex, SmugglerRole, Stage,
+    AgeBand, Aggravation, Body, CodeEnum, CountsBySex, DocumentType, FeeBasis, FraudType, Iso3,
+    Method, Offence, Outcome, RecordType, Report, Sex, SmugglerRole, Stage,
 };
 
 mod contributions;
@@ -94,159 +94,92 @@ pub use contributions::*;
 mod period;
 pub use period::*;
 
+mod codelist;
+pub use codelist::*;
+
 // ---------------------------------------------------------------------------------------
 // Code lists, dimensions, measures, tables
 // ---------------------------------------------------------------------------------------
-
-/// The codes of a closed report enum, in schema order, as a `const` array.
-macro_rules! codes_of {
-    ($t:ty, $n:expr) => {{
-        const _: () = assert!(<$t>::ALL.len() == $n);
-        let mut out = [""; $n];
-        let mut i = 0;
-        while i < $n {
-            out[i] = <$t>::ALL[i].code();
-            i += 1;
-        }
-        out
-    }};
-}
-
-const METHODS: [&str; 3] = codes_of!(Method, 3);
-const SEXES: [&str; 3] = codes_of!(Sex, 3);
-const AGE_BANDS: [&str; 6] = codes_of!(AgeBand, 6);
-const ROLES: [&str; 12] = codes_of!(SmugglerRole, 12);
-const FEE_BASES: [&str; 3] = codes_of!(FeeBasis, 3);
-const DOCUMENT_TYPES: [&str; 5] = codes_of!(DocumentType, 5);
-const FRAUD_TYPES: [&str; 3] = codes_of!(FraudType, 3);
-const OFFENCES: [&str; 4] = codes_of!(Offence, 4);
-const STAGES: [&str; 4] = codes_of!(Stage, 4);
-const OUTCOMES: [&str; 4] = codes_of!(Outcome, 4);
-
-/// `STAGE` codes: the stages, then `_U` (no proceedings reported).
-const STAGES_U: [&str; 5] = [STAGES[0], STAGES[1], STAGES[2], STAGES[3], UNKNOWN];
-/// `OUTCOME` codes: the outcomes, then `_U` (no proceedings reported).
-const OUTCOMES_U: [&str; 5] = [OUTCOMES[0], OUTCOMES[1], OUTCOMES[2], OUTCOMES[3], UNKNOWN];
-
-/// The codes of one dimension (the total `_T` is not listed: every dimension has it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodeList {
-    /// A closed list, in schema order.
-    Fixed(&'static [&'static str]),
-    /// Every ISO 3166-1 alpha-3 code ([`codes::COUNTRIES`]), alphabetical.
-    Countries,
-    /// Every ISO 3166-1 alpha-3 code, then `_U` (unknown).
-    CountriesOrUnknown,
-    /// Every ISO 4217 alphabetic code ([`codes::CURRENCIES`]), alphabetical.
-    Currencies,
-}
-
-impl CodeList {
-    /// Number of codes (without `_T`).
-    pub fn len(&self) -> usize {
-        match self {
-            CodeList::Fixed(list) => list.len(),
-            CodeList::Countries => codes::COUNTRIES.len(),
-            CodeList::CountriesOrUnknown => codes::COUNTRIES.len() + 1,
-            CodeList::Currencies => codes::CURRENCIES.len(),
-        }
-    }
-
-    /// Whether the list is empty (never, for the tables' lists).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The code at `index`.
-    pub fn get(&self, index: usize) -> Option<&'static str> {
-        match self {
-            CodeList::Fixed(list) => list.get(index).copied(),
-            CodeList::Countries => codes::COUNTRIES.get(index).map(|c| c.alpha3),
-            CodeList::CountriesOrUnknown => match codes::COUNTRIES.get(index) {
-                Some(c) => Some(c.alpha3),
-                None => (index == codes::COUNTRIES.len()).then_some(UNKNOWN),
-            },
-            CodeList::Currencies => codes::CURRENCIES.get(index).map(|c| c.code),
-        }
-    }
-
-    /// Position of `code` in the list (`None` for `_T` and codes outside the list).
-    pub fn position(&self, code: &str) -> Option<usize> {
-        match self {
-            CodeList::Fixed(list) => list.iter().position(|c| *c == code),
-            CodeList::Countries => codes::COUNTRIES
-                .binary_search_by(|c| c.alpha3.cmp(code))
-                .ok(),
-            CodeList::CountriesOrUnknown => {
-                if code == UNKNOWN {
-                    Some(codes::COUNTRIES.len())
-                } else {
-                    CodeList::Countries.position(code)
-                }
-            }
-            CodeList::Currencies => codes::CURRENCIES
-                .binary_search_by(|c| c.code.cmp(code))
-                .ok(),
-        }
-    }
-
-    /// The static code equal to `code`: one of the list, or `_T`.
-    pub fn resolve(&self, code: &str) -> Option<&'static str> {
-        if code == TOTAL {
-            return Some(TOTAL);
-        }
-        self.position(code).and_then(|i| self.get(i))
-    }
-
-    /// The codes, in list order (without `_T`).
-    pub fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
-        (0..self.len()).filter_map(move |i| self.get(i))
-    }
-}
 
 /// One dimension of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dimension {
     /// SDMX dimension id, e.g. `ORIGIN`.
     pub id: &'static str,
+    /// What it is, in English (the SDMX concept's name), e.g. `Origin (first leg)`.
+    pub name: &'static str,
     /// Its codes (plus `_T`).
     pub codes: CodeList,
 }
 
-const fn dim(id: &'static str, codes: CodeList) -> Dimension {
-    Dimension { id, codes }
+const fn dim(id: &'static str, name: &'static str, codes: CodeList) -> Dimension {
+    Dimension { id, name, codes }
 }
 
-const MOVEMENTS_DIMS: [Dimension; 3] = [
-    dim("METHOD", CodeList::Fixed(&METHODS)),
-    dim("ORIGIN", CodeList::CountriesOrUnknown),
-    dim("DESTINATION", CodeList::CountriesOrUnknown),
-];
+const METHOD: Dimension = dim("METHOD", "Main method", CodeList::Enum(Method::SPEC));
+const ORIGIN: Dimension = dim(
+    "ORIGIN",
+    "Origin (where the first leg starts)",
+    CodeList::CountriesOrUnknown,
+);
+const DESTINATION: Dimension = dim(
+    "DESTINATION",
+    "Destination (where the last leg ends)",
+    CodeList::CountriesOrUnknown,
+);
+const CITIZENSHIP: Dimension = dim("CITIZENSHIP", "Citizenship", CodeList::Countries);
+const SEX: Dimension = dim("SEX", "Sex", CodeList::Enum(Sex::SPEC));
+
+const MOVEMENTS_DIMS: [Dimension; 3] = [METHOD, ORIGIN, DESTINATION];
 const PERSONS_DIMS: [Dimension; 3] = [
-    dim("CITIZENSHIP", CodeList::Countries),
-    dim("SEX", CodeList::Fixed(&SEXES)),
-    dim("AGE", CodeList::Fixed(&AGE_BANDS)),
+    CITIZENSHIP,
+    SEX,
+    dim("AGE", "Age band", CodeList::Enum(AgeBand::SPEC)),
 ];
 const SMUGGLERS_DIMS: [Dimension; 3] = [
-    dim("CITIZENSHIP", CodeList::Countries),
-    dim("SEX", CodeList::Fixed(&SEXES)),
-    dim("ROLE", CodeList::Fixed(&ROLES)),
+    CITIZENSHIP,
+    SEX,
+    dim("ROLE", "Principal role", CodeList::Enum(SmugglerRole::SPEC)),
 ];
 const FEES_DIMS: [Dimension; 4] = [
-    dim("ORIGIN", CodeList::CountriesOrUnknown),
-    dim("DESTINATION", CodeList::CountriesOrUnknown),
-    dim("FEE_BASIS", CodeList::Fixed(&FEE_BASES)),
-    dim("CURRENCY", CodeList::Currencies),
+    ORIGIN,
+    DESTINATION,
+    dim(
+        "FEE_BASIS",
+        "What the fee pays for",
+        CodeList::Enum(FeeBasis::SPEC),
+    ),
+    dim("CURRENCY", "Currency", CodeList::Currencies),
 ];
 const DOCUMENTS_DIMS: [Dimension; 3] = [
-    dim("DOCUMENT_TYPE", CodeList::Fixed(&DOCUMENT_TYPES)),
-    dim("FRAUD_TYPE", CodeList::Fixed(&FRAUD_TYPES)),
-    dim("ISSUING_COUNTRY", CodeList::Countries),
+    dim(
+        "DOCUMENT_TYPE",
+        "Document type",
+        CodeList::Enum(DocumentType::SPEC),
+    ),
+    dim(
+        "FRAUD_TYPE",
+        "Kind of fraud",
+        CodeList::Enum(FraudType::SPEC),
+    ),
+    dim("ISSUING_COUNTRY", "Issuing country", CodeList::Countries),
 ];
 const CASES_DIMS: [Dimension; 3] = [
-    dim("OFFENCE", CodeList::Fixed(&OFFENCES)),
-    dim("STAGE", CodeList::Fixed(&STAGES_U)),
-    dim("OUTCOME", CodeList::Fixed(&OUTCOMES_U)),
+    dim(
+        "OFFENCE",
+        "Principal offence",
+        CodeList::Enum(Offence::SPEC),
+    ),
+    dim(
+        "STAGE",
+        "Stage of the last proceeding",
+        CodeList::EnumOrUnknown(Stage::SPEC),
+    ),
+    dim(
+        "OUTCOME",
+        "Outcome of the last proceeding",
+        CodeList::EnumOrUnknown(Outcome::SPEC),
+    ),
 ];
 
 /// A measure of a table.
@@ -331,6 +264,35 @@ impl Measure {
         }
     }
 
+    /// English label, e.g. `Movement events detected`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Measure::Events => "Movement events detected",
+            Measure::Persons => "Persons detected",
+            Measure::Smugglers => "Suspected smugglers",
+            Measure::Observations => "Fee observations",
+            Measure::MedianAmount => "Median fee amount, in minor units of the currency",
+            Measure::Documents => "Fraudulent documents",
+            Measure::Cases => "Criminal justice cases",
+            Measure::PersonsF => "Women at the stage reached",
+            Measure::PersonsM => "Men at the stage reached",
+            Measure::PersonsU => "Persons of unknown sex at the stage reached",
+            Measure::Deaths => "Deaths during the movements",
+            Measure::Injuries => "Injuries during the movements",
+            Measure::UnaccompaniedMinors => "Unaccompanied minors among the persons",
+            Measure::EndangeringLife => "Movements endangering the lives or safety of the migrants",
+            Measure::InhumanTreatment => {
+                "Movements with inhuman or degrading treatment of the migrants"
+            }
+            Measure::Contributors => "Reports contributing to the cell (never published)",
+        }
+    }
+
+    /// Whether some table publishes the measure (all but [`Measure::Contributors`]).
+    pub fn is_published(self) -> bool {
+        TableId::ALL.iter().any(|t| t.measures().contains(&self))
+    }
+
     /// The measure whose [`code`](Self::code) is `code`.
     pub fn from_code(code: &str) -> Option<Measure> {
         Measure::ALL.iter().copied().find(|m| m.code() == code)
@@ -391,6 +353,24 @@ impl TableId {
             TableId::Documents => "DOCUMENTS",
             TableId::Cases => "CASES",
             TableId::Protection => "PROTECTION",
+        }
+    }
+
+    /// English name, e.g. `Movements: events and persons by method, origin and destination`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TableId::Movements => "Movements: events and persons by method, origin and destination",
+            TableId::Persons => "Persons detected by citizenship, sex and age band",
+            TableId::Smugglers => "Suspected smugglers by citizenship, sex and principal role",
+            TableId::Fees => {
+                "Fees: observations and median amount by origin, destination, basis and currency"
+            }
+            TableId::Documents => "Fraudulent documents by type, fraud type and issuing country",
+            TableId::Cases => "Cases and persons by sex, by principal offence, stage and outcome",
+            TableId::Protection => {
+                "Protection: deaths, injuries, unaccompanied minors and aggravated movements \
+                 by method, origin and destination"
+            }
         }
     }
 
@@ -654,10 +634,34 @@ mod tests {
 
     #[test]
     fn enum_code_lists_follow_the_report_enums() {
-        assert_eq!(METHODS, ["AIR", "LAND", "SEA"]);
-        assert_eq!(SEXES, ["F", "M", "_U"]);
-        assert_eq!(ROLES[11], "_O");
-        assert_eq!(STAGES_U[4], "_U");
+        let codes = |d: &Dimension| d.codes.iter().collect::<Vec<_>>();
+        assert_eq!(codes(&METHOD), ["AIR", "LAND", "SEA"]);
+        assert_eq!(codes(&SEX), ["F", "M", "_U"]);
+        assert_eq!(SMUGGLERS_DIMS[2].codes.get(11), Some("_O"));
+        assert_eq!(CASES_DIMS[1].codes.get(4), Some("_U"));
+        assert_eq!(CASES_DIMS[1].codes.position("_U"), Some(4));
+        assert_eq!(CASES_DIMS[1].codes.get(5), None);
+        assert_eq!(CASES_DIMS[1].codes.label("_U"), Some(UNKNOWN_LABEL));
+        assert_eq!(CASES_DIMS[1].codes.label("APPEAL"), Some("Appeal"));
+        assert_eq!(SEX.codes.label("_U"), Some("Unknown"));
+        assert_eq!(SEX.codes.label(TOTAL), Some(TOTAL_LABEL));
+        assert_eq!(METHOD.codes.label("_U"), None);
+        assert_eq!(ORIGIN.codes.label("_U"), Some(UNKNOWN_LABEL));
+        assert_eq!(CITIZENSHIP.codes.label("_U"), None);
+        assert_eq!(CITIZENSHIP.codes.label("IDN"), Some("Indonesia"));
+        assert_eq!(FEES_DIMS[3].codes.label("EUR"), Some("Euro"));
+    }
+
+    #[test]
+    fn every_code_of_every_dimension_has_a_label() {
+        for t in TableId::ALL {
+            for d in t.dimensions() {
+                for code in d.codes.iter().chain([TOTAL]) {
+                    let label = d.codes.label(code);
+                    assert!(label.is_some_and(|l| !l.is_empty()), "{t} {} {code}", d.id);
+                }
+            }
+        }
     }
 
     #[test]

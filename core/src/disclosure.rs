@@ -139,11 +139,21 @@ impl ObsStatus {
         }
     }
 
+    /// Every status, in SDMX code list order.
+    pub const ALL: [ObsStatus; 3] = [ObsStatus::Normal, ObsStatus::Suppressed, ObsStatus::Missing];
+
+    /// The label of the SDMX cross-domain code list `CL_OBS_STATUS`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ObsStatus::Normal => "Normal value",
+            ObsStatus::Suppressed => "Missing value; suppressed",
+            ObsStatus::Missing => "Missing value; data cannot exist",
+        }
+    }
+
     /// The status with SDMX code `code`.
     pub fn from_code(code: &str) -> Option<ObsStatus> {
-        [ObsStatus::Normal, ObsStatus::Suppressed, ObsStatus::Missing]
-            .into_iter()
-            .find(|s| s.code() == code)
+        ObsStatus::ALL.into_iter().find(|s| s.code() == code)
     }
 }
 
@@ -173,16 +183,29 @@ impl ConfStatus {
         }
     }
 
+    /// Every status, in SDMX code list order.
+    pub const ALL: [ConfStatus; 4] = [
+        ConfStatus::Free,
+        ConfStatus::Primary,
+        ConfStatus::Secondary,
+        ConfStatus::Confidential,
+    ];
+
+    /// The label of the SDMX cross-domain code list `CL_CONF_STATUS`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ConfStatus::Free => "Free",
+            ConfStatus::Primary => "Primary confidentiality due to small counts",
+            ConfStatus::Secondary => {
+                "Secondary confidentiality set by the sender, not for publication"
+            }
+            ConfStatus::Confidential => "Confidential statistical information",
+        }
+    }
+
     /// The status with SDMX code `code`.
     pub fn from_code(code: &str) -> Option<ConfStatus> {
-        [
-            ConfStatus::Free,
-            ConfStatus::Primary,
-            ConfStatus::Secondary,
-            ConfStatus::Confidential,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
+        ConfStatus::ALL.into_iter().find(|s| s.code() == code)
     }
 }
 

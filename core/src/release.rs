@@ -8,7 +8,8 @@
 //!   [`open_release`] verifies an envelope with the origin's public key before it parses
 //!   the payload.
 //! * Exports: SDMX-CSV 2.0 ([`export_sdmx_csv`]), plain CSV ([`export_csv`]) and JSON
-//!   ([`export_json`]).
+//!   ([`export_json`]); the SDMX structure of the SDMX-CSV exports (code lists,
+//!   concepts, data structure definitions, dataflows) in [`structure`].
 //! * [`regional_sum`]: a secretariat's cell-wise sum of national releases.
 //!
 //! # Which cells a release lists
@@ -50,6 +51,7 @@ use crate::note::{self, Checkpoint, NoteError};
 use crate::report::{Iso3, Timestamp};
 
 mod export;
+pub mod structure;
 
 use export::{CRLF, key_json, sdmx_csv, structure_id};
 pub use export::{export_csv, export_csv_of, export_json, export_sdmx_csv, export_sdmx_csv_of};

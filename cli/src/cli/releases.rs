@@ -32,6 +32,15 @@ pub enum Format {
     Json,
 }
 
+/// Formats of the SDMX structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StructureFormat {
+    /// SDMX-ML 2.1 structure message.
+    SdmxMl,
+    /// SDMX-JSON 1.0 structure message.
+    SdmxJson,
+}
+
 /// A release that does not verify, or is not the one asked for (exit 1).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -271,6 +280,19 @@ fn render(
             s
         }
     })
+}
+
+/// `vrs releases structure`: the SDMX structure of the exports, which depends only on
+/// the table definitions (no node is asked).
+pub fn structure(format: StructureFormat, out: Option<&Path>) -> anyhow::Result<()> {
+    use vrs_core::release::structure as sdmx;
+    let prepared = vrs_core::codes::Timestamp::parse(&super::now())?;
+    let s = sdmx::structures();
+    let text = match format {
+        StructureFormat::SdmxMl => sdmx::structure_sdmx_ml(&s, &prepared),
+        StructureFormat::SdmxJson => sdmx::structure_sdmx_json(&s, &prepared) + "\n",
+    };
+    emit(&text, out)
 }
 
 /// Writes `text` to `out`, or to standard output.
@@ -603,6 +625,19 @@ pub enum ReleasesCmd {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// The SDMX structure of the exports: the code lists (with labels), concepts, data
+    /// structure definitions and dataflows of every table, which the `STRUCTURE_ID`s of
+    /// an SDMX-CSV export name (`VRS:DF_<TABLE>(1.0)`). Needs no node.
+    ///
+    /// Example: vrs releases structure --format sdmx-ml --out vrs-structure.xml
+    Structure {
+        /// Format.
+        #[arg(long, value_enum, default_value_t = StructureFormat::SdmxMl)]
+        format: StructureFormat,
+        /// Write the structure to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Release a closed period now (admin): every table, once (a second call returns the
     /// releases held); with --revise, the period's one revision (version 2).
     ///
@@ -661,6 +696,7 @@ impl ReleasesCmd {
                 filter,
                 out,
             } => super::block_on(export(sel, &filter.filter(), format, out.as_deref())),
+            ReleasesCmd::Structure { format, out } => structure(format, out.as_deref()),
             ReleasesCmd::Release {
                 period,
                 revise,

@@ -49,14 +49,8 @@ fn export_table(
 }
 
 pub(super) fn sdmx_csv(table: Option<TableId>, releases: &[Release]) -> String {
-    let mut out = String::new();
-    let dims = header_dims(table);
-    out.push_str("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,");
-    for d in &dims {
-        out.push_str(d);
-        out.push(',');
-    }
-    out.push_str("MEASURE,TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS");
+    let mut out = String::from("STRUCTURE,STRUCTURE_ID,ACTION,");
+    out.push_str(&super::structure::sdmx_csv_columns(table).join(","));
     out.push_str(CRLF);
     for r in releases {
         let sid = r.structure_id();

@@ -90,7 +90,7 @@ enum Cmd {
         #[command(subcommand)]
         cmd: KeysCmd,
     },
-    /// Sign and submit reports: one JSON report, a JSON array, NDJSON or CSV.
+    /// Sign and submit reports: one JSON report, a JSON array, NDJSON, CSV or XLSX.
     ///
     /// Each record is validated and signed locally, then sent concurrently. A record
     /// that is refused (by local validation or by the node) is reported with its file,
@@ -136,9 +136,12 @@ enum Cmd {
         /// Only reports observed on or before this day (YYYY-MM-DD).
         #[arg(long, value_name = "DATE")]
         to: Option<String>,
-        /// At most this many reports (0: all).
+        /// At most this many reports (0: all); when more match, standard error says so.
         #[arg(long, default_value_t = 100)]
         limit: usize,
+        /// Every matching report (the same as --limit 0), fetched page by page.
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
         #[command(flatten)]
         output: OutputArg,
     },
@@ -248,6 +251,22 @@ enum Cmd {
     ///
     /// Example: vrs template fee --format xlsx --out fees.xlsx
     Template(cli::codes::TemplateArgs),
+    /// Print a shell completion script (load it from your shell's startup file).
+    ///
+    /// Example: vrs completions bash > ~/.local/share/bash-completion/completions/vrs
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages: vrs(1) and one per command (vrs-submit(1), …).
+    ///
+    /// Example: vrs man --dir ~/.local/share/man/man1
+    Man {
+        /// Directory to write the pages into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -295,6 +314,7 @@ fn main() -> ExitCode {
             from,
             to,
             limit,
+            all,
             output,
         } => block_on(cli::reports::list(
             &sel,
@@ -303,7 +323,7 @@ fn main() -> ExitCode {
                 agency,
                 from,
                 to,
-                limit,
+                limit: if all { 0 } else { limit },
             },
             output.output,
         )),
@@ -335,6 +355,15 @@ fn main() -> ExitCode {
         Cmd::Outbox { cmd } => cmd.run(&sel),
         Cmd::Codes(a) => a.run(),
         Cmd::Template(a) => a.run(),
+        Cmd::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "vrs", &mut script);
+            // A closed pipe (`| head`) is not an error of this command.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
+            Ok(())
+        }
+        Cmd::Man { dir } => man_pages(&dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -343,6 +372,22 @@ fn main() -> ExitCode {
             ExitCode::from(cli::exit_code(&e).unwrap_or(EXIT_FAILURE))
         }
     }
+}
+
+/// Writes vrs.1 and a page per command (and subcommand) into `dir`.
+fn man_pages(dir: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let cmd = <Cli as clap::CommandFactory>::command();
+    clap_mangen::generate_to(cmd, dir)
+        .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+    let n = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+    eprintln!(
+        "vrs: {n} man page(s) in {} (man -l {}/vrs.1)",
+        dir.display(),
+        dir.display()
+    );
+    Ok(())
 }
 
 #[cfg(test)]

@@ -92,3 +92,72 @@ async fn receipt_verify_is_offline_and_rejects_other_bytes() {
     let out = vrs().args(["receipt", "verify"]).output().expect("run vrs");
     assert_eq!(out.status.code(), Some(2), "usage error");
 }
+
+fn ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("run vrs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// What a newcomer reads offline: the code lists with labels, templates to fill in,
+/// completions and man pages.
+#[test]
+fn codes_templates_completions_and_man_pages_need_no_node() {
+    let out = ok(vrs().args(["codes", "agency", "-o", "json"]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let codes: Vec<&str> = v
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["code"].as_str().expect("code"))
+        .collect();
+    assert!(codes.contains(&"COAST_GUARD"), "{v}");
+    assert!(
+        v.as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["list"] == "Agency")
+    );
+    let out = ok(vrs().args(["codes", "currency", "-o", "csv"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("USD,US Dollar (amounts in 1/100 units)"),
+        "{text}"
+    );
+    let bad = vrs().args(["codes", "nope"]).output().expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("the lists are ReportStatus, Agency"));
+
+    let out = ok(vrs().args(["template", "fee", "--format", "csv"]));
+    let header = String::from_utf8_lossy(&out.stdout);
+    assert!(header.starts_with("agency,observed_on,"), "{header}");
+    assert!(header.contains("body.fee.amount"), "{header}");
+    let dir = tempfile::tempdir().expect("tmp");
+    let xlsx = dir.path().join("fees.xlsx");
+    ok(vrs()
+        .args(["template", "fee", "--format", "xlsx", "--out"])
+        .arg(&xlsx));
+    let bytes = std::fs::read(&xlsx).expect("xlsx");
+    assert!(bytes.starts_with(b"PK"), "a zip container");
+    let sheets = vrs_client::bulk::read_xlsx(&bytes, None);
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["fee"]);
+
+    let out = ok(vrs().args(["completions", "bash"]));
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        script.contains("complete -F _vrs") && script.contains("template"),
+        "{script}"
+    );
+    let man = dir.path().join("man1");
+    ok(vrs().arg("man").arg("--dir").arg(&man));
+    let page = std::fs::read_to_string(man.join("vrs-submit.1")).expect("vrs-submit.1");
+    assert!(
+        page.contains(".TH vrs-submit") && page.contains("rejects"),
+        "{page}"
+    );
+}

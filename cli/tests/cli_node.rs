@@ -553,7 +553,7 @@ async fn health_and_checkpoint() {
     let v: Value = serde_json::from_str(&out.stdout).expect("json");
     assert_eq!(v[0]["origin"], "vrs.local/state/THA");
     assert_eq!(v[0]["size"], 1);
-    assert_eq!(v[0]["verified"], "yes");
+    assert_eq!(v[0]["verified"], true);
     // A wrong verifier key is caught.
     let (other, _) = vrs_core::note::NoteSigner::generate("vrs.local/state/THA").expect("key");
     let out = fed
@@ -1197,6 +1197,17 @@ async fn refused_rows_come_back_in_a_rejects_file_ready_to_resubmit() {
     assert!(out.stderr.contains("1 record(s): 1 accepted"), "{out:?}");
     let listed = fed.run(&["list", "--output", "json"]).await.json();
     assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+    // A page says that it is one.
+    let page = fed.run(&["list", "--limit", "2", "-o", "json"]).await;
+    assert_eq!(page.json().as_array().map(Vec::len), Some(2), "{page:?}");
+    assert!(
+        page.stderr
+            .contains("the first 2 matching reports are shown and more match"),
+        "{page:?}"
+    );
+    let all = fed.run(&["list", "--all", "-o", "csv"]).await;
+    assert_eq!(all.stdout.lines().count(), 4, "{all:?}");
+    assert!(all.stderr.is_empty(), "{all:?}");
 }
 
 /// On a terminal the bar advances while submissions are in flight (`script` gives

@@ -503,7 +503,8 @@ fn regional_sums_flag_withheld_national_values() {
         get(&["LAND", "SYR", "GRC"], Measure::Events),
         RegionalValue {
             value: 7,
-            lower_bound: true
+            lower_bound: true,
+            withheld: false,
         }
     );
     // Published everywhere: exact (ITA has no AFG cell: a published zero).
@@ -511,14 +512,16 @@ fn regional_sums_flag_withheld_national_values() {
         get(&["SEA", "AFG", "GRC"], Measure::Events),
         RegionalValue {
             value: 6,
-            lower_bound: false
+            lower_bound: false,
+            withheld: false,
         }
     );
     assert_eq!(
         get(&["_T", "_T", "_T"], Measure::Persons),
         RegionalValue {
             value: 17 + 19,
-            lower_bound: false
+            lower_bound: false,
+            withheld: false,
         }
     );
     assert!(
@@ -528,6 +531,37 @@ fn regional_sums_flag_withheld_national_values() {
     );
     let json: serde_json::Value = serde_json::from_str(&region.to_json()).unwrap();
     assert_eq!(json["origins"][1], "ITA");
+    // Withheld by the only State that lists it: shown empty, never as 0.
+    let alone = regional_sum(std::slice::from_ref(&grc)).unwrap();
+    assert_eq!(
+        alone.get(
+            &key(TableId::Movements, &["LAND", "SYR", "GRC"]),
+            Measure::Events
+        ),
+        Some(RegionalValue {
+            value: 0,
+            lower_bound: true,
+            withheld: true,
+        })
+    );
+    assert!(
+        alone
+            .to_csv()
+            .contains("\r\nGRC,2026-M03,MOVEMENTS,LAND,SYR,GRC,EVENTS,,true\r\n"),
+        "{}",
+        alone.to_csv()
+    );
+    let json: serde_json::Value = serde_json::from_str(&alone.to_json()).unwrap();
+    let cell = json["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["values"][0]["withheld"] == true)
+        .unwrap();
+    assert!(
+        cell["values"][0]["value"].is_null() && cell["values"][0]["withheld"] == true,
+        "{cell}"
+    );
     // The same State twice, or different tables, cannot be summed.
     assert!(regional_sum(&[grc.clone(), grc.clone()]).is_err());
     assert!(regional_sum(&[]).is_err());

@@ -32,9 +32,15 @@ pub async fn checkpoint(sel: &Selector, note: bool, output: Output) -> anyhow::R
             if c.checkpoint.size != cp.size || c.checkpoint.root.as_slice() != cp.root_hash {
                 bail!("the node's checkpoint fields disagree with its signed note");
             }
-            "yes"
+            true
         }
-        None => "no (the profile has no vkey)",
+        None => {
+            super::warn(format!(
+                "profile {:?} has no vkey: the checkpoint is not verified",
+                p.name
+            ));
+            false
+        }
     };
     if note {
         print!("{}", cp.note);

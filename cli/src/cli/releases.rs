@@ -467,12 +467,26 @@ pub async fn export(
         ));
     }
     emit(&render(&releases, table, format)?, out)?;
+    // Say which origins' releases listed no cell: their rows are absent, not zero rows.
+    let empty: std::collections::BTreeSet<String> = releases
+        .iter()
+        .filter(|r| r.cells.is_empty())
+        .map(|r| format!("{} {} {}", r.origin, r.table, r.period))
+        .collect();
     if let Some(path) = out {
+        let with_cells = releases.len() - releases.iter().filter(|r| r.cells.is_empty()).count();
         eprintln!(
-            "{} release(s) exported to {}",
+            "{} release(s) exported to {} ({with_cells} with cells)",
             releases.len(),
             path.display()
         );
+    }
+    if !empty.is_empty() {
+        super::warn(format!(
+            "{} release(s) list no cell, so the export has no row of them: {}",
+            empty.len(),
+            empty.into_iter().collect::<Vec<_>>().join(", ")
+        ));
     }
     Ok(())
 }

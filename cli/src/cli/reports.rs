@@ -166,6 +166,13 @@ pub async fn list(sel: &Selector, f: ListFilter, output: Output) -> anyhow::Resu
         }
     }
     table.print(output);
+    if !token.is_empty() {
+        eprintln!(
+            "vrs: the first {} matching reports are shown and more match: --limit N for \
+             more, --all for every one",
+            table.rows.len()
+        );
+    }
     Ok(())
 }
 

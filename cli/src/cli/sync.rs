@@ -55,7 +55,7 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
                         "rejected": p.rejected,
                         "bytes": p.bytes,
                         "last_success": time(p.last_success),
-                        "last_error": p.last_error,
+                        "last_error": none_if_empty(&p.last_error),
                         "witnessed_size": p.witnessed_size,
                     })
                 })
@@ -97,7 +97,7 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
                     json!(p.rejected.len()),
                     json!(p.bytes),
                     time(p.last_success),
-                    json!(p.last_error),
+                    none_if_empty(&p.last_error),
                     json!(p.witnessed_size),
                 ];
                 if output == Output::Csv {
@@ -214,4 +214,9 @@ impl SyncCmd {
             SyncCmd::Status { output } => super::block_on(status(sel, output.output)),
         }
     }
+}
+
+/// A text, or null when it is empty (an absent value is null in JSON, not "").
+fn none_if_empty(s: &str) -> Value {
+    if s.is_empty() { Value::Null } else { json!(s) }
 }

@@ -15,6 +15,9 @@ pub struct RegionalValue {
     /// value is not exact. Under threshold the true total is at least `value`; with a
     /// noise release among the inputs it is only the sum of what was shown.
     pub lower_bound: bool,
+    /// No input published it (every national value withheld): `value` (0) says
+    /// nothing, and the value is shown empty, never as 0.
+    pub withheld: bool,
 }
 
 /// One cell of a regional table.
@@ -77,10 +80,14 @@ pub fn regional_sum(releases: &[Release]) -> Result<RegionalTable, ReleaseError>
             let mut v = RegionalValue {
                 value: 0,
                 lower_bound: false,
+                withheld: true,
             };
             for r in releases {
                 match r.published(key, m) {
-                    Some(x) => v.value = v.value.saturating_add(x),
+                    Some(x) => {
+                        v.value = v.value.saturating_add(x);
+                        v.withheld = false;
+                    }
                     None => v.lower_bound = true,
                 }
             }
@@ -117,7 +124,8 @@ impl RegionalTable {
 
     /// Plain CSV (CRLF line ends):
     /// `REGION,TIME_PERIOD,TABLE,<dimensions>,MEASURE,OBS_VALUE,LOWER_BOUND`, where REGION
-    /// is the `+`-joined list of States summed and LOWER_BOUND is `true` or `false`.
+    /// is the `+`-joined list of States summed and LOWER_BOUND is `true` or `false`;
+    /// OBS_VALUE is empty (and LOWER_BOUND true) where every State withheld the value.
     pub fn to_csv(&self) -> String {
         let region: Vec<&str> = self.origins.iter().map(|o| o.as_str()).collect();
         let region = region.join("+");
@@ -135,7 +143,11 @@ impl RegionalTable {
                     self.period,
                     self.table,
                     c.key.codes().join(","),
-                    v.value,
+                    if v.withheld {
+                        String::new()
+                    } else {
+                        v.value.to_string()
+                    },
                     v.lower_bound
                 ));
             }
@@ -144,7 +156,8 @@ impl RegionalTable {
     }
 
     /// JSON: identity, States summed, and cells with keys by dimension id and values
-    /// with their lower-bound flags.
+    /// with their lower-bound flags (`value` null and `withheld` true where every State
+    /// withheld it).
     pub fn to_json(&self) -> String {
         let dims: Vec<&str> = self.table.dimensions().iter().map(|d| d.id).collect();
         let cells: Vec<Value> = self
@@ -156,7 +169,12 @@ impl RegionalTable {
                     .values
                     .iter()
                     .map(|(m, v)| {
-                        json!({ "measure": m.code(), "value": v.value, "lower_bound": v.lower_bound })
+                        json!({
+                            "measure": m.code(),
+                            "value": if v.withheld { Value::Null } else { json!(v.value) },
+                            "lower_bound": v.lower_bound,
+                            "withheld": v.withheld,
+                        })
                     })
                     .collect();
                 json!({ "key": key, "values": values })

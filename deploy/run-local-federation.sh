@@ -114,8 +114,8 @@ vrs --config "$cfg" --profile aus-fp1 submit --receipts "$fed/receipts" \
     "$here/examples/movement.json" "$here/examples/reports.ndjson" "$here/examples/fees.csv"
 
 step "a receipt checked offline, with the node's public key only"
-receipt=$(ls "$fed"/receipts/*.tlog-proof | head -n 1)
-vrs receipt verify "$receipt" --entry "${receipt%.tlog-proof}.entry" --key "$(cat "$fed/nodes/AUS/node.vkey")"
+receipt=$(ls "$fed"/receipts/*/*.tlog-proof | head -n 1)
+vrs receipt verify "$receipt" --key "$fed/nodes/AUS/node.vkey"
 
 step "the AUS focal point lists its State's reports"
 vrs --config "$cfg" --profile aus-fp1 list

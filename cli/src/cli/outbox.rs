@@ -107,6 +107,7 @@ impl OutboxCmd {
                     dry_run: false,
                     rejects: None,
                     retries: 4,
+                    no_outbox: false,
                 };
                 let rows = if ready.is_empty() {
                     Vec::new()

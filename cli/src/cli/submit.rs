@@ -43,6 +43,9 @@ pub struct Options {
     /// Attempts after the first at a record whose call failed on the way (node
     /// unreachable or unavailable, deadline passed).
     pub retries: u32,
+    /// Send without journalling in the outbox (benchmarks only: a rerun may log a line
+    /// twice).
+    pub no_outbox: bool,
 }
 
 /// What happened to one record.
@@ -386,7 +389,7 @@ fn read_all(opts: &Options, outbox: &mut Outbox, signer: &Signer) -> anyhow::Res
         }
         let prepared = match rec.value {
             Err(e) => Err((String::new(), 0, vec![e])),
-            Ok(mut v) if opts.dry_run => {
+            Ok(mut v) if opts.dry_run || opts.no_outbox => {
                 fill_defaults(&mut v, signer)?;
                 prepare(&v, format.lenient(), signer).map(|p| Journalled::Send(String::new(), p))
             }
@@ -582,6 +585,8 @@ pub async fn send_all(
             }
         }
     });
+    let started = std::time::Instant::now();
+    let first = Arc::new(std::sync::OnceLock::new());
     let limit = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
     let receipts = Arc::new(opts.receipts.clone());
     let vkey = Arc::new(vkey);
@@ -604,7 +609,7 @@ pub async fn send_all(
         };
         let (client, receipts, vkey, bar) =
             (client.clone(), receipts.clone(), vkey.clone(), bar.clone());
-        let (retries, interrupted) = (opts.retries, interrupted.clone());
+        let (retries, interrupted, first) = (opts.retries, interrupted.clone(), first.clone());
         set.spawn(async move {
             let _permit = permit;
             let mut attempt = 0;
@@ -623,6 +628,9 @@ pub async fn send_all(
                     Err(e) => break Outcome::Failed(e.to_string()),
                 }
             };
+            if let Outcome::Accepted { .. } = outcome {
+                first.get_or_init(std::time::Instant::now);
+            }
             bar.inc(1);
             if let Outcome::Rejected(_) | Outcome::Failed(_) = outcome {
                 bar.set_message(format!("{} refused", r.source));
@@ -635,12 +643,31 @@ pub async fn send_all(
     }
     watcher.abort();
     bar.finish_and_clear();
+    let took = started.elapsed().as_secs_f64();
+    if !rows.is_empty() && took > 0.0 {
+        let first = first
+            .get()
+            .map(|t| {
+                format!(
+                    "; the first receipt after {} ms",
+                    t.duration_since(started).as_millis()
+                )
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "vrs: {} answered in {took:.1} s ({:.0}/s){first}",
+            rows.len(),
+            rows.len() as f64 / took
+        );
+    }
     if interrupted.load(Ordering::SeqCst) {
         eprintln!("vrs: interrupted; what was not sent stays in the outbox");
     }
     let mut out = Vec::with_capacity(rows.len());
     for (n, key, row) in rows {
-        if let Outcome::Accepted { index, .. } = row.outcome {
+        if let Outcome::Accepted { index, .. } = row.outcome
+            && !key.is_empty()
+        {
             outbox.mark_sent(&key, index)?;
         }
         out.push((n, row));
@@ -750,6 +777,10 @@ pub struct SubmitArgs {
     /// unreachable or busy, a deadline passed), with backoff from 250 ms to 8 s.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=20))]
     retries: u32,
+    /// Send without the outbox's journal, for the benchmark that measures what the
+    /// journal costs: a rerun of the same file may log a record twice.
+    #[arg(long, hide = true)]
+    no_outbox: bool,
     #[command(flatten)]
     output: OutputArg,
 }
@@ -778,6 +809,7 @@ impl SubmitArgs {
                 dry_run: self.dry_run,
                 rejects: self.rejects,
                 retries: self.retries,
+                no_outbox: self.no_outbox,
             },
         ))
     }

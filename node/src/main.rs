@@ -33,7 +33,7 @@ enum Cmd {
     ///
     /// Example: vrs-node run --config /etc/vrs/vrs-node.toml
     Run {
-        /// Configuration file (every key overridable by VRS_… variables).
+        /// Configuration file (every key overridable by VRS_NODE_… variables).
         #[arg(long)]
         config: PathBuf,
     },
@@ -91,7 +91,7 @@ fn main() -> ExitCode {
 }
 
 fn init_tracing(cfg: &vrs_node::config::Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VRS_LOG")
+    let filter = tracing_subscriber::EnvFilter::try_from_env(vrs_node::config::LOG_FILTER_VAR)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

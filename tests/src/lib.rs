@@ -139,7 +139,7 @@ impl NodeProcess {
             .arg("run")
             .arg("--config")
             .arg(&files.config)
-            .env("VRS_LOG", "warn")
+            .env("VRS_NODE_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

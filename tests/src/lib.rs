@@ -100,6 +100,13 @@ impl InProcessNode {
     }
 }
 
+/// The value of one series (`name` or `name{labels}`, as exposed) in an exposition.
+pub fn metric(exposition: &str, series: &str) -> Option<f64> {
+    exposition
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
 /// Reads `http://addr/metrics`.
 pub async fn scrape(addr: SocketAddr) -> String {
     local::scrape(addr).await.expect("metrics")

@@ -177,15 +177,31 @@ impl NodeProcess {
 
     /// SIGTERM, and wait for a clean exit.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().expect("pid");
-        let st = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status()
-            .expect("kill -TERM");
-        assert!(st.success());
+        sigterm(&self.child);
         self.child.wait().await.expect("wait")
     }
+}
+
+/// Sends SIGTERM to a child process.
+pub fn sigterm(child: &tokio::process::Child) {
+    let pid = child.id().expect("pid");
+    let st = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .expect("kill -TERM");
+    assert!(st.success());
+}
+
+/// A gRPC health check of `service`: its serving status, or the call's error code.
+pub async fn health(ch: Channel, service: &str) -> Result<i32, tonic::Code> {
+    tonic_health::pb::health_client::HealthClient::new(ch)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .map(|r| r.into_inner().status)
+        .map_err(|st| st.code())
 }
 
 /// A focal point with a certificate and a signing key.

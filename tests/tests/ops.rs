@@ -12,7 +12,9 @@ use vrs_client::pki::Identity;
 use vrs_core::report::examples::{self, ExampleParams};
 use vrs_core::report::{Date, Iso3, RecordType};
 use vrs_proto::v1 as pb;
-use vrs_tests::{InProcessNode, NodeFiles, Pki, StateNode, node_binary, node_files};
+use vrs_tests::{
+    InProcessNode, NodeFiles, Pki, StateNode, health, node_binary, node_files, sigterm,
+};
 
 /// `GET path` over HTTP/1.1: the status code and the body.
 async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
@@ -111,16 +113,6 @@ async fn listed_services(ch: tonic::transport::Channel) -> Vec<String> {
         panic!("not a list of services: {answer:?}");
     };
     list.service.into_iter().map(|s| s.name).collect()
-}
-
-async fn health(ch: tonic::transport::Channel, service: &str) -> Result<i32, tonic::Code> {
-    tonic_health::pb::health_client::HealthClient::new(ch)
-        .check(tonic_health::pb::HealthCheckRequest {
-            service: service.into(),
-        })
-        .await
-        .map(|r| r.into_inner().status)
-        .map_err(|st| st.code())
 }
 
 /// Every service the node serves, as reflection lists them (reflection and health
@@ -386,13 +378,7 @@ fn command(files: &NodeFiles, env: &[(&str, &str)]) -> tokio::process::Command {
 
 /// SIGTERM, and the exit status and what is left of standard error.
 async fn terminate(mut child: tokio::process::Child) -> (std::process::ExitStatus, String) {
-    let pid = child.id().expect("pid");
-    let st = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(pid.to_string())
-        .status()
-        .expect("kill -TERM");
-    assert!(st.success());
+    sigterm(&child);
     let mut err = String::new();
     if let Some(mut e) = child.stderr.take() {
         e.read_to_string(&mut err).await.expect("stderr");

@@ -41,8 +41,9 @@ for b in $need; do
 done
 fed=${1:-$(mktemp -d /tmp/vrs-federation.XXXXXX)}
 
-# vrs-node refuses VRS_ variables it does not know, and the client's own (VRS_PROFILE,
-# VRS_ENDPOINT, ...) share the prefix: start from a clean slate.
+# Start from a clean slate: a client variable of the calling shell (VRS_PROFILE,
+# VRS_ENDPOINT, ...) would send the scenario's commands elsewhere, and a node variable
+# (VRS_NODE_...) would apply to all three nodes.
 for v in $(env | sed -n 's/^\(VRS_[A-Z0-9_]*\)=.*/\1/p'); do
     unset "$v"
 done

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let dir = tempfile::tempdir().expect("temp dir");
     let node = dir.path().join("vrs-node.toml");
     std::fs::write(&node, text).expect("write");
-    let env = vec![("VRS_LIMITS_MAX_BATCH".to_owned(), "8".to_owned())];
+    let env = vec![("VRS_NODE_LIMITS_MAX_BATCH".to_owned(), "8".to_owned())];
     // Loading only: `Config::check` creates `data_dir`, which a fuzzer must not do
     // wherever its input points.
     let _ = vrs_node::config::Config::load(&node, env);

@@ -1,11 +1,18 @@
-//! The node's configuration: a typed TOML file, `VRS_*` environment overrides, and
-//! semantic checks, all run before any port is bound.
+//! The node's configuration: a typed TOML file, `VRS_NODE_*` environment overrides,
+//! and semantic checks, all run before any port is bound.
 //!
 //! Precedence, highest first: environment variable, file, built-in default. Every key
-//! `a.b` can be set by the variable `VRS_A_B` (upper case), e.g. `listen` by
-//! `VRS_LISTEN` and `limits.max_message_bytes` by `VRS_LIMITS_MAX_MESSAGE_BYTES`.
-//! A `VRS_` variable that names no key is an error, except those in
-//! [`NON_CONFIG_VARS`].
+//! `a.b` can be set by the variable `VRS_NODE_A_B` (upper case), e.g. `listen` by
+//! `VRS_NODE_LISTEN` and `limits.max_message_bytes` by
+//! `VRS_NODE_LIMITS_MAX_MESSAGE_BYTES`. A `VRS_NODE_` variable that names no key is an
+//! error, except those in [`NON_CONFIG_VARS`].
+//!
+//! The node has a namespace of its own because the `vrs` client's variables are
+//! `VRS_…` (`VRS_PROFILE`, `VRS_CA`, …) and operators export both in one shell: the
+//! node ignores every other `VRS_` variable, except a name the node read before it
+//! had its own prefix (`VRS_LISTEN`, `VRS_TLS_CERT`, `VRS_LOG`, …), which is refused
+//! with a message that names the new one ([`ConfigError::RenamedEnv`]), so that a
+//! setting is never silently dropped.
 //!
 //! Relative paths, whether they come from the file, the environment or a default, are
 //! resolved against the directory of the configuration file, so a node started by a
@@ -60,27 +67,28 @@ pub const CONFIG_FILE_NAME: &str = "vrs-node.toml";
 pub const NODE_KEY_FILE_NAME: &str = "node-signing.key";
 
 /// Prefix of the environment variables that override configuration keys.
-pub const ENV_PREFIX: &str = "VRS_";
+pub const ENV_PREFIX: &str = "VRS_NODE_";
 
-/// `VRS_` variables that are not configuration keys and are ignored by [`Config::load`]:
-/// `VRS_CONFIG` (the configuration file itself, for a `--config` flag), `VRS_LOG` (the
-/// binary's `tracing` filter, which overrides `log.level`) and `VRS_NODE_BIN` (the
-/// end-to-end test harness's path to the binary, inherited by the nodes it starts).
-pub const NON_CONFIG_VARS: &[&str] = &[
-    "VRS_CONFIG",
-    "VRS_LOG",
-    "VRS_NODE_BIN",
-    // The `vrs` CLI's variables, which operators may export in the same shell.
-    "VRS_CA",
-    "VRS_CERT",
-    "VRS_CLIENT_CONFIG",
-    "VRS_ENDPOINT",
-    "VRS_KEY",
-    "VRS_PROFILE",
-    "VRS_SERVER_NAME",
-    "VRS_SIGNING_KEY",
-    "VRS_TIMEOUT_SECS",
-    "VRS_VKEY",
+/// The prefix the node's variables had before they had a namespace of their own; it
+/// is the `vrs` client's now. A variable that was a node setting under it is refused
+/// with its new name ([`renamed_env_var`]); any other is the client's and ignored.
+pub const OLD_ENV_PREFIX: &str = "VRS_";
+
+/// The `tracing` filter of the binary (overrides `log.level`), e.g.
+/// `VRS_NODE_LOG=info,vrs_node::sync=debug`.
+pub const LOG_FILTER_VAR: &str = "VRS_NODE_LOG";
+
+/// `VRS_NODE_` variables that are not configuration keys and are ignored by
+/// [`Config::load`]: `VRS_NODE_CONFIG` (the configuration file itself, for a `--config`
+/// flag), [`LOG_FILTER_VAR`] and `VRS_NODE_BIN` (the path to the binary that the
+/// end-to-end test harness and `vrs demo` read, inherited by the nodes they start).
+pub const NON_CONFIG_VARS: &[&str] = &["VRS_NODE_CONFIG", LOG_FILTER_VAR, "VRS_NODE_BIN"];
+
+/// Old names that were no configuration key but were read by the node, with their
+/// new names.
+pub const RENAMED_VARS: &[(&str, &str)] = &[
+    ("VRS_CONFIG", "VRS_NODE_CONFIG"),
+    ("VRS_LOG", LOG_FILTER_VAR),
 ];
 
 /// Prefix of the default log origin, which is this prefix followed by the State code.
@@ -583,6 +591,18 @@ mod tests {
         assert_eq!(names.len(), n);
         for v in NON_CONFIG_VARS {
             assert!(!names.iter().any(|n| n == v), "{v}");
+        }
+        // An old name maps to one new name, and never to a variable of the new
+        // namespace that means something else.
+        for key in config_keys() {
+            let old = format!(
+                "{OLD_ENV_PREFIX}{}",
+                key.replace('.', "_").to_ascii_uppercase()
+            );
+            assert_eq!(
+                renamed_env_var(&old).as_deref(),
+                Some(env_var_name(key).as_str())
+            );
         }
     }
 

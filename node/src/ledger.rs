@@ -458,6 +458,11 @@ impl Ledger {
         rx.await.map_err(|_| LedgerError::ShuttingDown)
     }
 
+    /// The node's metrics (sync counts its runs there).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
     /// The signer (for cosigning peers' checkpoints).
     pub fn signer(&self) -> &NoteSigner {
         &self.inner.signer
@@ -610,13 +615,15 @@ impl Inner {
         Ok(Self::logged_report(batch, head.index)?.focal_point_id)
     }
 
-    /// Makes the releases of `period` into `batch` (see [`crate::releases`]).
+    /// Makes the releases of `period` into `batch` (see [`crate::releases`]), and adds
+    /// what the metrics count of them to `counts` (counted once the batch is committed).
     fn release_into(
         &self,
         batch: &mut crate::storage::Batch<'_>,
         period: vrs_core::aggregate::Period,
         revise: bool,
         today: vrs_core::codes::Date,
+        counts: &mut Vec<(String, u64, f64)>,
     ) -> Result<Vec<ReleaseRecord>, LedgerError> {
         let checkpoint = self.store.checkpoint()?.ok_or_else(|| {
             LedgerError::Storage(StorageError::Corrupt {
@@ -642,9 +649,11 @@ impl Inner {
             .unwrap_or_else(|p| p.into_inner())
             .tables(&period);
         // All tables or none: a refusal of one leaves nothing stored.
-        let (records, made) =
+        let (records, mut made) =
             crate::releases::release_period(&job, &self.store, &tables, period, revise)?;
+        let made_counts = std::mem::take(&mut made.counts);
         crate::releases::store_made(batch, made)?;
+        counts.extend(made_counts);
         Ok(records)
     }
 
@@ -681,7 +690,7 @@ impl Inner {
     /// A group commit failed: answer every job with the error and rebuild the
     /// in-memory tables from storage, which holds none of the batch.
     fn failed(&self, outcomes: Vec<Outcome>, releases: Vec<ReleaseOutcome>, e: &LedgerError) {
-        for (reply, _) in releases {
+        for (reply, ..) in releases {
             let _ = reply.send(Err(LedgerError::Storage(StorageError::Corrupt {
                 key: "commit".into(),
                 reason: e.to_string(),

@@ -4,7 +4,7 @@
 //! validates, appends the exact envelope bytes to its RFC 9162 Merkle log in sled,
 //! makes the write durable and answers with a C2SP tlog-proof receipt.
 //!
-//! Code map: [`config`] (typed TOML + `VRS_…` overrides), [`tls`] (rustls, client
+//! Code map: [`config`] (typed TOML + `VRS_NODE_…` overrides), [`tls`] (rustls, client
 //! certificates, roles from SAN URIs), [`storage`] (the only module that knows sled),
 //! [`ledger`] (the log engine: group commit, keys, report versions), [`grpc`] (the
 //! only module that knows tonic services; authorization per RPC), [`metrics`]

@@ -172,6 +172,9 @@ pub struct PeriodMade {
     pub made: Vec<Made>,
     /// The period, version and withheld values, when anything was made.
     pub withheld: Option<(String, u32, Withheld)>,
+    /// For the metrics, per release made: its table, the cells it withheld a value of,
+    /// and the ε it spent.
+    pub counts: Vec<(String, u64, f64)>,
 }
 
 /// Stores what a release request made: all of it, or (on any refusal) none of it.
@@ -263,10 +266,9 @@ pub fn release_period(
             vrs_core::release::open_release(&env, job.signer.public_key()).map_err(build)
         })
         .collect::<Result<_, _>>()?;
-    let earlier_withheld = if revise {
-        store.withheld(&p, 1).map_err(storage)?.unwrap_or_default()
-    } else {
-        Withheld::default()
+    let earlier_withheld = match revise {
+        true => store.withheld(&p, 1).map_err(storage)?.unwrap_or_default(),
+        false => Withheld::default(),
     };
     let version = if revise { 2 } else { 1 };
     let origin = Iso3::new(job.state).ok_or_else(|| ReleaseRefusal::Build("bad State".into()))?;
@@ -378,8 +380,28 @@ pub fn release_period(
         PeriodMade {
             made,
             withheld: Some((p, version, out.withheld)),
+            counts: out.releases.iter().map(count).collect(),
         },
     ))
+}
+
+/// What the metrics count of a release: its table, its cells with a value withheld
+/// (suppressed or confidential), the ε it spent.
+fn count(release: &vrs_core::release::Release) -> (String, u64, f64) {
+    let withheld = release
+        .cells
+        .iter()
+        .filter(|c| {
+            c.observations.iter().any(|o| {
+                o.value.is_none() && o.conf_status != vrs_core::disclosure::ConfStatus::Free
+            })
+        })
+        .count() as u64;
+    let epsilon = match release.policy {
+        Policy::Noise(params) => f64::from(params.epsilon.num()) / f64::from(params.epsilon.den()),
+        Policy::Threshold { .. } => 0.0,
+    };
+    (release.table.code().to_owned(), withheld, epsilon)
 }
 
 /// Whether `period` may be released on `today`.

@@ -8,8 +8,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::atomic::Ordering::Relaxed;
+
 use anyhow::Context as _;
 use tokio::net::TcpListener;
+use tonic_health::ServingStatus;
 use vrs_proto::v1 as pb;
 
 use crate::config::Config;
@@ -43,11 +46,135 @@ pub async fn run_announcing(
     shutdown: impl Future<Output = ()> + Send + 'static,
     ready: impl FnOnce(),
 ) -> anyhow::Result<()> {
+    let listeners = Listeners {
+        grpc: listener,
+        metrics: metrics_listener,
+    };
+    run_gated(cfg, listeners, shutdown, async {}, ready).await
+}
+
+/// The node's listeners, bound by the caller (port 0 in tests).
+pub struct Listeners {
+    /// The gRPC server's (mutual TLS).
+    pub grpc: TcpListener,
+    /// The metrics endpoint's (plain HTTP), when metrics are enabled.
+    pub metrics: Option<TcpListener>,
+}
+
+/// As [`run_announcing`], with the metrics endpoint (and its `/healthz` and `/readyz`)
+/// serving from the start and `gate` awaited before the database is opened: a test
+/// holds the gate to see `/readyz` answer 503 before the database is open.
+pub async fn run_gated(
+    cfg: Config,
+    listeners: Listeners,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    gate: impl Future<Output = ()>,
+    ready: impl FnOnce(),
+) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::default());
+    // Dropping `_stop_metrics` (on any return) stops the endpoint.
+    let (_stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    if let Some(l) = listeners.metrics {
+        tokio::spawn(crate::metrics::serve(l, metrics.clone(), async {
+            let _ = metrics_stopped.await;
+        }));
+    }
+    gate.await;
+    let (store, ledger, writer) = open(&cfg, &metrics)?;
+    let incoming = tls_incoming(&cfg, listeners.grpc, &metrics)?;
+    let secretariat = cfg.role == crate::config::Role::Secretariat;
+    let client_tls = crate::tls::client_config(
+        &read(&cfg.tls.cert)?,
+        &read(&cfg.tls.key)?,
+        &read(&cfg.tls.ca)?,
+    )?;
+    let sync = Arc::new(
+        crate::sync::SyncEngine::new(
+            ledger.clone(),
+            cfg.peers.clone(),
+            client_tls,
+            cfg.sync.clone(),
+            !secretariat,
+        )
+        .map_err(|e| anyhow::anyhow!("sync: {e}"))?,
+    );
+    let services = Services {
+        ledger: ledger.clone(),
+        metrics: metrics.clone(),
+        sync: sync.clone(),
+        who: if secretariat {
+            format!("secretariat:{}", cfg.state)
+        } else {
+            cfg.state.clone()
+        },
+    };
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    let served = served_services(secretariat);
+    set_health(&health_reporter, &served, ServingStatus::Serving).await;
+    let router = router(&cfg, services, health, secretariat)?;
+
+    let sync_schedule = (!cfg.peers.is_empty()).then(|| tokio::spawn(sync.schedule()));
+    let scheduler = release_scheduler(
+        ledger.clone(),
+        Duration::from_secs(cfg.release.check_interval_s),
+    );
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = router.serve_with_incoming_shutdown(incoming, async {
+        let _ = server_stopped.await;
+    });
+    metrics.ready.listener_up.store(true, Relaxed);
+    ready();
+    tracing::info!(state = %cfg.state, origin = %ledger.verifier_key(), "node serving");
+    tokio::pin!(server);
+    let result = tokio::select! {
+        r = &mut server => r,
+        () = shutdown => {
+            tracing::info!("stopping: no new connections; draining in-flight requests");
+            metrics.ready.listener_up.store(false, Relaxed);
+            set_health(&health_reporter, &served, ServingStatus::NotServing).await;
+            let _ = stop_server.send(());
+            // Drain with a deadline: idle client connections must not hold the node.
+            match tokio::time::timeout(DRAIN_DEADLINE, &mut server).await {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::warn!("drain deadline passed; closing remaining connections");
+                    Ok(())
+                }
+            }
+        }
+    };
+    // Aborted tasks drop what they hold (the ledger, so the store) only when the
+    // runtime next polls them: wait for that, so that a node restarted on the same data
+    // directory in this process finds the database released.
+    scheduler.abort();
+    let _ = scheduler.await;
+    if let Some(s) = sync_schedule {
+        s.abort();
+        let _ = s.await;
+    }
+    // The writer finishes every queued job, flushes and exits.
+    ledger.shutdown(writer).await;
+    store.flush().context("final flush")?;
+    result.context("gRPC server")?;
+    tracing::info!("node stopped cleanly");
+    Ok(())
+}
+
+fn read(p: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(p).with_context(|| format!("reading {}", p.display()))
+}
+
+/// Opens and checks the database and starts the ledger, marking each step done in
+/// `metrics.ready`.
+fn open(
+    cfg: &Config,
+    metrics: &Arc<Metrics>,
+) -> anyhow::Result<(Arc<Store>, Ledger, std::thread::JoinHandle<()>)> {
     let store = Arc::new(
         Store::open_with_cache(&cfg.data_dir, cfg.storage.cache_mb)
             .with_context(|| format!("opening the database in {}", cfg.data_dir.display()))?,
     );
+    metrics.ready.store_open.store(true, Relaxed);
     let signer = crate::config::read_node_key(&cfg.node_key)
         .with_context(|| format!("reading node key {}", cfg.node_key.display()))?;
     // What `vrs-node verify` checks, cheaply: a database it would reject is not served.
@@ -70,12 +197,21 @@ pub async fn run_announcing(
             .map_err(|e| anyhow::anyhow!("release settings: {e}"))?,
         metrics.clone(),
     )?;
-    metrics
-        .log_size
-        .store(store.size()?, std::sync::atomic::Ordering::Relaxed);
+    // `Ledger::start` checked the anchor again, and the checkpoint is in place.
+    metrics.ready.anchor_checked.store(true, Relaxed);
+    metrics.log_size.store(store.size()?, Relaxed);
+    metrics.attach_store(&store);
+    Ok((store, ledger, writer))
+}
 
-    let read =
-        |p: &std::path::Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+/// The mTLS acceptor on `listener`, counting in `metrics`.
+fn tls_incoming(
+    cfg: &Config,
+    listener: TcpListener,
+    metrics: &Arc<Metrics>,
+) -> anyhow::Result<
+    impl tokio_stream::Stream<Item = Result<crate::tls::TlsConn, std::io::Error>> + Send + 'static,
+> {
     let crl = cfg.tls.crl.as_deref().map(read).transpose()?;
     let tls = crate::tls::server_config(
         &read(&cfg.tls.cert)?,
@@ -91,67 +227,34 @@ pub async fn run_announcing(
         max_handshakes_per_source: cfg.tls.max_handshakes_per_source,
         max_connections: cfg.limits.max_connections,
     };
-    let incoming =
-        crate::tls::incoming_with(listener, tls, limits, metrics.tls.clone(), move || {
-            m.tls_handshake_failures
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        });
+    Ok(crate::tls::incoming_with(
+        listener,
+        tls,
+        limits,
+        metrics.tls.clone(),
+        move |why| m.handshake_failed(why),
+    ))
+}
 
-    let secretariat = cfg.role == crate::config::Role::Secretariat;
-    let (health_reporter, health) = tonic_health::server::health_reporter();
-    serving(&health_reporter, secretariat).await;
-    let (reflection, reflection_v1alpha) = reflection()?;
-
-    let client_tls = crate::tls::client_config(
-        &read(&cfg.tls.cert)?,
-        &read(&cfg.tls.key)?,
-        &read(&cfg.tls.ca)?,
-    )?;
-    let sync = Arc::new(
-        crate::sync::SyncEngine::new(
-            ledger.clone(),
-            cfg.peers.clone(),
-            client_tls,
-            cfg.sync.clone(),
-            !secretariat,
-        )
-        .map_err(|e| anyhow::anyhow!("sync: {e}"))?,
-    );
-    let sync_schedule = (!cfg.peers.is_empty()).then(|| tokio::spawn(sync.clone().schedule()));
-    let services = Services {
-        ledger: ledger.clone(),
-        metrics: metrics.clone(),
-        sync,
-        who: if secretariat {
-            format!("secretariat:{}", cfg.state)
-        } else {
-            cfg.state.clone()
-        },
-    };
+/// Every gRPC service of the node, with its limits (a secretariat's node holds no
+/// reports: no report service).
+fn router(
+    cfg: &Config,
+    services: Services,
+    health: tonic_health::pb::health_server::HealthServer<
+        impl tonic_health::pb::health_server::Health,
+    >,
+    secretariat: bool,
+) -> anyhow::Result<tonic::transport::server::Router> {
     let limit = cfg.limits.max_message_bytes;
-
-    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
-    if let Some(l) = metrics_listener {
-        tokio::spawn(crate::metrics::serve(l, metrics.clone(), async {
-            let _ = metrics_stopped.await;
-        }));
-    }
-
-    let scheduler = release_scheduler(
-        ledger.clone(),
-        Duration::from_secs(cfg.release.check_interval_s),
-    );
-    ready();
-    tracing::info!(state = %cfg.state, origin = %ledger.verifier_key(), "node serving");
-    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tonic::transport::Server::builder()
+    let (reflection, reflection_v1alpha) = reflection()?;
+    Ok(tonic::transport::Server::builder()
         .timeout(Duration::from_millis(cfg.limits.rpc_deadline_ms))
         .max_concurrent_streams(cfg.limits.max_concurrent_streams)
         .add_service(health)
         .add_service(reflection)
         .add_service(reflection_v1alpha)
         .add_optional_service((!secretariat).then(|| {
-            // A secretariat's node holds no reports: no report service.
             pb::report_service_server::ReportServiceServer::new(services.clone())
                 .max_decoding_message_size(limit)
         }))
@@ -175,67 +278,42 @@ pub async fn run_announcing(
             pb::aggregates_service_server::AggregatesServiceServer::new(services)
                 .max_decoding_message_size(limit)
                 .max_encoding_message_size(vrs_proto::MAX_RESPONSE_BYTES),
-        )
-        .serve_with_incoming_shutdown(incoming, async {
-            let _ = server_stopped.await;
-        });
-    tokio::pin!(server);
-    let result = tokio::select! {
-        r = &mut server => r,
-        () = shutdown => {
-            tracing::info!("stopping: no new connections; draining in-flight requests");
-            let _ = stop_server.send(());
-            // Drain with a deadline: idle client connections must not hold the node.
-            match tokio::time::timeout(DRAIN_DEADLINE, &mut server).await {
-                Ok(r) => r,
-                Err(_) => {
-                    tracing::warn!("drain deadline passed; closing remaining connections");
-                    Ok(())
-                }
-            }
-        }
-    };
-    let _ = stop_metrics.send(());
-    // Aborted tasks drop what they hold (the ledger, so the store) only when the
-    // runtime next polls them: wait for that, so that a node restarted on the same data
-    // directory in this process finds the database released.
-    scheduler.abort();
-    let _ = scheduler.await;
-    if let Some(s) = sync_schedule {
-        s.abort();
-        let _ = s.await;
-    }
-    // The writer finishes every queued job, flushes and exits.
-    ledger.shutdown(writer).await;
-    store.flush().context("final flush")?;
-    result.context("gRPC server")?;
-    tracing::info!("node stopped cleanly");
-    Ok(())
+        ))
 }
 
-/// Marks SERVING each service this node serves, and only those (a secretariat's node
-/// serves no ReportService: unknown, NOT_FOUND).
-async fn serving(reporter: &tonic_health::server::HealthReporter, secretariat: bool) {
+/// The names of the services [`router`] serves for this role: the node's own, health
+/// and both reflections (a secretariat's node serves no ReportService, whose health is
+/// then unknown: NOT_FOUND).
+pub fn served_services(secretariat: bool) -> Vec<&'static str> {
+    use tonic::server::NamedService;
+    let mut names = vec![
+        <tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService> as NamedService>::NAME,
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    ];
     if !secretariat {
-        reporter
-            .set_serving::<pb::report_service_server::ReportServiceServer<Services>>()
-            .await;
+        names
+            .push(<pb::report_service_server::ReportServiceServer<Services> as NamedService>::NAME);
     }
-    reporter
-        .set_serving::<pb::log_service_server::LogServiceServer<Services>>()
-        .await;
-    reporter
-        .set_serving::<pb::admin_service_server::AdminServiceServer<Services>>()
-        .await;
-    reporter
-        .set_serving::<pb::federation_service_server::FederationServiceServer<Services>>()
-        .await;
-    reporter
-        .set_serving::<pb::sync_service_server::SyncServiceServer<Services>>()
-        .await;
-    reporter
-        .set_serving::<pb::aggregates_service_server::AggregatesServiceServer<Services>>()
-        .await;
+    names.extend([
+        <pb::log_service_server::LogServiceServer<Services> as NamedService>::NAME,
+        <pb::admin_service_server::AdminServiceServer<Services> as NamedService>::NAME,
+        <pb::federation_service_server::FederationServiceServer<Services> as NamedService>::NAME,
+        <pb::sync_service_server::SyncServiceServer<Services> as NamedService>::NAME,
+        <pb::aggregates_service_server::AggregatesServiceServer<Services> as NamedService>::NAME,
+    ]);
+    names
+}
+
+/// Sets the health of each of `services` (and of the server as a whole, `""`).
+async fn set_health(
+    reporter: &tonic_health::server::HealthReporter,
+    services: &[&'static str],
+    status: ServingStatus,
+) {
+    for name in services.iter().copied().chain([""]) {
+        reporter.set_service_status(name, status).await;
+    }
 }
 
 /// The release scheduler: closes due periods and releases them, exactly once.

@@ -343,6 +343,107 @@ impl Drop for Pending {
     }
 }
 
+/// Why a connection did not become a TLS connection: the label of
+/// `vrs_tls_handshake_failures_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandshakeFailure {
+    /// Refused at once: its source had `max_handshakes_per_source` in progress.
+    PerSourceLimit,
+    /// Refused at once: `max_handshakes` were in progress.
+    HandshakeLimit,
+    /// Closed by the client before it sent anything.
+    ClosedEarly,
+    /// Nothing sent within `first_byte_timeout`.
+    FirstByteTimeout,
+    /// The handshake did not finish within `handshake_timeout`.
+    Timeout,
+    /// The client presented no certificate.
+    NoCertificate,
+    /// The client's certificate does not chain to the CA.
+    UnknownIssuer,
+    /// The client's certificate is revoked (the CRL).
+    Revoked,
+    /// The client's certificate is expired or not valid yet.
+    Expired,
+    /// Any other refusal of the client's certificate.
+    BadCertificate,
+    /// The client sent an alert (it refused this node's certificate, say).
+    AlertReceived,
+    /// Any other TLS protocol error.
+    Protocol,
+    /// The connection failed beneath TLS.
+    Io,
+}
+
+impl HandshakeFailure {
+    /// Every reason, in the order they are exposed.
+    pub const ALL: &[HandshakeFailure] = &[
+        Self::PerSourceLimit,
+        Self::HandshakeLimit,
+        Self::ClosedEarly,
+        Self::FirstByteTimeout,
+        Self::Timeout,
+        Self::NoCertificate,
+        Self::UnknownIssuer,
+        Self::Revoked,
+        Self::Expired,
+        Self::BadCertificate,
+        Self::AlertReceived,
+        Self::Protocol,
+        Self::Io,
+    ];
+
+    /// The metric label.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::PerSourceLimit => "per_source_limit",
+            Self::HandshakeLimit => "handshake_limit",
+            Self::ClosedEarly => "closed_early",
+            Self::FirstByteTimeout => "first_byte_timeout",
+            Self::Timeout => "timeout",
+            Self::NoCertificate => "no_certificate",
+            Self::UnknownIssuer => "unknown_issuer",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::BadCertificate => "bad_certificate",
+            Self::AlertReceived => "alert_received",
+            Self::Protocol => "protocol",
+            Self::Io => "io",
+        }
+    }
+
+    /// The reason of a failed `accept` (tokio-rustls wraps rustls' error in the
+    /// `io::Error` it returns).
+    pub fn of(error: &io::Error) -> Self {
+        use rustls::CertificateError as C;
+        let Some(tls) = error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>())
+        else {
+            return Self::Io;
+        };
+        match tls {
+            rustls::Error::NoCertificatesPresented => Self::NoCertificate,
+            rustls::Error::InvalidCertificate(C::UnknownIssuer) => Self::UnknownIssuer,
+            rustls::Error::InvalidCertificate(C::Revoked) => Self::Revoked,
+            rustls::Error::InvalidCertificate(
+                C::Expired
+                | C::ExpiredContext { .. }
+                | C::NotValidYet
+                | C::NotValidYetContext { .. },
+            ) => Self::Expired,
+            rustls::Error::InvalidCertificate(_) => Self::BadCertificate,
+            rustls::Error::AlertReceived(_) => Self::AlertReceived,
+            _ => Self::Protocol,
+        }
+    }
+
+    /// Its position in [`HandshakeFailure::ALL`].
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|r| *r == self).unwrap_or(0)
+    }
+}
+
 /// Accepts TCP connections from `listener` and performs each TLS handshake in its own task
 /// (bounded by `handshake_timeout`), so a slow or silent peer never holds up the others.
 /// Completed connections are yielded for `Server::serve_with_incoming_shutdown`.
@@ -355,7 +456,7 @@ pub fn incoming(
     listener: TcpListener,
     config: Arc<ServerConfig>,
     handshake_timeout: Duration,
-    on_handshake_failure: impl Fn() + Send + Sync + 'static,
+    on_handshake_failure: impl Fn(HandshakeFailure) + Send + Sync + 'static,
 ) -> impl Stream<Item = Result<TlsConn, io::Error>> + Send + 'static {
     incoming_with(
         listener,
@@ -381,10 +482,10 @@ pub fn incoming_with(
     config: Arc<ServerConfig>,
     limits: AcceptLimits,
     stats: Arc<AcceptStats>,
-    on_handshake_failure: impl Fn() + Send + Sync + 'static,
+    on_handshake_failure: impl Fn(HandshakeFailure) + Send + Sync + 'static,
 ) -> impl Stream<Item = Result<TlsConn, io::Error>> + Send + 'static {
     let (tx, rx) = mpsc::channel(ACCEPTED_QUEUE);
-    let on_failure: Arc<dyn Fn() + Send + Sync> = Arc::new(on_handshake_failure);
+    let on_failure: Arc<dyn Fn(HandshakeFailure) + Send + Sync> = Arc::new(on_handshake_failure);
     tokio::spawn(accept_loop(
         listener,
         TlsAcceptor::from(config),
@@ -401,7 +502,7 @@ async fn accept_loop(
     acceptor: TlsAcceptor,
     limits: AcceptLimits,
     stats: Arc<AcceptStats>,
-    on_failure: Arc<dyn Fn() + Send + Sync>,
+    on_failure: Arc<dyn Fn(HandshakeFailure) + Send + Sync>,
     tx: mpsc::Sender<TlsConn>,
 ) {
     let handshakes = Arc::new(Semaphore::new(limits.max_handshakes.max(1)));
@@ -429,14 +530,14 @@ async fn accept_loop(
                 drop(counts);
                 stats.refused_per_source.fetch_add(1, Relaxed);
                 tracing::debug!(peer = %remote_addr, "too many handshakes from this source, connection dropped");
-                on_failure();
+                on_failure(HandshakeFailure::PerSourceLimit);
                 continue;
             }
             let Ok(permit) = handshakes.clone().try_acquire_owned() else {
                 drop(counts);
                 stats.refused_handshakes_full.fetch_add(1, Relaxed);
                 tracing::warn!(peer = %remote_addr, "too many TLS handshakes in progress, connection dropped");
-                on_failure();
+                on_failure(HandshakeFailure::HandshakeLimit);
                 continue;
             };
             *counts.entry(source).or_insert(0) += 1;
@@ -467,7 +568,7 @@ struct Handshake {
     limits: AcceptLimits,
     stats: Arc<AcceptStats>,
     connections: Arc<Semaphore>,
-    on_failure: Arc<dyn Fn() + Send + Sync>,
+    on_failure: Arc<dyn Fn(HandshakeFailure) + Send + Sync>,
     tx: mpsc::Sender<TlsConn>,
 }
 
@@ -484,7 +585,7 @@ impl Handshake {
             Ok(Ok(n)) if n > 0 => {}
             Ok(_) => {
                 tracing::debug!(peer = %remote_addr, "connection closed before a ClientHello");
-                (self.on_failure)();
+                (self.on_failure)(HandshakeFailure::ClosedEarly);
                 return;
             }
             Err(_elapsed) => {
@@ -494,7 +595,7 @@ impl Handshake {
                     timeout_ms = ms(self.limits.first_byte_timeout),
                     "no ClientHello; connection closed"
                 );
-                (self.on_failure)();
+                (self.on_failure)(HandshakeFailure::FirstByteTimeout);
                 return;
             }
         }
@@ -507,8 +608,9 @@ impl Handshake {
         let stream = match result {
             Ok(Ok(stream)) => stream,
             Ok(Err(error)) => {
-                tracing::warn!(peer = %remote_addr, %error, "TLS handshake failed");
-                (self.on_failure)();
+                let reason = HandshakeFailure::of(&error);
+                tracing::warn!(peer = %remote_addr, %error, reason = reason.label(), "TLS handshake failed");
+                (self.on_failure)(reason);
                 return;
             }
             Err(_elapsed) => {
@@ -517,7 +619,7 @@ impl Handshake {
                     timeout_ms = ms(self.limits.handshake_timeout),
                     "TLS handshake timed out"
                 );
-                (self.on_failure)();
+                (self.on_failure)(HandshakeFailure::Timeout);
                 return;
             }
         };

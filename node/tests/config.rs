@@ -188,42 +188,42 @@ fn every_key_can_be_set_from_the_environment() {
     let d = std::path::absolute(dir.path()).expect("absolute");
     fs::write(dir.path().join("alt.crt"), "x").expect("file");
     let vars = [
-        ("VRS_LISTEN", "127.0.0.1:7401"),
-        ("VRS_STATE", "FRA"),
-        ("VRS_ORIGIN", "example.org/vrs/FRA"),
-        ("VRS_DATA_DIR", "/tmp/elsewhere"),
-        ("VRS_ROLE", "secretariat"),
-        ("VRS_NODE_KEY", "node-signing.key"),
-        ("VRS_TLS_CERT", "alt.crt"),
-        ("VRS_TLS_KEY", "alt.crt"),
-        ("VRS_TLS_CA", "alt.crt"),
-        ("VRS_TLS_CRL", "alt.crt"),
-        ("VRS_TLS_HANDSHAKE_TIMEOUT_MS", "2000"),
-        ("VRS_TLS_FIRST_BYTE_TIMEOUT_MS", "700"),
-        ("VRS_TLS_MAX_HANDSHAKES_PER_SOURCE", "9"),
-        ("VRS_LIMITS_MAX_CONNECTIONS", "99"),
-        ("VRS_STORAGE_CACHE_MB", "64"),
-        ("VRS_LIMITS_MAX_MESSAGE_BYTES", "4096"),
-        ("VRS_LIMITS_RPC_DEADLINE_MS", "1500"),
-        ("VRS_LIMITS_MAX_BATCH", "8"),
-        ("VRS_LIMITS_MAX_CONCURRENT_STREAMS", "16"),
-        ("VRS_METRICS_ENABLED", "false"),
-        ("VRS_METRICS_LISTEN", "127.0.0.1:9401"),
-        ("VRS_LOG_FORMAT", "json"),
-        ("VRS_LOG_LEVEL", "debug"),
-        ("VRS_RELEASE_PERIOD", "week"),
-        ("VRS_RELEASE_EMBARGO_DAYS", "3"),
-        ("VRS_RELEASE_K", "7"),
-        ("VRS_RELEASE_FEDERATION_FLOOR", "6"),
-        ("VRS_RELEASE_NOISE_TABLES", "PERSONS"),
-        ("VRS_RELEASE_EPSILON", "1/2"),
-        ("VRS_RELEASE_BUDGET_CAP", "1/1"),
-        ("VRS_RELEASE_CONTRIBUTION_CAP", "20"),
-        ("VRS_RELEASE_CHECK_INTERVAL_S", "60"),
-        ("VRS_SYNC_SCHEDULE", "*/5 * * * *"),
-        ("VRS_SYNC_JITTER_S", "0"),
-        ("VRS_SYNC_PEER_DEADLINE_S", "30"),
-        ("VRS_SYNC_ATTEMPTS", "2"),
+        ("VRS_NODE_LISTEN", "127.0.0.1:7401"),
+        ("VRS_NODE_STATE", "FRA"),
+        ("VRS_NODE_ORIGIN", "example.org/vrs/FRA"),
+        ("VRS_NODE_DATA_DIR", "/tmp/elsewhere"),
+        ("VRS_NODE_ROLE", "secretariat"),
+        ("VRS_NODE_NODE_KEY", "node-signing.key"),
+        ("VRS_NODE_TLS_CERT", "alt.crt"),
+        ("VRS_NODE_TLS_KEY", "alt.crt"),
+        ("VRS_NODE_TLS_CA", "alt.crt"),
+        ("VRS_NODE_TLS_CRL", "alt.crt"),
+        ("VRS_NODE_TLS_HANDSHAKE_TIMEOUT_MS", "2000"),
+        ("VRS_NODE_TLS_FIRST_BYTE_TIMEOUT_MS", "700"),
+        ("VRS_NODE_TLS_MAX_HANDSHAKES_PER_SOURCE", "9"),
+        ("VRS_NODE_LIMITS_MAX_CONNECTIONS", "99"),
+        ("VRS_NODE_STORAGE_CACHE_MB", "64"),
+        ("VRS_NODE_LIMITS_MAX_MESSAGE_BYTES", "4096"),
+        ("VRS_NODE_LIMITS_RPC_DEADLINE_MS", "1500"),
+        ("VRS_NODE_LIMITS_MAX_BATCH", "8"),
+        ("VRS_NODE_LIMITS_MAX_CONCURRENT_STREAMS", "16"),
+        ("VRS_NODE_METRICS_ENABLED", "false"),
+        ("VRS_NODE_METRICS_LISTEN", "127.0.0.1:9401"),
+        ("VRS_NODE_LOG_FORMAT", "json"),
+        ("VRS_NODE_LOG_LEVEL", "debug"),
+        ("VRS_NODE_RELEASE_PERIOD", "week"),
+        ("VRS_NODE_RELEASE_EMBARGO_DAYS", "3"),
+        ("VRS_NODE_RELEASE_K", "7"),
+        ("VRS_NODE_RELEASE_FEDERATION_FLOOR", "6"),
+        ("VRS_NODE_RELEASE_NOISE_TABLES", "PERSONS"),
+        ("VRS_NODE_RELEASE_EPSILON", "1/2"),
+        ("VRS_NODE_RELEASE_BUDGET_CAP", "1/1"),
+        ("VRS_NODE_RELEASE_CONTRIBUTION_CAP", "20"),
+        ("VRS_NODE_RELEASE_CHECK_INTERVAL_S", "60"),
+        ("VRS_NODE_SYNC_SCHEDULE", "*/5 * * * *"),
+        ("VRS_NODE_SYNC_JITTER_S", "0"),
+        ("VRS_NODE_SYNC_PEER_DEADLINE_S", "30"),
+        ("VRS_NODE_SYNC_ATTEMPTS", "2"),
     ];
     // The environment names every key: none is left out.
     for key in config::config_keys() {
@@ -263,7 +263,7 @@ fn every_key_can_be_set_from_the_environment() {
     assert_eq!(
         c.provenance.of("limits.max_batch"),
         SetBy::Env {
-            var: "VRS_LIMITS_MAX_BATCH".into()
+            var: "VRS_NODE_LIMITS_MAX_BATCH".into()
         }
     );
 }
@@ -277,8 +277,8 @@ fn environment_beats_the_file() {
         dir.path(),
         &text,
         &[
-            ("VRS_LISTEN", "127.0.0.1:7001"),
-            ("VRS_LIMITS_MAX_MESSAGE_BYTES", "4096"),
+            ("VRS_NODE_LISTEN", "127.0.0.1:7001"),
+            ("VRS_NODE_LIMITS_MAX_MESSAGE_BYTES", "4096"),
         ],
     )
     .expect("valid");
@@ -295,9 +295,9 @@ fn environment_supplies_a_section_the_file_lacks() {
         dir.path(),
         "state = \"AUS\"\n",
         &[
-            ("VRS_TLS_CERT", "tls/node.crt"),
-            ("VRS_TLS_KEY", "tls/node.key"),
-            ("VRS_TLS_CA", "tls/ca.crt"),
+            ("VRS_NODE_TLS_CERT", "tls/node.crt"),
+            ("VRS_NODE_TLS_KEY", "tls/node.key"),
+            ("VRS_NODE_TLS_CA", "tls/ca.crt"),
         ],
     )
     .expect("valid");
@@ -312,12 +312,58 @@ fn other_variables_are_ignored() {
         MINIMAL,
         &[
             ("HOME", "/root"),
-            ("VRS_CONFIG", "/etc/vrs/vrs-node.toml"),
-            ("VRS_LOG", "warn"),
+            ("VRS_NODE_CONFIG", "/etc/vrs/vrs-node.toml"),
+            ("VRS_NODE_LOG", "warn"),
             ("VRS_NODE_BIN", "/usr/bin/vrs-node"),
         ],
     )
     .expect("valid");
+}
+
+/// The `vrs` client's variables, as an operator exports them in the shell that starts
+/// the node: none is the node's, and none stops it.
+#[test]
+fn the_clients_variables_are_ignored() {
+    let dir = node_dir("vrs.example/state/AUS");
+    let client = [
+        "VRS_CA",
+        "VRS_CERT",
+        "VRS_CLIENT_CONFIG",
+        "VRS_ENDPOINT",
+        "VRS_KEY",
+        "VRS_PROFILE",
+        "VRS_SERVER_NAME",
+        "VRS_SIGNING_KEY",
+        "VRS_TIMEOUT_SECS",
+        "VRS_VKEY",
+        "VRS_SOMETHING_NEW",
+    ];
+    let vars: Vec<(&str, &str)> = client.iter().map(|v| (*v, "x")).collect();
+    let c = load_and_check(dir.path(), MINIMAL, &vars).expect("valid");
+    assert!(c.provenance.env.is_empty(), "{:?}", c.provenance.env);
+}
+
+/// A node setting under its old name is refused, naming the new one, rather than
+/// dropped in silence.
+#[test]
+fn an_old_name_is_refused_with_the_new_one() {
+    let dir = node_dir("vrs.example/state/AUS");
+    for (old, new) in [
+        ("VRS_LISTEN", "VRS_NODE_LISTEN"),
+        ("VRS_TLS_CERT", "VRS_NODE_TLS_CERT"),
+        ("VRS_LIMITS_MAX_BATCH", "VRS_NODE_LIMITS_MAX_BATCH"),
+        ("VRS_NODE_KEY", "VRS_NODE_NODE_KEY"),
+        ("VRS_LOG", "VRS_NODE_LOG"),
+        ("VRS_CONFIG", "VRS_NODE_CONFIG"),
+    ] {
+        let e = err_of(load_and_check(dir.path(), MINIMAL, &[(old, "127.0.0.1:1")]));
+        assert!(
+            matches!(&e, ConfigError::RenamedEnv { var, new: n } if var == old && n == new),
+            "{old}: {e:?}"
+        );
+        let text = e.to_string();
+        assert!(text.contains(old) && text.contains(new), "{text}");
+    }
 }
 
 #[test]
@@ -326,10 +372,10 @@ fn unknown_vrs_variable_is_named() {
     let e = err_of(load_and_check(
         dir.path(),
         MINIMAL,
-        &[("VRS_LIMITS_MAX_BATCHES", "8")],
+        &[("VRS_NODE_LIMITS_MAX_BATCHES", "8")],
     ));
-    assert!(matches!(&e, ConfigError::UnknownEnv { var } if var == "VRS_LIMITS_MAX_BATCHES"));
-    assert!(e.to_string().contains("VRS_LIMITS_MAX_BATCHES"), "{e}");
+    assert!(matches!(&e, ConfigError::UnknownEnv { var } if var == "VRS_NODE_LIMITS_MAX_BATCHES"));
+    assert!(e.to_string().contains("VRS_NODE_LIMITS_MAX_BATCHES"), "{e}");
 }
 
 /// The variable named in an error caused by an environment value.
@@ -346,16 +392,16 @@ fn env_var_at_fault(e: &ConfigError) -> Option<&str> {
 #[test]
 fn bad_environment_values_name_the_variable() {
     let cases = [
-        ("VRS_LIMITS_MAX_MESSAGE_BYTES", "lots"),
-        ("VRS_LIMITS_MAX_MESSAGE_BYTES", "-5"),
-        ("VRS_LIMITS_MAX_MESSAGE_BYTES", "10"),
-        ("VRS_LISTEN", "localhost"),
-        ("VRS_METRICS_ENABLED", "yes"),
-        ("VRS_ROLE", "admin"),
-        ("VRS_LOG_FORMAT", "xml"),
-        ("VRS_STATE", "aus"),
-        ("VRS_TLS_CERT", "missing.crt"),
-        ("VRS_LOG_LEVEL", "info,[["),
+        ("VRS_NODE_LIMITS_MAX_MESSAGE_BYTES", "lots"),
+        ("VRS_NODE_LIMITS_MAX_MESSAGE_BYTES", "-5"),
+        ("VRS_NODE_LIMITS_MAX_MESSAGE_BYTES", "10"),
+        ("VRS_NODE_LISTEN", "localhost"),
+        ("VRS_NODE_METRICS_ENABLED", "yes"),
+        ("VRS_NODE_ROLE", "admin"),
+        ("VRS_NODE_LOG_FORMAT", "xml"),
+        ("VRS_NODE_STATE", "aus"),
+        ("VRS_NODE_TLS_CERT", "missing.crt"),
+        ("VRS_NODE_LOG_LEVEL", "info,[["),
     ];
     for (var, value) in cases {
         let dir = node_dir("vrs.example/state/AUS");
@@ -514,7 +560,7 @@ fn missing_required_key_is_named() {
     let text = "state = \"AUS\"\n[tls]\nkey = \"tls/node.key\"\nca = \"tls/ca.crt\"\n";
     let e = err_of(load_and_check(dir.path(), text, &[]));
     assert_eq!(key_at_fault(&e), Some("tls.cert"), "{e}");
-    assert!(e.to_string().contains("VRS_TLS_CERT"), "{e}");
+    assert!(e.to_string().contains("VRS_NODE_TLS_CERT"), "{e}");
 
     let e = err_of(load_and_check(
         dir.path(),

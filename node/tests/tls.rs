@@ -124,7 +124,7 @@ struct TestServer {
     /// `PeerInfo` of every request the health service saw.
     peers: mpsc::UnboundedReceiver<Option<PeerInfo>>,
     /// One message per handshake failure reported by `tls::incoming`.
-    failures: mpsc::UnboundedReceiver<()>,
+    failures: mpsc::UnboundedReceiver<tls::HandshakeFailure>,
     _shutdown: oneshot::Sender<()>,
 }
 
@@ -142,8 +142,8 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
 
         let (failure_tx, failures) = mpsc::unbounded_channel();
-        let incoming = tls::incoming(listener, config, handshake_timeout, move || {
-            let _ = failure_tx.send(());
+        let incoming = tls::incoming(listener, config, handshake_timeout, move |why| {
+            let _ = failure_tx.send(why);
         });
 
         let (peer_tx, peers) = mpsc::unbounded_channel();
@@ -169,11 +169,12 @@ impl TestServer {
         }
     }
 
-    async fn next_failure(&mut self) {
+    /// The reason of the next handshake failure.
+    async fn next_failure(&mut self) -> tls::HandshakeFailure {
         tokio::time::timeout(PATIENCE, self.failures.recv())
             .await
             .expect("a handshake failure is reported")
-            .unwrap();
+            .unwrap()
     }
 
     fn no_more_failures(&mut self) -> bool {
@@ -247,7 +248,10 @@ async fn client_without_certificate_is_refused() {
 
     assert!(check(server.addr, &ca.cert_pem, None).await.is_err());
 
-    server.next_failure().await;
+    assert_eq!(
+        server.next_failure().await,
+        tls::HandshakeFailure::NoCertificate
+    );
     assert!(server.peers.try_recv().is_err(), "no request got through");
 }
 
@@ -264,7 +268,10 @@ async fn certificate_from_another_ca_is_refused() {
             .is_err()
     );
 
-    server.next_failure().await;
+    assert_eq!(
+        server.next_failure().await,
+        tls::HandshakeFailure::UnknownIssuer
+    );
     assert!(server.peers.try_recv().is_err(), "no request got through");
 }
 
@@ -281,7 +288,7 @@ async fn revoked_certificate_is_refused() {
             .await
             .is_err()
     );
-    server.next_failure().await;
+    assert_eq!(server.next_failure().await, tls::HandshakeFailure::Revoked);
     assert!(server.peers.try_recv().is_err(), "no request got through");
 
     // The CRL does not shut out the certificates it does not list.
@@ -337,7 +344,10 @@ async fn silent_connection_does_not_block_other_clients() {
 
     // Hanging up without a ClientHello is a failed handshake.
     drop(silent);
-    server.next_failure().await;
+    assert_eq!(
+        server.next_failure().await,
+        tls::HandshakeFailure::ClosedEarly
+    );
 }
 
 /// A connection that sends nothing is counted as a failure and hung up on.
@@ -346,7 +356,10 @@ async fn a_silent_connection_is_closed(handshake_timeout: Duration) {
     let mut server = TestServer::start(&ca, None, handshake_timeout).await;
     let mut silent = TcpStream::connect(server.addr).await.unwrap();
 
-    server.next_failure().await;
+    assert_eq!(
+        server.next_failure().await,
+        tls::HandshakeFailure::FirstByteTimeout
+    );
 
     // The server has hung up: end of stream (or a reset), never data.
     let mut buf = [0u8; 16];
@@ -371,7 +384,7 @@ async fn garbage_instead_of_client_hello_is_a_counted_failure() {
         .await
         .unwrap();
 
-    server.next_failure().await;
+    assert_eq!(server.next_failure().await, tls::HandshakeFailure::Protocol);
 
     let fp = ca.issue(&[FP1], 2, false);
     check(server.addr, &ca.cert_pem, Some(&fp)).await.unwrap();

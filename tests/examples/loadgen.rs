@@ -579,7 +579,7 @@ async fn serve_bare(
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let incoming = vrs_node::tls::incoming(listener, tls, Duration::from_secs(10), || {});
+    let incoming = vrs_node::tls::incoming(listener, tls, Duration::from_secs(10), |_| {});
     let (bare, writer) = Bare::start(dir, public_key, insert_in);
     let commits = bare.commits.clone();
     let limits = vrs_node::config::Limits::default();

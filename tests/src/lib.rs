@@ -100,6 +100,13 @@ impl InProcessNode {
     }
 }
 
+/// The value of one series (`name` or `name{labels}`, as exposed) in an exposition.
+pub fn metric(exposition: &str, series: &str) -> Option<f64> {
+    exposition
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
 /// Reads `http://addr/metrics`.
 pub async fn scrape(addr: SocketAddr) -> String {
     local::scrape(addr).await.expect("metrics")
@@ -139,7 +146,7 @@ impl NodeProcess {
             .arg("run")
             .arg("--config")
             .arg(&files.config)
-            .env("VRS_LOG", "warn")
+            .env("VRS_NODE_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -170,15 +177,31 @@ impl NodeProcess {
 
     /// SIGTERM, and wait for a clean exit.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().expect("pid");
-        let st = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status()
-            .expect("kill -TERM");
-        assert!(st.success());
+        sigterm(&self.child);
         self.child.wait().await.expect("wait")
     }
+}
+
+/// Sends SIGTERM to a child process.
+pub fn sigterm(child: &tokio::process::Child) {
+    let pid = child.id().expect("pid");
+    let st = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .expect("kill -TERM");
+    assert!(st.success());
+}
+
+/// A gRPC health check of `service`: its serving status, or the call's error code.
+pub async fn health(ch: Channel, service: &str) -> Result<i32, tonic::Code> {
+    tonic_health::pb::health_client::HealthClient::new(ch)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .map(|r| r.into_inner().status)
+        .map_err(|st| st.code())
 }
 
 /// A focal point with a certificate and a signing key.

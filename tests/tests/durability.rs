@@ -942,7 +942,7 @@ async fn a_log_that_sled_silently_truncates_is_refused() {
     cmd.arg("run")
         .arg("--config")
         .arg(&fx.files.config)
-        .env("VRS_LOG", "error")
+        .env("VRS_NODE_LOG", "error")
         .kill_on_drop(true);
     let out = phase("vrs-node run on a damaged log", cmd.output())
         .await
@@ -956,8 +956,8 @@ async fn run_on(config: &Path, data: &Path) -> std::process::Output {
     cmd.arg("run")
         .arg("--config")
         .arg(config)
-        .env("VRS_DATA_DIR", data)
-        .env("VRS_LOG", "error")
+        .env("VRS_NODE_DATA_DIR", data)
+        .env("VRS_NODE_LOG", "error")
         .kill_on_drop(true);
     phase("vrs-node run on a damaged database", cmd.output())
         .await

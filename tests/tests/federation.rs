@@ -9,7 +9,9 @@ use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::federation_service_client::FederationServiceClient;
 use vrs_proto::v1::report_service_client::ReportServiceClient;
 use vrs_proto::v1::sync_service_client::SyncServiceClient;
-use vrs_tests::{FocalPoint, InProcessNode, NodeFiles, Pki, add_peer, node_files, register};
+use vrs_tests::{
+    FocalPoint, InProcessNode, NodeFiles, Pki, add_peer, metric, node_files, register,
+};
 
 const SYNC: &str = "[sync]\nattempts = 2\npeer_deadline_s = 30\njitter_s = 0\n";
 
@@ -215,6 +217,29 @@ async fn a_down_peer_is_retried_and_caught_up_next_round() {
     assert!(!tha_rec.last_error.is_empty());
     assert_eq!(tha_rec.attempts, 2, "retried with backoff");
     assert_eq!(tha_rec.last_success, 0);
+    // The metrics of each peer follow its record.
+    let m = aus.metrics().await;
+    let peer = |name: &str, p: &str| metric(&m, &format!("{name}{{peer=\"{p}\"}}"));
+    assert_eq!(peer("vrs_sync_runs_total", "THA"), Some(1.0), "{m}");
+    assert_eq!(peer("vrs_sync_failures_total", "THA"), Some(1.0), "{m}");
+    assert_eq!(
+        peer("vrs_sync_last_success_timestamp_seconds", "THA"),
+        Some(0.0)
+    );
+    assert_eq!(peer("vrs_sync_failures_total", "IDN"), Some(0.0), "{m}");
+    assert_eq!(
+        peer("vrs_sync_fetched_total", "IDN"),
+        Some(idn_rec.fetched as f64)
+    );
+    assert_eq!(peer("vrs_sync_rejected_total", "IDN"), Some(0.0));
+    assert_eq!(
+        peer("vrs_sync_received_bytes_total", "IDN"),
+        Some(idn_rec.bytes as f64)
+    );
+    assert_eq!(
+        peer("vrs_sync_last_success_timestamp_seconds", "IDN"),
+        Some(idn_rec.last_success as f64)
+    );
 
     // THA comes up on its port; the next round catches up and fetches nothing twice.
     let l = tokio::net::TcpListener::bind(("127.0.0.1", tha_port))
@@ -288,6 +313,10 @@ async fn an_equivocating_log_is_caught_by_its_witness() {
         "the witness keeps the old checkpoint"
     );
     assert_eq!(st.alarms.len(), 1, "{:?}", st.alarms);
+    assert_eq!(
+        metric(&aus.metrics().await, "vrs_witness_alarms"),
+        Some(1.0)
+    );
     assert!(
         st.alarms[0].contains(&format!("checkpoint {witnessed}")),
         "{}",

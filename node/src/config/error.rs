@@ -43,7 +43,7 @@ impl Provenance {
 pub enum SetBy {
     /// By an environment variable.
     Env {
-        /// The variable, e.g. `VRS_TLS_CERT`.
+        /// The variable, e.g. `VRS_NODE_TLS_CERT`.
         var: String,
     },
     /// In the configuration file.
@@ -58,7 +58,7 @@ pub enum SetBy {
 }
 
 impl SetBy {
-    /// How an error names `key` set this way: `VRS_TLS_CERT (tls.cert)`,
+    /// How an error names `key` set this way: `VRS_NODE_TLS_CERT (tls.cert)`,
     /// `tls.cert (/etc/vrs/vrs-node.toml line 7)` or `tls.cert`.
     pub fn name(&self, key: &str) -> String {
         match self {
@@ -109,14 +109,25 @@ pub enum ConfigError {
         /// Why the value is not allowed.
         reason: String,
     },
-    /// A `VRS_` environment variable that names no configuration key.
+    /// A `VRS_NODE_` environment variable that names no configuration key.
     #[error(
         "config error at {var}: no configuration key has this variable \
-         (keys map to VRS_<SECTION>_<KEY>, e.g. VRS_TLS_CERT)"
+         (keys map to VRS_NODE_<SECTION>_<KEY>, e.g. VRS_NODE_TLS_CERT)"
     )]
     UnknownEnv {
         /// The variable.
         var: String,
+    },
+    /// A variable the node read before its variables had the `VRS_NODE_` prefix.
+    #[error(
+        "config error at {var}: the node no longer reads this variable; use {new} \
+         (the node's variables are VRS_NODE_…, and VRS_… are the vrs client's)"
+    )]
+    RenamedEnv {
+        /// The old name, e.g. `VRS_LISTEN`.
+        var: String,
+        /// The new name, e.g. `VRS_NODE_LISTEN`.
+        new: String,
     },
     /// The checked table did not deserialize: the key table and the types disagree
     /// (a bug, caught by this module's tests).

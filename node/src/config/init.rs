@@ -15,9 +15,9 @@ pub fn starter_config(state: &str, data_dir: &Path, node_key: &Path) -> String {
     format!(
         r#"# vrs-node configuration.
 #
-# Every key can be overridden by an environment variable VRS_<SECTION>_<KEY> in upper
-# case, e.g. VRS_LISTEN, VRS_TLS_CERT, VRS_LIMITS_MAX_MESSAGE_BYTES. The environment
-# wins over this file, and this file over the built-in defaults shown here.
+# Variables VRS_NODE_<SECTION>_<KEY> (VRS_NODE_LISTEN, VRS_NODE_TLS_CERT, ...) override
+# this file, which overrides the defaults shown here; VRS_NODE_LOG is the log filter.
+# VRS_... (VRS_PROFILE) are the vrs client's; old names (VRS_LISTEN) are refused.
 # Relative paths are resolved against the directory of this file.
 
 # Address of the gRPC server (mutual TLS). Default "{listen}" (loopback only);

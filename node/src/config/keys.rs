@@ -120,19 +120,34 @@ pub fn config_keys() -> impl Iterator<Item = &'static str> {
     KEYS.iter().map(|k| k.path)
 }
 
-/// The environment variable that overrides `key`: `tls.cert` → `VRS_TLS_CERT`.
+/// The environment variable that overrides `key`: `tls.cert` → `VRS_NODE_TLS_CERT`.
 pub fn env_var_name(key: &str) -> String {
     format!("{ENV_PREFIX}{}", key.replace('.', "_").to_ascii_uppercase())
 }
 
-/// The `VRS_*` variables of this process, for [`Config::load`]. Unlike
+/// The new name of a variable the node read before it had the `VRS_NODE_` prefix:
+/// `VRS_LISTEN` → `VRS_NODE_LISTEN`, `VRS_NODE_KEY` (the old `node_key`) →
+/// `VRS_NODE_NODE_KEY`, `VRS_LOG` → `VRS_NODE_LOG`. `None` for any other name,
+/// the client's (`VRS_PROFILE`) among them.
+pub fn renamed_env_var(var: &str) -> Option<String> {
+    if let Some((_, new)) = RENAMED_VARS.iter().find(|(old, _)| *old == var) {
+        return Some((*new).to_owned());
+    }
+    let rest = var.strip_prefix(OLD_ENV_PREFIX)?;
+    KEYS.iter()
+        .find(|k| k.path.replace('.', "_").to_ascii_uppercase() == rest)
+        .map(|k| env_var_name(k.path))
+}
+
+/// The `VRS_*` variables of this process (the node's `VRS_NODE_*` and, to refuse
+/// the old names, the rest), for [`Config::load`]. Unlike
 /// `std::env::vars`, it does not panic on a non-UTF-8 variable: a non-UTF-8 name is
 /// skipped, a non-UTF-8 value converted lossily (invalid bytes become U+FFFD).
 pub fn process_env() -> Vec<(String, String)> {
     std::env::vars_os()
         .filter_map(|(k, v)| {
             let k = k.into_string().ok()?;
-            k.starts_with(ENV_PREFIX)
+            k.starts_with(OLD_ENV_PREFIX)
                 .then(|| (k, v.to_string_lossy().into_owned()))
         })
         .collect()

@@ -3,8 +3,8 @@
 use super::*;
 
 impl Config {
-    /// Reads the TOML file at `path`, applies the `VRS_*` overrides found in `env`
-    /// (other variables are ignored; pass [`process_env`] in the binary), checks keys
+    /// Reads the TOML file at `path`, applies the `VRS_NODE_*` overrides found in
+    /// `env` (other variables are ignored, old node names refused; pass [`process_env`] in the binary), checks keys
     /// and types, fills defaults, and resolves relative paths against the file's
     /// directory. Values are checked by [`Config::check`], which the caller runs next.
     pub fn load(
@@ -343,13 +343,22 @@ pub(super) fn apply_env(
 ) -> Result<(), ConfigError> {
     let mut vars: Vec<(String, String)> = env
         .into_iter()
-        .filter(|(k, _)| k.starts_with(ENV_PREFIX) && !NON_CONFIG_VARS.contains(&k.as_str()))
+        .filter(|(k, _)| k.starts_with(OLD_ENV_PREFIX) && !NON_CONFIG_VARS.contains(&k.as_str()))
         .collect();
     // Deterministic: the first error reported does not depend on the environment's order.
     vars.sort();
     for (var, raw) in vars {
         let Some(key) = KEYS.iter().find(|k| env_var_name(k.path) == var) else {
-            return Err(ConfigError::UnknownEnv { var });
+            // An old name first: `VRS_NODE_KEY` (the old `node_key`) is in the new
+            // namespace too, and its message must name `VRS_NODE_NODE_KEY`.
+            if let Some(new) = renamed_env_var(&var) {
+                return Err(ConfigError::RenamedEnv { var, new });
+            }
+            if var.starts_with(ENV_PREFIX) {
+                return Err(ConfigError::UnknownEnv { var });
+            }
+            // The client's namespace (`VRS_PROFILE`, `VRS_CA`, …): not ours.
+            continue;
         };
         let bad = |reason: String| ConfigError::Invalid {
             key: key.path.to_owned(),

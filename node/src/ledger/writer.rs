@@ -57,11 +57,23 @@ pub(super) struct Applied {
     pub(super) key: Option<KeyRecord>,
 }
 
-/// A release job's reply channel and its result, answered after the commit.
+/// A release job's reply channel, its result, and what the metrics count of the
+/// releases it made (table, cells withheld, ε): answered and counted after the commit.
 pub(super) type ReleaseOutcome = (
     oneshot::Sender<Result<Vec<ReleaseRecord>, LedgerError>>,
     Result<Vec<ReleaseRecord>, LedgerError>,
+    Vec<(String, u64, f64)>,
 );
+
+/// Answers the release jobs of a committed batch, and counts what they made.
+fn answer_releases(inner: &Inner, releases: Vec<ReleaseOutcome>) {
+    for (reply, r, counts) in releases {
+        for (table, withheld, epsilon) in counts {
+            inner.metrics.release_made(&table, withheld, epsilon);
+        }
+        let _ = reply.send(r);
+    }
+}
 
 /// A report or key job's reply channel and result, answered after the commit.
 pub(super) struct Outcome {
@@ -114,8 +126,9 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerEr
             reply,
         } = job.op
         {
-            let r = inner.release_into(&mut batch, period, revise, today);
-            releases.push((reply, r));
+            let mut counts = Vec::new();
+            let r = inner.release_into(&mut batch, period, revise, today, &mut counts);
+            releases.push((reply, r, counts));
             continue;
         }
         let r = inner.apply(&mut batch, job.op);
@@ -232,9 +245,7 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerEr
             }
         }
     }
-    for (reply, r) in releases {
-        let _ = reply.send(r);
-    }
+    answer_releases(inner, releases);
     for (reply, r) in relayed {
         let _ = reply.send(r);
     }

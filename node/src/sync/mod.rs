@@ -108,6 +108,9 @@ impl SyncEngine {
                 .ok()
                 .flatten()
                 .and_then(|b| pb::PeerStatus::decode(b.as_slice()).ok());
+            ledger
+                .metrics()
+                .sync_peer(&p.state, stored.as_ref().map_or(0, |st| st.last_success));
             status.insert(
                 p.state.clone(),
                 stored.unwrap_or_else(|| pb::PeerStatus {
@@ -243,6 +246,20 @@ impl SyncEngine {
             tokio::time::sleep(wait).await;
         }
         st.finished = now();
+        self.ledger.metrics().sync_run(
+            &peer.state,
+            crate::metrics::SyncRun {
+                ok: result.is_ok(),
+                fetched: st.fetched,
+                rejected: st.rejected.len() as u64,
+                bytes: st.bytes,
+                last_success: if result.is_ok() {
+                    st.finished
+                } else {
+                    st.last_success
+                },
+            },
+        );
         match result {
             Ok(()) => {
                 st.last_success = st.finished;

@@ -355,14 +355,7 @@ fn main() -> ExitCode {
         Cmd::Outbox { cmd } => cmd.run(&sel),
         Cmd::Codes(a) => a.run(),
         Cmd::Template(a) => a.run(),
-        Cmd::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "vrs", &mut script);
-            // A closed pipe (`| head`) is not an error of this command.
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
-            Ok(())
-        }
+        Cmd::Completions { shell } => completions(shell),
         Cmd::Man { dir } => man_pages(&dir),
     };
     match result {
@@ -372,6 +365,16 @@ fn main() -> ExitCode {
             ExitCode::from(cli::exit_code(&e).unwrap_or(EXIT_FAILURE))
         }
     }
+}
+
+/// Prints the completion script of `shell`.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "vrs", &mut script);
+    // A closed pipe (`| head`) is not an error of this command.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
+    Ok(())
 }
 
 /// Writes vrs.1 and a page per command (and subcommand) into `dir`.

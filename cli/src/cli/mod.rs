@@ -47,7 +47,12 @@ pub fn exit_code(e: &anyhow::Error) -> Option<u8> {
         if cause.is::<UsageError>() {
             return Some(EXIT_USAGE);
         }
-        if cause.is::<Rejected>() {
+        if cause.is::<Rejected>()
+            || matches!(
+                cause.downcast_ref::<vrs_client::credentials::CredentialError>(),
+                Some(vrs_client::credentials::CredentialError::WrongRole { .. })
+            )
+        {
             return Some(EXIT_REJECTED);
         }
         if let Some(c) = cause.downcast_ref::<ClientError>() {

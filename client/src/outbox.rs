@@ -2,7 +2,8 @@
 //! per profile under the client's state directory (`<state>/outbox/<profile>.jsonl`).
 //!
 //! A record is journalled, with the exact envelope it will send, **before** it is sent,
-//! and the journal is synced to disk first. A record is known by its key: the file it
+//! and the journal is synced to disk first (a bulk file's records are staged and synced
+//! once, before the first of them is sent: [`Outbox::stage`], [`Outbox::sync`]). A record is known by its key: the file it
 //! came from, its line and its content ([`key`]). A rerun of the same file (after Ctrl-C,
 //! a crash, a network failure or with the node down) therefore sends the same bytes
 //! again for every record already journalled: the node answers bytes it has logged with
@@ -207,6 +208,23 @@ impl Outbox {
         self.append(&Line::Queued(q.clone()), true)?;
         self.insert(q);
         Ok(())
+    }
+
+    /// Journals a record, not yet on disk: a bulk file stages every record and then
+    /// calls [`Outbox::sync`] once, before the first is sent (one fdatasync, not one per
+    /// record). A record staged and not synced must not be sent.
+    pub fn stage(&mut self, q: Queued) -> Result<(), OutboxError> {
+        self.append(&Line::Queued(q.clone()), false)?;
+        self.insert(q);
+        Ok(())
+    }
+
+    /// Makes everything staged durable (fdatasync of the journal).
+    pub fn sync(&mut self) -> Result<(), OutboxError> {
+        self.file.sync_data().map_err(|source| OutboxError::Io {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     /// Notes that the node acknowledged the record under `key` at `index`. Not synced:

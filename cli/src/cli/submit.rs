@@ -282,6 +282,8 @@ pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyho
         mut ready,
         originals,
     } = read_all(&opts, &mut outbox, &signer)?;
+    // Every record staged in the journal is on disk before the first is sent.
+    outbox.sync()?;
     if opts.dry_run {
         for r in ready.drain(..) {
             rows.push((r.n, r.row(Outcome::Valid)));
@@ -522,7 +524,7 @@ fn journalled(
     fill_defaults(&mut v, signer)?;
     Ok(match prepare(&v, format.lenient(), signer) {
         Ok(p) => {
-            outbox.queue(Queued::new(
+            outbox.stage(Queued::new(
                 key.clone(),
                 source.to_owned(),
                 p.report_id.clone(),

@@ -1162,16 +1162,21 @@ async fn refused_rows_come_back_in_a_rejects_file_ready_to_resubmit() {
     let rejects = fed.path("rejects.csv");
     let receipts = fed.receipts.display().to_string();
     let rejects_arg = rejects.display().to_string();
-    let out = fed
-        .run(&[
-            "submit",
-            "--receipts",
-            &receipts,
-            "--rejects",
-            &rejects_arg,
-            &file,
-        ])
-        .await;
+    let submit = |file: String| {
+        let (fed, receipts, rejects) = (&fed, receipts.clone(), rejects_arg.clone());
+        async move {
+            fed.run(&[
+                "submit",
+                "--receipts",
+                &receipts,
+                "--rejects",
+                &rejects,
+                &file,
+            ])
+            .await
+        }
+    };
+    let out = submit(file.clone()).await;
     assert_eq!(out.code, 3, "{out:?}");
     assert!(
         out.stderr.contains("1 refused record(s) written to"),
@@ -1190,16 +1195,7 @@ async fn refused_rows_come_back_in_a_rejects_file_ready_to_resubmit() {
     );
 
     std::fs::write(&rejects, text.replace("NAVY", "POLICE")).expect("fix");
-    let out = fed
-        .run(&[
-            "submit",
-            "--receipts",
-            &receipts,
-            "--rejects",
-            &rejects_arg,
-            &rejects_arg,
-        ])
-        .await;
+    let out = submit(rejects_arg.clone()).await;
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stderr.contains("1 record(s): 1 accepted"), "{out:?}");
     let listed = fed.run(&["list", "--output", "json"]).await.json();

@@ -543,16 +543,7 @@ async fn health_and_checkpoint() {
     let out = fed.run(&["health"]).await;
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stdout.matches("SERVING").count(), 2, "{out:?}");
-    let out = fed
-        .run(&[
-            "--profile",
-            "auditor",
-            "log",
-            "checkpoint",
-            "--output",
-            "json",
-        ])
-        .await;
+    let out = fed.checkpoint().await;
     assert_eq!(out.code, 0, "{out:?}");
     let v: Value = serde_json::from_str(&out.stdout).expect("json");
     assert_eq!(v[0]["origin"], "vrs.local/state/THA");
@@ -1064,18 +1055,15 @@ impl Fed {
         cmd
     }
 
+    /// `vrs log checkpoint -o json` as the auditor.
+    async fn checkpoint(&self) -> Out {
+        self.run(&["--profile", "auditor", "log", "checkpoint", "-o", "json"])
+            .await
+    }
+
     /// The size of the node's log, by its latest checkpoint.
     async fn log_size(&self) -> u64 {
-        let out = self
-            .run(&[
-                "--profile",
-                "auditor",
-                "log",
-                "checkpoint",
-                "--output",
-                "json",
-            ])
-            .await;
+        let out = self.checkpoint().await;
         out.json()[0]["size"]
             .as_u64()
             .unwrap_or_else(|| panic!("{out:?}"))

@@ -193,6 +193,16 @@ fn cell_text(c: &calamine::Data) -> String {
     }
 }
 
+/// The inverse of [`flatten`]: a record's JSON form from its cells by column path (each
+/// value a string, as CSV gives it); `None` names a path that is not a field path.
+pub fn unflatten<'a>(cells: impl IntoIterator<Item = (&'a str, String)>) -> Result<Value, &'a str> {
+    let mut root = Value::Object(Map::new());
+    for (path, v) in cells {
+        insert(&mut root, &parse_path(path).ok_or(path)?, v);
+    }
+    Ok(root)
+}
+
 /// Where a refused record came from (`file:line`), in a rejects file.
 pub const SOURCE_COLUMN: &str = "_source";
 /// Why it was refused (`path: problem`, `; `-separated in CSV), in a rejects file.

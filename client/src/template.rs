@@ -132,13 +132,8 @@ pub fn csv(t: RecordType) -> String {
 /// readers take it; lists of groups hold one element.
 pub fn json(t: RecordType) -> Value {
     let cols = columns(t);
-    let rows: Vec<Vec<String>> = vec![cols.iter().map(|_| "\u{0}".to_owned()).collect()];
-    let header: Vec<&str> = cols.iter().map(|c| c.path.as_str()).collect();
-    let text = crate::bulk::write_csv(&header, rows);
-    let mut v = crate::bulk::read(&text, crate::bulk::Format::Csv, None)
-        .pop()
-        .and_then(|r| r.value.ok())
-        .unwrap_or(Value::Object(Map::new()));
+    let mut v = crate::bulk::unflatten(cols.iter().map(|c| (c.path.as_str(), String::new())))
+        .unwrap_or_else(|_| Value::Object(Map::new()));
     nullify(&mut v);
     v
 }

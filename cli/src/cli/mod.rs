@@ -69,18 +69,7 @@ pub fn exit_code(e: &anyhow::Error) -> Option<u8> {
 /// The message printed for an error: the error and its causes, each said once (an
 /// error that prints its source in its own words is not followed by that source again).
 pub fn describe(e: &anyhow::Error) -> String {
-    let mut s = String::new();
-    for cause in e.chain() {
-        let t = cause.to_string();
-        if s.contains(&t) {
-            continue;
-        }
-        if !s.is_empty() {
-            s.push_str(": ");
-        }
-        s.push_str(&t);
-    }
-    s
+    vrs_proto::transport::error_chain(e.as_ref())
 }
 
 /// Output formats of tabular results.

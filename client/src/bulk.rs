@@ -96,10 +96,11 @@ pub fn read(text: &str, format: Format, record_type: Option<&str>) -> Vec<Record
             })
             .collect(),
         Format::Csv => read_csv(text, record_type),
-        Format::Xlsx => read_xlsx(text.as_bytes(), record_type)
-            .into_iter()
-            .flat_map(|(_, r)| r)
-            .collect(),
+        // A workbook is bytes, not text: [`read_xlsx`] reads it.
+        Format::Xlsx => vec![Record {
+            line: 1,
+            value: Err("an XLSX workbook is read from its bytes (bulk::read_xlsx)".into()),
+        }],
     };
     // What a rejects file added is not part of the record.
     for r in &mut records {

@@ -265,16 +265,18 @@ fn unix_now() -> i64 {
 pub fn check_credentials(
     profile: &Profile,
 ) -> Result<crate::credentials::Credentials, ClientError> {
+    identity(profile).map(|(_, _, c)| c)
+}
+
+/// The profile's certificate and key (PEM), checked.
+fn identity(
+    profile: &Profile,
+) -> Result<(Vec<u8>, Vec<u8>, crate::credentials::Credentials), ClientError> {
     let (_, cert_path, key_path) = profile.require_tls()?;
     let cert = read("certificate", cert_path)?;
     let key = read("private key", key_path)?;
-    Ok(crate::credentials::check(
-        cert_path,
-        &cert,
-        key_path,
-        &key,
-        unix_now(),
-    )?)
+    let checked = crate::credentials::check(cert_path, &cert, key_path, &key, unix_now())?;
+    Ok((cert, key, checked))
 }
 
 fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, ClientError> {
@@ -290,11 +292,9 @@ impl Client {
     /// verified is `server_name` if set, else the endpoint's host.
     pub async fn connect(profile: &Profile) -> Result<Self, ClientError> {
         let endpoint = profile.require_endpoint()?.to_owned();
-        let (ca, cert_path, key_path) = profile.require_tls()?;
+        let (ca, _, _) = profile.require_tls()?;
         let ca = read("CA certificate", ca)?;
-        let cert = read("certificate", cert_path)?;
-        let key = read("private key", key_path)?;
-        crate::credentials::check(cert_path, &cert, key_path, &key, unix_now())?;
+        let (cert, key, _) = identity(profile)?;
         Self::connect_pem(
             &endpoint,
             &ca,

@@ -234,7 +234,10 @@ pub fn load_profile(sel: &Selector) -> anyhow::Result<Profile> {
 
 /// Loads the selected profile and connects to its node.
 pub async fn connect(sel: &Selector) -> anyhow::Result<(Profile, Client)> {
-    let p = load_profile(sel)?;
+    connect_profile(load_profile(sel)?).await
+}
+
+async fn connect_profile(p: Profile) -> anyhow::Result<(Profile, Client)> {
     warn_exposed_keys(&p);
     let c = Client::connect(&p).await?;
     Ok((p, c))
@@ -249,7 +252,7 @@ pub async fn connect_as(
 ) -> anyhow::Result<(Profile, Client)> {
     let p = load_profile(sel)?;
     vrs_client::client::check_credentials(&p)?.require(need, needs)?;
-    connect(sel).await
+    connect_profile(p).await
 }
 
 /// Warns about the profile's private keys (TLS and signing) that others can read.

@@ -19,10 +19,23 @@ pub(super) async fn connect_retrying(
     profile: &vrs_client::profile::Profile,
     retries: u32,
 ) -> Result<Client, ClientError> {
+    retrying(retries, &AtomicBool::new(false), || {
+        Client::connect(profile)
+    })
+    .await
+}
+
+/// `call`, again after [`backoff`] while it fails transiently, at most `retries` times
+/// more, and not once `stop` is set (Ctrl-C).
+async fn retrying<T, F, Fut>(retries: u32, stop: &AtomicBool, mut call: F) -> Result<T, ClientError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ClientError>>,
+{
     let mut attempt = 0;
     loop {
-        match Client::connect(profile).await {
-            Err(e) if e.is_transient() && attempt < retries => {
+        match call().await {
+            Err(e) if e.is_transient() && attempt < retries && !stop.load(Ordering::SeqCst) => {
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
             }
@@ -179,18 +192,9 @@ async fn send_retrying(
     retries: u32,
     interrupted: &AtomicBool,
 ) -> Outcome {
-    let mut attempt = 0;
-    loop {
-        match send(client, p, receipts, vkey).await {
-            Ok(o) => return o,
-            Err(e) if e.is_rejection() => return Outcome::Rejected(problems(&e)),
-            Err(e)
-                if e.is_transient() && attempt < retries && !interrupted.load(Ordering::SeqCst) =>
-            {
-                tokio::time::sleep(backoff(attempt)).await;
-                attempt += 1;
-            }
-            Err(e) => return Outcome::Failed(e.to_string()),
-        }
+    match retrying(retries, interrupted, || send(client, p, receipts, vkey)).await {
+        Ok(o) => o,
+        Err(e) if e.is_rejection() => Outcome::Rejected(problems(&e)),
+        Err(e) => Outcome::Failed(e.to_string()),
     }
 }

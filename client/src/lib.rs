@@ -18,6 +18,7 @@ pub mod pki;
 pub mod profile;
 pub mod reportjson;
 pub mod schema;
+pub mod submission;
 pub mod template;
 
 /// Today's date (UTC) by this machine's clock: the date a report's dates are validated

@@ -2,13 +2,10 @@
 //! exit codes, signing.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use serde_json::Value;
 use vrs_client::client::{Client, ClientError};
 use vrs_client::profile::{self, Profile, Selector};
-use vrs_core::envelope::{Envelope, SigningKey};
 use vrs_proto::v1 as pb;
 
 use clap::Args;
@@ -267,68 +264,15 @@ pub fn warn_exposed_keys(p: &Profile) {
     }
 }
 
-/// Who signs: the signing key of the profile and the identity of its certificate.
-pub struct Signer {
-    /// The signing key.
-    pub key: SigningKey,
-    /// The certificate's State, if it names one.
-    pub state: Option<String>,
-    /// The certificate's focal-point id, if it is a focal point's.
-    pub focal_point_id: Option<String>,
-}
+pub use vrs_client::submission::{
+    Signer, entry_beside, now, receipt_paths, verify_receipt_text,
+};
 
-impl Signer {
-    /// The signer of the profile.
-    pub fn load(p: &Profile) -> anyhow::Result<Self> {
-        let credentials = vrs_client::client::check_credentials(p)?;
-        credentials.require(vrs_client::credentials::Need::FocalPoint, "signing reports")?;
-        warn_exposed_keys(p);
-        let key = vrs_client::keyfile::read(p.require_signing_key()?)?;
-        let role = credentials.role;
-        let (state, focal_point_id) = match role {
-            vrs_core::identity::Role::FocalPoint { state, id } => (Some(state), Some(id)),
-            other => (other.state().map(str::to_owned), None),
-        };
-        Ok(Self {
-            key,
-            state,
-            focal_point_id,
-        })
-    }
-
-    /// Signs a report message (its bytes as encoded once, here).
-    pub fn sign(&self, report: &pb::Report) -> pb::Envelope {
-        let env = Envelope::sign(
-            vrs_proto::REPORT_PAYLOAD_TYPE,
-            prost::Message::encode_to_vec(report),
-            &self.key,
-        );
-        vrs_core::wire::envelope_to_pb(&env)
-    }
-}
-
-/// Now, as an RFC 3339 UTC timestamp.
-pub fn now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    vrs_core::codes::Timestamp::from_unix_seconds(secs)
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_default()
-}
-
-/// Today (UTC), as the node computes it.
-pub fn today() -> vrs_core::codes::Date {
-    vrs_client::today()
-}
-
-/// A random (version 4) report id.
-pub fn new_report_id() -> anyhow::Result<String> {
-    let bytes: [u8; 16] = ring::rand::generate(&ring::rand::SystemRandom::new())
-        .map_err(|_| anyhow::anyhow!("the system random number generator failed"))?
-        .expose();
-    Ok(vrs_core::report::ReportId::new_v4(bytes).to_string())
+/// The signer of a profile, with a warning for private keys others can read.
+pub fn load_signer(p: &Profile) -> anyhow::Result<Signer> {
+    let signer = Signer::load(p)?;
+    warn_exposed_keys(p);
+    Ok(signer)
 }
 
 /// Checks a report id given on the command line.
@@ -338,22 +282,7 @@ pub fn check_report_id(id: &str) -> Result<(), UsageError> {
         .map_err(|_| UsageError(format!("{id:?} is not a report id (a lower-case UUID)")))
 }
 
-/// The files a receipt is saved as: `<dir>/<first two characters of the report
-/// id>/<report_id>.v<version>.tlog-proof` and the entry bytes next to it (`.entry`).
-/// Fanned out as git stores objects, so that a file of 50,000 reports leaves a few
-/// hundred files per directory, not 100,000 in one.
-pub fn receipt_paths(dir: &Path, report_id: &str, version: u32) -> (PathBuf, PathBuf) {
-    let dir = dir.join(report_id.get(..2).unwrap_or("__"));
-    (
-        dir.join(format!("{report_id}.v{version}.tlog-proof")),
-        dir.join(format!("{report_id}.v{version}.entry")),
-    )
-}
 
-/// The entry file saved next to a receipt (`X.tlog-proof` → `X.entry`).
-pub fn entry_beside(receipt: &Path) -> PathBuf {
-    receipt.with_extension("entry")
-}
 
 /// A verifier key given on the command line (`name+keyid+base64`), or the path of a
 /// file that holds one (`node.vkey`), as cosign and minisign users type.
@@ -372,53 +301,8 @@ pub fn verifier_key(arg: &str) -> Result<String, String> {
     }
 }
 
-/// Writes a receipt and its entry bytes; verifies the receipt when `vkey` is known.
-/// Returns the receipt's path, or why the receipt is not good.
-pub fn save_receipt(
-    dir: &Path,
-    report_id: &str,
-    version: u32,
-    entry: &[u8],
-    receipt: &pb::Receipt,
-    vkey: Option<&str>,
-) -> Result<PathBuf, String> {
-    let (proof, entry_path) = receipt_paths(dir, report_id, version);
-    if let Some(parent) = proof.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
-    std::fs::write(&proof, &receipt.tlog_proof)
-        .map_err(|e| format!("cannot write {}: {e}", proof.display()))?;
-    std::fs::write(&entry_path, entry)
-        .map_err(|e| format!("cannot write {}: {e}", entry_path.display()))?;
-    if let Some(vkey) = vkey {
-        verify_receipt_text(&receipt.tlog_proof, entry, vkey)
-            .map_err(|e| format!("the node's receipt does not verify: {e}"))?;
-    }
-    Ok(proof)
-}
 
-/// Verifies a receipt against entry bytes and a verifier key, and that the checkpoint's
-/// origin is the key's log.
-pub fn verify_receipt_text(text: &str, entry: &[u8], vkey: &str) -> anyhow::Result<u64> {
-    let verifiers = vrs_core::note::Verifiers::from_vkeys([vkey]).context("verifier key")?;
-    let v = vrs_core::receipt::Receipt::parse(text)?.verify(entry, &verifiers)?;
-    let name = vrs_core::note::NoteVerifier::parse(vkey)
-        .map(|k| k.name().to_owned())
-        .unwrap_or_default();
-    if v.checkpoint.checkpoint.origin != name {
-        anyhow::bail!(
-            "the checkpoint is of log {}, not {name}",
-            v.checkpoint.checkpoint.origin
-        );
-    }
-    Ok(v.index)
-}
 
-/// Entry bytes (what the log holds) of an envelope.
-pub fn entry_bytes(env: &pb::Envelope) -> Vec<u8> {
-    vrs_core::wire::envelope_from_pb(env.clone()).to_entry_bytes()
-}
 
 /// A warning on standard error.
 pub fn warn(msg: impl std::fmt::Display) {

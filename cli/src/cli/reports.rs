@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use prost::Message as _;
 use serde_json::{Value, json};
 use vrs_client::client::Client;
 use vrs_client::profile::Selector;
@@ -14,34 +13,7 @@ use vrs_proto::v1 as pb;
 use super::submit::{self, Outcome, Prepared, Row};
 use super::{Output, RecordTypeArg, Signer, Table, UsageError};
 
-/// The latest (or a given) version of a report: its message, version and the digest of
-/// its entry bytes.
-struct Version {
-    report: pb::Report,
-    version: u32,
-    latest: u32,
-    digest: vrs_core::Hash,
-    entry: Vec<u8>,
-    receipt: Option<pb::Receipt>,
-}
-
-async fn fetch(client: &Client, report_id: &str, version: u32) -> anyhow::Result<Version> {
-    let r = client.get_report(report_id, version).await?;
-    let env = r
-        .envelope
-        .context("the node answered without the envelope")?;
-    let report = pb::Report::decode(env.payload.as_slice())
-        .context("the stored payload is not a vrs.v1.Report")?;
-    let entry = super::entry_bytes(&env);
-    Ok(Version {
-        report,
-        version: r.version,
-        latest: r.latest_version,
-        digest: vrs_core::sha256(&entry),
-        entry,
-        receipt: r.receipt,
-    })
-}
+use vrs_client::submission::fetch;
 
 /// `vrs get`.
 pub async fn get(
@@ -213,17 +185,6 @@ async fn send_version(
     submit::finish(&[row], receipts, false)
 }
 
-fn set_signer(v: &mut Value, signer: &Signer) {
-    if let Some(s) = &signer.state {
-        submit::set(v, "reporting_state", json!(s));
-    }
-    if let Some(id) = &signer.focal_point_id {
-        submit::set(v, "focal_point_id", json!(id));
-    }
-    submit::set(v, "key_id", json!(signer.key.keyid));
-    submit::set(v, "submitted_at", json!(super::now()));
-}
-
 /// `vrs amend`.
 pub async fn amend(
     sel: &Selector,
@@ -243,7 +204,7 @@ pub async fn amend(
         .into());
     }
     let rec = records.remove(0);
-    let mut v = rec
+    let v = rec
         .value
         .map_err(|e| UsageError(format!("{}:{}: {e}", file.display(), rec.line)))?;
     let report_id = v
@@ -258,13 +219,10 @@ pub async fn amend(
         })?;
     super::check_report_id(&report_id)?;
     let profile = super::load_profile(sel)?;
-    let signer = Signer::load(&profile)?;
+    let signer = super::load_signer(&profile)?;
     let client = Client::connect(&profile).await?;
     let latest = fetch(&client, &report_id, 0).await?;
-    submit::set(&mut v, "version", json!(latest.latest + 1));
-    submit::set(&mut v, "supersedes", json!(vrs_core::hex(&latest.digest)));
-    submit::default(&mut v, "status", json!("ACTIVE"));
-    set_signer(&mut v, &signer);
+    let v = vrs_client::submission::amendment(v, &latest, &signer);
     send_version(&client, &profile, &signer, &v, receipts, output).await
 }
 
@@ -277,16 +235,9 @@ pub async fn retract(
 ) -> anyhow::Result<()> {
     super::check_report_id(report_id)?;
     let profile = super::load_profile(sel)?;
-    let signer = Signer::load(&profile)?;
+    let signer = super::load_signer(&profile)?;
     let client = Client::connect(&profile).await?;
     let latest = fetch(&client, report_id, 0).await?;
-    let mut v = reportjson::to_json(&latest.report);
-    if let Value::Object(m) = &mut v {
-        m.remove("body");
-    }
-    submit::set(&mut v, "version", json!(latest.version + 1));
-    submit::set(&mut v, "supersedes", json!(vrs_core::hex(&latest.digest)));
-    submit::set(&mut v, "status", json!("RETRACTED"));
-    set_signer(&mut v, &signer);
+    let v = vrs_client::submission::retraction(&latest, &signer);
     send_version(&client, &profile, &signer, &v, receipts, output).await
 }

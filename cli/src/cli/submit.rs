@@ -9,8 +9,6 @@ use serde_json::{Value, json};
 use vrs_client::bulk::{self, Format};
 use vrs_client::client::{Client, ClientError};
 use vrs_client::outbox::{self, Outbox, Queued};
-use vrs_client::reportjson;
-use vrs_proto::v1 as pb;
 
 use super::{Output, RecordTypeArg, Rejected, Signer, Table, UsageError};
 
@@ -146,65 +144,12 @@ pub fn problems(e: &ClientError) -> Vec<String> {
     }
 }
 
-/// Sets `key` of a JSON object if it is absent or null.
-pub fn default(v: &mut Value, key: &str, value: Value) {
-    if let Value::Object(m) = v
-        && m.get(key).is_none_or(Value::is_null)
-    {
-        m.insert(key.to_owned(), value);
-    }
-}
-
-/// Sets `key` of a JSON object.
-pub fn set(v: &mut Value, key: &str, value: Value) {
-    if let Value::Object(m) = v {
-        m.insert(key.to_owned(), value);
-    }
-}
+pub use vrs_client::submission::Prepared;
 
 /// Fills in what the signer determines, where the record leaves it out.
 pub fn fill_defaults(v: &mut Value, signer: &Signer) -> anyhow::Result<()> {
-    if !v.is_object() {
-        return Ok(());
-    }
-    if v.get("report_id").is_none_or(Value::is_null) {
-        set(v, "report_id", json!(super::new_report_id()?));
-    }
-    default(v, "version", json!(1));
-    if let Some(s) = &signer.state {
-        default(v, "reporting_state", json!(s));
-    }
-    if let Some(id) = &signer.focal_point_id {
-        default(v, "focal_point_id", json!(id));
-    }
-    default(v, "key_id", json!(signer.key.keyid));
-    default(v, "submitted_at", json!(super::now()));
-    default(v, "status", json!("ACTIVE"));
-    Ok(())
-}
-
-fn id_and_version(v: &Value) -> (String, u32) {
-    let id = v
-        .get("report_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let version = match v.get("version") {
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    };
-    (id, version.and_then(|n| u32::try_from(n).ok()).unwrap_or(0))
-}
-
-/// A record validated and signed, ready to send.
-pub struct Prepared {
-    /// Report id.
-    pub report_id: String,
-    /// Version.
-    pub version: u32,
-    /// The signed envelope.
-    pub envelope: pb::Envelope,
+    vrs_client::submission::fill_defaults(v, signer)
+        .map_err(|_| anyhow::anyhow!("the system random number generator failed"))
 }
 
 /// Validates the JSON form of a report with every rule and signs it; or the report id,
@@ -214,19 +159,8 @@ pub fn prepare(
     lenient: bool,
     signer: &Signer,
 ) -> Result<Prepared, (String, u32, Vec<String>)> {
-    let (report_id, version) = id_and_version(v);
-    match reportjson::check(v, lenient, super::today()) {
-        Ok(msg) => Ok(Prepared {
-            envelope: signer.sign(&msg),
-            report_id: msg.report_id,
-            version: msg.version,
-        }),
-        Err(vs) => Err((
-            report_id,
-            version,
-            vs.iter().map(ToString::to_string).collect(),
-        )),
-    }
+    vrs_client::submission::prepare(v, lenient, signer)
+        .map_err(|r| (r.report_id.clone(), r.version, r.lines()))
 }
 
 /// Sends one signed report and saves its receipt.
@@ -236,19 +170,12 @@ pub async fn send(
     receipts: &Path,
     vkey: Option<&str>,
 ) -> Result<Outcome, ClientError> {
-    let resp = client.submit(p.envelope.clone()).await?;
-    let Some(receipt) = resp.receipt else {
-        return Ok(Outcome::Failed(
-            "the node answered without a receipt".into(),
-        ));
-    };
-    let entry = super::entry_bytes(&p.envelope);
     Ok(
-        match super::save_receipt(receipts, &p.report_id, p.version, &entry, &receipt, vkey) {
-            Ok(path) => Outcome::Accepted {
-                index: receipt.index,
-                duplicate: resp.duplicate,
-                receipt: path,
+        match vrs_client::submission::send(client, p, receipts, vkey).await? {
+            Ok(s) => Outcome::Accepted {
+                index: s.index,
+                duplicate: s.duplicate,
+                receipt: s.receipt,
             },
             Err(e) => Outcome::Failed(e),
         },
@@ -264,7 +191,7 @@ pub async fn submit(sel: &vrs_client::profile::Selector, opts: Options) -> anyho
         .into());
     }
     let profile = super::load_profile(sel)?;
-    let signer = Signer::load(&profile)?;
+    let signer = super::load_signer(&profile)?;
     if profile.vkey.is_none() {
         super::warn(format!(
             "profile {:?} has no vkey: receipts are saved but not verified",

@@ -251,6 +251,12 @@ enum Cmd {
     ///
     /// Example: vrs template fee --format xlsx --out fees.xlsx
     Template(cli::codes::TemplateArgs),
+    /// The web workspace: forms, dashboards, operations and verification in a browser,
+    /// on loopback, with this process holding the profiles. Prints the address (with its
+    /// one-time token) on the first line of output and serves until Ctrl-C.
+    ///
+    /// Example: vrs --profile aus-fp1 ui --no-open
+    Ui(cli::ui::UiArgs),
     /// Print a shell completion script (load it from your shell's startup file).
     ///
     /// Example: vrs completions bash > ~/.local/share/bash-completion/completions/vrs
@@ -355,6 +361,7 @@ fn main() -> ExitCode {
         Cmd::Outbox { cmd } => cmd.run(&sel),
         Cmd::Codes(a) => a.run(),
         Cmd::Template(a) => a.run(),
+        Cmd::Ui(a) => a.run(&sel),
         Cmd::Completions { shell } => completions(shell),
         Cmd::Man { dir } => man_pages(&dir),
     };

@@ -275,6 +275,27 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// The names of the profiles the configuration file chosen by `sel` holds (as [`load`]
+/// chooses it), in order; `["env"]` when there is no file and `VRS_ENDPOINT` is set.
+pub fn names(sel: &Selector, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<String>, ProfileError> {
+    let explicit = sel
+        .config
+        .clone()
+        .or_else(|| env("VRS_CLIENT_CONFIG").map(PathBuf::from));
+    let path = explicit.clone().unwrap_or_else(|| default_config_path(env));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let file: File = toml::from_str(&text).map_err(|e| ProfileError::Syntax {
+                path: path.clone(),
+                message: e.to_string().trim().replace('\n', " "),
+            })?;
+            Ok(file.profiles.keys().cloned().collect())
+        }
+        Err(_) if explicit.is_none() && env("VRS_ENDPOINT").is_some() => Ok(vec!["env".into()]),
+        Err(_) => load(sel, env).map(|p| vec![p.name]),
+    }
+}
+
 /// Loads the profile chosen by `sel` (flags), the environment (`env`) and the file.
 ///
 /// Choice of file: `--config`, else `VRS_CLIENT_CONFIG`, else [`default_config_path`].

@@ -20,6 +20,7 @@ pub mod releases;
 pub mod reports;
 pub mod submit;
 pub mod sync;
+pub mod ui;
 
 /// Exit status: failure.
 pub const EXIT_FAILURE: u8 = 1;

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use vrs_client::pki::Issued;
 
+pub mod browser;
+pub mod federation;
 pub mod sdmx;
 
 /// The `vrs` binary under test.

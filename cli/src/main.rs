@@ -68,6 +68,13 @@ enum Cmd {
         /// Keep the federation running until Ctrl-C.
         #[arg(long)]
         keep: bool,
+        /// With --keep: serve the web workspace on the federation (`vrs ui`), with a
+        /// profile for each role; its address is printed.
+        #[arg(long, requires = "keep")]
+        ui: bool,
+        /// Where the workspace listens (loopback only).
+        #[arg(long, default_value = "127.0.0.1:7480", value_name = "ADDR", requires = "ui")]
+        ui_listen: std::net::SocketAddr,
     },
     /// Receipts (C2SP tlog-proof), checked offline.
     ///
@@ -287,6 +294,8 @@ fn main() -> ExitCode {
             reports,
             dir,
             keep,
+            ui,
+            ui_listen,
         } => tokio::runtime::Runtime::new()
             .map_err(anyhow::Error::from)
             .and_then(|rt| {
@@ -295,6 +304,7 @@ fn main() -> ExitCode {
                     reports,
                     dir,
                     keep,
+                    ui: ui.then_some(ui_listen),
                 }))
                 .map(|_| ())
             }),

@@ -8,5 +8,6 @@ use common::browser::{Browser, Workspace, raw};
 use common::federation::Federation;
 
 mod workspace {
+    pub mod demo;
     pub mod security;
 }

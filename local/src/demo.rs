@@ -35,6 +35,9 @@ pub struct DemoOptions {
     pub dir: Option<PathBuf>,
     /// Keep the federation running until Ctrl-C.
     pub keep: bool,
+    /// With `keep`: the web workspace on this loopback address, with a profile for each
+    /// role.
+    pub ui: Option<std::net::SocketAddr>,
 }
 
 impl Default for DemoOptions {
@@ -44,6 +47,7 @@ impl Default for DemoOptions {
             reports: 200,
             dir: None,
             keep: false,
+            ui: None,
         }
     }
 }
@@ -696,7 +700,26 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
                     .display()
             );
         }
-        tokio::signal::ctrl_c().await?;
+        match opts.ui {
+            Some(listen) => {
+                let nodes: Vec<&LocalNode> = runs.iter().map(|r| &r.node).collect();
+                let config =
+                    crate::workspace::write_profiles(&dir, &demo.pki, &nodes, &sec_node).await?;
+                let bound = crate::workspace::bind(&config, &dir, listen).await?;
+                say!(
+                    demo,
+                    "the web workspace (profiles in {}; switch between them in its header):",
+                    config.display()
+                );
+                say!(demo, "  {}", bound.url);
+                bound
+                    .serve(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await?;
+            }
+            None => tokio::signal::ctrl_c().await?,
+        }
     }
     sec_node.stop().await?;
     for run in runs {

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+pub mod workspace;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

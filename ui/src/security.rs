@@ -44,6 +44,15 @@ fn origin_allowed(origin: &str, port: u16) -> bool {
         .is_some_and(|h| host_allowed(h, port))
 }
 
+/// Whether a request that changes something comes from this workspace's own pages, as
+/// far as the browser says: an `Origin` it sends must be this listener, and a
+/// `Sec-Fetch-Site` it sends must be `same-origin` (or `none`, typed by the person).
+fn same_site(h: &HeaderMap, port: u16) -> bool {
+    let origin = h.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    let site = h.get("sec-fetch-site").and_then(|o| o.to_str().ok());
+    origin.is_none_or(|o| origin_allowed(o, port)) && site.is_none_or(|s| matches!(s, "same-origin" | "none"))
+}
+
 /// The middleware every request goes through.
 pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let mut resp = check(&app, req, next).await;
@@ -84,9 +93,7 @@ async fn check(app: &Arc<App>, req: Request, next: Next) -> Response {
     };
     let mut req = req;
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
-        if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok())
-            && !origin_allowed(origin, app.addr.port())
-        {
+        if !same_site(req.headers(), app.addr.port()) {
             return refuse(StatusCode::FORBIDDEN, t.common.bad_origin);
         }
         let (parts, body) = req.into_parts();
@@ -182,7 +189,9 @@ fn harden(h: &mut HeaderMap) {
     for (name, value) in [
         ("content-security-policy", CSP),
         ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
+        // `same-origin`, not `no-referrer`: under `no-referrer` a browser sends
+        // `Origin: null` with a form's POST, and the Origin check could not tell.
+        ("referrer-policy", "same-origin"),
         ("x-frame-options", "DENY"),
         ("cross-origin-opener-policy", "same-origin"),
         ("cross-origin-resource-policy", "same-origin"),
@@ -206,6 +215,22 @@ mod tests {
         assert!(!host_allowed("evil.example:7480", 7480));
         assert!(!host_allowed("localhost", 7480));
         assert!(!host_allowed("127.0.0.1.evil.example:7480", 7480));
+    }
+
+    #[test]
+    fn a_post_from_another_site_is_told_apart() {
+        let mut h = HeaderMap::new();
+        assert!(same_site(&h, 7480), "no header: a client that is not a browser");
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:7480"));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_site(&h, 7480));
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!same_site(&h, 7480));
+        h.remove("sec-fetch-site");
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_site(&h, 7480));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example:7480"));
+        assert!(!same_site(&h, 7480));
     }
 
     #[test]

@@ -296,18 +296,13 @@ fn main() -> ExitCode {
             keep,
             ui,
             ui_listen,
-        } => tokio::runtime::Runtime::new()
-            .map_err(anyhow::Error::from)
-            .and_then(|rt| {
-                rt.block_on(vrs_local::demo::run(vrs_local::demo::DemoOptions {
-                    states,
-                    reports,
-                    dir,
-                    keep,
-                    ui: ui.then_some(ui_listen),
-                }))
-                .map(|_| ())
-            }),
+        } => demo(vrs_local::demo::DemoOptions {
+            states,
+            reports,
+            dir,
+            keep,
+            ui: ui.then_some(ui_listen),
+        }),
         Cmd::Receipt { cmd } => cmd.run(),
         Cmd::Pki { cmd } => cmd.run(),
         Cmd::Keys { cmd } => cmd.run(&sel),
@@ -382,6 +377,12 @@ fn main() -> ExitCode {
             ExitCode::from(cli::exit_code(&e).unwrap_or(EXIT_FAILURE))
         }
     }
+}
+
+/// `vrs demo`.
+fn demo(opts: vrs_local::demo::DemoOptions) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(vrs_local::demo::run(opts))?;
+    Ok(())
 }
 
 /// Prints the completion script of `shell`.

@@ -157,6 +157,19 @@ const RULES: &[Rule] = &[
         needles: &["vrs_node", "vrs-node"],
         allowed: &[],
     },
+    Rule {
+        what: "the node in the web workspace (it is a client, as the CLI is)",
+        scope: "ui/",
+        needles: &["vrs_node", "vrs-node"],
+        allowed: &[],
+    },
+    Rule {
+        what: "inline script or style in the web workspace (the CSP allows 'self' only: \
+               styles in ui/assets/app.css, script in ui/assets/app.js)",
+        scope: "ui/src/",
+        needles: &["style=", "onclick", "onload", "onsubmit", "onchange", "javascript:"],
+        allowed: &[],
+    },
 ];
 
 /// The violations in `files` (path relative to the workspace → text).
@@ -240,7 +253,7 @@ fn workspace() -> PathBuf {
 fn the_sources_keep_the_architecture_invariants() {
     let root = workspace();
     let mut files = BTreeMap::new();
-    for crate_dir in ["core", "node", "client", "local", "cli", "proto", "tests"] {
+    for crate_dir in ["core", "node", "client", "local", "ui", "cli", "proto", "tests"] {
         for sub in ["src", "tests", "examples", "benches"] {
             walk(&root, &root.join(crate_dir).join(sub), &mut files);
         }

@@ -41,19 +41,29 @@ pub struct Rejected(pub String);
 
 /// The exit code an error calls for: 2 for a usage error, 3 for a rejection, else 1.
 pub fn exit_code(e: &anyhow::Error) -> Option<u8> {
+    use vrs_client::credentials::CredentialError;
+    use vrs_client::submission::{FetchError, SignerError};
     for cause in e.chain() {
         if cause.is::<UsageError>() {
             return Some(EXIT_USAGE);
         }
-        if cause.is::<Rejected>()
-            || matches!(
-                cause.downcast_ref::<vrs_client::credentials::CredentialError>(),
-                Some(vrs_client::credentials::CredentialError::WrongRole { .. })
-            )
-        {
+        let wrong_role = matches!(
+            cause.downcast_ref::<CredentialError>(),
+            Some(CredentialError::WrongRole { .. })
+        ) || matches!(
+            cause.downcast_ref::<SignerError>(),
+            Some(SignerError::Credentials(CredentialError::WrongRole { .. }))
+        );
+        if cause.is::<Rejected>() || wrong_role {
             return Some(EXIT_REJECTED);
         }
-        if let Some(c) = cause.downcast_ref::<ClientError>() {
+        let client = cause.downcast_ref::<ClientError>().or(
+            match (cause.downcast_ref::<FetchError>(), cause.downcast_ref::<SignerError>()) {
+                (Some(FetchError::Client(c)), _) | (_, Some(SignerError::Client(c))) => Some(c),
+                _ => None,
+            },
+        );
+        if let Some(c) = client {
             return Some(if c.is_rejection() {
                 EXIT_REJECTED
             } else {

@@ -72,6 +72,10 @@ enum Cmd {
         /// profile for each role; its address is printed.
         #[arg(long, requires = "keep")]
         ui: bool,
+        /// Months of synthetic data, ending with October 2026, each released (12: a
+        /// year for the secretariat's dashboard).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=36))]
+        months: u32,
         /// Where the workspace listens (loopback only).
         #[arg(long, default_value = "127.0.0.1:7480", value_name = "ADDR", requires = "ui")]
         ui_listen: std::net::SocketAddr,
@@ -296,12 +300,14 @@ fn main() -> ExitCode {
             keep,
             ui,
             ui_listen,
+            months,
         } => demo(vrs_local::demo::DemoOptions {
             states,
             reports,
             dir,
             keep,
             ui: ui.then_some(ui_listen),
+            months,
         }),
         Cmd::Receipt { cmd } => cmd.run(),
         Cmd::Pki { cmd } => cmd.run(),

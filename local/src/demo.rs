@@ -38,6 +38,9 @@ pub struct DemoOptions {
     /// With `keep`: the web workspace on this loopback address, with a profile for each
     /// role.
     pub ui: Option<std::net::SocketAddr>,
+    /// Months of data, ending with October 2026 (each released): 12 fills a year of
+    /// the secretariat's dashboard.
+    pub months: u32,
 }
 
 impl Default for DemoOptions {
@@ -48,6 +51,7 @@ impl Default for DemoOptions {
             dir: None,
             keep: false,
             ui: None,
+            months: 1,
         }
     }
 }
@@ -82,16 +86,38 @@ fn iso(code: &str) -> anyhow::Result<Iso3> {
     Iso3::new(code).with_context(|| format!("{code} is not an ISO 3166-1 alpha-3 code"))
 }
 
-/// A realistic synthetic report of `kind` for `state`, observed in October 2026: the
-/// core examples with regional routes, citizenships, counts and fees.
+/// The last period of the demo's data.
+const LAST: (u16, u8) = (2026, 10);
+
+/// The `months` periods ending with [`LAST`], oldest first, as (year, month).
+fn months(months: u32) -> Vec<(u16, u8)> {
+    (0..months.max(1))
+        .rev()
+        .map(|back| {
+            let m = i64::from(LAST.0) * 12 + i64::from(LAST.1) - 1 - i64::from(back);
+            (u16::try_from(m / 12).unwrap_or(LAST.0), u8::try_from(m % 12 + 1).unwrap_or(1))
+        })
+        .collect()
+}
+
+/// The period code of (year, month): `2026-M10`.
+fn period((y, m): (u16, u8)) -> String {
+    format!("{y}-M{m:02}")
+}
+
+/// A realistic synthetic report of `kind` for `state`, observed in `month` (October 2026
+/// unless the demo spans more): the core examples with regional routes, citizenships,
+/// counts and fees.
 fn synthetic(
     rng: &mut Synth,
     kind: RecordType,
     state: Iso3,
     fp: &str,
     n: u64,
+    month: (u16, u8),
 ) -> anyhow::Result<Report> {
-    let day = Date::new(2026, 10, 1 + rng.below(31) as u8).context("date")?;
+    let days = if month == LAST { 31 } else { 28 };
+    let day = Date::new(month.0, month.1, 1 + rng.below(days) as u8).context("date")?;
     let mut p = ExampleParams::new(state, fp, examples::report_id(n)).on(day);
     p.key_id = format!("{fp}-k1");
     let mut r = examples::example(kind, &p);
@@ -267,6 +293,7 @@ impl Demo {
         si: usize,
         run: &mut StateRun,
         reports: usize,
+        months: &[(u16, u8)],
     ) -> anyhow::Result<()> {
         let kinds = [
             RecordType::Movement,
@@ -288,7 +315,9 @@ impl Demo {
             let kind = kinds[i % kinds.len()];
             let which = i % run.focal_points.len();
             let fp = run.focal_points[which].clone();
-            let report = synthetic(&mut rng, kind, state, &fp.id, (si * 100_000 + i + 1) as u64)?;
+            let month = months[months.len() - 1 - i % months.len()];
+            let n = (si * 100_000 + i + 1) as u64;
+            let report = synthetic(&mut rng, kind, state, &fp.id, n, month)?;
             let ch = channels[which].clone();
             let permit = limit.clone().acquire_owned().await?;
             set.spawn(async move {
@@ -445,7 +474,11 @@ impl Demo {
     }
 
     /// Releases 2026-M10 on every State node, then one sync round on each.
-    async fn release_and_sync(&mut self, runs: &[StateRun]) -> anyhow::Result<u32> {
+    async fn release_and_sync(
+        &mut self,
+        runs: &[StateRun],
+        months: &[(u16, u8)],
+    ) -> anyhow::Result<u32> {
         let mut failures = 0u32;
         say!(
             self,
@@ -456,20 +489,29 @@ impl Demo {
                 .node
                 .channel(&self.ca, &self.pki.issue(Identity::admin(&run.node.state))?)
                 .await?;
-            let made = AggregatesServiceClient::new(admin.clone())
-                .release_now(pb::ReleaseNowRequest {
-                    period: "2026-M10".into(),
-                    revise: false,
-                })
-                .await
-                .with_context(|| format!("releasing 2026-M10 on {}", run.node.state))?
-                .into_inner()
-                .releases;
+            let mut made = Vec::new();
+            for m in months {
+                let p = period(*m);
+                made = AggregatesServiceClient::new(admin.clone())
+                    .release_now(pb::ReleaseNowRequest {
+                        period: p.clone(),
+                        revise: false,
+                    })
+                    .await
+                    .with_context(|| format!("releasing {p} on {}", run.node.state))?
+                    .into_inner()
+                    .releases;
+            }
             say!(
                 self,
-                "  {}: {} tables released and signed",
+                "  {}: {} tables released and signed{}",
                 run.node.state,
-                made.len()
+                made.len(),
+                if months.len() > 1 {
+                    format!(" for each of {} periods, {} to {}", months.len(), period(months[0]), period(LAST))
+                } else {
+                    String::new()
+                }
             );
         }
         for run in runs {
@@ -674,11 +716,12 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         "  (development PKI and keys: throw-away, NOT for production)"
     );
     let (mut runs, sec_files, vkeys) = demo.start_states(&opts.states).await?;
+    let months = months(opts.months);
     for (si, run) in runs.iter_mut().enumerate() {
-        demo.submit(si, run, opts.reports).await?;
+        demo.submit(si, run, opts.reports, &months).await?;
     }
     let mut failures = demo.verify_offline(&runs).await?;
-    failures += demo.release_and_sync(&runs).await?;
+    failures += demo.release_and_sync(&runs, &months).await?;
     let (more, sec_node) = demo.secretariat(&sec_files, &vkeys).await?;
     failures += more;
 

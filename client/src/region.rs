@@ -155,6 +155,9 @@ pub enum FetchError {
     /// The call failed.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// A fetch in flight did not finish.
+    #[error("a fetch of a release did not finish: {0}")]
+    Join(String),
 }
 
 /// Fetches and opens one release.
@@ -192,25 +195,45 @@ pub struct Fetched {
     pub outcome: Result<(Release, Check), String>,
 }
 
-/// Fetches and opens every release of `infos`; a refusal is kept as the release's
-/// outcome, a failed call ends it all.
+/// Calls in flight at once when fetching many releases (one HTTP/2 connection carries
+/// them all).
+const IN_FLIGHT: usize = 32;
+
+/// Fetches and opens every release of `infos` (several at a time, in `infos`' order);
+/// a refusal is kept as the release's outcome, a failed call ends it all.
 pub async fn fetch_all(
     p: &Profile,
     client: &Client,
     infos: &[pb::ReleaseInfo],
     require_key: bool,
 ) -> Result<Vec<Fetched>, FetchError> {
+    let p = std::sync::Arc::new(p.clone());
     let mut out = Vec::with_capacity(infos.len());
-    for info in infos {
-        let outcome = match fetch(p, client, &Want::of(info), require_key).await {
-            Ok((r, _, check)) => Ok((r, check)),
-            Err(FetchError::Refused(why)) => Err(why),
-            Err(e) => return Err(e),
-        };
-        out.push(Fetched {
-            info: info.clone(),
-            outcome,
-        });
+    for chunk in infos.chunks(IN_FLIGHT) {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, info) in chunk.iter().enumerate() {
+            let (p, client, want) = (p.clone(), client.clone(), Want::of(info));
+            set.spawn(async move { (i, fetch(&p, &client, &want, require_key).await) });
+        }
+        let mut got: Vec<Option<Result<(Release, Check), String>>> = vec![None; chunk.len()];
+        while let Some(joined) = set.join_next().await {
+            let (i, r) = joined.map_err(|e| FetchError::Join(e.to_string()))?;
+            let outcome = match r {
+                Ok((r, _, check)) => Ok((r, check)),
+                Err(FetchError::Refused(why)) => Err(why),
+                Err(e) => return Err(e),
+            };
+            if let Some(slot) = got.get_mut(i) {
+                *slot = Some(outcome);
+            }
+        }
+        for (info, outcome) in chunk.iter().zip(got) {
+            let outcome = outcome.ok_or_else(|| FetchError::Join(format!("no answer for {}", Want::of(info))))?;
+            out.push(Fetched {
+                info: info.clone(),
+                outcome,
+            });
+        }
     }
     Ok(out)
 }

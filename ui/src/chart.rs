@@ -153,7 +153,7 @@ fn legend() -> Markup {
 fn figure(fig: &Figure, kind: &str, svg: Markup, table: Markup) -> Markup {
     html! {
         figure.chart id=(fig.id) data-kind=(kind) {
-            figcaption { (fig.caption) }
+            figcaption elementtiming=(fig.id) { (fig.caption) }
             @if !fig.note.is_empty() { p.muted.note { (fig.note) } }
             button.secondary type="button" data-toggle="" aria-pressed="false" aria-controls=(fig.id) { (t().common.show_table) }
             (svg)

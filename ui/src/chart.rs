@@ -400,3 +400,75 @@ pub fn matrix(fig: &Figure, rows: &[String], cols: &[String], cells: &[Vec<Optio
     };
     figure(fig, "matrix", svg, table)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(label: &str, value: Value) -> Mark {
+        Mark {
+            label: label.to_owned(),
+            value,
+            tag: Tag {
+                table: "MOVEMENTS",
+                key: format!("_T.{label}._T"),
+                measure: "EVENTS",
+                period: "2026-M03".to_owned(),
+                state: "region".to_owned(),
+            },
+        }
+    }
+
+    fn fig() -> Figure {
+        Figure {
+            id: "f".to_owned(),
+            caption: "c".to_owned(),
+            note: String::new(),
+        }
+    }
+
+    /// The element of the mark of `key` in `html`.
+    fn element<'a>(html: &'a str, key: &str) -> &'a str {
+        let at = html.find(&format!("data-key=\"{key}\"")).expect("the mark");
+        let start = html.get(..at).and_then(|h| h.rfind('<')).expect("its element");
+        let end = at + html.get(at..).and_then(|h| h.find('>')).expect("its end");
+        html.get(start..end).expect("the element")
+    }
+
+    #[test]
+    fn a_withheld_value_is_hatched_and_has_no_value_and_a_lower_bound_is_marked() {
+        let marks = [
+            mark("AFG", Value::Exact(12)),
+            mark("LKA", Value::AtLeast(7)),
+            mark("MMR", Value::Withheld),
+        ];
+        for html in [
+            bars(&fig(), &marks).into_string(),
+            matrix(&fig(), &["r".to_owned()], &["a".to_owned(), "b".to_owned(), "c".to_owned()], &[marks.iter().cloned().map(Some).collect()]).into_string(),
+        ] {
+            let w = element(&html, "_T.MMR._T");
+            assert!(w.contains("withheld") && !w.contains("data-value"), "{w}");
+            assert!(w.contains("url(#f-hatch)") && !w.contains("width=\"0\""), "{w}");
+            let lb = element(&html, "_T.LKA._T");
+            assert!(lb.contains("lower-bound") && lb.contains("data-value=\"7\""), "{lb}");
+            assert!(html.contains("≥ 7"), "{html}");
+            let e = element(&html, "_T.AFG._T");
+            assert!(e.contains("exact") && e.contains("data-value=\"12\""), "{e}");
+            // The table view says withheld, never 0.
+            assert!(html.contains(">withheld<") && !html.contains(">0<"), "{html}");
+        }
+    }
+
+    #[test]
+    fn a_line_breaks_at_a_withheld_point_which_is_drawn_above_the_plot() {
+        let s = Series {
+            name: "AUS".to_owned(),
+            marks: vec![mark("A", Value::Exact(5)), mark("B", Value::Withheld), mark("C", Value::Exact(6)), mark("D", Value::Exact(8))],
+        };
+        let html = lines(&fig(), &["1".into(), "2".into(), "3".into(), "4".into()], &[s]).into_string();
+        // One segment (C–D); A stands alone, B is no point on the line.
+        assert_eq!(html.matches("<polyline").count(), 1, "{html}");
+        let b = element(&html, "_T.B._T");
+        assert!(b.contains("withheld") && !b.contains("data-value"), "{b}");
+    }
+}

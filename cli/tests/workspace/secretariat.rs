@@ -251,4 +251,9 @@ async fn measure(b: &Browser, ws: &Workspace) {
         wall.as_millis()
     );
     b.shot("dashboard-everything").await;
+    for section in ["table-movements", "table-persons", "table-fees", "table-protection"] {
+        let script = "document.getElementById(arguments[0]).scrollIntoView();";
+        b.c.execute(script, vec![json!(section)]).await.expect("scroll");
+        b.shot(&format!("dashboard-{section}")).await;
+    }
 }

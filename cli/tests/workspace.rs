@@ -9,5 +9,6 @@ use common::federation::Federation;
 
 mod workspace {
     pub mod demo;
+    pub mod secretariat;
     pub mod security;
 }

@@ -5,7 +5,8 @@
 //! [`client`] is the typed gRPC client, [`keyfile`] reads and writes report signing keys,
 //! [`schema`] is the report schema as data (fields, code lists, labels, help), [`reportjson`]
 //! is the JSON form of a report that it drives, [`bulk`] reads report files (JSON, NDJSON,
-//! CSV), [`audit`] checks a log against the last checkpoint seen.
+//! CSV), [`audit`] checks a log against the last checkpoint seen; [`region`] reads releases
+//! (verified under their origins' keys), sums them into regional tables and exports them.
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -16,6 +17,7 @@ pub mod keyfile;
 pub mod outbox;
 pub mod pki;
 pub mod profile;
+pub mod region;
 pub mod reportjson;
 pub mod schema;
 pub mod submission;

@@ -7,9 +7,10 @@ use anyhow::bail;
 use clap::Subcommand;
 use serde_json::Value;
 use vrs_client::profile::Selector;
-use vrs_proto::v1 as pb;
 
-use super::releases::{Refused, Want, check_period, check_state, check_table, emit, fetch};
+use vrs_client::region::RegionError;
+
+use super::releases::{Refused, check_period, check_state, check_table, emit};
 
 /// Formats of a regional table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -44,51 +45,22 @@ pub async fn region_table(sel: &Selector, o: RegionOptions) -> anyhow::Result<()
         .map(|s| check_state(s, "--states"))
         .collect::<Result<std::collections::BTreeSet<_>, _>>()?;
     let (p, client) = super::connect(sel).await?;
-    let infos = client
-        .list_releases(pb::ListReleasesRequest {
-            origin: String::new(),
-            table: table.clone(),
-            period: period.clone(),
-        })
-        .await?;
-    let infos: Vec<_> = infos
-        .into_iter()
-        .filter(|i| states.is_empty() || states.contains(&i.origin))
-        .collect();
-    let mut problems = Vec::new();
-    for s in &states {
-        if !infos.iter().any(|i| &i.origin == s) {
-            problems.push(format!(
-                "the node at {} holds no release of {table} {period} from {s}",
-                client.endpoint()
-            ));
-        }
-    }
-    if infos.is_empty() && states.is_empty() {
-        bail!(
-            "the node at {} holds no release of {table} {period}",
-            client.endpoint()
-        );
-    }
-    let mut releases = Vec::new();
-    for info in &infos {
-        match fetch(&p, &client, &Want::of(info), true).await {
-            Ok((r, _, _)) => releases.push(r),
-            Err(e) if e.is::<Refused>() => problems.push(e.to_string()),
-            Err(e) => return Err(e),
-        }
-    }
-    if !problems.is_empty() {
-        for m in &problems {
-            eprintln!("vrs: {m}");
-        }
-        bail!(Refused(format!(
-            "no regional table of {table} {period}: {} national release(s) missing or refused \
-             (above)",
-            problems.len()
-        )));
-    }
-    let regional = vrs_core::release::regional_sum(&releases)?;
+    let (regional, releases) =
+        match vrs_client::region::region_table(&p, &client, &table, &period, &states).await {
+            Ok(x) => x,
+            Err(e @ RegionError::Problems { .. }) => {
+                if let RegionError::Problems { problems, .. } = &e {
+                    for m in problems {
+                        eprintln!("vrs: {m}");
+                    }
+                }
+                bail!(Refused(e.to_string()));
+            }
+            Err(RegionError::Fetch(vrs_client::region::FetchError::Client(e))) => {
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
     let summed: Vec<String> = releases
         .iter()
         .map(|r| format!("{} v{}", r.origin, r.version))

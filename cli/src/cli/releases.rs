@@ -2,16 +2,16 @@
 //! every origin's releases it holds) and verified under each origin's pinned verifier
 //! key (the profile's `origin_keys` / `keys_file`), whoever relayed them.
 
-use std::fmt;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 use vrs_client::client::Client;
 use vrs_client::profile::{Profile, Selector};
+use vrs_client::region;
 use vrs_core::envelope::Envelope;
-use vrs_core::note::{NoteVerifier, Verifiers, open_checkpoint};
-use vrs_core::release::{Release, ReleaseError};
+use vrs_core::note::NoteVerifier;
+use vrs_core::release::Release;
 use vrs_proto::v1 as pb;
 
 use super::{Output, Table, UsageError};
@@ -30,6 +30,16 @@ pub enum Format {
     Csv,
     /// JSON (any tables).
     Json,
+}
+
+impl From<Format> for region::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::SdmxCsv => region::Format::SdmxCsv,
+            Format::Csv => region::Format::Csv,
+            Format::Json => region::Format::Json,
+        }
+    }
 }
 
 /// Formats of the SDMX structure.
@@ -108,124 +118,7 @@ impl Filter {
     }
 }
 
-/// The identity of a release asked for (version 0: the latest).
-#[derive(Debug, Clone)]
-pub(super) struct Want {
-    origin: String,
-    table: String,
-    period: String,
-    version: u32,
-}
-
-impl Want {
-    pub(super) fn of(info: &pb::ReleaseInfo) -> Self {
-        Self {
-            origin: info.origin.clone(),
-            table: info.table.clone(),
-            period: info.period.clone(),
-            version: info.version,
-        }
-    }
-}
-
-impl fmt::Display for Want {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}", self.origin, self.table, self.period)?;
-        if self.version == 0 {
-            f.write_str(" (latest version)")
-        } else {
-            write!(f, " v{}", self.version)
-        }
-    }
-}
-
-/// How a release was checked.
-pub(super) enum Check {
-    /// Verified under the origin's pinned key (its `name+keyid`).
-    Verified(String),
-    /// The profile pins no key for the origin: decoded, not verified.
-    Unpinned,
-}
-
-/// `name+keyid` of a verifier key: enough to tell keys apart in messages.
-fn key_label(vkey: &str) -> String {
-    vkey.splitn(3, '+').take(2).collect::<Vec<_>>().join("+")
-}
-
-/// Opens `env` as the release `want`: under the origin's pinned key when the profile has
-/// one (signature, then payload, then the origin's checkpoint inside it), else decoded
-/// only, unless `require_key`. Then checks that it is the release asked for. `Err` is
-/// the reason to refuse it.
-fn open(
-    p: &Profile,
-    want: &Want,
-    env: &Envelope,
-    require_key: bool,
-) -> Result<(Release, Check), String> {
-    let (release, check) = match p.origin_key(&want.origin) {
-        Some(vkey) => {
-            let label = key_label(vkey);
-            let key = NoteVerifier::parse(vkey).map_err(|e| format!("pinned key: {e}"))?;
-            let release = vrs_core::release::open_release(env, key.public_key()).map_err(
-                |e| match e {
-                    ReleaseError::Envelope(e) => format!(
-                        "its signature does not verify under {}'s pinned key {label}: {e}",
-                        want.origin
-                    ),
-                    e => format!(
-                        "it is signed under {}'s pinned key {label} but is not a valid release: {e}",
-                        want.origin
-                    ),
-                },
-            )?;
-            let verifiers = Verifiers::from_vkeys([vkey]).map_err(|e| e.to_string())?;
-            let cp = open_checkpoint(&release.checkpoint.note, &verifiers).map_err(|e| {
-                format!(
-                    "the checkpoint it carries does not verify under {}'s pinned key {label}: {e}",
-                    want.origin
-                )
-            })?;
-            if cp.checkpoint.origin != key.name() {
-                return Err(format!(
-                    "the checkpoint it carries is of log {}, not {}",
-                    cp.checkpoint.origin,
-                    key.name()
-                ));
-            }
-            (release, Check::Verified(label))
-        }
-        None if require_key => {
-            return Err(p
-                .require_origin_key(&want.origin)
-                .err()
-                .map(|e| format!("it cannot be verified: {e}"))
-                .unwrap_or_default());
-        }
-        None => {
-            if env.payload_type != vrs_proto::RELEASE_PAYLOAD_TYPE {
-                return Err(format!(
-                    "its payload type is {:?}, not {:?}",
-                    env.payload_type,
-                    vrs_proto::RELEASE_PAYLOAD_TYPE
-                ));
-            }
-            let release = vrs_core::wire::decode_release(&env.payload)
-                .map_err(|e| format!("it is not a valid release: {e}"))?;
-            (release, Check::Unpinned)
-        }
-    };
-    if release.origin.as_str() != want.origin
-        || release.table.code() != want.table
-        || release.period.to_string() != want.period
-        || (want.version != 0 && release.version != want.version)
-    {
-        return Err(format!(
-            "the signed release is {} {} {} v{}, not the release asked for",
-            release.origin, release.table, release.period, release.version
-        ));
-    }
-    Ok((release, check))
-}
+pub(super) use vrs_client::region::{Check, Want};
 
 /// Fetches and opens one release; a refusal names the release, the node and why.
 pub(super) async fn fetch(
@@ -234,24 +127,13 @@ pub(super) async fn fetch(
     want: &Want,
     require_key: bool,
 ) -> anyhow::Result<(Release, Envelope, Check)> {
-    let env = client
-        .get_release(pb::GetReleaseRequest {
-            origin: want.origin.clone(),
-            table: want.table.clone(),
-            period: want.period.clone(),
-            version: want.version,
+    vrs_client::region::fetch(p, client, want, require_key)
+        .await
+        .map_err(|e| match e {
+            region::FetchError::Refused(why) => Refused(why).into(),
+            region::FetchError::Client(e) => e.into(),
+            e => anyhow::Error::from(e),
         })
-        .await?
-        .with_context(|| format!("the node sent no envelope for {want}"))?;
-    let env = vrs_core::wire::envelope_from_pb(env);
-    match open(p, want, &env, require_key) {
-        Ok((r, check)) => Ok((r, env, check)),
-        Err(reason) => Err(Refused(format!(
-            "REFUSED release {want} from {}: {reason}",
-            client.endpoint()
-        ))
-        .into()),
-    }
 }
 
 fn policy_text(r: &Release) -> String {
@@ -263,23 +145,12 @@ fn policy_text(r: &Release) -> String {
     }
 }
 
-/// The releases in `format`; a CSV's columns are those of `table` when given (an empty
-/// export still has the requested table's header).
 fn render(
     releases: &[Release],
     table: Option<vrs_core::aggregate::TableId>,
     format: Format,
 ) -> anyhow::Result<String> {
-    Ok(match format {
-        Format::SdmxCsv => vrs_core::release::export_sdmx_csv_of(table, releases)?,
-        Format::Csv => vrs_core::release::export_csv_of(table, releases)?,
-        Format::Json => {
-            let v: Value = serde_json::from_str(&vrs_core::release::export_json(releases))?;
-            let mut s = serde_json::to_string_pretty(&v)?;
-            s.push('\n');
-            s
-        }
-    })
+    Ok(region::render(releases, table, format.into())?)
 }
 
 /// `vrs releases structure`: the SDMX structure of the exports, which depends only on
@@ -416,57 +287,39 @@ pub async fn export(
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
     let req = filter.request()?;
-    let table = match req.table.as_str() {
-        "" => None,
-        t => Some(vrs_core::aggregate::TableId::parse(t)?),
+    let selection = region::Selection {
+        origins: [req.origin].into_iter().filter(|s| !s.is_empty()).collect(),
+        tables: [req.table].into_iter().filter(|s| !s.is_empty()).collect(),
+        periods: [req.period].into_iter().filter(|s| !s.is_empty()).collect(),
     };
     let (p, client) = super::connect(sel).await?;
-    let infos = client.list_releases(req).await?;
-    let tables: std::collections::BTreeSet<&str> = infos.iter().map(|i| i.table.as_str()).collect();
-    if format != Format::Json && tables.len() > 1 {
-        return Err(UsageError(format!(
-            "a CSV export holds one table, and the releases that match span {}: add --table \
-             (or use --format json)",
-            tables.into_iter().collect::<Vec<_>>().join(", ")
-        ))
-        .into());
-    }
-    if infos.is_empty() {
+    let export = match region::export(&p, &client, &selection, format.into()).await {
+        Ok(x) => x,
+        Err(e @ region::ExportError::Tables(_)) => return Err(UsageError(e.to_string()).into()),
+        Err(region::ExportError::Refused { refused, of }) => {
+            for r in &refused {
+                eprintln!("vrs: {r}");
+            }
+            bail!(Refused(format!(
+                "{} of {of} releases refused: nothing exported",
+                refused.len()
+            )));
+        }
+        Err(region::ExportError::Fetch(region::FetchError::Client(e))) => return Err(e.into()),
+        Err(e) => return Err(e.into()),
+    };
+    let releases = &export.releases;
+    if releases.is_empty() {
         super::warn("no release matches");
     }
-    let mut releases = Vec::new();
-    let mut unpinned = std::collections::BTreeSet::new();
-    let mut refused = Vec::new();
-    for info in &infos {
-        match fetch(&p, &client, &Want::of(info), false).await {
-            Ok((r, _, check)) => {
-                if let Check::Unpinned = check {
-                    unpinned.insert(r.origin.to_string());
-                }
-                releases.push(r);
-            }
-            Err(e) if e.is::<Refused>() => refused.push(e.to_string()),
-            Err(e) => return Err(e),
-        }
-    }
-    for r in &refused {
-        eprintln!("vrs: {r}");
-    }
-    if !refused.is_empty() {
-        bail!(Refused(format!(
-            "{} of {} releases refused: nothing exported",
-            refused.len(),
-            infos.len()
-        )));
-    }
-    if !unpinned.is_empty() {
+    if !export.unpinned.is_empty() {
         super::warn(format!(
             "releases of {} are NOT verified: profile {:?} pins no key for them",
-            unpinned.into_iter().collect::<Vec<_>>().join(", "),
+            export.unpinned.iter().cloned().collect::<Vec<_>>().join(", "),
             p.name
         ));
     }
-    emit(&render(&releases, table, format)?, out)?;
+    emit(&export.text, out)?;
     // Say which origins' releases listed no cell: their rows are absent, not zero rows.
     let empty: std::collections::BTreeSet<String> = releases
         .iter()
@@ -537,7 +390,7 @@ pub fn verify(sel: &Selector, file: &Path, key: Option<&str>) -> anyhow::Result<
         period: claimed.period.to_string(),
         version: claimed.version,
     };
-    match open(&p, &want, &env, true) {
+    match region::open(&p, &want, &env, true) {
         Ok((r, Check::Verified(label))) => {
             println!(
                 "ok: {} {} {} version {} ({}, {} cells) is signed by {label}, with a checkpoint of its log at size {}",

@@ -373,3 +373,62 @@ pub struct Sent {
     /// The receipt file.
     pub receipt: PathBuf,
 }
+
+/// What the outbox makes of a record to send.
+pub enum Journalled {
+    /// To send: its outbox key and envelope (signed now, or in an earlier run).
+    Send(String, Prepared),
+    /// Acknowledged in an earlier run, at this log index.
+    Logged(crate::outbox::Queued, u64),
+}
+
+/// Why a record could not be journalled.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The outbox cannot be written.
+    #[error(transparent)]
+    Outbox(#[from] crate::outbox::OutboxError),
+    /// No report id could be drawn.
+    #[error("the system random number generator failed")]
+    Random,
+}
+
+/// The record `v` known to the outbox by `key`: acknowledged in an earlier run,
+/// journalled by one (sent again as it was signed), or filled in, validated, signed and
+/// staged now (the caller syncs the outbox before sending); or why it is refused.
+pub fn journal(
+    outbox: &mut crate::outbox::Outbox,
+    key: String,
+    source: &str,
+    mut v: Value,
+    lenient: bool,
+    signer: &Signer,
+) -> Result<Result<Journalled, Refused>, JournalError> {
+    if let (Some(q), Some(index)) = (outbox.get(&key), outbox.sent(&key)) {
+        return Ok(Ok(Journalled::Logged(q.clone(), index)));
+    }
+    if let Some(q) = outbox.get(&key)
+        && let Some(envelope) = q.envelope()
+    {
+        let p = Prepared {
+            report_id: q.report_id.clone(),
+            version: q.version,
+            envelope,
+        };
+        return Ok(Ok(Journalled::Send(key, p)));
+    }
+    fill_defaults(&mut v, signer).map_err(|_| JournalError::Random)?;
+    Ok(match prepare(&v, lenient, signer) {
+        Ok(p) => {
+            outbox.stage(crate::outbox::Queued::new(
+                key.clone(),
+                source.to_owned(),
+                p.report_id.clone(),
+                p.version,
+                &p.envelope,
+            ))?;
+            Ok(Journalled::Send(key, p))
+        }
+        Err(e) => Err(e),
+    })
+}

@@ -26,6 +26,7 @@ use vrs_client::profile::Selector;
 pub mod app;
 pub mod assets;
 pub mod chart;
+pub mod form;
 pub mod layout;
 pub mod pages;
 pub mod security;

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use serde_json::{Value, json};
 use vrs_client::bulk::{self, Format};
 use vrs_client::client::{Client, ClientError};
-use vrs_client::outbox::{self, Outbox, Queued};
+use vrs_client::outbox::{self, Outbox};
 
 use super::{Output, RecordTypeArg, Rejected, Signer, Table, UsageError};
 
@@ -413,55 +413,26 @@ impl Ready {
     }
 }
 
-/// What the outbox makes of a record read from a file.
-enum Journalled {
-    /// To send: its key and envelope (signed now, or in an earlier run).
-    Send(String, Prepared),
-    /// Acknowledged in an earlier run, at this log index.
-    Logged(Queued, u64),
-}
+use vrs_client::submission::Journalled;
 
 /// The record read from `file` at `line`: acknowledged in an earlier run, journalled
 /// by one (sent again as it was signed), or validated, signed and journalled now; or
-/// why it is refused.
+/// why it is refused ([`vrs_client::submission::journal`]).
 #[allow(clippy::type_complexity)]
 fn journalled(
     outbox: &mut Outbox,
     file: &Path,
     line: usize,
     source: &str,
-    mut v: Value,
+    v: Value,
     format: Format,
     signer: &Signer,
 ) -> anyhow::Result<Result<Journalled, (String, u32, Vec<String>)>> {
     let key = outbox::key(file, line, &v);
-    if let (Some(q), Some(index)) = (outbox.get(&key), outbox.sent(&key)) {
-        return Ok(Ok(Journalled::Logged(q.clone(), index)));
-    }
-    if let Some(q) = outbox.get(&key)
-        && let Some(envelope) = q.envelope()
-    {
-        let p = Prepared {
-            report_id: q.report_id.clone(),
-            version: q.version,
-            envelope,
-        };
-        return Ok(Ok(Journalled::Send(key, p)));
-    }
-    fill_defaults(&mut v, signer)?;
-    Ok(match prepare(&v, format.lenient(), signer) {
-        Ok(p) => {
-            outbox.stage(Queued::new(
-                key.clone(),
-                source.to_owned(),
-                p.report_id.clone(),
-                p.version,
-                &p.envelope,
-            ))?;
-            Ok(Journalled::Send(key, p))
-        }
-        Err(e) => Err(e),
-    })
+    Ok(
+        vrs_client::submission::journal(outbox, key, source, v, format.lenient(), signer)?
+            .map_err(|r| (r.report_id.clone(), r.version, r.lines())),
+    )
 }
 
 /// Prints the refused records and a summary on standard error; the error that sets the

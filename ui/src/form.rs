@@ -134,6 +134,33 @@ impl Values {
     }
 }
 
+/// The elements of repeated groups that the posted `pairs` showed but `values` does not
+/// hold (left empty): each group once per such element, so that the form comes back
+/// with as many as were shown.
+pub fn empty_elements(rt: RecordType, pairs: &[(String, String)], values: &Values) -> Vec<String> {
+    let cols = template::columns(rt);
+    let mut shown = BTreeMap::<&str, usize>::new();
+    for (k, _) in pairs {
+        let Some(c) = cols.iter().find(|c| c.path == pattern(k)) else {
+            continue;
+        };
+        let Some((g, _)) = group_of(&c.path) else {
+            continue;
+        };
+        let n = k
+            .get(g.len() + 1..)
+            .and_then(|r| r.split(']').next())
+            .and_then(|i| i.parse::<usize>().ok())
+            .map_or(1, |i| i + 1);
+        let e = shown.entry(g).or_insert(0);
+        *e = (*e).max(n);
+    }
+    shown
+        .into_iter()
+        .flat_map(|(g, n)| std::iter::repeat_n(g.to_owned(), n.saturating_sub(values.count(g))))
+        .collect()
+}
+
 /// The inputs of the form of record type `rt`: the report's fields, then the record's,
 /// each with its value, help and messages; `more` adds an element to the groups named.
 pub fn render(rt: RecordType, values: &Values, errors: &Errors, more: &[String]) -> Markup {
@@ -305,6 +332,12 @@ mod tests {
         let html = render(rt, &v, &Errors::new(), &["body.movement.route".into()]).into_string();
         assert!(html.contains("name=\"body.movement.route[2].to_country\""));
         assert!(!html.contains("route[3]"));
+        // An element shown and left empty comes back: "add another" twice works.
+        let mut shown = pairs.clone();
+        shown.push(("body.movement.persons[1].count".into(), String::new()));
+        shown.push(("body.movement.persons[2].sex".into(), String::new()));
+        assert_eq!(empty_elements(rt, &shown, &v), ["body.movement.persons", "body.movement.persons"]);
+        assert!(empty_elements(rt, &pairs, &v).is_empty());
         let back = Values::from_report(rt, &serde_json::json!({"body": {"movement": {"aggravating": ["A", "B"]}}}));
         assert_eq!(back.get("body.movement.aggravating"), ["A", "B"]);
     }

@@ -167,6 +167,9 @@ pub struct Posted {
     pub values: Values,
     /// `add` of a group.
     pub add: Option<String>,
+    /// The groups to show more elements of than the values fill: the elements shown
+    /// but left empty, and the one `add` asks for.
+    pub more: Vec<String>,
     /// Save as a draft.
     pub draft: bool,
     /// The draft it continues.
@@ -180,9 +183,14 @@ impl Posted {
     pub fn read(rt: RecordType, body: &[u8]) -> Posted {
         let pairs = form_urlencoded(body);
         let one = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let values = Values::from_pairs(rt, &pairs);
+        let add = one(form::ADD);
+        let mut more = form::empty_elements(rt, &pairs, &values);
+        more.extend(add.clone());
         Posted {
-            values: Values::from_pairs(rt, &pairs),
-            add: one(form::ADD),
+            values,
+            add,
+            more,
             draft: one("do").as_deref() == Some("draft"),
             draft_id: one("draft").filter(|d| !d.is_empty()),
             report_id: one("report_id").filter(|d| super::plausible_id(d)),
@@ -202,8 +210,8 @@ pub async fn post(ctx: Ctx, Path(kind): Path<String>, body: Bytes) -> Response {
     let mut f = Form::new(rt, format!("{HERE}/{kind}"), p.values.clone());
     f.draft = p.draft_id.clone();
     f.report_id = p.report_id.clone();
-    if let Some(g) = p.add {
-        f.more.push(g);
+    f.more.clone_from(&p.more);
+    if p.add.is_some() {
         return f.page(&ctx, HERE, StatusCode::OK);
     }
     if p.draft {

@@ -269,8 +269,8 @@ pub async fn amend(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     };
     let p = Posted::read(rt, &body);
     let mut form = amend_form_of(&id, rt, p.values.clone());
-    if let Some(g) = p.add {
-        form.more.push(g);
+    form.more.clone_from(&p.more);
+    if p.add.is_some() {
         return form.page(&ctx, HERE, StatusCode::OK);
     }
     let signer = match send::signer(&ctx, HERE) {

@@ -14,6 +14,9 @@
 //! [`layout`] the page shell, [`text`] every string a person reads, [`pages`] the pages
 //! of each role.
 #![forbid(unsafe_code)]
+// A page's checks answer early with the page that refuses (`Result<_, Response>`), as
+// axum's own extractors do; the response is built once per request, never copied.
+#![allow(clippy::result_large_err)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

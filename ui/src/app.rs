@@ -340,3 +340,42 @@ impl FromRequestParts<Arc<App>> for Ctx {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn app(idle: Duration) -> (App, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("vrs.toml");
+        std::fs::write(&config, "[profiles.auditor]\nendpoint = \"https://localhost:1\"\n").unwrap();
+        let opts = Options {
+            selector: Selector { config: Some(config), profile: None },
+            listen: "127.0.0.1:0".parse().unwrap(),
+            state_dir: dir.path().join("state"),
+            idle,
+        };
+        (App::new(&opts, opts.listen).unwrap(), dir)
+    }
+
+    #[test]
+    fn the_token_opens_one_session_and_an_idle_session_ends() {
+        let (a, _dir) = app(Duration::from_secs(3600));
+        let token = a.login_token();
+        assert!(a.redeem("not the token").unwrap().is_none());
+        let sid = a.redeem(&token).unwrap().unwrap();
+        assert!(a.redeem(&token).unwrap().is_none(), "used once");
+        assert_eq!(a.login_token(), "");
+        let s = a.session(&sid).unwrap();
+        assert_eq!(a.session(&sid).unwrap().csrf, s.csrf, "one CSRF token per session");
+        a.end(&sid);
+        assert!(a.session(&sid).is_none(), "signed out");
+
+        // With no idle time allowed, a session has expired at its next request.
+        let (a, _dir) = app(Duration::ZERO);
+        let sid = a.redeem(&a.login_token()).unwrap().unwrap();
+        assert!(a.session(&sid).is_none(), "expired");
+        assert!(a.sessions.lock().unwrap().is_empty(), "and removed");
+    }
+}

@@ -55,8 +55,15 @@ fn same_site(h: &HeaderMap, port: u16) -> bool {
 
 /// The middleware every request goes through.
 pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let start = std::time::Instant::now();
     let mut resp = check(&app, req, next).await;
     harden(resp.headers_mut());
+    // The server's time for the request (pages are rendered whole before they are
+    // answered), for the browser's developer tools and `deploy/ui-bench.sh`.
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
+        resp.headers_mut().insert("server-timing", v);
+    }
     resp
 }
 

@@ -41,6 +41,7 @@ async fn the_workspace_opens_with_its_token_and_refuses_everyone_else() {
     let cookie = format!("Cookie: vrs_session={}\r\n", session.value());
     let a = raw(port, &get("/", &here, &cookie)).await;
     assert_eq!(a.status, 200, "{a:?}");
+    assert!(a.header("server-timing").is_some_and(|v| v.starts_with("app;dur=")), "{a:?}");
     let post = format!(
         "POST /logout HTTP/1.1\r\nHost: {here}\r\n{cookie}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );

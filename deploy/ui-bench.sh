@@ -46,12 +46,13 @@ measure() {
     local path=$1
     for _ in $(seq 1 "$N"); do
         curl -s -D - -o "$work/body" -b "$jar" "$base$path" | tr -d '\r' | grep -i '^server-timing:' | sed 's/.*dur=//'
-    done | python3 -c '
+    done >"$work/times"
+    python3 -c '
 import sys, statistics
-xs = sorted(float(l) for l in sys.stdin if l.strip())
+xs = sorted(float(l) for l in open(sys.argv[3]) if l.strip())
 p99 = xs[min(len(xs) - 1, int(round(0.99 * (len(xs) - 1))))]
 print(f"{sys.argv[1]:<44} median {statistics.median(xs):7.2f} ms  p99 {p99:7.2f} ms  n={len(xs)}  {int(sys.argv[2]):>8} B")
-' "$path" "$(wc -c <"$work/body")"
+' "$path" "$(wc -c <"$work/body")" "$work/times"
 }
 
 echo "vrs ui server time per page: demo federation, $MONTHS months × 3 States, N=$N requests each"
@@ -83,14 +84,18 @@ form+="&body.movement.route%5B0%5D.to_country=IDN&body.movement.route%5B0%5D.tra
 form+="&body.movement.route%5B1%5D.from_country=IDN&body.movement.route%5B1%5D.to_country=AUS"
 form+="&body.movement.route%5B1%5D.transport_mode=SEA&body.movement.persons%5B0%5D.citizenship=LKA"
 form+="&body.movement.persons%5B0%5D.sex=M&body.movement.persons%5B0%5D.age_band=Y18T29"
-form+="&body.movement.persons%5B0%5D.count=21&body.movement.smuggling_involved=Y&do=submit"
-for _ in $(seq 1 "$SUBMISSIONS"); do
+form+="&body.movement.smuggling_involved=Y&do=submit"
+# Each a different report (the outbox answers the same form sent twice with the first
+# receipt): its group counts i persons.
+for i in $(seq 1 "$SUBMISSIONS"); do
     # time_total with -L: the POST and the receipt page it redirects to, end to end.
-    curl -s -o "$work/receipt" -L -b "$jar" -H "Origin: $base" -w '%{time_total}\n' --data "$form" "$base/focal/new/movement"
+    curl -s -o "$work/receipt" -L -b "$jar" -H "Origin: $base" -w '%{time_total}\n' --data "$form&body.movement.persons%5B0%5D.count=$i" "$base/focal/new/movement"
     grep -q 'receipt-status[^>]*>verified' "$work/receipt" || { echo "ui-bench: a submission shows no verified receipt" >&2; exit 1; }
+    grep -o 'receipt-index">[0-9]*' "$work/receipt" | sed 's/.*>//' >>"$work/indexes"
 done | python3 -c '
 import sys, statistics
 xs = sorted(1000 * float(l) for l in sys.stdin if l.strip())
 p99 = xs[min(len(xs) - 1, int(round(0.99 * (len(xs) - 1))))]
 print(f"form submission → receipt page (POST + redirect + GET, wall clock) median {statistics.median(xs):.1f} ms  p99 {p99:.1f} ms  n={len(xs)}")
 '
+echo "distinct log indexes of the submissions: $(sort -u "$work/indexes" | wc -l) of $SUBMISSIONS"

@@ -233,3 +233,55 @@ pub async fn raw(port: u16, request: &str) -> Answer {
         body: body.to_owned(),
     }
 }
+
+/// What in the page a person who does not use a mouse, or sees poorly, cannot use: an
+/// input, choice or button without an accessible name, a focusable element taken out of
+/// the keyboard's reach by no label, and text whose contrast with its background is
+/// below WCAG 2.1 AA (4.5:1, 3:1 for large text). Empty when the page is fine.
+pub async fn inaccessible(b: &Browser) -> Vec<String> {
+    let script = r#"
+const out = [];
+const parse = (c) => { const m = c.match(/rgba?\(([^)]+)\)/); return m ? m[1].split(',').map(parseFloat) : null; };
+const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+const lum = (p) => 0.2126 * lin(p[0]) + 0.7152 * lin(p[1]) + 0.0722 * lin(p[2]);
+const background = (el) => {
+  for (let e = el; e; e = e.parentElement) {
+    const p = parse(getComputedStyle(e).backgroundColor);
+    if (p && (p.length < 4 || p[3] > 0.5)) return p;
+  }
+  return [255, 255, 255];
+};
+const visible = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+const name = (e) => {
+  if (e.getAttribute('aria-label')) return e.getAttribute('aria-label');
+  const by = e.getAttribute('aria-labelledby');
+  if (by) return by.split(' ').map((i) => (document.getElementById(i) || {}).textContent || '').join(' ');
+  if (e.id) { const l = document.querySelector('label[for="' + CSS.escape(e.id) + '"]'); if (l) return l.textContent; }
+  const wrap = e.closest('label'); if (wrap) return wrap.textContent;
+  if (e.tagName === 'BUTTON' || e.tagName === 'A') return e.textContent;
+  if (e.type === 'submit' || e.type === 'button') return e.value;
+  return '';
+};
+for (const e of document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href]')) {
+  if (e.getAttribute('aria-hidden') === 'true') continue;
+  if (!name(e).trim()) out.push('no accessible name: ' + e.outerHTML.slice(0, 120));
+}
+for (const e of document.querySelectorAll('body *')) {
+  if (e.closest('svg, select, option, script, style') || !visible(e)) continue;
+  const own = Array.from(e.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+  if (!own) continue;
+  const s = getComputedStyle(e);
+  const fg = parse(s.color);
+  if (!fg) continue;
+  const a = lum(fg), b = lum(background(e));
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  const size = parseFloat(s.fontSize), bold = parseInt(s.fontWeight, 10) >= 700;
+  const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+  if (ratio < need) out.push('contrast ' + ratio.toFixed(2) + ' < ' + need + ': ' + e.tagName + ' "' + e.textContent.trim().slice(0, 40) + '"');
+}
+return out;"#;
+    let v = b.c.execute(script, vec![]).await.expect("the accessibility check");
+    v.as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}

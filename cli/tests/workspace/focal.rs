@@ -10,6 +10,7 @@ use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use super::super::common::{Out, run_with};
+use super::super::common::browser::inaccessible;
 use super::super::{Browser, Federation, Workspace};
 
 async fn vrs(home: &Path, args: &[&str]) -> Out {
@@ -152,6 +153,20 @@ async fn a_focal_point_reports_in_forms_and_files_and_amends_and_retracts() {
         b.wait(&format!("label[for=\"{p}\"]")).await;
     }
 
+    // The accessibility check finds what it looks for: a pale paragraph and an input
+    // without a label, put in the page for a moment.
+    let plant = "const p = document.createElement('p'); p.id = 'pale'; p.textContent = 'pale'; \
+        p.style.color = '#bbbbbb'; p.style.background = '#ffffff'; document.querySelector('main').append(p); \
+        const i = document.createElement('input'); i.id = 'unlabelled'; document.querySelector('main').append(i);";
+    b.c.execute(plant, vec![]).await.expect("plant");
+    let found = inaccessible(&b).await;
+    assert!(found.iter().any(|t| t.contains("contrast") && t.contains("pale")), "{found:?}");
+    assert!(found.iter().any(|t| t.contains("no accessible name") && t.contains("unlabelled")), "{found:?}");
+    assert_eq!(found.len(), 2, "only what was planted: {found:#?}");
+    b.c.execute("document.getElementById('pale').remove(); document.getElementById('unlabelled').remove();", vec![])
+        .await
+        .expect("unplant");
+
     // A movement with two route legs and three person groups, the groups grown with
     // "add another" (the form comes back with what was typed).
     fill_all(&b, MOVEMENT).await;
@@ -175,6 +190,9 @@ async fn a_focal_point_reports_in_forms_and_files_and_amends_and_retracts() {
     assert_eq!(b.c.find_all(Locator::Css("span.error")).await.expect("errors").len(), 2, "exactly the two");
     assert_eq!(listed(&home, cfg).await.len(), before, "nothing sent");
     assert_eq!(value_of(&b, "body.movement.persons[2].count").await, "4", "what was typed is kept");
+    // Every input labelled, every button named, the messages readable (WCAG AA contrast).
+    let troubles = inaccessible(&b).await;
+    assert!(troubles.is_empty(), "the refused form: {troubles:#?}");
     b.c.execute("window.scrollTo(0, 0);", vec![]).await.expect("scroll");
     b.shot("form-movement").await;
 
@@ -186,6 +204,8 @@ async fn a_focal_point_reports_in_forms_and_files_and_amends_and_retracts() {
     let id = b.text("#receipt-id").await;
     let index: u64 = b.text("#receipt-index").await.parse().expect("a log index");
     b.shot("receipt").await;
+    let troubles = inaccessible(&b).await;
+    assert!(troubles.is_empty(), "the receipt: {troubles:#?}");
     // From the form's submission (the navigation's start: the POST, then its redirect) to
     // the receipt page shown, as the browser timed it (a measurement, not an assertion).
     let timing = "const n = performance.getEntriesByType('navigation')[0];\
@@ -211,8 +231,9 @@ async fn a_focal_point_reports_in_forms_and_files_and_amends_and_retracts() {
     b.c.goto(&format!("{}/focal/reports/{id}", ws.base)).await.expect("goto");
     b.wait("#amend").await.click().await.expect("amend");
     assert_eq!(value_of(&b, "body.movement.persons[1].count").await, "6", "prefilled");
+    // Sent from the keyboard: Enter in a field submits the report (not "add another").
     fill(&b, "body.movement.persons[1].count", "7").await;
-    submit(&b).await;
+    b.wait(&named("body.movement.persons[1].count")).await.send_keys("\u{E007}").await.expect("Enter");
     assert_eq!(b.text("#receipt-status").await, "verified");
     assert_eq!(b.text("#receipt-version").await, "2");
     let v2 = vrs(&home, &["--config", cfg, "--profile", "aus-fp1", "get", &id]).await.json();
@@ -257,6 +278,8 @@ async fn a_focal_point_reports_in_forms_and_files_and_amends_and_retracts() {
     assert!(errors.contains(":8") && errors.contains("body.fee.currency"), "{errors}");
     b.wait("#download-rejects").await;
     assert_eq!(listed(&home, cfg).await.len(), before + 6);
+    let troubles = inaccessible(&b).await;
+    assert!(troubles.is_empty(), "the upload's progress: {troubles:#?}");
 
     b.close().await;
     ws.stop().await;

@@ -194,6 +194,8 @@ async fn the_region_dashboard_draws_the_regional_tables_and_exports_them() {
     let cells = b.wait("#movements-matrix .table-view table").await.text().await.expect("text");
     assert!(cells.contains("withheld") && !cells.split_whitespace().any(|w| w == "0"), "{cells}");
     b.shot("dashboard").await;
+    let troubles = super::super::common::browser::inaccessible(&b).await;
+    assert!(troubles.is_empty(), "the dashboard: {troubles:#?}");
 
     // 3. The exports of what is shown are those of `vrs releases export`.
     let sdmx = download(&ws, &cookie, &href(&b, "#table-movements .exports a[data-format=sdmx-csv]").await).await;

@@ -9,6 +9,7 @@ use common::federation::Federation;
 
 mod workspace {
     pub mod demo;
+    pub mod operator;
     pub mod secretariat;
     pub mod security;
 }

@@ -8,6 +8,7 @@ use common::browser::{Browser, Workspace, raw};
 use common::federation::Federation;
 
 mod workspace {
+    pub mod auditor;
     pub mod demo;
     pub mod operator;
     pub mod secretariat;

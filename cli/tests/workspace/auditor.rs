@@ -1,6 +1,7 @@
 //! Offline verification on `/verify`: a receipt that `vrs submit --receipts` saved,
 //! uploaded with its entry, is verified with its log index; with one byte of the entry
-//! changed, or under another node's key, it is not, and the page says why.
+//! changed, or under another node's key, it is not, and the page says why. A release
+//! envelope likewise, under its origin's key or another's.
 
 use std::path::{Path, PathBuf};
 
@@ -95,6 +96,32 @@ async fn an_auditor_verifies_a_receipt_and_a_changed_entry_is_not_verified() {
     verify(&b, &ws.base, &receipt, &entry, Some(idn_vkey.trim())).await;
     assert_eq!(b.text("#verify-status").await, "not verified");
     assert_eq!(b.text("#verify-reason").await, why);
+
+    // A release envelope, saved by vrs releases get: verified under its origin's key,
+    // refused under another's, with the reason vrs releases verify gives.
+    let saved = fed.work().join("idn-movements.json");
+    let out = run_with(&fed.home(), &[], &["--config", cfg.to_str().expect("utf-8"), "--profile", "aus-admin",
+        "releases", "get", "IDN", "MOVEMENTS", "2026-M03", "--envelope", saved.to_str().expect("utf-8")]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let upload = |key: String| {
+        let (b, base, saved) = (&b, ws.base.clone(), saved.clone());
+        async move {
+            b.c.goto(&format!("{base}/verify")).await.expect("goto");
+            b.wait("#verify-release").await.send_keys(saved.to_str().expect("utf-8")).await.expect("upload");
+            b.wait("#verify-origin-key").await.send_keys(&key).await.expect("type");
+            b.wait("#verify-release-send").await.click().await.expect("click");
+        }
+    };
+    upload(idn_vkey.trim().to_owned()).await;
+    assert_eq!(b.text("#release-status").await, "verified");
+    assert_eq!(b.text("#release-what").await, "IDN MOVEMENTS 2026-M03 v1");
+    upload(aus_vkey.trim().to_owned()).await;
+    assert_eq!(b.text("#release-status").await, "not verified");
+    let reason = b.text("#release-reason").await;
+    assert!(reason.contains("REFUSED release IDN MOVEMENTS") && reason.contains("signature does not verify"), "{reason}");
+    let cli = run_with(&fed.home(), &[], &["releases", "verify", saved.to_str().expect("utf-8"), "--key", aus_vkey.trim()]).await;
+    assert_eq!(cli.code, 1, "{cli:?}");
+    assert!(cli.stderr.contains(&reason), "the CLI and the page give one reason: {cli:?} / {reason}");
 
     b.close().await;
     ws.stop().await;

@@ -1,7 +1,9 @@
 //! Offline verification, for every role: a receipt (`.tlog-proof`) with its entry and
 //! the node's verifier key, by upload, checked by
-//! [`submission::verify_receipt_text`] as `vrs receipt verify` and the focal point's
-//! receipt page check it. Nothing is sent to a node.
+//! [`submission::verify_receipt_text`] as the focal point's receipt page checks it; a
+//! signed release (DSSE JSON) under its origin's key, checked by
+//! [`region::verify_saved`] as `vrs releases verify` checks it. Nothing is sent to a
+//! node.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::get;
 use maud::{Markup, html};
-use vrs_client::submission;
+use vrs_client::{region, submission};
 
 use crate::App;
 use crate::app::Ctx;
@@ -23,13 +25,16 @@ const HERE: &str = "/verify";
 
 /// Routes.
 pub fn routes() -> Router<Arc<App>> {
-    Router::new().route(HERE, get(verify).post(check))
+    Router::new()
+        .route(HERE, get(verify).post(check))
+        .route("/verify/release", axum::routing::post(check_release))
 }
 
 /// What the form was given, and its messages by field.
 #[derive(Default)]
 struct Form {
     vkey: String,
+    origin_key: String,
     errors: HashMap<&'static str, String>,
 }
 
@@ -38,10 +43,10 @@ async fn verify(ctx: Ctx) -> Response {
         vkey: ctx.entry.profile.vkey.clone().unwrap_or_default(),
         ..Form::default()
     };
-    page(&ctx, StatusCode::OK, &form, None)
+    page(&ctx, StatusCode::OK, &form, None, None)
 }
 
-fn page(ctx: &Ctx, status: StatusCode, form: &Form, result: Option<Markup>) -> Response {
+fn page(ctx: &Ctx, status: StatusCode, form: &Form, result: Option<Markup>, release: Option<Markup>) -> Response {
     let a = &t().auditor;
     let err = |k: &str| form.errors.get(k).map(String::as_str);
     let described = |id: &str, k: &str| {
@@ -70,6 +75,9 @@ fn page(ctx: &Ctx, status: StatusCode, form: &Form, result: Option<Markup>) -> R
             (layout::field("verify-vkey", a.vkey, a.vkey_help, err("vkey"), vkey))
             div.actions { button #verify-send type="submit" { (a.verify) } }
         }
+        @if let Some(r) = release { (r) }
+        (release_form(ctx, form))
+        p.muted { (a.left_out) }
     };
     (status, layout::page(ctx, HERE, a.title, body)).into_response()
 }
@@ -83,7 +91,7 @@ async fn read_form(headers: &HeaderMap, body: Bytes) -> Result<HashMap<String, V
     let mut out = HashMap::new();
     while let Some(field) = m.next_field().await.map_err(|e| e.to_string())? {
         let Some(name) = field.name().map(str::to_owned) else { continue };
-        if matches!(name.as_str(), "receipt" | "entry" | "vkey") {
+        if matches!(name.as_str(), "receipt" | "entry" | "vkey" | "release" | "origin_key") {
             let bytes = field.bytes().await.map_err(|e| e.to_string())?;
             out.insert(name, bytes.to_vec());
         }
@@ -125,7 +133,7 @@ async fn check(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
         Ok(f) => f,
         Err(e) => {
             form.errors.insert("receipt", format!("{}: {e}", a.bad_form));
-            return page(&ctx, StatusCode::BAD_REQUEST, &form, None);
+            return page(&ctx, StatusCode::BAD_REQUEST, &form, None, None);
         }
     };
     form.vkey = String::from_utf8_lossy(&fields.remove("vkey").unwrap_or_default()).trim().to_owned();
@@ -141,15 +149,87 @@ async fn check(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
         form.errors.insert("vkey", a.no_vkey.to_owned());
     }
     let (Some(receipt), Some(entry)) = (receipt, entry) else {
-        return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, None);
+        return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, None, None);
     };
     if !form.errors.is_empty() {
-        return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, None);
+        return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, None, None);
     }
     let outcome = match String::from_utf8(receipt) {
         Ok(text) => submission::verify_receipt_text(&text, &entry, &form.vkey).map_err(|e| e.to_string()),
         Err(_) => Err(a.not_text.to_owned()),
     };
     let shown = result(&outcome, &form.vkey);
-    page(&ctx, StatusCode::OK, &form, Some(shown))
+    page(&ctx, StatusCode::OK, &form, Some(shown), None)
+}
+
+fn release_form(ctx: &Ctx, form: &Form) -> Markup {
+    let a = &t().auditor;
+    let err = |k: &str| form.errors.get(k).map(String::as_str);
+    let described = |id: &str, k: &str| {
+        if form.errors.contains_key(k) { format!("{id}-help {id}-error") } else { format!("{id}-help") }
+    };
+    let file = html! {
+        input #verify-release type="file" name="release" accept=".json,application/json" required
+            aria-describedby=(described("verify-release", "release")) aria-invalid=[err("release").map(|_| "true")];
+    };
+    let key = html! {
+        input #verify-origin-key type="text" name="origin_key" value=(form.origin_key) spellcheck="false"
+            aria-describedby=(described("verify-origin-key", "origin_key")) aria-invalid=[err("origin_key").map(|_| "true")];
+    };
+    html! {
+        h2 { (a.release_title) }
+        form #verify-release-form method="post" action="/verify/release" enctype="multipart/form-data" {
+            (layout::csrf(ctx))
+            (layout::field("verify-release", a.release_file, a.release_file_help, err("release"), file))
+            (layout::field("verify-origin-key", a.origin_key, a.origin_key_help, err("origin_key"), key))
+            div.actions { button #verify-release-send type="submit" { (a.verify) } }
+        }
+    }
+}
+
+/// The result of a release's verification.
+fn release_result(outcome: &Result<(vrs_core::release::Release, String), region::SavedError>) -> Markup {
+    let a = &t().auditor;
+    html! {
+        section #release-result .panel role="status" {
+            h2 { (a.result) }
+            dl #release-verification .verification {
+                dt { (a.release_title) }
+                @match outcome {
+                    Ok((r, label)) => {
+                        dd { span.ok #release-status { (t().common.verified) } }
+                        dt { (a.release) } dd #release-what { (r.origin) " " (r.table) " " (r.period) " v" (r.version) }
+                        dt { (a.signed_by) } dd #release-key { (label) }
+                        dt { (a.cells) } dd { (r.cells.len()) }
+                    }
+                    Err(e) => {
+                        dd { span.bad #release-status { (t().common.not_verified) } }
+                        dt { (a.reason) } dd.bad #release-reason { (e) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Verifies the uploaded release envelope.
+async fn check_release(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
+    let a = &t().auditor;
+    let mut form = Form { vkey: ctx.entry.profile.vkey.clone().unwrap_or_default(), ..Form::default() };
+    let mut fields = match read_form(&headers, body).await {
+        Ok(f) => f,
+        Err(e) => {
+            form.errors.insert("release", format!("{}: {e}", a.bad_form));
+            return page(&ctx, StatusCode::BAD_REQUEST, &form, None, None);
+        }
+    };
+    form.origin_key = String::from_utf8_lossy(&fields.remove("origin_key").unwrap_or_default()).trim().to_owned();
+    let Some(text) = fields.remove("release").filter(|b| !b.is_empty()) else {
+        form.errors.insert("release", a.no_release.to_owned());
+        return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, None, None);
+    };
+    let key = (!form.origin_key.is_empty()).then_some(form.origin_key.as_str());
+    let outcome = region::verify_saved(&String::from_utf8_lossy(&text), &ctx.entry.profile, key);
+    let shown = release_result(&outcome);
+    page(&ctx, StatusCode::OK, &form, None, Some(shown))
 }

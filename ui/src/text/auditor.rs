@@ -23,6 +23,16 @@ pub struct Auditor {
     pub no_vkey: &'static str,
     pub not_text: &'static str,
     pub bad_form: &'static str,
+    pub release_title: &'static str,
+    pub release_file: &'static str,
+    pub release_file_help: &'static str,
+    pub origin_key: &'static str,
+    pub origin_key_help: &'static str,
+    pub release: &'static str,
+    pub signed_by: &'static str,
+    pub cells: &'static str,
+    pub no_release: &'static str,
+    pub left_out: &'static str,
 }
 
 /// English.
@@ -48,4 +58,14 @@ pub const EN: Auditor = Auditor {
     no_vkey: "Give the node's verifier key.",
     not_text: "The receipt is not text (UTF-8): is it the .entry file?",
     bad_form: "The upload could not be read",
+    release_title: "A release envelope",
+    release_file: "Signed release (DSSE JSON)",
+    release_file_help: "As vrs releases get --envelope saves it.",
+    origin_key: "The origin node's verifier key",
+    origin_key_help: "name+keyid+base64; leave empty to use the key the profile pins for the release's origin.",
+    release: "Release",
+    signed_by: "Signed by",
+    cells: "Cells",
+    no_release: "Choose the signed release file.",
+    left_out: "A checkpoint's consistency needs a proof from the node (vrs log consistency, or vrs audit); it is not checked here.",
 };

@@ -40,6 +40,7 @@ async fn the_operator_sees_a_failed_peer_and_registers_and_revokes_a_key() {
     let witnesses = b.text("#cosignatures").await;
     assert!(witnesses.contains("IDN") && witnesses.contains("THA"), "{witnesses}");
     assert!(b.text("#no-alarms").await.contains("No alarm"));
+    b.shot("operator-node").await;
 
     // The scenario synced once: both peers ok. IDN's node stops; Sync now fails for it.
     b.c.goto(&format!("{}/operator/sync", ws.base)).await.expect("goto");
@@ -83,6 +84,7 @@ async fn the_operator_sees_a_failed_peer_and_registers_and_revokes_a_key() {
     assert!(b.text("#notice").await.contains("aus-fp1-k9"));
     assert_eq!(b.text("#key-aus-fp1-k9 .revoked-at").await, "active");
     assert!(b.text("#key-aus-fp1-k9").await.contains("aus-fp1"));
+    b.shot("operator-keys").await;
 
     // Revoked from the page, after the confirmation.
     click(&b, "#revoke-aus-fp1-k9").await;

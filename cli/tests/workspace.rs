@@ -8,8 +8,10 @@ use common::browser::{Browser, Workspace, raw};
 use common::federation::Federation;
 
 mod workspace {
+    pub mod auditor;
     pub mod demo;
     pub mod focal;
+    pub mod operator;
     pub mod secretariat;
     pub mod security;
 }

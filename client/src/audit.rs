@@ -77,6 +77,70 @@ pub struct Audit {
     pub evidence: Option<PathBuf>,
 }
 
+/// Why a checkpoint a node served is not good.
+#[derive(Debug, thiserror::Error)]
+pub enum ServedError {
+    /// The verifier key is not valid.
+    #[error("verifier key {vkey:?}: {message}")]
+    Key {
+        /// The key.
+        vkey: String,
+        /// Why.
+        message: String,
+    },
+    /// The note does not verify with the key.
+    #[error("the node's checkpoint does not verify with the profile's vkey: {0}")]
+    Signature(String),
+    /// The fields of the answer are not those of the signed note.
+    #[error("the node's checkpoint fields disagree with its signed note")]
+    Fields,
+}
+
+/// Opens the checkpoint a node served with its verifier key `vkey`, and checks that
+/// the answer's size and root are the signed note's.
+pub fn open_served(
+    cp: &vrs_proto::v1::SignedCheckpoint,
+    vkey: &str,
+) -> Result<SignedCheckpoint, ServedError> {
+    let vs = Verifiers::from_vkeys([vkey]).map_err(|e| ServedError::Key {
+        vkey: vkey.to_owned(),
+        message: e.to_string(),
+    })?;
+    let c = open_checkpoint(&cp.note, &vs).map_err(|e| ServedError::Signature(e.to_string()))?;
+    if c.checkpoint.size != cp.size || c.checkpoint.root.as_slice() != cp.root_hash {
+        return Err(ServedError::Fields);
+    }
+    Ok(c)
+}
+
+/// A witness's cosignature on a checkpoint note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cosigned {
+    /// The witness's key name (a peer node's log name).
+    pub name: String,
+    /// When it cosigned (Unix seconds), as its signature line says.
+    pub timestamp: u64,
+}
+
+/// The cosignature lines of a checkpoint note (the lines shaped as tlog-cosignatures:
+/// a timestamp and a signature), in note order. Read, not verified: verifying one needs
+/// its witness's key.
+pub fn cosignatures(note: &str) -> Vec<Cosigned> {
+    vrs_core::note::parse_note(note)
+        .map(|n| {
+            n.signatures
+                .iter()
+                .filter_map(|s| {
+                    s.cosignature_timestamp().map(|timestamp| Cosigned {
+                        name: s.name.clone(),
+                        timestamp,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The file keeping the last checkpoint seen of the log signed by `v`.
 pub fn kept_path(state_dir: &Path, v: &NoteVerifier) -> PathBuf {
     let name: String = v

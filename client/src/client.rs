@@ -16,6 +16,20 @@ use vrs_proto::v1::sync_service_client::SyncServiceClient;
 
 use crate::profile::{Profile, ProfileError};
 
+/// A service's health, as [`Client::health`] answers it.
+pub use tonic_health::pb::health_check_response::ServingStatus;
+
+/// The services a node reports the health of (`""`: the server as a whole).
+pub const SERVICES: [&str; 7] = [
+    "",
+    "vrs.v1.ReportService",
+    "vrs.v1.LogService",
+    "vrs.v1.AdminService",
+    "vrs.v1.FederationService",
+    "vrs.v1.SyncService",
+    "vrs.v1.AggregatesService",
+];
+
 /// One field the node (or local validation) found at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldViolation {
@@ -497,12 +511,12 @@ impl Client {
             .map_err(|s| self.err(s))
     }
 
-    /// The standard gRPC health status of `service` ("" for the whole server).
+    /// The standard gRPC health status of `service` ("" for the whole server): one of
+    /// [`SERVICES`].
     pub async fn health(
         &self,
         service: &str,
-    ) -> Result<tonic_health::pb::health_check_response::ServingStatus, ClientError> {
-        use tonic_health::pb::health_check_response::ServingStatus;
+    ) -> Result<ServingStatus, ClientError> {
         let r = tonic_health::pb::health_client::HealthClient::new(self.channel.clone())
             .check(self.req(tonic_health::pb::HealthCheckRequest {
                 service: service.to_owned(),

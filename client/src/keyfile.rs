@@ -181,36 +181,75 @@ pub fn read(path: &Path) -> Result<SigningKey, KeyFileError> {
     Ok(key)
 }
 
+/// Why a public key is not one to register.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PublicKeyError {
+    /// The key id is not 1..=64 of `[A-Za-z0-9._-]`.
+    #[error("key id {0:?} must be 1 to 64 characters of [A-Za-z0-9._-]")]
+    KeyId(String),
+    /// The key is not 32 bytes of base64.
+    #[error("public_key must be a 32-byte Ed25519 key in base64")]
+    Key,
+    /// The text is a secret signing key file, not its `.pub`.
+    #[error("this is a secret signing key file; give the .pub file next to it")]
+    Secret,
+    /// The text is not a `.pub` file.
+    #[error("not a vrs public key file (key_id and public_key, as `vrs keys new` writes): {0}")]
+    Format(String),
+}
+
+impl PublicKeyFile {
+    /// A key to register from its id and its base64 public key, both checked; the raw
+    /// key with it.
+    pub fn checked(key_id: &str, public_key: &str) -> Result<(PublicKeyFile, [u8; 32]), PublicKeyError> {
+        if !is_key_id(key_id) {
+            return Err(PublicKeyError::KeyId(key_id.to_owned()));
+        }
+        let f = PublicKeyFile {
+            key_id: key_id.to_owned(),
+            public_key: public_key.trim().to_owned(),
+        };
+        let bytes = f.key_bytes().ok_or(PublicKeyError::Key)?;
+        Ok((f, bytes))
+    }
+}
+
+/// Parses the text of a public key file (`.pub`, as [`generate`] writes it), checked;
+/// the raw key with it. The one parser of `vrs keys register` and the workspace's
+/// upload.
+pub fn parse_public(text: &str) -> Result<(PublicKeyFile, [u8; 32]), PublicKeyError> {
+    match toml::from_str::<PublicKeyFile>(text) {
+        Ok(f) => PublicKeyFile::checked(&f.key_id, &f.public_key),
+        Err(_) if text.contains("seed") => Err(PublicKeyError::Secret),
+        Err(e) => Err(PublicKeyError::Format(e.message().trim().to_owned())),
+    }
+}
+
 /// Reads a public key file (`.pub`), or a secret key file (its public half).
 pub fn read_public(path: &Path) -> Result<PublicKeyFile, KeyFileError> {
     let text = std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let format = |message: String| KeyFileError::Format {
-        path: path.to_owned(),
-        message,
-    };
-    let f: PublicKeyFile = match toml::from_str(&text) {
-        Ok(f) => f,
-        Err(_) if text.contains("seed") => {
+    match parse_public(&text) {
+        Ok((f, _)) => Ok(f),
+        Err(PublicKeyError::Secret) => {
             let key = read(path)?;
-            PublicKeyFile {
+            Ok(PublicKeyFile {
                 key_id: key.keyid.clone(),
                 public_key: B64.encode(key.public_key()),
-            }
+            })
         }
-        Err(e) => return Err(format(e.message().trim().to_owned())),
-    };
-    if !is_key_id(&f.key_id) {
-        return Err(KeyFileError::KeyId(f.key_id));
+        Err(PublicKeyError::KeyId(id)) => Err(KeyFileError::KeyId(id)),
+        Err(PublicKeyError::Format(message)) => Err(KeyFileError::Format {
+            path: path.to_owned(),
+            message,
+        }),
+        Err(e @ PublicKeyError::Key) => Err(KeyFileError::Format {
+            path: path.to_owned(),
+            message: e.to_string(),
+        }),
     }
-    if f.key_bytes().is_none() {
-        return Err(format(
-            "public_key must be a 32-byte Ed25519 key in base64".into(),
-        ));
-    }
-    Ok(f)
 }
 
 #[cfg(test)]
@@ -232,6 +271,11 @@ mod tests {
         assert_eq!(public.key_bytes().unwrap(), key.public_key());
         assert_eq!(read_public(&path).unwrap(), public);
         assert!(generate(&path, "fp-k1").is_err(), "no overwrite");
+        let text = std::fs::read_to_string(&pub_path).unwrap();
+        assert_eq!(parse_public(&text).unwrap(), (public.clone(), key.public_key()));
+        let secret = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(parse_public(&secret), Err(PublicKeyError::Secret));
+        assert_eq!(PublicKeyFile::checked("fp-k1", "AAAA"), Err(PublicKeyError::Key));
 
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(matches!(

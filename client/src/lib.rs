@@ -6,7 +6,8 @@
 //! [`schema`] is the report schema as data (fields, code lists, labels, help), [`reportjson`]
 //! is the JSON form of a report that it drives, [`bulk`] reads report files (JSON, NDJSON,
 //! CSV), [`audit`] checks a log against the last checkpoint seen; [`region`] reads releases
-//! (verified under their origins' keys), sums them into regional tables and exports them.
+//! (verified under their origins' keys), sums them into regional tables and exports them;
+//! [`sync`] reads a node's sync records.
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -21,6 +22,7 @@ pub mod region;
 pub mod reportjson;
 pub mod schema;
 pub mod submission;
+pub mod sync;
 pub mod template;
 
 /// Today's date (UTC) by this machine's clock: the date a report's dates are validated

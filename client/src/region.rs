@@ -143,6 +143,56 @@ pub fn open(
     Ok((release, check))
 }
 
+/// Why a saved signed release does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SavedError {
+    /// The text is not a DSSE envelope in JSON.
+    #[error("not a DSSE envelope (JSON): {0}")]
+    NotEnvelope(String),
+    /// The envelope does not hold a release.
+    #[error("it does not hold a release: {0}")]
+    NotRelease(String),
+    /// The key given is not a verifier key.
+    #[error("the verifier key is not valid: {0}")]
+    Key(String),
+    /// Refused (no key of its origin, a bad signature, another release): the release it
+    /// claims to be, and why.
+    #[error("REFUSED release {want}: {reason}")]
+    Refused {
+        /// The release the envelope claims to be.
+        want: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Verifies a saved signed release (the DSSE JSON `vrs releases get --envelope`
+/// writes), offline: under `key` when given, else under the key `p` pins for the origin
+/// it claims. The release, and the label of the key it verified under.
+pub fn verify_saved(text: &str, p: &Profile, key: Option<&str>) -> Result<(Release, String), SavedError> {
+    let env = Envelope::from_json(text.trim()).map_err(|e| SavedError::NotEnvelope(e.to_string()))?;
+    // The claimed identity picks the key; the signature is then checked under it.
+    let claimed = vrs_core::wire::decode_release(&env.payload).map_err(|e| SavedError::NotRelease(e.to_string()))?;
+    let origin = claimed.origin.to_string();
+    let mut p = p.clone();
+    if let Some(k) = key {
+        NoteVerifier::parse(k).map_err(|e| SavedError::Key(e.to_string()))?;
+        p.origin_keys.insert(origin.clone(), k.to_owned());
+    }
+    let want = Want {
+        origin,
+        table: claimed.table.code().to_owned(),
+        period: claimed.period.to_string(),
+        version: claimed.version,
+    };
+    let refused = |reason: String| SavedError::Refused { want: want.to_string(), reason };
+    match open(&p, &want, &env, true) {
+        Ok((r, Check::Verified(label))) => Ok((r, label)),
+        Ok((_, Check::Unpinned)) => Err(refused("there is no key to verify it with".into())),
+        Err(reason) => Err(refused(reason)),
+    }
+}
+
 /// Why a release could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {

@@ -311,9 +311,23 @@ pub fn save_receipt(
     Ok(proof)
 }
 
+/// A receipt verified: the entry's index and the checkpoint it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedReceipt {
+    /// The entry's log index.
+    pub index: u64,
+    /// The log (the checkpoint's origin, the key's name).
+    pub origin: String,
+    /// The checkpoint's tree size.
+    pub size: u64,
+    /// The checkpoint's root hash.
+    pub root: vrs_core::Hash,
+}
+
 /// Verifies a receipt against entry bytes and a verifier key, and that the checkpoint's
-/// origin is the key's log; the entry's log index.
-pub fn verify_receipt_text(text: &str, entry: &[u8], vkey: &str) -> Result<u64, ReceiptError> {
+/// origin is the key's log: the entry's index and the checkpoint. The one check of
+/// `vrs receipt verify`, `vrs submit`, the receipt page and `/verify`.
+pub fn verify_receipt(text: &str, entry: &[u8], vkey: &str) -> Result<VerifiedReceipt, ReceiptError> {
     let verifiers = vrs_core::note::Verifiers::from_vkeys([vkey])
         .map_err(|e| ReceiptError(format!("verifier key: {e}")))?;
     let v = vrs_core::receipt::Receipt::parse(text)
@@ -323,13 +337,24 @@ pub fn verify_receipt_text(text: &str, entry: &[u8], vkey: &str) -> Result<u64, 
     let name = vrs_core::note::NoteVerifier::parse(vkey)
         .map(|k| k.name().to_owned())
         .unwrap_or_default();
-    if v.checkpoint.checkpoint.origin != name {
+    let cp = v.checkpoint.checkpoint;
+    if cp.origin != name {
         return Err(ReceiptError(format!(
             "the checkpoint is of log {}, not {name}",
-            v.checkpoint.checkpoint.origin
+            cp.origin
         )));
     }
-    Ok(v.index)
+    Ok(VerifiedReceipt {
+        index: v.index,
+        origin: cp.origin,
+        size: cp.size,
+        root: cp.root,
+    })
+}
+
+/// [`verify_receipt`], the entry's log index only.
+pub fn verify_receipt_text(text: &str, entry: &[u8], vkey: &str) -> Result<u64, ReceiptError> {
+    verify_receipt(text, entry, vkey).map(|v| v.index)
 }
 
 /// Why a receipt does not verify.

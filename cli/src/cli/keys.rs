@@ -73,14 +73,13 @@ fn public_key(
             Ok((p.key_id, bytes))
         }
         (None, Some(id), Some(pk)) => {
-            let bytes = B64
-                .decode(pk.trim())
-                .ok()
-                .filter(|b| b.len() == 32)
-                .ok_or_else(|| {
+            let (p, bytes) = keyfile::PublicKeyFile::checked(id, pk).map_err(|e| match e {
+                keyfile::PublicKeyError::Key => {
                     UsageError("--public-key must be a 32-byte Ed25519 key in base64".into())
-                })?;
-            Ok((id.to_owned(), bytes))
+                }
+                other => UsageError(format!("--key-id: {other}")),
+            })?;
+            Ok((p.key_id, bytes.to_vec()))
         }
         _ => Err(UsageError("give a public key file, or --key-id and --public-key".into()).into()),
     }

@@ -27,11 +27,7 @@ pub async fn checkpoint(sel: &Selector, note: bool, output: Output) -> anyhow::R
     let cp = client.checkpoint().await?;
     let verified = match p.vkey.as_deref() {
         Some(k) => {
-            let c = open_checkpoint(&cp.note, &verifiers(k)?)
-                .context("the node's checkpoint does not verify with the profile's vkey")?;
-            if c.checkpoint.size != cp.size || c.checkpoint.root.as_slice() != cp.root_hash {
-                bail!("the node's checkpoint fields disagree with its signed note");
-            }
+            audit::open_served(&cp, k)?;
             true
         }
         None => {
@@ -334,20 +330,17 @@ impl ReceiptCmd {
 }
 
 fn verify_receipt(receipt: &PathBuf, entry: &PathBuf, key: &str) -> anyhow::Result<()> {
-    use anyhow::Context as _;
     let text = std::fs::read_to_string(receipt)
         .with_context(|| format!("reading {}", receipt.display()))?;
     let entry = std::fs::read(entry).with_context(|| format!("reading {}", entry.display()))?;
-    let verifiers = vrs_core::note::Verifiers::from_vkeys([key]).context("verifier key")?;
-    let v = vrs_core::receipt::Receipt::parse(&text)
-        .and_then(|r| r.verify(&entry, &verifiers))
+    let v = vrs_client::submission::verify_receipt(&text, &entry, key)
         .context("receipt does not verify")?;
     println!(
         "ok: entry {} is in the log of {} (tree size {}, root {})",
         v.index,
-        v.checkpoint.checkpoint.origin,
-        v.checkpoint.checkpoint.size,
-        vrs_core::hex(&v.checkpoint.checkpoint.root)
+        v.origin,
+        v.size,
+        vrs_core::hex(&v.root)
     );
     Ok(())
 }

@@ -10,7 +10,6 @@ use vrs_client::client::Client;
 use vrs_client::profile::{Profile, Selector};
 use vrs_client::region;
 use vrs_core::envelope::Envelope;
-use vrs_core::note::NoteVerifier;
 use vrs_core::release::Release;
 use vrs_proto::v1 as pb;
 
@@ -366,13 +365,7 @@ pub async fn release(
 pub fn verify(sel: &Selector, file: &Path, key: Option<&str>) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let env = Envelope::from_json(text.trim())
-        .with_context(|| format!("{} is not a DSSE envelope (JSON)", file.display()))?;
-    // The claimed identity picks the key; the signature is then checked under it.
-    let claimed = vrs_core::wire::decode_release(&env.payload)
-        .with_context(|| format!("{} does not hold a release", file.display()))?;
-    let origin = claimed.origin.to_string();
-    let mut p = match key {
+    let p = match key {
         Some(_) => Profile::default(),
         None => super::load_profile(sel).map_err(|e| {
             UsageError(format!(
@@ -380,18 +373,8 @@ pub fn verify(sel: &Selector, file: &Path, key: Option<&str>) -> anyhow::Result<
             ))
         })?,
     };
-    if let Some(k) = key {
-        NoteVerifier::parse(k).map_err(|e| UsageError(format!("--key: {e}")))?;
-        p.origin_keys.insert(origin.clone(), k.to_owned());
-    }
-    let want = Want {
-        origin,
-        table: claimed.table.code().to_owned(),
-        period: claimed.period.to_string(),
-        version: claimed.version,
-    };
-    match region::open(&p, &want, &env, true) {
-        Ok((r, Check::Verified(label))) => {
+    match region::verify_saved(&text, &p, key) {
+        Ok((r, label)) => {
             println!(
                 "ok: {} {} {} version {} ({}, {} cells) is signed by {label}, with a checkpoint of its log at size {}",
                 r.origin,
@@ -404,11 +387,11 @@ pub fn verify(sel: &Selector, file: &Path, key: Option<&str>) -> anyhow::Result<
             );
             Ok(())
         }
-        Ok((_, Check::Unpinned)) => bail!("no key to verify {want} with"),
-        Err(reason) => bail!(Refused(format!(
-            "REFUSED release {want} in {}: {reason}",
-            file.display()
-        ))),
+        Err(region::SavedError::Key(e)) => Err(UsageError(format!("--key: {e}")).into()),
+        Err(e @ region::SavedError::Refused { .. }) => {
+            bail!(Refused(format!("{e} (in {})", file.display())))
+        }
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", file.display())),
     }
 }
 

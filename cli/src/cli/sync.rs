@@ -6,6 +6,7 @@ use anyhow::bail;
 use serde_json::{Value, json};
 use vrs_client::client::Client;
 use vrs_client::profile::Selector;
+use vrs_client::sync;
 use vrs_proto::v1 as pb;
 
 use super::{Output, Table, UsageError};
@@ -19,24 +20,16 @@ use super::OutputArg;
 const SYNC_NOW_DEADLINE: Duration = Duration::from_secs(600);
 
 fn time(secs: i64) -> Value {
-    if secs <= 0 {
-        return Value::Null;
-    }
-    vrs_core::codes::Timestamp::from_unix_seconds(secs)
-        .map_or_else(|| json!(secs), |t| json!(t.as_str()))
+    sync::time(secs).map_or(Value::Null, |t| json!(t))
 }
 
 /// Prints the records and alarms; fails (exit 1) when a peer's last run failed or an
 /// alarm is raised.
 fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
-    let finished = |p: &pb::PeerStatus| {
-        if p.finished > 0 {
-            time(p.finished)
-        } else if p.started > 0 {
-            json!("running")
-        } else {
-            Value::Null
-        }
+    let finished = |p: &pb::PeerStatus| match sync::run(p) {
+        sync::Run::Finished(t) => json!(t),
+        sync::Run::Running => json!("running"),
+        sync::Run::Never => Value::Null,
     };
     match output {
         Output::Json => {
@@ -126,12 +119,7 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
             }
         }
     }
-    let failed: Vec<String> = st
-        .peers
-        .iter()
-        .filter(|p| !p.last_error.is_empty())
-        .map(|p| format!("{} ({})", p.peer, p.last_error))
-        .collect();
+    let failed = sync::failures(st);
     match (failed.is_empty(), st.alarms.is_empty()) {
         (true, true) => Ok(()),
         (false, true) => bail!("the last run failed for {}", failed.join(", ")),
@@ -147,11 +135,7 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
 /// `vrs sync now`.
 pub async fn now(sel: &Selector, peer: Option<&str>, output: Output) -> anyhow::Result<()> {
     let peer = match peer {
-        Some(s)
-            if !(s.len() == 3
-                && s.bytes().all(|b| b.is_ascii_uppercase())
-                && vrs_core::codes::is_country(s)) =>
-        {
+        Some(s) if !sync::is_peer(s) => {
             return Err(UsageError(format!(
                 "--peer {s:?} is not a State (ISO 3166-1 alpha-3, upper case, e.g. IDN)"
             ))

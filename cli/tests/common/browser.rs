@@ -115,6 +115,33 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css:?} in the page: {e}"))
     }
 
+    /// Marks the page shown, so that [`Browser::next_page`] waits for the one that
+    /// replaces it (a form's answer has the same elements as the form's page: waiting
+    /// for one of them could find the old page's, then go stale).
+    pub async fn mark_page(&self) {
+        self.c
+            .execute("document.documentElement.dataset.left = '1';", vec![])
+            .await
+            .expect("mark the page");
+    }
+
+    /// Waits for the page that replaces the one [`Browser::mark_page`] marked.
+    pub async fn next_page(&self) {
+        self.c
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("html:not([data-left])"))
+            .await
+            .expect("the next page");
+    }
+
+    /// Clicks `css` (a form's button, a link) and waits for the page it leads to.
+    pub async fn click_to_page(&self, css: &str) {
+        self.mark_page().await;
+        self.wait(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.next_page().await;
+    }
+
     /// Ends the browser session and the driver.
     pub async fn close(mut self) {
         let _ = self.c.clone().close().await;

@@ -33,7 +33,7 @@ async fn verify(b: &Browser, base: &str, receipt: &Path, entry: &Path, vkey: Opt
         field.clear().await.expect("clear");
         field.send_keys(k).await.expect("type");
     }
-    b.wait("#verify-send").await.click().await.expect("click");
+    b.click_to_page("#verify-send").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -109,7 +109,7 @@ async fn an_auditor_verifies_a_receipt_and_a_changed_entry_is_not_verified() {
             b.c.goto(&format!("{base}/verify")).await.expect("goto");
             b.wait("#verify-release").await.send_keys(saved.to_str().expect("utf-8")).await.expect("upload");
             b.wait("#verify-origin-key").await.send_keys(&key).await.expect("type");
-            b.wait("#verify-release-send").await.click().await.expect("click");
+            b.click_to_page("#verify-release-send").await;
         }
     };
     upload(idn_vkey.trim().to_owned()).await;

@@ -46,8 +46,7 @@ async fn fill(b: &Browser, name: &str, value: &str) {
 /// Clicks "add another" of the repeated group `group` (the form is sent back with one
 /// more element, what was typed kept), and waits for the element `index`.
 async fn add(b: &Browser, group: &str, index: usize, first_field: &str) {
-    let button = b.wait(&format!("button[name=add][value=\"{group}\"]")).await;
-    button.click().await.expect("add another");
+    b.click_to_page(&format!("button[name=add][value=\"{group}\"]")).await;
     b.wait(&named(&format!("{group}[{index}].{first_field}"))).await;
 }
 
@@ -126,7 +125,7 @@ async fn value_of(b: &Browser, name: &str) -> String {
 }
 
 async fn submit(b: &Browser) {
-    b.wait("#submit").await.click().await.expect("submit");
+    b.click_to_page("#submit").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -229,11 +228,13 @@ async fn a_focal_point_reports_in_forms_and_files_and_amends_and_retracts() {
 
     // Amend from the report's page: the form is prefilled, a new version logged.
     b.c.goto(&format!("{}/focal/reports/{id}", ws.base)).await.expect("goto");
-    b.wait("#amend").await.click().await.expect("amend");
+    b.click_to_page("#amend").await;
     assert_eq!(value_of(&b, "body.movement.persons[1].count").await, "6", "prefilled");
     // Sent from the keyboard: Enter in a field submits the report (not "add another").
     fill(&b, "body.movement.persons[1].count", "7").await;
+    b.mark_page().await;
     b.wait(&named("body.movement.persons[1].count")).await.send_keys("\u{E007}").await.expect("Enter");
+    b.next_page().await;
     assert_eq!(b.text("#receipt-status").await, "verified");
     assert_eq!(b.text("#receipt-version").await, "2");
     let v2 = vrs(&home, &["--config", cfg, "--profile", "aus-fp1", "get", &id]).await.json();
@@ -242,9 +243,11 @@ async fn a_focal_point_reports_in_forms_and_files_and_amends_and_retracts() {
 
     // Retract, confirmed: the third version has no body.
     b.c.goto(&format!("{}/focal/reports/{id}", ws.base)).await.expect("goto");
-    b.wait("#retract").await.click().await.expect("retract");
+    b.click_to_page("#retract").await;
+    b.mark_page().await;
     b.wait("#confirm-retract").await.click().await.expect("confirm");
     b.c.accept_alert().await.expect("the confirmation dialog");
+    b.next_page().await;
     assert_eq!(b.text("#receipt-version").await, "3");
     let v3 = vrs(&home, &["--config", cfg, "--profile", "aus-fp1", "get", &id]).await.json();
     assert_eq!(v3["status"], "RETRACTED", "{v3}");
@@ -264,7 +267,7 @@ async fn a_focal_point_reports_in_forms_and_files_and_amends_and_retracts() {
     let before = listed(&home, cfg).await.len();
     b.c.goto(&format!("{}/focal/upload", ws.base)).await.expect("goto");
     b.wait("#upload-file").await.send_keys(csv.to_str().expect("utf-8")).await.expect("choose the file");
-    b.wait("#upload-send").await.click().await.expect("upload");
+    b.click_to_page("#upload-send").await;
     b.wait("#progress").await;
     b.c.wait()
         .at_most(Duration::from_secs(30))

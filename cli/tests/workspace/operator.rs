@@ -14,7 +14,7 @@ async fn vrs(fed: &Federation, args: &[&str]) -> Out {
 }
 
 async fn click(b: &Browser, css: &str) {
-    b.wait(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    b.click_to_page(css).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -87,10 +87,12 @@ async fn the_operator_sees_a_failed_peer_and_registers_and_revokes_a_key() {
     b.shot("operator-keys").await;
 
     // Revoked from the page, after the confirmation.
-    click(&b, "#revoke-aus-fp1-k9").await;
+    b.mark_page().await;
+    b.wait("#revoke-aus-fp1-k9").await.click().await.expect("revoke");
     let ask = b.c.get_alert_text().await.expect("a confirmation");
     assert!(ask.contains("aus-fp1-k9"), "{ask}");
     b.c.accept_alert().await.expect("accept");
+    b.next_page().await;
     let at = b.text("#key-aus-fp1-k9 .revoked-at.bad").await;
     let at: u64 = at.parse().unwrap_or_else(|_| panic!("a log index, not {at:?}"));
     assert!(b.c.find(Locator::Css("#revoke-aus-fp1-k9")).await.is_err(), "no revoke button left");

@@ -193,6 +193,7 @@ async fn the_region_dashboard_draws_the_regional_tables_and_exports_them() {
     b.c.find(fantoccini::Locator::Css("#movements-matrix button[data-toggle]")).await.expect("toggle").click().await.expect("click");
     let cells = b.wait("#movements-matrix .table-view table").await.text().await.expect("text");
     assert!(cells.contains("withheld") && !cells.split_whitespace().any(|w| w == "0"), "{cells}");
+    b.c.execute("window.scrollTo(0, 0);", vec![]).await.expect("scroll");
     b.shot("dashboard").await;
     let troubles = super::super::common::browser::inaccessible(&b).await;
     assert!(troubles.is_empty(), "the dashboard: {troubles:#?}");

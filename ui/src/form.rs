@@ -161,6 +161,31 @@ pub fn empty_elements(rt: RecordType, pairs: &[(String, String)], values: &Value
         .collect()
 }
 
+/// The fields named `names` of a multipart form (`enctype="multipart/form-data"`, its
+/// body already read and size-checked by the guard), by name: their bytes.
+pub async fn multipart(
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Bytes,
+    names: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<u8>>, String> {
+    let ctype = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let boundary = multer::parse_boundary(ctype).map_err(|e| e.to_string())?;
+    let stream = tokio_stream::once(Ok::<axum::body::Bytes, std::io::Error>(body));
+    let mut m = multer::Multipart::new(stream, boundary);
+    let mut out = std::collections::HashMap::new();
+    while let Some(field) = m.next_field().await.map_err(|e| e.to_string())? {
+        let Some(name) = field.name().map(str::to_owned) else { continue };
+        if names.contains(&name.as_str()) {
+            let bytes = field.bytes().await.map_err(|e| e.to_string())?;
+            out.insert(name, bytes.to_vec());
+        }
+    }
+    Ok(out)
+}
+
 /// The inputs of the form of record type `rt`: the report's fields, then the record's,
 /// each with its value, help and messages; `more` adds an element to the groups named.
 pub fn render(rt: RecordType, values: &Values, errors: &Errors, more: &[String]) -> Markup {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::get;
 use maud::{Markup, html};
@@ -82,21 +82,9 @@ fn page(ctx: &Ctx, status: StatusCode, form: &Form, result: Option<Markup>, rele
     (status, layout::page(ctx, HERE, a.title, body)).into_response()
 }
 
-/// The form's fields: the two files' bytes and the key's text.
+/// The form's fields: the files' bytes and the keys' text.
 async fn read_form(headers: &HeaderMap, body: Bytes) -> Result<HashMap<String, Vec<u8>>, String> {
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let boundary = multer::parse_boundary(ctype).map_err(|e| e.to_string())?;
-    let stream = tokio_stream::once(Ok::<Bytes, std::io::Error>(body));
-    let mut m = multer::Multipart::new(stream, boundary);
-    let mut out = HashMap::new();
-    while let Some(field) = m.next_field().await.map_err(|e| e.to_string())? {
-        let Some(name) = field.name().map(str::to_owned) else { continue };
-        if matches!(name.as_str(), "receipt" | "entry" | "vkey" | "release" | "origin_key") {
-            let bytes = field.bytes().await.map_err(|e| e.to_string())?;
-            out.insert(name, bytes.to_vec());
-        }
-    }
-    Ok(out)
+    crate::form::multipart(headers, body, &["receipt", "entry", "vkey", "release", "origin_key"]).await
 }
 
 /// The result of a verification: verified with the index, or not with the reason.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::Query;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse as _, Response};
 use maud::{Markup, html};
 use vrs_client::keyfile;
@@ -155,19 +155,11 @@ fn register_form(ctx: &Ctx, f: &Register) -> Markup {
 
 /// The fields of the multipart register form: text fields, and the file's text.
 async fn read_form(headers: &HeaderMap, body: Bytes) -> Result<HashMap<String, String>, String> {
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let boundary = multer::parse_boundary(ctype).map_err(|e| e.to_string())?;
-    let stream = tokio_stream::once(Ok::<Bytes, std::io::Error>(body));
-    let mut m = multer::Multipart::new(stream, boundary);
-    let mut out = HashMap::new();
-    while let Some(field) = m.next_field().await.map_err(|e| e.to_string())? {
-        let Some(name) = field.name().map(str::to_owned) else { continue };
-        if matches!(name.as_str(), "focal_point" | "key_id" | "public_key" | "file") {
-            let bytes = field.bytes().await.map_err(|e| e.to_string())?;
-            out.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-        }
-    }
-    Ok(out)
+    let fields = crate::form::multipart(headers, body, &["focal_point", "key_id", "public_key", "file"]).await?;
+    Ok(fields
+        .into_iter()
+        .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+        .collect())
 }
 
 /// The key to register from the form: an uploaded `.pub` file, else the id and key typed.

@@ -77,7 +77,12 @@ enum Cmd {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=36))]
         months: u32,
         /// Where the workspace listens (loopback only).
-        #[arg(long, default_value = "127.0.0.1:7480", value_name = "ADDR", requires = "ui")]
+        #[arg(
+            long,
+            default_value = "127.0.0.1:7480",
+            value_name = "ADDR",
+            requires = "ui"
+        )]
         ui_listen: std::net::SocketAddr,
     },
     /// Receipts (C2SP tlog-proof), checked offline.

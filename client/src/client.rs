@@ -513,10 +513,7 @@ impl Client {
 
     /// The standard gRPC health status of `service` ("" for the whole server): one of
     /// [`SERVICES`].
-    pub async fn health(
-        &self,
-        service: &str,
-    ) -> Result<ServingStatus, ClientError> {
+    pub async fn health(&self, service: &str) -> Result<ServingStatus, ClientError> {
         let r = tonic_health::pb::health_client::HealthClient::new(self.channel.clone())
             .check(self.req(tonic_health::pb::HealthCheckRequest {
                 service: service.to_owned(),

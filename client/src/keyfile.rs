@@ -201,7 +201,10 @@ pub enum PublicKeyError {
 impl PublicKeyFile {
     /// A key to register from its id and its base64 public key, both checked; the raw
     /// key with it.
-    pub fn checked(key_id: &str, public_key: &str) -> Result<(PublicKeyFile, [u8; 32]), PublicKeyError> {
+    pub fn checked(
+        key_id: &str,
+        public_key: &str,
+    ) -> Result<(PublicKeyFile, [u8; 32]), PublicKeyError> {
         if !is_key_id(key_id) {
             return Err(PublicKeyError::KeyId(key_id.to_owned()));
         }
@@ -272,10 +275,16 @@ mod tests {
         assert_eq!(read_public(&path).unwrap(), public);
         assert!(generate(&path, "fp-k1").is_err(), "no overwrite");
         let text = std::fs::read_to_string(&pub_path).unwrap();
-        assert_eq!(parse_public(&text).unwrap(), (public.clone(), key.public_key()));
+        assert_eq!(
+            parse_public(&text).unwrap(),
+            (public.clone(), key.public_key())
+        );
         let secret = std::fs::read_to_string(&path).unwrap();
         assert_eq!(parse_public(&secret), Err(PublicKeyError::Secret));
-        assert_eq!(PublicKeyFile::checked("fp-k1", "AAAA"), Err(PublicKeyError::Key));
+        assert_eq!(
+            PublicKeyFile::checked("fp-k1", "AAAA"),
+            Err(PublicKeyError::Key)
+        );
 
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(matches!(

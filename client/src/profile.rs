@@ -277,7 +277,10 @@ pub fn process_env(name: &str) -> Option<String> {
 
 /// The names of the profiles the configuration file chosen by `sel` holds (as [`load`]
 /// chooses it), in order; `["env"]` when there is no file and `VRS_ENDPOINT` is set.
-pub fn names(sel: &Selector, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<String>, ProfileError> {
+pub fn names(
+    sel: &Selector,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<String>, ProfileError> {
     let explicit = sel
         .config
         .clone()

@@ -71,17 +71,16 @@ pub fn key_label(vkey: &str) -> String {
 fn open_pinned(want: &Want, env: &Envelope, vkey: &str) -> Result<(Release, Check), String> {
     let label = key_label(vkey);
     let key = NoteVerifier::parse(vkey).map_err(|e| format!("pinned key: {e}"))?;
-    let release =
-        vrs_core::release::open_release(env, key.public_key()).map_err(|e| match e {
-            ReleaseError::Envelope(e) => format!(
-                "its signature does not verify under {}'s pinned key {label}: {e}",
-                want.origin
-            ),
-            e => format!(
-                "it is signed under {}'s pinned key {label} but is not a valid release: {e}",
-                want.origin
-            ),
-        })?;
+    let release = vrs_core::release::open_release(env, key.public_key()).map_err(|e| match e {
+        ReleaseError::Envelope(e) => format!(
+            "its signature does not verify under {}'s pinned key {label}: {e}",
+            want.origin
+        ),
+        e => format!(
+            "it is signed under {}'s pinned key {label} but is not a valid release: {e}",
+            want.origin
+        ),
+    })?;
     let verifiers = Verifiers::from_vkeys([vkey]).map_err(|e| e.to_string())?;
     let cp = open_checkpoint(&release.checkpoint.note, &verifiers).map_err(|e| {
         format!(
@@ -169,10 +168,16 @@ pub enum SavedError {
 /// Verifies a saved signed release (the DSSE JSON `vrs releases get --envelope`
 /// writes), offline: under `key` when given, else under the key `p` pins for the origin
 /// it claims. The release, and the label of the key it verified under.
-pub fn verify_saved(text: &str, p: &Profile, key: Option<&str>) -> Result<(Release, String), SavedError> {
-    let env = Envelope::from_json(text.trim()).map_err(|e| SavedError::NotEnvelope(e.to_string()))?;
+pub fn verify_saved(
+    text: &str,
+    p: &Profile,
+    key: Option<&str>,
+) -> Result<(Release, String), SavedError> {
+    let env =
+        Envelope::from_json(text.trim()).map_err(|e| SavedError::NotEnvelope(e.to_string()))?;
     // The claimed identity picks the key; the signature is then checked under it.
-    let claimed = vrs_core::wire::decode_release(&env.payload).map_err(|e| SavedError::NotRelease(e.to_string()))?;
+    let claimed = vrs_core::wire::decode_release(&env.payload)
+        .map_err(|e| SavedError::NotRelease(e.to_string()))?;
     let origin = claimed.origin.to_string();
     let mut p = p.clone();
     if let Some(k) = key {
@@ -185,7 +190,10 @@ pub fn verify_saved(text: &str, p: &Profile, key: Option<&str>) -> Result<(Relea
         period: claimed.period.to_string(),
         version: claimed.version,
     };
-    let refused = |reason: String| SavedError::Refused { want: want.to_string(), reason };
+    let refused = |reason: String| SavedError::Refused {
+        want: want.to_string(),
+        reason,
+    };
     match open(&p, &want, &env, true) {
         Ok((r, Check::Verified(label))) => Ok((r, label)),
         Ok((_, Check::Unpinned)) => Err(refused("there is no key to verify it with".into())),
@@ -278,7 +286,8 @@ pub async fn fetch_all(
             }
         }
         for (info, outcome) in chunk.iter().zip(got) {
-            let outcome = outcome.ok_or_else(|| FetchError::Join(format!("no answer for {}", Want::of(info))))?;
+            let outcome = outcome
+                .ok_or_else(|| FetchError::Join(format!("no answer for {}", Want::of(info))))?;
             out.push(Fetched {
                 info: info.clone(),
                 outcome,

@@ -327,7 +327,11 @@ pub struct VerifiedReceipt {
 /// Verifies a receipt against entry bytes and a verifier key, and that the checkpoint's
 /// origin is the key's log: the entry's index and the checkpoint. The one check of
 /// `vrs receipt verify`, `vrs submit`, the receipt page and `/verify`.
-pub fn verify_receipt(text: &str, entry: &[u8], vkey: &str) -> Result<VerifiedReceipt, ReceiptError> {
+pub fn verify_receipt(
+    text: &str,
+    entry: &[u8],
+    vkey: &str,
+) -> Result<VerifiedReceipt, ReceiptError> {
     let verifiers = vrs_core::note::Verifiers::from_vkeys([vkey])
         .map_err(|e| ReceiptError(format!("verifier key: {e}")))?;
     let v = vrs_core::receipt::Receipt::parse(text)

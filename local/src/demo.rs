@@ -95,7 +95,10 @@ fn months(months: u32) -> Vec<(u16, u8)> {
         .rev()
         .map(|back| {
             let m = i64::from(LAST.0) * 12 + i64::from(LAST.1) - 1 - i64::from(back);
-            (u16::try_from(m / 12).unwrap_or(LAST.0), u8::try_from(m % 12 + 1).unwrap_or(1))
+            (
+                u16::try_from(m / 12).unwrap_or(LAST.0),
+                u8::try_from(m % 12 + 1).unwrap_or(1),
+            )
         })
         .collect()
 }
@@ -508,7 +511,12 @@ impl Demo {
                 run.node.state,
                 made.len(),
                 if months.len() > 1 {
-                    format!(" for each of {} periods, {} to {}", months.len(), period(months[0]), period(LAST))
+                    format!(
+                        " for each of {} periods, {} to {}",
+                        months.len(),
+                        period(months[0]),
+                        period(LAST)
+                    )
                 } else {
                     String::new()
                 }

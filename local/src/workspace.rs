@@ -26,14 +26,17 @@ pub async fn write_profiles(
     let ca = pki.ca_path();
     let ca_pem = pki.ca.cert_pem().to_owned();
     let mut keys = String::new();
-    let mut toml = String::from(
-        "# The demo federation's profiles for `vrs ui` (throw-away PKI and keys).\n",
-    );
+    let mut toml =
+        String::from("# The demo federation's profiles for `vrs ui` (throw-away PKI and keys).\n");
     for m in members {
         let _ = writeln!(keys, "{} {}", m.state, m.vkey);
     }
     write_public(&ws.join("federation.keys"), &keys)?;
-    let _ = writeln!(toml, "keys_file = \"{}\"", ws.join("federation.keys").display());
+    let _ = writeln!(
+        toml,
+        "keys_file = \"{}\"",
+        ws.join("federation.keys").display()
+    );
     let mut first = None;
     for m in members {
         let state = &m.state;
@@ -44,7 +47,16 @@ pub async fn write_profiles(
         let admin = pki.issue(Identity::admin(state))?;
         let (cert, key) = identity_files(&ws, &format!("{lower}-admin"))?;
         admin.write(&cert, &key)?;
-        profile(&mut toml, &format!("{lower}-admin"), m.addr, &ca, &cert, &key, &vkey_file, None);
+        profile(
+            &mut toml,
+            &format!("{lower}-admin"),
+            m.addr,
+            &ca,
+            &cert,
+            &key,
+            &vkey_file,
+            None,
+        );
         // A focal point whose signing key is a file (the workspace signs with it).
         let id = format!("{lower}-desk");
         let (cert, key) = identity_files(&ws, &id)?;
@@ -62,16 +74,36 @@ pub async fn write_profiles(
         crate::register(channel, &holder)
             .await
             .with_context(|| format!("registering the key of {id}"))?;
-        profile(&mut toml, &id, m.addr, &ca, &cert, &key, &vkey_file, Some(&signing));
+        profile(
+            &mut toml,
+            &id,
+            m.addr,
+            &ca,
+            &cert,
+            &key,
+            &vkey_file,
+            Some(&signing),
+        );
         first.get_or_insert(id);
     }
     // The secretariat reads the region's releases from its own node.
-    let sec = pki.ca.issue_with_hosts(&Identity::secretariat("ROSEAP"), &["localhost"])?;
+    let sec = pki
+        .ca
+        .issue_with_hosts(&Identity::secretariat("ROSEAP"), &["localhost"])?;
     let (cert, key) = identity_files(&ws, "roseap")?;
     sec.write(&cert, &key)?;
     let vkey_file = ws.join("roseap.vkey");
     write_public(&vkey_file, &format!("{}\n", secretariat.vkey))?;
-    profile(&mut toml, "roseap", secretariat.addr, &ca, &cert, &key, &vkey_file, None);
+    profile(
+        &mut toml,
+        "roseap",
+        secretariat.addr,
+        &ca,
+        &cert,
+        &key,
+        &vkey_file,
+        None,
+    );
     if let Some(first) = first {
         toml = toml.replacen('\n', &format!("\ndefault_profile = \"{first}\"\n"), 1);
     }

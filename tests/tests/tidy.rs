@@ -167,7 +167,14 @@ const RULES: &[Rule] = &[
         what: "inline script or style in the web workspace (the CSP allows 'self' only: \
                styles in ui/assets/app.css, script in ui/assets/app.js)",
         scope: "ui/src/",
-        needles: &["style=", "onclick", "onload", "onsubmit", "onchange", "javascript:"],
+        needles: &[
+            "style=",
+            "onclick",
+            "onload",
+            "onsubmit",
+            "onchange",
+            "javascript:",
+        ],
         allowed: &[],
     },
 ];
@@ -253,7 +260,9 @@ fn workspace() -> PathBuf {
 fn the_sources_keep_the_architecture_invariants() {
     let root = workspace();
     let mut files = BTreeMap::new();
-    for crate_dir in ["core", "node", "client", "local", "ui", "cli", "proto", "tests"] {
+    for crate_dir in [
+        "core", "node", "client", "local", "ui", "cli", "proto", "tests",
+    ] {
         for sub in ["src", "tests", "examples", "benches"] {
             walk(&root, &root.join(crate_dir).join(sub), &mut files);
         }

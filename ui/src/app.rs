@@ -61,7 +61,9 @@ impl Kind {
     pub fn describe(&self) -> String {
         let t = crate::text::t();
         match self {
-            Kind::FocalPoint { state, id } => format!("{} {id} · {state}", t.common.role_focal_point),
+            Kind::FocalPoint { state, id } => {
+                format!("{} {id} · {state}", t.common.role_focal_point)
+            }
             Kind::Operator { state } => format!("{} · {state}", t.common.role_operator),
             Kind::Secretariat { id } => format!("{} · {id}", t.common.role_secretariat),
             Kind::Auditor(_) => t.common.role_auditor.to_owned(),
@@ -319,7 +321,10 @@ pub struct SessionId(pub String);
 impl FromRequestParts<Arc<App>> for Ctx {
     type Rejection = axum::response::Response;
 
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
         let unauthorised = || crate::security::no_session(app);
         let sid = parts
             .extensions
@@ -349,9 +354,16 @@ mod tests {
     fn app(idle: Duration) -> (App, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("vrs.toml");
-        std::fs::write(&config, "[profiles.auditor]\nendpoint = \"https://localhost:1\"\n").unwrap();
+        std::fs::write(
+            &config,
+            "[profiles.auditor]\nendpoint = \"https://localhost:1\"\n",
+        )
+        .unwrap();
         let opts = Options {
-            selector: Selector { config: Some(config), profile: None },
+            selector: Selector {
+                config: Some(config),
+                profile: None,
+            },
             listen: "127.0.0.1:0".parse().unwrap(),
             state_dir: dir.path().join("state"),
             idle,
@@ -368,7 +380,11 @@ mod tests {
         assert!(a.redeem(&token).unwrap().is_none(), "used once");
         assert_eq!(a.login_token(), "");
         let s = a.session(&sid).unwrap();
-        assert_eq!(a.session(&sid).unwrap().csrf, s.csrf, "one CSRF token per session");
+        assert_eq!(
+            a.session(&sid).unwrap().csrf,
+            s.csrf,
+            "one CSRF token per session"
+        );
         a.end(&sid);
         assert!(a.session(&sid).is_none(), "signed out");
 

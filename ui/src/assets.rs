@@ -27,7 +27,10 @@ fn asset(ctype: &'static str, body: &'static str) -> impl IntoResponse {
 /// `/assets/…`.
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
+        .route(
+            "/assets/app.css",
+            get(|| async { asset("text/css; charset=utf-8", CSS) }),
+        )
         .route(
             "/assets/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", JS) }),

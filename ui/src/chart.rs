@@ -119,7 +119,9 @@ pub struct Series {
 }
 
 /// Colours of the series (the region last, darkest), all at least 4.5:1 on white.
-const PALETTE: [&str; 6] = ["#0b6e4f", "#a23b00", "#5b2a86", "#005f99", "#7a4a00", "#8a1c4a"];
+const PALETTE: [&str; 6] = [
+    "#0b6e4f", "#a23b00", "#5b2a86", "#005f99", "#7a4a00", "#8a1c4a",
+];
 const REGION_COLOUR: &str = "#1a1a1a";
 const BAR: &str = "#0b4f8a";
 
@@ -336,7 +338,12 @@ fn segments(marks: &[Mark]) -> Vec<Vec<(usize, i64)>> {
 
 /// A matrix (heat table): `cells[r][c]` of rows × columns; `None` where no State lists
 /// the cell (zero under the threshold policy), drawn as a dot.
-pub fn matrix(fig: &Figure, rows: &[String], cols: &[String], cells: &[Vec<Option<Mark>>]) -> Markup {
+pub fn matrix(
+    fig: &Figure,
+    rows: &[String],
+    cols: &[String],
+    cells: &[Vec<Option<Mark>>],
+) -> Markup {
     const LEFT: i64 = 170;
     const TOP: i64 = 80;
     const W: i64 = 56;
@@ -430,7 +437,10 @@ mod tests {
     /// The element of the mark of `key` in `html`.
     fn element<'a>(html: &'a str, key: &str) -> &'a str {
         let at = html.find(&format!("data-key=\"{key}\"")).expect("the mark");
-        let start = html.get(..at).and_then(|h| h.rfind('<')).expect("its element");
+        let start = html
+            .get(..at)
+            .and_then(|h| h.rfind('<'))
+            .expect("its element");
         let end = at + html.get(at..).and_then(|h| h.find('>')).expect("its end");
         html.get(start..end).expect("the element")
     }
@@ -444,18 +454,36 @@ mod tests {
         ];
         for html in [
             bars(&fig(), &marks).into_string(),
-            matrix(&fig(), &["r".to_owned()], &["a".to_owned(), "b".to_owned(), "c".to_owned()], &[marks.iter().cloned().map(Some).collect()]).into_string(),
+            matrix(
+                &fig(),
+                &["r".to_owned()],
+                &["a".to_owned(), "b".to_owned(), "c".to_owned()],
+                &[marks.iter().cloned().map(Some).collect()],
+            )
+            .into_string(),
         ] {
             let w = element(&html, "_T.MMR._T");
             assert!(w.contains("withheld") && !w.contains("data-value"), "{w}");
-            assert!(w.contains("url(#f-hatch)") && !w.contains("width=\"0\""), "{w}");
+            assert!(
+                w.contains("url(#f-hatch)") && !w.contains("width=\"0\""),
+                "{w}"
+            );
             let lb = element(&html, "_T.LKA._T");
-            assert!(lb.contains("lower-bound") && lb.contains("data-value=\"7\""), "{lb}");
+            assert!(
+                lb.contains("lower-bound") && lb.contains("data-value=\"7\""),
+                "{lb}"
+            );
             assert!(html.contains("≥ 7"), "{html}");
             let e = element(&html, "_T.AFG._T");
-            assert!(e.contains("exact") && e.contains("data-value=\"12\""), "{e}");
+            assert!(
+                e.contains("exact") && e.contains("data-value=\"12\""),
+                "{e}"
+            );
             // The table view says withheld, never 0.
-            assert!(html.contains(">withheld<") && !html.contains(">0<"), "{html}");
+            assert!(
+                html.contains(">withheld<") && !html.contains(">0<"),
+                "{html}"
+            );
         }
     }
 
@@ -463,9 +491,19 @@ mod tests {
     fn a_line_breaks_at_a_withheld_point_which_is_drawn_above_the_plot() {
         let s = Series {
             name: "AUS".to_owned(),
-            marks: vec![mark("A", Value::Exact(5)), mark("B", Value::Withheld), mark("C", Value::Exact(6)), mark("D", Value::Exact(8))],
+            marks: vec![
+                mark("A", Value::Exact(5)),
+                mark("B", Value::Withheld),
+                mark("C", Value::Exact(6)),
+                mark("D", Value::Exact(8)),
+            ],
         };
-        let html = lines(&fig(), &["1".into(), "2".into(), "3".into(), "4".into()], &[s]).into_string();
+        let html = lines(
+            &fig(),
+            &["1".into(), "2".into(), "3".into(), "4".into()],
+            &[s],
+        )
+        .into_string();
         // One segment (C–D); A stands alone, B is no point on the line.
         assert_eq!(html.matches("<polyline").count(), 1, "{html}");
         let b = element(&html, "_T.B._T");

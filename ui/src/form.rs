@@ -46,7 +46,8 @@ pub fn type_label(rt: RecordType) -> &'static str {
 
 /// The wire value of a record type (`vrs.v1.RecordType`, named `RECORD_TYPE_<code>`).
 pub fn wire(rt: RecordType) -> i32 {
-    vrs_proto::v1::RecordType::from_str_name(&format!("RECORD_TYPE_{}", rt.code())).map_or(0, |w| w as i32)
+    vrs_proto::v1::RecordType::from_str_name(&format!("RECORD_TYPE_{}", rt.code()))
+        .map_or(0, |w| w as i32)
 }
 
 /// The record type of a wire value.
@@ -177,7 +178,9 @@ pub async fn multipart(
     let mut m = multer::Multipart::new(stream, boundary);
     let mut out = std::collections::HashMap::new();
     while let Some(field) = m.next_field().await.map_err(|e| e.to_string())? {
-        let Some(name) = field.name().map(str::to_owned) else { continue };
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
         if names.contains(&name.as_str()) {
             let bytes = field.bytes().await.map_err(|e| e.to_string())?;
             out.insert(name, bytes.to_vec());
@@ -259,7 +262,10 @@ fn input(c: &Column, path: &str, values: &Values, errors: &Errors) -> Markup {
     let invalid = errs.is_some().then_some("true");
     let control = match &c.kind {
         FieldKind::Code(list) => {
-            let unknown: Vec<&String> = current.iter().filter(|x| list.by_code(x).is_none()).collect();
+            let unknown: Vec<&String> = current
+                .iter()
+                .filter(|x| list.by_code(x).is_none())
+                .collect();
             html! {
                 select id=(path) name=(path) multiple[c.list] size=[c.list.then(|| list.values.len().min(6))]
                     aria-invalid=[invalid] aria-describedby=[described.as_deref()] {
@@ -283,7 +289,11 @@ fn input(c: &Column, path: &str, values: &Values, errors: &Errors) -> Markup {
                 aria-invalid=[invalid] aria-describedby=[described.as_deref()];
         },
         _ => {
-            let kind = if is_date(c) && !c.list { "date" } else { "text" };
+            let kind = if is_date(c) && !c.list {
+                "date"
+            } else {
+                "text"
+            };
             html! {
                 input id=(path) name=(path) type=(kind) value=(current.join(";"))
                     aria-invalid=[invalid] aria-describedby=[described.as_deref()];
@@ -302,9 +312,15 @@ mod tests {
     /// Every input of a rendered form: (name, id, the `for` of a label naming it).
     fn inputs(html: &str) -> Vec<(String, bool)> {
         let mut out = Vec::new();
-        for tag in html.split('<').filter(|s| s.starts_with("input ") || s.starts_with("select ")) {
+        for tag in html
+            .split('<')
+            .filter(|s| s.starts_with("input ") || s.starts_with("select "))
+        {
             let attr = |a: &str| {
-                tag.split(&format!(" {a}=\"")).nth(1).and_then(|r| r.split('"').next()).map(str::to_owned)
+                tag.split(&format!(" {a}=\""))
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                    .map(str::to_owned)
             };
             if attr("type").as_deref() == Some("hidden") {
                 continue;
@@ -326,8 +342,16 @@ mod tests {
             let found = inputs(&html);
             for c in template::columns(*rt) {
                 let hit = found.iter().find(|(n, _)| *n == c.path);
-                assert!(hit.is_some_and(|(_, l)| *l), "{}: no labelled input in {html}", c.path);
-                assert!(html.contains(&maud::html! { (c.label) }.into_string()), "{}", c.label);
+                assert!(
+                    hit.is_some_and(|(_, l)| *l),
+                    "{}: no labelled input in {html}",
+                    c.path
+                );
+                assert!(
+                    html.contains(&maud::html! { (c.label) }.into_string()),
+                    "{}",
+                    c.label
+                );
             }
             assert_eq!(found.len(), template::columns(*rt).len(), "{rt:?}");
         }
@@ -352,8 +376,14 @@ mod tests {
         assert_eq!(v.count("body.movement.persons"), 1);
         let j = v.to_json();
         assert_eq!(j["body"]["movement"]["route"][1]["from_country"], "IDN");
-        assert_eq!(j["body"]["movement"]["aggravating"], "ENDANGERING_LIFE;INHUMAN_TREATMENT");
-        assert!(j.get("report_id").is_none() && j.get("agency").is_none(), "{j}");
+        assert_eq!(
+            j["body"]["movement"]["aggravating"],
+            "ENDANGERING_LIFE;INHUMAN_TREATMENT"
+        );
+        assert!(
+            j.get("report_id").is_none() && j.get("agency").is_none(),
+            "{j}"
+        );
         let html = render(rt, &v, &Errors::new(), &["body.movement.route".into()]).into_string();
         assert!(html.contains("name=\"body.movement.route[2].to_country\""));
         assert!(!html.contains("route[3]"));
@@ -361,21 +391,32 @@ mod tests {
         let mut shown = pairs.clone();
         shown.push(("body.movement.persons[1].count".into(), String::new()));
         shown.push(("body.movement.persons[2].sex".into(), String::new()));
-        assert_eq!(empty_elements(rt, &shown, &v), ["body.movement.persons", "body.movement.persons"]);
+        assert_eq!(
+            empty_elements(rt, &shown, &v),
+            ["body.movement.persons", "body.movement.persons"]
+        );
         assert!(empty_elements(rt, &pairs, &v).is_empty());
-        let back = Values::from_report(rt, &serde_json::json!({"body": {"movement": {"aggravating": ["A", "B"]}}}));
+        let back = Values::from_report(
+            rt,
+            &serde_json::json!({"body": {"movement": {"aggravating": ["A", "B"]}}}),
+        );
         assert_eq!(back.get("body.movement.aggravating"), ["A", "B"]);
     }
 
     #[test]
     fn a_message_is_placed_at_its_input() {
         let mut e = Errors::new();
-        e.insert("body.fee.currency".into(), vec!["not an ISO 4217 code".into()]);
+        e.insert(
+            "body.fee.currency".into(),
+            vec!["not an ISO 4217 code".into()],
+        );
         let html = render(RecordType::Fee, &Values::default(), &e, &[]).into_string();
         let at = html.find("id=\"body.fee.currency-error\"").unwrap();
         let input = html.find("id=\"body.fee.currency\"").unwrap();
         assert!(at > input, "the message follows its input");
-        assert!(html.contains("aria-describedby=\"body.fee.currency-help body.fee.currency-error\""));
+        assert!(
+            html.contains("aria-describedby=\"body.fee.currency-help body.fee.currency-error\"")
+        );
         assert_eq!(pattern("a.b[12].c[3].d"), "a.b[0].c[0].d");
     }
 }

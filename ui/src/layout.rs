@@ -115,7 +115,16 @@ pub fn refusal(status: StatusCode, why: &str) -> Response {
 /// A page of `ctx` that says something went wrong (a node unreachable, a call refused),
 /// with `status`.
 pub fn trouble(ctx: &Ctx, here: &str, title: &str, status: StatusCode, why: &str) -> Response {
-    (status, page(ctx, here, title, html! { p.bad #trouble role="alert" { (why) } })).into_response()
+    (
+        status,
+        page(
+            ctx,
+            here,
+            title,
+            html! { p.bad #trouble role="alert" { (why) } },
+        ),
+    )
+        .into_response()
 }
 
 /// A labelled input with its help and, if any, its message (placed at the input, tied to

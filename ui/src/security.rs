@@ -50,7 +50,8 @@ fn origin_allowed(origin: &str, port: u16) -> bool {
 fn same_site(h: &HeaderMap, port: u16) -> bool {
     let origin = h.get(header::ORIGIN).and_then(|o| o.to_str().ok());
     let site = h.get("sec-fetch-site").and_then(|o| o.to_str().ok());
-    origin.is_none_or(|o| origin_allowed(o, port)) && site.is_none_or(|s| matches!(s, "same-origin" | "none"))
+    origin.is_none_or(|o| origin_allowed(o, port))
+        && site.is_none_or(|s| matches!(s, "same-origin" | "none"))
 }
 
 /// The middleware every request goes through.
@@ -108,7 +109,11 @@ async fn check(app: &Arc<App>, req: Request, next: Next) -> Response {
             Ok(b) => b,
             Err(_) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, t.common.too_large),
         };
-        let offered = match parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        let offered = match parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+        {
             Some(h) => Some(h.to_owned()),
             None => form_csrf(&parts.headers, &bytes).await,
         };
@@ -125,8 +130,7 @@ async fn check(app: &Arc<App>, req: Request, next: Next) -> Response {
 /// Whether two tokens are equal, in time that does not depend on where they differ.
 pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -227,8 +231,14 @@ mod tests {
     #[test]
     fn a_post_from_another_site_is_told_apart() {
         let mut h = HeaderMap::new();
-        assert!(same_site(&h, 7480), "no header: a client that is not a browser");
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:7480"));
+        assert!(
+            same_site(&h, 7480),
+            "no header: a client that is not a browser"
+        );
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:7480"),
+        );
         h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
         assert!(same_site(&h, 7480));
         h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
@@ -236,15 +246,24 @@ mod tests {
         h.remove("sec-fetch-site");
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(!same_site(&h, 7480));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example:7480"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example:7480"),
+        );
         assert!(!same_site(&h, 7480));
     }
 
     #[test]
     fn cookies_and_queries_are_read() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; vrs_session=xyz"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; vrs_session=xyz"),
+        );
         assert_eq!(cookie(&h, COOKIE).as_deref(), Some("xyz"));
-        assert_eq!(query_param(Some("a=1&token=t%2Bk"), "token").as_deref(), Some("t+k"));
+        assert_eq!(
+            query_param(Some("a=1&token=t%2Bk"), "token").as_deref(),
+            Some("t+k")
+        );
     }
 }

@@ -58,7 +58,10 @@ pub fn exit_code(e: &anyhow::Error) -> Option<u8> {
             return Some(EXIT_REJECTED);
         }
         let client = cause.downcast_ref::<ClientError>().or(
-            match (cause.downcast_ref::<FetchError>(), cause.downcast_ref::<SignerError>()) {
+            match (
+                cause.downcast_ref::<FetchError>(),
+                cause.downcast_ref::<SignerError>(),
+            ) {
                 (Some(FetchError::Client(c)), _) | (_, Some(SignerError::Client(c))) => Some(c),
                 _ => None,
             },
@@ -275,9 +278,7 @@ pub fn warn_exposed_keys(p: &Profile) {
     }
 }
 
-pub use vrs_client::submission::{
-    Signer, entry_beside, now, receipt_paths, verify_receipt_text,
-};
+pub use vrs_client::submission::{Signer, entry_beside, now, receipt_paths, verify_receipt_text};
 
 /// The signer of a profile, with a warning for private keys others can read.
 pub fn load_signer(p: &Profile) -> anyhow::Result<Signer> {
@@ -292,8 +293,6 @@ pub fn check_report_id(id: &str) -> Result<(), UsageError> {
         .map(|_| ())
         .map_err(|_| UsageError(format!("{id:?} is not a report id (a lower-case UUID)")))
 }
-
-
 
 /// A verifier key given on the command line (`name+keyid+base64`), or the path of a
 /// file that holds one (`node.vkey`), as cosign and minisign users type.
@@ -311,9 +310,6 @@ pub fn verifier_key(arg: &str) -> Result<String, String> {
         )),
     }
 }
-
-
-
 
 /// A warning on standard error.
 pub fn warn(msg: impl std::fmt::Display) {

@@ -314,7 +314,12 @@ pub async fn export(
     if !export.unpinned.is_empty() {
         super::warn(format!(
             "releases of {} are NOT verified: profile {:?} pins no key for them",
-            export.unpinned.iter().cloned().collect::<Vec<_>>().join(", "),
+            export
+                .unpinned
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
             p.name
         ));
     }

@@ -56,7 +56,11 @@ fn serve_options(sel: &Selector, a: &UiArgs) -> anyhow::Result<vrs_ui::Options> 
 
 /// Opens `url` in the desktop's browser, if there is one; says so if not.
 fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
     let started = std::process::Command::new(opener)
         .arg(url)
         .stdin(std::process::Stdio::null())
@@ -64,6 +68,8 @@ fn open_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn();
     if started.is_err() {
-        super::warn(format!("cannot start {opener}: open the address above in a browser"));
+        super::warn(format!(
+            "cannot start {opener}: open the address above in a browser"
+        ));
     }
 }

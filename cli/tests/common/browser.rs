@@ -61,7 +61,11 @@ impl Browser {
                 .expect("chromedriver output")
                 .expect("chromedriver stopped before it started");
             if let Some(rest) = line.split("started successfully on port ").nth(1) {
-                break rest.trim_end_matches('.').trim().parse::<u16>().expect("port");
+                break rest
+                    .trim_end_matches('.')
+                    .trim()
+                    .parse::<u16>()
+                    .expect("port");
             }
         };
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
@@ -138,7 +142,11 @@ impl Browser {
     /// Clicks `css` (a form's button, a link) and waits for the page it leads to.
     pub async fn click_to_page(&self, css: &str) {
         self.mark_page().await;
-        self.wait(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.wait(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
         self.next_page().await;
     }
 
@@ -191,7 +199,11 @@ impl Workspace {
             .expect("vrs ui stopped before printing its address");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let base = url.split("/?").next().expect("base").to_owned();
-        let port = base.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
+        let port = base
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port");
         Workspace {
             url,
             base,
@@ -307,8 +319,15 @@ for (const e of document.querySelectorAll('body *')) {
   if (ratio < need) out.push('contrast ' + ratio.toFixed(2) + ' < ' + need + ': ' + e.tagName + ' "' + e.textContent.trim().slice(0, 40) + '"');
 }
 return out;"#;
-    let v = b.c.execute(script, vec![]).await.expect("the accessibility check");
+    let v =
+        b.c.execute(script, vec![])
+            .await
+            .expect("the accessibility check");
     v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -27,7 +27,13 @@ pub fn bin_dir() -> PathBuf {
 }
 
 /// Runs `program` with a clean environment: PATH (the built `vrs` first), HOME, `env`.
-pub async fn run(program: &str, args: &[&str], cwd: &Path, home: &Path, env: &[(&str, &str)]) -> Out {
+pub async fn run(
+    program: &str,
+    args: &[&str],
+    cwd: &Path,
+    home: &Path,
+    env: &[(&str, &str)],
+) -> Out {
     let path = format!(
         "{}:{}",
         bin_dir().display(),
@@ -180,4 +186,3 @@ impl Federation {
         }
     }
 }
-

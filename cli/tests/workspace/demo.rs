@@ -15,7 +15,16 @@ async fn the_demo_serves_the_workspace_with_a_profile_for_each_role() {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home.path())
-        .args(["demo", "--keep", "--ui", "--ui-listen", "127.0.0.1:0", "--reports", "12", "--dir"])
+        .args([
+            "demo",
+            "--keep",
+            "--ui",
+            "--ui-listen",
+            "127.0.0.1:0",
+            "--reports",
+            "12",
+            "--dir",
+        ])
         .arg(&dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
@@ -37,15 +46,28 @@ async fn the_demo_serves_the_workspace_with_a_profile_for_each_role() {
         }
     };
     assert!(url.contains("/?token="), "{url}");
-    assert!(seen.contains("demo") && seen.contains("workspace.toml"), "{seen}");
+    assert!(
+        seen.contains("demo") && seen.contains("workspace.toml"),
+        "{seen}"
+    );
 
     let b = Browser::start().await;
     b.c.goto(&url).await.expect("open");
-    assert!(b.text("#role").await.starts_with("Focal point aus-desk"), "the default profile");
+    assert!(
+        b.text("#role").await.starts_with("Focal point aus-desk"),
+        "the default profile"
+    );
     // Switch to each role by the header's profile switcher, as a person does.
-    for (profile, role) in [("roseap", "Secretariat"), ("aus-admin", "Node operator"), ("idn-desk", "Focal point")] {
+    for (profile, role) in [
+        ("roseap", "Secretariat"),
+        ("aus-admin", "Node operator"),
+        ("idn-desk", "Focal point"),
+    ] {
         let select = b.wait("#profile-switch").await;
-        select.select_by_label(profile).await.expect("choose the profile");
+        select
+            .select_by_label(profile)
+            .await
+            .expect("choose the profile");
         b.c.find(Locator::Css("header.top form[action='/profile'] button"))
             .await
             .expect("switch button")
@@ -57,7 +79,9 @@ async fn the_demo_serves_the_workspace_with_a_profile_for_each_role() {
                 "//span[@id='role'][starts-with(normalize-space(.), '{role}')]"
             )))
             .await
-            .unwrap_or_else(|e| panic!("the header shows {role} after switching to {profile}: {e}"));
+            .unwrap_or_else(|e| {
+                panic!("the header shows {role} after switching to {profile}: {e}")
+            });
         b.shot(&format!("demo-home-{profile}")).await;
     }
     b.close().await;

@@ -16,20 +16,39 @@ async fn the_workspace_opens_with_its_token_and_refuses_everyone_else() {
     let a = raw(port, &get("/", &here, "")).await;
     assert_eq!(a.status, 401, "{a:?}");
     let csp = a.header("content-security-policy").expect("a CSP header");
-    assert!(csp.contains("script-src 'self'") && csp.contains("default-src 'none'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
     // A wrong Host (DNS rebinding), even with the token: refused, and the token not used up.
     let token = ws.url.split("token=").nth(1).expect("token").to_owned();
-    let a = raw(port, &get(&format!("/?token={token}"), &format!("evil.example:{port}"), "")).await;
+    let a = raw(
+        port,
+        &get(
+            &format!("/?token={token}"),
+            &format!("evil.example:{port}"),
+            "",
+        ),
+    )
+    .await;
     assert_eq!(a.status, 421, "{a:?}");
 
     // The browser opens the printed URL: the token becomes a cookie and the URL is cleaned.
     let b = Browser::start().await;
     ws.open(&b).await;
     let url = b.c.current_url().await.expect("url");
-    assert!(!url.as_str().contains("token"), "the token is cleaned from {url}");
-    assert!(b.text("#role").await.contains("aus-fp1") || b.text("#role").await.contains("Focal point"));
+    assert!(
+        !url.as_str().contains("token"),
+        "the token is cleaned from {url}"
+    );
+    assert!(
+        b.text("#role").await.contains("aus-fp1") || b.text("#role").await.contains("Focal point")
+    );
     let cookies = b.c.get_all_cookies().await.expect("cookies");
-    let session = cookies.iter().find(|c| c.name() == "vrs_session").expect("session cookie");
+    let session = cookies
+        .iter()
+        .find(|c| c.name() == "vrs_session")
+        .expect("session cookie");
     assert_eq!(session.http_only(), Some(true));
     assert_eq!(format!("{:?}", session.same_site()), "Some(Strict)");
     b.shot("home-focal-point").await;
@@ -41,7 +60,11 @@ async fn the_workspace_opens_with_its_token_and_refuses_everyone_else() {
     let cookie = format!("Cookie: vrs_session={}\r\n", session.value());
     let a = raw(port, &get("/", &here, &cookie)).await;
     assert_eq!(a.status, 200, "{a:?}");
-    assert!(a.header("server-timing").is_some_and(|v| v.starts_with("app;dur=")), "{a:?}");
+    assert!(
+        a.header("server-timing")
+            .is_some_and(|v| v.starts_with("app;dur=")),
+        "{a:?}"
+    );
     let post = format!(
         "POST /logout HTTP/1.1\r\nHost: {here}\r\n{cookie}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
@@ -52,7 +75,10 @@ async fn the_workspace_opens_with_its_token_and_refuses_everyone_else() {
     assert_eq!(a.status, 200, "the session survives the forged POST: {a:?}");
     // No secret in the page: neither the cookie's value nor the token nor a key.
     let page = b.c.source().await.expect("source");
-    assert!(!page.contains(session.value()) && !page.contains(&token), "secrets in the page");
+    assert!(
+        !page.contains(session.value()) && !page.contains(&token),
+        "secrets in the page"
+    );
     assert!(!page.contains("PRIVATE KEY"));
 
     b.close().await;
@@ -65,7 +91,18 @@ async fn a_listen_address_off_loopback_is_refused() {
     let home = tempfile::tempdir().expect("tmp");
     let cfg = home.path().join("c.toml");
     std::fs::write(&cfg, "[profiles.a]\nendpoint = \"https://127.0.0.1:1\"\n").expect("write");
-    let out = common_run(home.path(), &["--config", cfg.to_str().expect("utf-8"), "ui", "--listen", "0.0.0.0:0", "--no-open"]).await;
+    let out = common_run(
+        home.path(),
+        &[
+            "--config",
+            cfg.to_str().expect("utf-8"),
+            "ui",
+            "--listen",
+            "0.0.0.0:0",
+            "--no-open",
+        ],
+    )
+    .await;
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stderr.contains("loopback only"), "{out:?}");
 }

@@ -46,11 +46,21 @@ async fn verify(ctx: Ctx) -> Response {
     page(&ctx, StatusCode::OK, &form, None, None)
 }
 
-fn page(ctx: &Ctx, status: StatusCode, form: &Form, result: Option<Markup>, release: Option<Markup>) -> Response {
+fn page(
+    ctx: &Ctx,
+    status: StatusCode,
+    form: &Form,
+    result: Option<Markup>,
+    release: Option<Markup>,
+) -> Response {
     let a = &t().auditor;
     let err = |k: &str| form.errors.get(k).map(String::as_str);
     let described = |id: &str, k: &str| {
-        if form.errors.contains_key(k) { format!("{id}-help {id}-error") } else { format!("{id}-help") }
+        if form.errors.contains_key(k) {
+            format!("{id}-help {id}-error")
+        } else {
+            format!("{id}-help")
+        }
     };
     let receipt = html! {
         input #verify-receipt type="file" name="receipt" accept=".tlog-proof,text/plain" required
@@ -84,13 +94,20 @@ fn page(ctx: &Ctx, status: StatusCode, form: &Form, result: Option<Markup>, rele
 
 /// The form's fields: the files' bytes and the keys' text.
 async fn read_form(headers: &HeaderMap, body: Bytes) -> Result<HashMap<String, Vec<u8>>, String> {
-    crate::form::multipart(headers, body, &["receipt", "entry", "vkey", "release", "origin_key"]).await
+    crate::form::multipart(
+        headers,
+        body,
+        &["receipt", "entry", "vkey", "release", "origin_key"],
+    )
+    .await
 }
 
 /// The result of a verification: verified with the index, or not with the reason.
 fn result(outcome: &Result<u64, String>, vkey: &str) -> Markup {
     let a = &t().auditor;
-    let log = vrs_core::note::NoteVerifier::parse(vkey).map(|k| k.name().to_owned()).unwrap_or_default();
+    let log = vrs_core::note::NoteVerifier::parse(vkey)
+        .map(|k| k.name().to_owned())
+        .unwrap_or_default();
     html! {
         section #verify-result .panel role="status" {
             h2 { (a.result) }
@@ -120,11 +137,14 @@ async fn check(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
     let mut fields = match read_form(&headers, body).await {
         Ok(f) => f,
         Err(e) => {
-            form.errors.insert("receipt", format!("{}: {e}", a.bad_form));
+            form.errors
+                .insert("receipt", format!("{}: {e}", a.bad_form));
             return page(&ctx, StatusCode::BAD_REQUEST, &form, None, None);
         }
     };
-    form.vkey = String::from_utf8_lossy(&fields.remove("vkey").unwrap_or_default()).trim().to_owned();
+    form.vkey = String::from_utf8_lossy(&fields.remove("vkey").unwrap_or_default())
+        .trim()
+        .to_owned();
     let receipt = fields.remove("receipt").filter(|b| !b.is_empty());
     let entry = fields.remove("entry").filter(|b| !b.is_empty());
     if receipt.is_none() {
@@ -143,7 +163,9 @@ async fn check(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
         return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, None, None);
     }
     let outcome = match String::from_utf8(receipt) {
-        Ok(text) => submission::verify_receipt_text(&text, &entry, &form.vkey).map_err(|e| e.to_string()),
+        Ok(text) => {
+            submission::verify_receipt_text(&text, &entry, &form.vkey).map_err(|e| e.to_string())
+        }
         Err(_) => Err(a.not_text.to_owned()),
     };
     let shown = result(&outcome, &form.vkey);
@@ -154,7 +176,11 @@ fn release_form(ctx: &Ctx, form: &Form) -> Markup {
     let a = &t().auditor;
     let err = |k: &str| form.errors.get(k).map(String::as_str);
     let described = |id: &str, k: &str| {
-        if form.errors.contains_key(k) { format!("{id}-help {id}-error") } else { format!("{id}-help") }
+        if form.errors.contains_key(k) {
+            format!("{id}-help {id}-error")
+        } else {
+            format!("{id}-help")
+        }
     };
     let file = html! {
         input #verify-release type="file" name="release" accept=".json,application/json" required
@@ -176,7 +202,9 @@ fn release_form(ctx: &Ctx, form: &Form) -> Markup {
 }
 
 /// The result of a release's verification.
-fn release_result(outcome: &Result<(vrs_core::release::Release, String), region::SavedError>) -> Markup {
+fn release_result(
+    outcome: &Result<(vrs_core::release::Release, String), region::SavedError>,
+) -> Markup {
     let a = &t().auditor;
     html! {
         section #release-result .panel role="status" {
@@ -203,15 +231,21 @@ fn release_result(outcome: &Result<(vrs_core::release::Release, String), region:
 /// Verifies the uploaded release envelope.
 async fn check_release(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
     let a = &t().auditor;
-    let mut form = Form { vkey: ctx.entry.profile.vkey.clone().unwrap_or_default(), ..Form::default() };
+    let mut form = Form {
+        vkey: ctx.entry.profile.vkey.clone().unwrap_or_default(),
+        ..Form::default()
+    };
     let mut fields = match read_form(&headers, body).await {
         Ok(f) => f,
         Err(e) => {
-            form.errors.insert("release", format!("{}: {e}", a.bad_form));
+            form.errors
+                .insert("release", format!("{}: {e}", a.bad_form));
             return page(&ctx, StatusCode::BAD_REQUEST, &form, None, None);
         }
     };
-    form.origin_key = String::from_utf8_lossy(&fields.remove("origin_key").unwrap_or_default()).trim().to_owned();
+    form.origin_key = String::from_utf8_lossy(&fields.remove("origin_key").unwrap_or_default())
+        .trim()
+        .to_owned();
     let Some(text) = fields.remove("release").filter(|b| !b.is_empty()) else {
         form.errors.insert("release", a.no_release.to_owned());
         return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, None, None);

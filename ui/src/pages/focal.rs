@@ -29,9 +29,18 @@ pub mod upload;
 pub fn nav() -> Vec<Link> {
     let f = &t().focal;
     vec![
-        Link { href: "/focal/new", label: f.nav_new },
-        Link { href: "/focal/upload", label: f.nav_upload },
-        Link { href: "/focal/reports", label: f.nav_reports },
+        Link {
+            href: "/focal/new",
+            label: f.nav_new,
+        },
+        Link {
+            href: "/focal/upload",
+            label: f.nav_upload,
+        },
+        Link {
+            href: "/focal/reports",
+            label: f.nav_reports,
+        },
     ]
 }
 
@@ -43,11 +52,20 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/focal/drafts/{id}/discard", post(new::discard))
         .route("/focal/outbox/send", post(send::pending))
         .route("/focal/receipt/{id}/{version}", get(receipt::page))
-        .route("/focal/receipt/{id}/{version}/{file}", get(receipt::download))
+        .route(
+            "/focal/receipt/{id}/{version}/{file}",
+            get(receipt::download),
+        )
         .route("/focal/reports", get(reports::list))
         .route("/focal/reports/{id}", get(reports::report))
-        .route("/focal/reports/{id}/amend", get(reports::amend_form).post(reports::amend))
-        .route("/focal/reports/{id}/retract", get(reports::retract_form).post(reports::retract))
+        .route(
+            "/focal/reports/{id}/amend",
+            get(reports::amend_form).post(reports::amend),
+        )
+        .route(
+            "/focal/reports/{id}/retract",
+            get(reports::retract_form).post(reports::retract),
+        )
         .route("/focal/upload", get(upload::form).post(upload::post))
         .route("/focal/upload/{id}", get(upload::page))
         .route("/focal/upload/{id}/progress", get(upload::fragment))
@@ -64,10 +82,15 @@ pub async fn home(ctx: Ctx) -> Response {
     let f = &t().focal;
     let recent = match ctx.entry.client().await {
         Ok(c) => {
-            let req = vrs_proto::v1::ListReportsRequest { page_size: 10, ..Default::default() };
+            let req = vrs_proto::v1::ListReportsRequest {
+                page_size: 10,
+                ..Default::default()
+            };
             match c.list_reports(req).await {
                 Ok(r) => reports::table(&r.reports),
-                Err(e) => html! { p.bad #trouble role="alert" { (t().common.node_unreachable) ": " (e) } },
+                Err(e) => {
+                    html! { p.bad #trouble role="alert" { (t().common.node_unreachable) ": " (e) } }
+                }
             }
         }
         Err(e) => html! { p.bad #trouble role="alert" { (t().common.node_unreachable) ": " (e) } },
@@ -124,7 +147,11 @@ pub struct State {
 impl State {
     /// The drafts of `profile`.
     pub fn drafts_of(&self, profile: &str) -> Vec<Draft> {
-        lock(&self.drafts).iter().filter(|d| d.profile == profile).cloned().collect()
+        lock(&self.drafts)
+            .iter()
+            .filter(|d| d.profile == profile)
+            .cloned()
+            .collect()
     }
 }
 

@@ -78,14 +78,23 @@ async fn switch(ctx: Ctx, axum::Form(s): axum::Form<Switch>) -> Response {
     if ctx.app.switch(&ctx.sid, s.profile) {
         Redirect::to("/").into_response()
     } else {
-        layout::trouble(&ctx, "/", t().common.profile, StatusCode::BAD_REQUEST, t().common.not_found)
+        layout::trouble(
+            &ctx,
+            "/",
+            t().common.profile,
+            StatusCode::BAD_REQUEST,
+            t().common.not_found,
+        )
     }
 }
 
 async fn logout(ctx: Ctx) -> Response {
     ctx.app.end(&ctx.sid);
     let mut r = layout::refusal(StatusCode::OK, t().common.signed_out);
-    let expired = format!("{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", crate::security::COOKIE);
+    let expired = format!(
+        "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+        crate::security::COOKIE
+    );
     if let Ok(v) = HeaderValue::from_str(&expired) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -101,6 +110,12 @@ pub fn require(ctx: &Ctx, ok: bool, here: &str) -> Result<(), Response> {
     if ok {
         Ok(())
     } else {
-        Err(layout::trouble(ctx, here, t().common.not_your_role, StatusCode::FORBIDDEN, t().common.not_your_role))
+        Err(layout::trouble(
+            ctx,
+            here,
+            t().common.not_your_role,
+            StatusCode::FORBIDDEN,
+            t().common.not_your_role,
+        ))
     }
 }

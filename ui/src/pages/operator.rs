@@ -32,10 +32,22 @@ const HERE: &str = "/operator";
 pub fn nav() -> Vec<Link> {
     let o = &t().operator;
     vec![
-        Link { href: HERE, label: o.nav_node },
-        Link { href: sync::HERE, label: o.nav_sync },
-        Link { href: keys::HERE, label: o.nav_keys },
-        Link { href: releases::HERE, label: o.nav_releases },
+        Link {
+            href: HERE,
+            label: o.nav_node,
+        },
+        Link {
+            href: sync::HERE,
+            label: o.nav_sync,
+        },
+        Link {
+            href: keys::HERE,
+            label: o.nav_keys,
+        },
+        Link {
+            href: releases::HERE,
+            label: o.nav_releases,
+        },
     ]
 }
 
@@ -148,7 +160,9 @@ fn health_table(rows: &[(&str, Health)]) -> Markup {
 fn checkpoint_view(ctx: &Ctx, cp: &pb::SignedCheckpoint) -> Markup {
     let o = &t().operator;
     let signature: Result<(), String> = match ctx.entry.profile.vkey.as_deref() {
-        Some(k) => vrs_client::audit::open_served(cp, k).map(|_| ()).map_err(|e| e.to_string()),
+        Some(k) => vrs_client::audit::open_served(cp, k)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
         None => Err(o.log_no_vkey.to_owned()),
     };
     let cosigned = vrs_client::audit::cosignatures(&cp.note);

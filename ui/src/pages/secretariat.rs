@@ -101,7 +101,9 @@ struct Held {
 
 impl Held {
     fn of(endpoint: &str, infos: &[pb::ReleaseInfo], ask: Choice) -> Held {
-        let set = |f: fn(&pb::ReleaseInfo) -> &String| -> BTreeSet<String> { infos.iter().map(|i| f(i).clone()).collect() };
+        let set = |f: fn(&pb::ReleaseInfo) -> &String| -> BTreeSet<String> {
+            infos.iter().map(|i| f(i).clone()).collect()
+        };
         let (tables, periods, states) = (set(|i| &i.table), set(|i| &i.period), set(|i| &i.origin));
         let pick = |asked: &BTreeSet<String>, held: &BTreeSet<String>| -> BTreeSet<String> {
             if asked.is_empty() {
@@ -168,7 +170,12 @@ impl Held {
 }
 
 fn forbidden(ctx: &Ctx, here: &str) -> Option<Response> {
-    crate::pages::require(ctx, matches!(ctx.entry.kind, Kind::Secretariat { .. }), here).err()
+    crate::pages::require(
+        ctx,
+        matches!(ctx.entry.kind, Kind::Secretariat { .. }),
+        here,
+    )
+    .err()
 }
 
 fn unreachable(ctx: &Ctx, here: &str, e: impl std::fmt::Display) -> Response {
@@ -331,7 +338,9 @@ fn status_code(f: &Fetched) -> &'static str {
 fn status(f: &Fetched) -> Markup {
     let s = &t().secretariat;
     match &f.outcome {
-        Ok((_, Check::Verified(label))) => html! { span.ok { "✓ " (s.verified_under) " " code { (label) } } },
+        Ok((_, Check::Verified(label))) => {
+            html! { span.ok { "✓ " (s.verified_under) " " code { (label) } } }
+        }
         Ok((_, Check::Unpinned)) => html! { span.warn { (s.unpinned) } },
         Err(why) => html! { span.bad { (s.refused) ": " (why) } },
     }
@@ -348,7 +357,15 @@ async fn export(ctx: Ctx, RawQuery(q): RawQuery) -> Response {
         Some("sdmx-csv") => Format::SdmxCsv,
         Some("csv") => Format::Csv,
         Some("json") => Format::Json,
-        _ => return layout::trouble(&ctx, HERE, t().secretariat.export, StatusCode::BAD_REQUEST, t().secretariat.bad_format),
+        _ => {
+            return layout::trouble(
+                &ctx,
+                HERE,
+                t().secretariat.export,
+                StatusCode::BAD_REQUEST,
+                t().secretariat.bad_format,
+            );
+        }
     };
     let client = match ctx.entry.client().await {
         Ok(c) => c,
@@ -368,7 +385,13 @@ async fn export(ctx: Ctx, RawQuery(q): RawQuery) -> Response {
             StatusCode::BAD_GATEWAY,
             &format!("{}: {}", t().secretariat.export_refused, refused.join("; ")),
         ),
-        Err(e @ ExportError::Tables(_)) => layout::trouble(&ctx, HERE, t().secretariat.export, StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e @ ExportError::Tables(_)) => layout::trouble(
+            &ctx,
+            HERE,
+            t().secretariat.export,
+            StatusCode::BAD_REQUEST,
+            &e.to_string(),
+        ),
         Err(e) => unreachable(&ctx, HERE, e),
     }
 }
@@ -387,7 +410,10 @@ fn download(sel: &Selection, format: Format, text: String) -> Response {
     );
     let mut r = text.into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.media_type()));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type()),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -61,18 +61,44 @@ pub async fn blank(ctx: Ctx, Path(kind): Path<String>, Query(q): Query<DraftQuer
         return r;
     }
     let Some(rt) = form::record_type(&kind) else {
-        return trouble(&ctx, HERE, t().focal.new_title, StatusCode::NOT_FOUND, t().focal.unknown_type);
+        return trouble(
+            &ctx,
+            HERE,
+            t().focal.new_title,
+            StatusCode::NOT_FOUND,
+            t().focal.unknown_type,
+        );
     };
     let mut values = Values::default();
     if let Some(id) = &q.draft {
-        match ctx.app.jobs.focal.drafts_of(ctx.entry.name()).into_iter().find(|d| d.id == *id) {
+        match ctx
+            .app
+            .jobs
+            .focal
+            .drafts_of(ctx.entry.name())
+            .into_iter()
+            .find(|d| d.id == *id)
+        {
             Some(d) => values = d.values,
-            None => return trouble(&ctx, HERE, t().focal.new_title, StatusCode::NOT_FOUND, t().focal.draft_gone),
+            None => {
+                return trouble(
+                    &ctx,
+                    HERE,
+                    t().focal.new_title,
+                    StatusCode::NOT_FOUND,
+                    t().focal.draft_gone,
+                );
+            }
         }
     }
     let f = Form::new(rt, format!("{HERE}/{kind}"), values);
     let report_id = vrs_client::submission::new_report_id().ok();
-    Form { draft: q.draft, report_id, ..f }.page(&ctx, HERE, StatusCode::OK)
+    Form {
+        draft: q.draft,
+        report_id,
+        ..f
+    }
+    .page(&ctx, HERE, StatusCode::OK)
 }
 
 /// A form on a page: where it posts and what it holds.
@@ -157,7 +183,11 @@ impl Form {
 
     /// The page, with `status`.
     pub fn page(&self, ctx: &Ctx, here: &str, status: StatusCode) -> Response {
-        (status, layout::page(ctx, here, &self.title, self.markup(ctx))).into_response()
+        (
+            status,
+            layout::page(ctx, here, &self.title, self.markup(ctx)),
+        )
+            .into_response()
     }
 }
 
@@ -204,7 +234,13 @@ pub async fn post(ctx: Ctx, Path(kind): Path<String>, body: Bytes) -> Response {
         return r;
     }
     let Some(rt) = form::record_type(&kind) else {
-        return trouble(&ctx, HERE, t().focal.new_title, StatusCode::NOT_FOUND, t().focal.unknown_type);
+        return trouble(
+            &ctx,
+            HERE,
+            t().focal.new_title,
+            StatusCode::NOT_FOUND,
+            t().focal.unknown_type,
+        );
     };
     let p = Posted::read(rt, &body);
     let mut f = Form::new(rt, format!("{HERE}/{kind}"), p.values.clone());

@@ -30,14 +30,26 @@ pub async fn files(ctx: &Ctx, id: &str, version: u32) -> Result<Files, String> {
         return Ok(Files { proof, entry });
     }
     let client = ctx.entry.client().await.map_err(|e| e.to_string())?;
-    let logged = submission::fetch(&client, id, version).await.map_err(|e| e.to_string())?;
-    let receipt = logged.receipt.ok_or_else(|| t().focal.receipt_missing.to_owned())?;
-    Ok(Files { proof: receipt.tlog_proof, entry: logged.entry })
+    let logged = submission::fetch(&client, id, version)
+        .await
+        .map_err(|e| e.to_string())?;
+    let receipt = logged
+        .receipt
+        .ok_or_else(|| t().focal.receipt_missing.to_owned())?;
+    Ok(Files {
+        proof: receipt.tlog_proof,
+        entry: logged.entry,
+    })
 }
 
 /// The status of a receipt, verified offline: the log index, or why not.
 pub fn verify(ctx: &Ctx, f: &Files) -> Result<u64, String> {
-    let vkey = ctx.entry.profile.vkey.as_deref().ok_or_else(|| t().focal.receipt_no_vkey.to_owned())?;
+    let vkey = ctx
+        .entry
+        .profile
+        .vkey
+        .as_deref()
+        .ok_or_else(|| t().focal.receipt_no_vkey.to_owned())?;
     submission::verify_receipt_text(&f.proof, &f.entry, vkey).map_err(|e| e.to_string())
 }
 
@@ -48,17 +60,35 @@ pub struct Dup {
 }
 
 /// The receipt page.
-pub async fn page(ctx: Ctx, Path((id, version)): Path<(String, u32)>, Query(d): Query<Dup>) -> Response {
+pub async fn page(
+    ctx: Ctx,
+    Path((id, version)): Path<(String, u32)>,
+    Query(d): Query<Dup>,
+) -> Response {
     if let Err(r) = only_focal(&ctx, HERE) {
         return r;
     }
     let f = &t().focal;
     if !plausible_id(&id) {
-        return trouble(&ctx, HERE, f.receipt_title, StatusCode::NOT_FOUND, f.no_such_report);
+        return trouble(
+            &ctx,
+            HERE,
+            f.receipt_title,
+            StatusCode::NOT_FOUND,
+            f.no_such_report,
+        );
     }
     let files = match files(&ctx, &id, version).await {
         Ok(x) => x,
-        Err(e) => return trouble(&ctx, HERE, f.receipt_title, StatusCode::NOT_FOUND, &format!("{}: {e}", f.receipt_missing)),
+        Err(e) => {
+            return trouble(
+                &ctx,
+                HERE,
+                f.receipt_title,
+                StatusCode::NOT_FOUND,
+                &format!("{}: {e}", f.receipt_missing),
+            );
+        }
     };
     let status = verify(&ctx, &files);
     let base = format!("/focal/receipt/{id}/{version}");
@@ -85,20 +115,33 @@ pub async fn page(ctx: Ctx, Path((id, version)): Path<(String, u32)>, Query(d): 
 }
 
 /// A receipt's file: `proof` (`.tlog-proof`) or `entry` (`.entry`).
-pub async fn download(ctx: Ctx, Path((id, version, file)): Path<(String, u32, String)>) -> Response {
+pub async fn download(
+    ctx: Ctx,
+    Path((id, version, file)): Path<(String, u32, String)>,
+) -> Response {
     if let Err(r) = only_focal(&ctx, HERE) {
         return r;
     }
     let f = &t().focal;
     if !plausible_id(&id) || !matches!(file.as_str(), "proof" | "entry") {
-        return trouble(&ctx, HERE, f.receipt_title, StatusCode::NOT_FOUND, t().common.not_found);
+        return trouble(
+            &ctx,
+            HERE,
+            f.receipt_title,
+            StatusCode::NOT_FOUND,
+            t().common.not_found,
+        );
     }
     let files = match files(&ctx, &id, version).await {
         Ok(x) => x,
         Err(e) => return trouble(&ctx, HERE, f.receipt_title, StatusCode::NOT_FOUND, &e),
     };
     let (bytes, ext, ctype) = if file == "proof" {
-        (files.proof.into_bytes(), "tlog-proof", "text/plain; charset=utf-8")
+        (
+            files.proof.into_bytes(),
+            "tlog-proof",
+            "text/plain; charset=utf-8",
+        )
     } else {
         (files.entry, "entry", "application/octet-stream")
     };
@@ -108,7 +151,8 @@ pub async fn download(ctx: Ctx, Path((id, version, file)): Path<(String, u32, St
 /// Bytes to save as `name`.
 pub fn attachment(bytes: Vec<u8>, name: &str, ctype: &'static str) -> Response {
     let mut r = (StatusCode::OK, bytes).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }

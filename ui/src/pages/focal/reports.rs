@@ -125,7 +125,15 @@ pub async fn list(ctx: Ctx, Query(q): Query<Filters>) -> Response {
         return r;
     }
     let f = &t().focal;
-    let unreachable = |e: String| trouble(&ctx, HERE, f.reports_title, StatusCode::BAD_GATEWAY, &format!("{}: {e}", t().common.node_unreachable));
+    let unreachable = |e: String| {
+        trouble(
+            &ctx,
+            HERE,
+            f.reports_title,
+            StatusCode::BAD_GATEWAY,
+            &format!("{}: {e}", t().common.node_unreachable),
+        )
+    };
     let client = match ctx.entry.client().await {
         Ok(c) => c,
         Err(e) => return unreachable(e.to_string()),
@@ -151,24 +159,44 @@ pub async fn list(ctx: Ctx, Query(q): Query<Filters>) -> Response {
 async fn latest(ctx: &Ctx, id: &str, title: &str) -> Result<Logged, Response> {
     let f = &t().focal;
     if !plausible_id(id) {
-        return Err(trouble(ctx, HERE, title, StatusCode::NOT_FOUND, f.no_such_report));
+        return Err(trouble(
+            ctx,
+            HERE,
+            title,
+            StatusCode::NOT_FOUND,
+            f.no_such_report,
+        ));
     }
-    let client = ctx
-        .entry
-        .client()
-        .await
-        .map_err(|e| trouble(ctx, HERE, title, StatusCode::BAD_GATEWAY, &format!("{}: {e}", t().common.node_unreachable)))?;
-    submission::fetch(&client, id, 0)
-        .await
-        .map_err(|e| trouble(ctx, HERE, title, StatusCode::NOT_FOUND, &format!("{}: {e}", f.no_such_report)))
+    let client = ctx.entry.client().await.map_err(|e| {
+        trouble(
+            ctx,
+            HERE,
+            title,
+            StatusCode::BAD_GATEWAY,
+            &format!("{}: {e}", t().common.node_unreachable),
+        )
+    })?;
+    submission::fetch(&client, id, 0).await.map_err(|e| {
+        trouble(
+            ctx,
+            HERE,
+            title,
+            StatusCode::NOT_FOUND,
+            &format!("{}: {e}", f.no_such_report),
+        )
+    })
 }
 
 fn status_of(r: &pb::Report) -> &'static str {
-    ReportStatus::SPEC.by_number(r.status).map_or("", |c| c.label)
+    ReportStatus::SPEC
+        .by_number(r.status)
+        .map_or("", |c| c.label)
 }
 
 fn is_retracted(r: &pb::Report) -> bool {
-    ReportStatus::SPEC.by_number(r.status).is_some_and(|c| c.code == "RETRACTED")
+    ReportStatus::SPEC
+        .by_number(r.status)
+        .is_some_and(|c| c.code == "RETRACTED")
 }
 
 /// A report's page: its versions, the content of the latest, amend and retract.
@@ -249,7 +277,13 @@ pub async fn amend_form(ctx: Ctx, Path(id): Path<String>) -> Response {
         Err(r) => return r,
     };
     let Some((rt, v)) = kind_of(&last.report) else {
-        return trouble(&ctx, HERE, f.amend_title, StatusCode::CONFLICT, f.already_retracted);
+        return trouble(
+            &ctx,
+            HERE,
+            f.amend_title,
+            StatusCode::CONFLICT,
+            f.already_retracted,
+        );
     };
     amend_form_of(&id, rt, Values::from_report(rt, &v)).page(&ctx, HERE, StatusCode::OK)
 }
@@ -265,7 +299,13 @@ pub async fn amend(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
         Err(r) => return r,
     };
     let Some((rt, _)) = kind_of(&last.report) else {
-        return trouble(&ctx, HERE, f.amend_title, StatusCode::CONFLICT, f.already_retracted);
+        return trouble(
+            &ctx,
+            HERE,
+            f.amend_title,
+            StatusCode::CONFLICT,
+            f.already_retracted,
+        );
     };
     let p = Posted::read(rt, &body);
     let mut form = amend_form_of(&id, rt, p.values.clone());
@@ -290,7 +330,13 @@ async fn finish(ctx: &Ctx, signer: &submission::Signer, v: Value, form: Option<F
                 form.lines = lines;
                 form.page(ctx, HERE, StatusCode::UNPROCESSABLE_ENTITY)
             }
-            None => trouble(ctx, HERE, t().focal.rejected_by_node, StatusCode::UNPROCESSABLE_ENTITY, &lines.join("; ")),
+            None => trouble(
+                ctx,
+                HERE,
+                t().focal.rejected_by_node,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &lines.join("; "),
+            ),
         },
         Outcome::Trouble(r) => r,
     }
@@ -331,7 +377,13 @@ pub async fn retract(ctx: Ctx, Path(id): Path<String>) -> Response {
         Err(r) => return r,
     };
     if is_retracted(&last.report) {
-        return trouble(&ctx, HERE, f.retract_title, StatusCode::CONFLICT, f.already_retracted);
+        return trouble(
+            &ctx,
+            HERE,
+            f.retract_title,
+            StatusCode::CONFLICT,
+            f.already_retracted,
+        );
     }
     let signer = match send::signer(&ctx, HERE) {
         Ok(s) => s,

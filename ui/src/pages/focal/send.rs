@@ -36,7 +36,13 @@ pub enum Outcome {
 pub fn signer(ctx: &Ctx, here: &str) -> Result<Signer, Response> {
     Signer::load(&ctx.entry.profile).map_err(|e| {
         let why = format!("{}: {e}", t().focal.cannot_sign);
-        trouble(ctx, here, t().focal.cannot_sign, StatusCode::FORBIDDEN, &why)
+        trouble(
+            ctx,
+            here,
+            t().focal.cannot_sign,
+            StatusCode::FORBIDDEN,
+            &why,
+        )
     })
 }
 
@@ -44,7 +50,10 @@ pub fn signer(ctx: &Ctx, here: &str) -> Result<Signer, Response> {
 pub fn refused(r: &submission::Refused) -> Outcome {
     let mut errors = Errors::new();
     for v in &r.violations {
-        errors.entry(v.field.clone()).or_default().push(v.message.clone());
+        errors
+            .entry(v.field.clone())
+            .or_default()
+            .push(v.message.clone());
     }
     Outcome::Refused(errors, r.lines())
 }
@@ -52,31 +61,68 @@ pub fn refused(r: &submission::Refused) -> Outcome {
 /// Validates, signs, journals and sends the complete JSON form `v` (what the signer
 /// determines is filled in where absent); `source` names where it came from in the
 /// outbox.
-pub async fn sign_and_send(ctx: &Ctx, here: &str, signer: &Signer, v: Value, source: &str) -> Outcome {
+pub async fn sign_and_send(
+    ctx: &Ctx,
+    here: &str,
+    signer: &Signer,
+    v: Value,
+    source: &str,
+) -> Outcome {
     let f = &t().focal;
-    let fail = |status, title: &str, why: String| Outcome::Trouble(trouble(ctx, here, title, status, &why));
+    let fail = |status, title: &str, why: String| {
+        Outcome::Trouble(trouble(ctx, here, title, status, &why))
+    };
     let key = outbox::key(Path::new(source), 0, &v);
     let journalled = {
         let mut o = match ctx.entry.outbox(&ctx.app.state_dir).await {
             Ok(o) => o,
-            Err(e) => return fail(StatusCode::INTERNAL_SERVER_ERROR, f.outbox_failed, e.to_string()),
+            Err(e) => {
+                return fail(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    f.outbox_failed,
+                    e.to_string(),
+                );
+            }
         };
-        let j = submission::journal(&mut o, key, source, v, true, signer).and_then(|j| Ok((j, o.sync()?)));
+        let j = submission::journal(&mut o, key, source, v, true, signer)
+            .and_then(|j| Ok((j, o.sync()?)));
         match j {
             Ok((Ok(j), ())) => j,
             Ok((Err(r), ())) => return refused(&r),
-            Err(e) => return fail(StatusCode::INTERNAL_SERVER_ERROR, f.outbox_failed, e.to_string()),
+            Err(e) => {
+                return fail(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    f.outbox_failed,
+                    e.to_string(),
+                );
+            }
         }
     };
     let (key, p) = match journalled {
         Journalled::Send(key, p) => (key, p),
-        Journalled::Logged(q, _) => return Outcome::Logged { report_id: q.report_id, version: q.version },
+        Journalled::Logged(q, _) => {
+            return Outcome::Logged {
+                report_id: q.report_id,
+                version: q.version,
+            };
+        }
     };
     match send_one(ctx, &key, &p).await {
-        Ok(()) => Outcome::Logged { report_id: p.report_id, version: p.version },
+        Ok(()) => Outcome::Logged {
+            report_id: p.report_id,
+            version: p.version,
+        },
         Err(Sending::Rejected(lines, errors)) => Outcome::Refused(errors, lines),
-        Err(Sending::Unsent(why)) => fail(StatusCode::SERVICE_UNAVAILABLE, f.queued_not_sent, format!("{}: {why}", f.queued_not_sent)),
-        Err(Sending::BadReceipt(why)) => fail(StatusCode::BAD_GATEWAY, f.receipt_bad, format!("{}: {why}", f.receipt_bad)),
+        Err(Sending::Unsent(why)) => fail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            f.queued_not_sent,
+            format!("{}: {why}", f.queued_not_sent),
+        ),
+        Err(Sending::BadReceipt(why)) => fail(
+            StatusCode::BAD_GATEWAY,
+            f.receipt_bad,
+            format!("{}: {why}", f.receipt_bad),
+        ),
     }
 }
 
@@ -92,7 +138,11 @@ pub enum Sending {
 
 /// Sends a journalled report, saves and verifies its receipt, and notes it sent.
 pub async fn send_one(ctx: &Ctx, key: &str, p: &submission::Prepared) -> Result<(), Sending> {
-    let client = ctx.entry.client().await.map_err(|e| Sending::Unsent(e.to_string()))?;
+    let client = ctx
+        .entry
+        .client()
+        .await
+        .map_err(|e| Sending::Unsent(e.to_string()))?;
     let receipts = ctx.app.receipts_dir(&ctx.entry);
     let vkey = ctx.entry.profile.vkey.as_deref();
     match submission::send(&client, p, &receipts, vkey).await {
@@ -107,7 +157,10 @@ pub async fn send_one(ctx: &Ctx, key: &str, p: &submission::Prepared) -> Result<
         Err(e) if e.is_rejection() => {
             let mut errors = Errors::new();
             for v in e.violations() {
-                errors.entry(v.field.clone()).or_default().push(v.description.clone());
+                errors
+                    .entry(v.field.clone())
+                    .or_default()
+                    .push(v.description.clone());
             }
             let lines = if e.violations().is_empty() {
                 vec![e.to_string()]
@@ -130,30 +183,43 @@ pub async fn pending(ctx: Ctx) -> Response {
     if let Err(r) = super::only_focal(&ctx, "/") {
         return r;
     }
-    let waiting: Vec<(String, Option<submission::Prepared>)> = match ctx.entry.outbox(&ctx.app.state_dir).await {
-        Ok(o) => o
-            .pending()
-            .into_iter()
-            .map(|q| {
-                let p = q.envelope().map(|envelope| submission::Prepared {
-                    report_id: q.report_id.clone(),
-                    version: q.version,
-                    envelope,
-                });
-                (q.key.clone(), p)
-            })
-            .collect(),
-        Err(e) => {
-            let f = &t().focal;
-            return trouble(&ctx, "/", f.outbox_failed, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
-        }
-    };
+    let waiting: Vec<(String, Option<submission::Prepared>)> =
+        match ctx.entry.outbox(&ctx.app.state_dir).await {
+            Ok(o) => o
+                .pending()
+                .into_iter()
+                .map(|q| {
+                    let p = q.envelope().map(|envelope| submission::Prepared {
+                        report_id: q.report_id.clone(),
+                        version: q.version,
+                        envelope,
+                    });
+                    (q.key.clone(), p)
+                })
+                .collect(),
+            Err(e) => {
+                let f = &t().focal;
+                return trouble(
+                    &ctx,
+                    "/",
+                    f.outbox_failed,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &e.to_string(),
+                );
+            }
+        };
     for (key, p) in waiting {
         if let Some(p) = p
             && let Err(Sending::Unsent(why)) = send_one(&ctx, &key, &p).await
         {
             let f = &t().focal;
-            return trouble(&ctx, "/", f.queued_not_sent, StatusCode::SERVICE_UNAVAILABLE, &why);
+            return trouble(
+                &ctx,
+                "/",
+                f.queued_not_sent,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &why,
+            );
         }
     }
     see("/")

@@ -62,7 +62,11 @@ fn page_of(ctx: &Ctx, error: Option<&str>, status: StatusCode) -> Response {
             @for rt in RecordType::ALL { option value=(rt.field()) { (form::type_label(*rt)) } }
         }
     };
-    let described = if error.is_some() { "upload-file-help upload-file-error" } else { "upload-file-help" };
+    let described = if error.is_some() {
+        "upload-file-help upload-file-error"
+    } else {
+        "upload-file-help"
+    };
     let file = html! {
         input #upload-file type="file" name="file" accept=".csv,.ndjson,.jsonl,.json,.xlsx"
             aria-describedby=(described) aria-invalid=[error.map(|_| "true")];
@@ -81,7 +85,10 @@ fn page_of(ctx: &Ctx, error: Option<&str>, status: StatusCode) -> Response {
 
 /// The file's name and bytes, and the record type chosen.
 async fn read_form(headers: &HeaderMap, body: Bytes) -> Result<(String, Vec<u8>, String), String> {
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let boundary = multer::parse_boundary(ctype).map_err(|e| e.to_string())?;
     let stream = tokio_stream::once(Ok::<Bytes, std::io::Error>(body));
     let mut m = multer::Multipart::new(stream, boundary);
@@ -97,12 +104,18 @@ async fn read_form(headers: &HeaderMap, body: Bytes) -> Result<(String, Vec<u8>,
             _ => {}
         }
     }
-    let (name, bytes) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()).ok_or_else(|| t().focal.upload_no_file.to_owned())?;
+    let (name, bytes) = file
+        .filter(|(n, b)| !n.is_empty() && !b.is_empty())
+        .ok_or_else(|| t().focal.upload_no_file.to_owned())?;
     Ok((name, bytes, rt))
 }
 
 /// The records of a file, each with its source (`file:line`, `file:sheet:row`).
-fn records(name: &str, bytes: &[u8], rt: Option<&str>) -> Result<Vec<(String, usize, bulk::Record)>, String> {
+fn records(
+    name: &str,
+    bytes: &[u8],
+    rt: Option<&str>,
+) -> Result<Vec<(String, usize, bulk::Record)>, String> {
     let format = Format::of(std::path::Path::new(name));
     if format == Format::Xlsx {
         return Ok(bulk::read_xlsx(bytes, rt)
@@ -139,9 +152,19 @@ pub async fn post(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
         Err(r) => return r,
     };
     let Ok(id) = crate::app::random_token() else {
-        return trouble(&ctx, HERE, f.upload_title, StatusCode::INTERNAL_SERVER_ERROR, t().common.random_failed);
+        return trouble(
+            &ctx,
+            HERE,
+            f.upload_title,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            t().common.random_failed,
+        );
     };
-    let job = Arc::new(Mutex::new(Upload { file: name.clone(), total: recs.len(), ..Upload::default() }));
+    let job = Arc::new(Mutex::new(Upload {
+        file: name.clone(),
+        total: recs.len(),
+        ..Upload::default()
+    }));
     lock(&ctx.app.jobs.focal.uploads).insert(id.clone(), job.clone());
     let lenient = Format::of(std::path::Path::new(&name)).lenient();
     let key_file = ctx.app.state_dir.join("uploads").join(&name);
@@ -203,7 +226,11 @@ async fn run(
 fn reject(job: &Mutex<Upload>, source: String, record: Option<Value>, errors: Vec<String>) {
     let mut j = lock(job);
     j.rejected += 1;
-    j.rejects.push(Reject { source, record, errors });
+    j.rejects.push(Reject {
+        source,
+        record,
+        errors,
+    });
 }
 
 fn fail(job: &Mutex<Upload>, source: String, why: String) {
@@ -261,7 +288,13 @@ pub async fn page(ctx: Ctx, Path(id): Path<String>) -> Response {
     }
     let f = &t().focal;
     let Some(j) = job(&ctx, &id) else {
-        return trouble(&ctx, HERE, f.progress_title, StatusCode::NOT_FOUND, f.no_such_upload);
+        return trouble(
+            &ctx,
+            HERE,
+            f.progress_title,
+            StatusCode::NOT_FOUND,
+            f.no_such_upload,
+        );
     };
     let (file, body) = {
         let u = lock(&j);
@@ -287,12 +320,25 @@ pub async fn rejects(ctx: Ctx, Path(id): Path<String>) -> Response {
         return r;
     }
     let Some(j) = job(&ctx, &id) else {
-        return trouble(&ctx, HERE, t().focal.progress_title, StatusCode::NOT_FOUND, t().focal.no_such_upload);
+        return trouble(
+            &ctx,
+            HERE,
+            t().focal.progress_title,
+            StatusCode::NOT_FOUND,
+            t().focal.no_such_upload,
+        );
     };
     let (csv, file) = {
         let u = lock(&j);
         (bulk::write_rejects(Format::Csv, &u.rejects), u.file.clone())
     };
-    let stem = file.rsplit_once('.').map_or(file.as_str(), |(s, _)| s).replace(['"', '/', '\\'], "_");
-    super::receipt::attachment(csv.into_bytes(), &format!("{stem}.rejects.csv"), "text/csv; charset=utf-8")
+    let stem = file
+        .rsplit_once('.')
+        .map_or(file.as_str(), |(s, _)| s)
+        .replace(['"', '/', '\\'], "_");
+    super::receipt::attachment(
+        csv.into_bytes(),
+        &format!("{stem}.rejects.csv"),
+        "text/csv; charset=utf-8",
+    )
 }

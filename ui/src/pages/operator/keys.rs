@@ -44,8 +44,12 @@ pub async fn page(ctx: Ctx, Query(d): Query<Done>) -> Response {
     }
     let o = &t().operator;
     let notice = match (d.registered, d.revoked) {
-        (Some(k), _) => Some(html! { p.ok #notice role="status" { (o.registered_notice) " " code { (k) } "." } }),
-        (None, Some(k)) => Some(html! { p.ok #notice role="status" { (o.revoked_notice) " " code { (k) } "." } }),
+        (Some(k), _) => Some(
+            html! { p.ok #notice role="status" { (o.registered_notice) " " code { (k) } "." } },
+        ),
+        (None, Some(k)) => {
+            Some(html! { p.ok #notice role="status" { (o.revoked_notice) " " code { (k) } "." } })
+        }
         (None, None) => None,
     };
     show(&ctx, StatusCode::OK, notice, &Register::default()).await
@@ -155,7 +159,12 @@ fn register_form(ctx: &Ctx, f: &Register) -> Markup {
 
 /// The fields of the multipart register form: text fields, and the file's text.
 async fn read_form(headers: &HeaderMap, body: Bytes) -> Result<HashMap<String, String>, String> {
-    let fields = crate::form::multipart(headers, body, &["focal_point", "key_id", "public_key", "file"]).await?;
+    let fields = crate::form::multipart(
+        headers,
+        body,
+        &["focal_point", "key_id", "public_key", "file"],
+    )
+    .await?;
     Ok(fields
         .into_iter()
         .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
@@ -165,7 +174,12 @@ async fn read_form(headers: &HeaderMap, body: Bytes) -> Result<HashMap<String, S
 /// The key to register from the form: an uploaded `.pub` file, else the id and key typed.
 fn key_of(fields: &HashMap<String, String>, form: &mut Register) -> Option<(String, [u8; 32])> {
     let o = &t().operator;
-    let get = |k: &str| fields.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
     let (file, id, pk) = (get("file"), get("key_id"), get("public_key"));
     if !file.is_empty() {
         return match keyfile::parse_public(&file) {
@@ -177,7 +191,14 @@ fn key_of(fields: &HashMap<String, String>, form: &mut Register) -> Option<(Stri
         };
     }
     if id.is_empty() || pk.is_empty() {
-        form.errors.insert(if id.is_empty() { "key_id" } else { "public_key" }, o.no_key_given.to_owned());
+        form.errors.insert(
+            if id.is_empty() {
+                "key_id"
+            } else {
+                "public_key"
+            },
+            o.no_key_given.to_owned(),
+        );
         return None;
     }
     match keyfile::PublicKeyFile::checked(&id, &pk) {
@@ -212,9 +233,13 @@ pub async fn register(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
             form.values.insert(k, v.trim().to_owned());
         }
     }
-    let focal_point = fields.get("focal_point").map(|v| v.trim().to_owned()).unwrap_or_default();
+    let focal_point = fields
+        .get("focal_point")
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default();
     if focal_point.is_empty() {
-        form.errors.insert("focal_point", o.no_focal_point.to_owned());
+        form.errors
+            .insert("focal_point", o.no_focal_point.to_owned());
     }
     let key = key_of(&fields, &mut form);
     let Some((key_id, bytes)) = key.filter(|_| form.errors.is_empty()) else {

@@ -51,13 +51,22 @@ fn own_state(ctx: &Ctx) -> String {
     }
 }
 
-async fn show(ctx: &Ctx, status: StatusCode, notice: Option<Markup>, period: &str, error: Option<&str>) -> Response {
+async fn show(
+    ctx: &Ctx,
+    status: StatusCode,
+    notice: Option<Markup>,
+    period: &str,
+    error: Option<&str>,
+) -> Response {
     let o = &t().operator;
     let c = match client(ctx, HERE, o.releases_title).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let filter = pb::ListReleasesRequest { origin: own_state(ctx), ..Default::default() };
+    let filter = pb::ListReleasesRequest {
+        origin: own_state(ctx),
+        ..Default::default()
+    };
     let list = match c.list_releases(filter).await {
         Ok(mut rs) => {
             rs.sort_by(|a, b| (&b.period, &a.table).cmp(&(&a.period, &b.table)));
@@ -65,7 +74,11 @@ async fn show(ctx: &Ctx, status: StatusCode, notice: Option<Markup>, period: &st
         }
         Err(e) => failure(t().common.node_unreachable, &e),
     };
-    let described = if error.is_some() { "release-period-help release-period-error" } else { "release-period-help" };
+    let described = if error.is_some() {
+        "release-period-help release-period-error"
+    } else {
+        "release-period-help"
+    };
     let input = html! {
         input #release-period type="text" name="period" value=(period) required placeholder="2026-M03"
             aria-describedby=(described) aria-invalid=[error.map(|_| "true")];
@@ -89,11 +102,23 @@ async fn show(ctx: &Ctx, status: StatusCode, notice: Option<Markup>, period: &st
 
 fn release_table(rs: &[pb::ReleaseInfo]) -> Markup {
     let o = &t().operator;
-    let header = [o.col_period, o.col_table, o.col_version, o.col_size, o.col_digest];
+    let header = [
+        o.col_period,
+        o.col_table,
+        o.col_version,
+        o.col_size,
+        o.col_digest,
+    ];
     let rows: Vec<Vec<String>> = rs
         .iter()
         .map(|r| {
-            vec![r.period.clone(), r.table.clone(), r.version.to_string(), r.size.to_string(), vrs_core::hex(&r.digest)]
+            vec![
+                r.period.clone(),
+                r.table.clone(),
+                r.version.to_string(),
+                r.size.to_string(),
+                vrs_core::hex(&r.digest),
+            ]
         })
         .collect();
     html! {
@@ -111,8 +136,16 @@ pub async fn release(ctx: Ctx, axum::Form(f): axum::Form<Release>) -> Response {
         return r;
     }
     let o = &t().operator;
-    let Ok(period) = vrs_core::aggregate::Period::parse(f.period.trim()).map(|p| p.to_string()) else {
-        return show(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &f.period, Some(o.bad_period)).await;
+    let Ok(period) = vrs_core::aggregate::Period::parse(f.period.trim()).map(|p| p.to_string())
+    else {
+        return show(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            &f.period,
+            Some(o.bad_period),
+        )
+        .await;
     };
     let c = match client(&ctx, HERE, o.releases_title).await {
         Ok(c) => c,

@@ -65,7 +65,12 @@ fn ran_notice(ran: &str, st: &pb::SyncStatusResponse) -> Markup {
     }
 }
 
-fn view(ctx: &Ctx, st: &pb::SyncStatusResponse, notice: Option<Markup>, error: Option<Markup>) -> Markup {
+fn view(
+    ctx: &Ctx,
+    st: &pb::SyncStatusResponse,
+    notice: Option<Markup>,
+    error: Option<Markup>,
+) -> Markup {
     let o = &t().operator;
     let refused: Vec<(String, String)> = st
         .peers
@@ -98,9 +103,16 @@ fn view(ctx: &Ctx, st: &pb::SyncStatusResponse, notice: Option<Markup>, error: O
 fn peer_table(ctx: &Ctx, peers: &[pb::PeerStatus]) -> Markup {
     let o = &t().operator;
     let cols = [
-        (o.col_peer, false), (o.col_last_run, false), (o.col_outcome, false),
-        (o.col_received, true), (o.col_held, true), (o.col_refused, true),
-        (o.col_last_success, false), (o.col_witnessed, true), (o.col_reason, false), (o.col_action, false),
+        (o.col_peer, false),
+        (o.col_last_run, false),
+        (o.col_outcome, false),
+        (o.col_received, true),
+        (o.col_held, true),
+        (o.col_refused, true),
+        (o.col_last_success, false),
+        (o.col_witnessed, true),
+        (o.col_reason, false),
+        (o.col_action, false),
     ];
     html! {
         table #sync {
@@ -156,19 +168,32 @@ pub async fn now(ctx: Ctx, axum::Form(f): axum::Form<Now>) -> Response {
     let o = &t().operator;
     let peer = f.peer.trim();
     if !peer.is_empty() && !sync::is_peer(peer) {
-        return layout::trouble(&ctx, HERE, o.sync_title, StatusCode::BAD_REQUEST, o.bad_peer);
+        return layout::trouble(
+            &ctx,
+            HERE,
+            o.sync_title,
+            StatusCode::BAD_REQUEST,
+            o.bad_peer,
+        );
     }
     let c = match client(&ctx, HERE, o.sync_title).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     match c.sync_now(peer).await {
-        Ok(_) => see(&format!("{HERE}?ran={}", if peer.is_empty() { "all" } else { peer })),
+        Ok(_) => see(&format!(
+            "{HERE}?ran={}",
+            if peer.is_empty() { "all" } else { peer }
+        )),
         Err(e) => {
             // The round may go on past the call: show what the node has recorded.
             let error = failure(o.sync_failed, &e);
             let st = c.sync_status().await.unwrap_or_default();
-            (status_of(&e), layout::page(&ctx, HERE, o.sync_title, view(&ctx, &st, None, Some(error)))).into_response()
+            (
+                status_of(&e),
+                layout::page(&ctx, HERE, o.sync_title, view(&ctx, &st, None, Some(error))),
+            )
+                .into_response()
         }
     }
 }

@@ -41,13 +41,21 @@ type Regional = Result<(RegionalTable, Vec<Release>), RegionError>;
 
 impl Data<'_> {
     fn regional(&self, table: TableId, period: &str) -> Regional {
-        region::regional(self.endpoint, table.code(), period, self.summed, self.fetched)
+        region::regional(
+            self.endpoint,
+            table.code(),
+            period,
+            self.summed,
+            self.fetched,
+        )
     }
 
     fn national(&self, table: TableId, state: &str, period: &str) -> Option<&Release> {
         self.fetched
             .iter()
-            .find(|f| f.info.table == table.code() && f.info.origin == state && f.info.period == period)
+            .find(|f| {
+                f.info.table == table.code() && f.info.origin == state && f.info.period == period
+            })
             .and_then(|f| f.outcome.as_ref().ok().map(|(r, _)| r))
     }
 }
@@ -57,7 +65,12 @@ impl Data<'_> {
 fn region_value(rt: &RegionalTable, releases: &[Release], key: &CellKey, m: Measure) -> Value {
     match rt.get(key, m) {
         Some(v) => Value::regional(&v),
-        None if releases.iter().all(|r| matches!(r.policy, Policy::Threshold { .. })) => Value::Exact(0),
+        None if releases
+            .iter()
+            .all(|r| matches!(r.policy, Policy::Threshold { .. })) =>
+        {
+            Value::Exact(0)
+        }
         None => Value::Withheld,
     }
 }
@@ -115,7 +128,11 @@ fn lower(table: TableId) -> String {
 
 fn series(table: TableId, data: &Data) -> Markup {
     let s = &t().secretariat;
-    let m = table.count_measures().first().copied().unwrap_or(Measure::Events);
+    let m = table
+        .count_measures()
+        .first()
+        .copied()
+        .unwrap_or(Measure::Events);
     let total = CellKey::total(table);
     let mut all: Vec<Series> = data
         .states
@@ -171,7 +188,11 @@ fn measures(table: TableId, at: &str, rt: &RegionalTable, releases: &[Release]) 
         .collect();
     let fig = Figure {
         id: format!("{}-measures", lower(table)),
-        caption: format!("{} {at}: {}", table.code(), t().secretariat.measures_caption),
+        caption: format!(
+            "{} {at}: {}",
+            table.code(),
+            t().secretariat.measures_caption
+        ),
         note: String::new(),
     };
     chart::bars(&fig, &marks)
@@ -213,7 +234,11 @@ fn matrix(table: TableId, at: &str, rt: &RegionalTable, releases: &[Release]) ->
     let (Some(da), Some(db)) = (dims.get(a), dims.get(b)) else {
         return html! {};
     };
-    let m = table.count_measures().first().copied().unwrap_or(Measure::Events);
+    let m = table
+        .count_measures()
+        .first()
+        .copied()
+        .unwrap_or(Measure::Events);
     let keys: Vec<&CellKey> = cells_with(rt, &[a, b]).collect();
     let mut rw = BTreeMap::new();
     let mut cw = BTreeMap::new();
@@ -231,7 +256,9 @@ fn matrix(table: TableId, at: &str, rt: &RegionalTable, releases: &[Release]) ->
         .map(|r| {
             cols.iter()
                 .map(|c| {
-                    let key = keys.iter().find(|k| k.codes().get(a) == Some(r) && k.codes().get(b) == Some(c))?;
+                    let key = keys
+                        .iter()
+                        .find(|k| k.codes().get(a) == Some(r) && k.codes().get(b) == Some(c))?;
                     Some(Mark {
                         label: format!("{} → {}", code_label(da, r), code_label(db, c)),
                         value: region_value(rt, releases, key, m),
@@ -265,19 +292,38 @@ fn margin(table: TableId, d: usize, at: &str, rt: &RegionalTable, releases: &[Re
     let Some(dim) = table.dimensions().get(d) else {
         return html! {};
     };
-    let m = table.count_measures().first().copied().unwrap_or(Measure::Events);
+    let m = table
+        .count_measures()
+        .first()
+        .copied()
+        .unwrap_or(Measure::Events);
     let mut marks: Vec<Mark> = cells_with(rt, &[d])
         .map(|k| Mark {
-            label: k.codes().get(d).map_or_else(String::new, |c| code_label(dim, c)),
+            label: k
+                .codes()
+                .get(d)
+                .map_or_else(String::new, |c| code_label(dim, c)),
             value: region_value(rt, releases, k, m),
             tag: tag(table, k, m, at, "region"),
         })
         .collect();
-    marks.sort_by(|x, y| y.value.number().cmp(&x.value.number()).then(x.label.cmp(&y.label)));
+    marks.sort_by(|x, y| {
+        y.value
+            .number()
+            .cmp(&x.value.number())
+            .then(x.label.cmp(&y.label))
+    });
     let shown = marks.len().min(MOST_BARS);
     let fig = Figure {
         id: format!("{}-by-{}", lower(table), dim.id.to_ascii_lowercase()),
-        caption: format!("{} {at}: {} {} {}, {}", table.code(), m.label(), s.margin_caption, dim.name, s.matrix_caption),
+        caption: format!(
+            "{} {at}: {} {} {}, {}",
+            table.code(),
+            m.label(),
+            s.margin_caption,
+            dim.name,
+            s.matrix_caption
+        ),
         note: if shown < marks.len() {
             format!("{shown} / {} {}", marks.len(), s.drawn_of)
         } else {

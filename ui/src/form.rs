@@ -251,14 +251,7 @@ fn input(c: &Column, path: &str, values: &Values, errors: &Errors) -> Markup {
     let current = values.get(path);
     let first = current.first().map_or("", String::as_str);
     let errs = errors.get(path);
-    let mut described = Vec::new();
-    if !c.help.is_empty() {
-        described.push(format!("{path}-help"));
-    }
-    if errs.is_some() {
-        described.push(format!("{path}-error"));
-    }
-    let described = (!described.is_empty()).then(|| described.join(" "));
+    let described = crate::layout::described_by(path, !c.help.is_empty(), errs.is_some());
     let invalid = errs.is_some().then_some("true");
     let control = match &c.kind {
         FieldKind::Code(list) => {

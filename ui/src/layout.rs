@@ -141,6 +141,17 @@ pub fn field(id: &str, label: &str, help: &str, error: Option<&str>, input: Mark
     }
 }
 
+/// The `aria-describedby` of the input `id` that [`field`] places: its help and its
+/// message, those it has.
+pub fn described_by(id: &str, help: bool, error: bool) -> Option<String> {
+    match (help, error) {
+        (true, true) => Some(format!("{id}-help {id}-error")),
+        (true, false) => Some(format!("{id}-help")),
+        (false, true) => Some(format!("{id}-error")),
+        (false, false) => None,
+    }
+}
+
 /// A table of strings with a header; numbers right-aligned when `numeric[i]`.
 pub fn table(id: &str, header: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> Markup {
     html! {

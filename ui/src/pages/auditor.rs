@@ -38,6 +38,18 @@ struct Form {
     errors: HashMap<&'static str, String>,
 }
 
+impl Form {
+    /// The message of field `k`.
+    fn error(&self, k: &str) -> Option<&str> {
+        self.errors.get(k).map(String::as_str)
+    }
+
+    /// The `aria-describedby` of input `id` (field `k`): its help, and its message.
+    fn described(&self, id: &str, k: &str) -> Option<String> {
+        layout::described_by(id, true, self.errors.contains_key(k))
+    }
+}
+
 async fn verify(ctx: Ctx) -> Response {
     let form = Form {
         vkey: ctx.entry.profile.vkey.clone().unwrap_or_default(),
@@ -54,25 +66,19 @@ fn page(
     release: Option<Markup>,
 ) -> Response {
     let a = &t().auditor;
-    let err = |k: &str| form.errors.get(k).map(String::as_str);
-    let described = |id: &str, k: &str| {
-        if form.errors.contains_key(k) {
-            format!("{id}-help {id}-error")
-        } else {
-            format!("{id}-help")
-        }
-    };
+    let err = |k: &str| form.error(k);
+    let described = |id: &str, k: &str| form.described(id, k);
     let receipt = html! {
         input #verify-receipt type="file" name="receipt" accept=".tlog-proof,text/plain" required
-            aria-describedby=(described("verify-receipt", "receipt")) aria-invalid=[err("receipt").map(|_| "true")];
+            aria-describedby=[described("verify-receipt", "receipt")] aria-invalid=[err("receipt").map(|_| "true")];
     };
     let entry = html! {
         input #verify-entry type="file" name="entry" accept=".entry,application/octet-stream" required
-            aria-describedby=(described("verify-entry", "entry")) aria-invalid=[err("entry").map(|_| "true")];
+            aria-describedby=[described("verify-entry", "entry")] aria-invalid=[err("entry").map(|_| "true")];
     };
     let vkey = html! {
         input #verify-vkey type="text" name="vkey" value=(form.vkey) required spellcheck="false"
-            aria-describedby=(described("verify-vkey", "vkey")) aria-invalid=[err("vkey").map(|_| "true")];
+            aria-describedby=[described("verify-vkey", "vkey")] aria-invalid=[err("vkey").map(|_| "true")];
     };
     let body = html! {
         p { (a.intro) }
@@ -174,21 +180,15 @@ async fn check(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Response {
 
 fn release_form(ctx: &Ctx, form: &Form) -> Markup {
     let a = &t().auditor;
-    let err = |k: &str| form.errors.get(k).map(String::as_str);
-    let described = |id: &str, k: &str| {
-        if form.errors.contains_key(k) {
-            format!("{id}-help {id}-error")
-        } else {
-            format!("{id}-help")
-        }
-    };
+    let err = |k: &str| form.error(k);
+    let described = |id: &str, k: &str| form.described(id, k);
     let file = html! {
         input #verify-release type="file" name="release" accept=".json,application/json" required
-            aria-describedby=(described("verify-release", "release")) aria-invalid=[err("release").map(|_| "true")];
+            aria-describedby=[described("verify-release", "release")] aria-invalid=[err("release").map(|_| "true")];
     };
     let key = html! {
         input #verify-origin-key type="text" name="origin_key" value=(form.origin_key) spellcheck="false"
-            aria-describedby=(described("verify-origin-key", "origin_key")) aria-invalid=[err("origin_key").map(|_| "true")];
+            aria-describedby=[described("verify-origin-key", "origin_key")] aria-invalid=[err("origin_key").map(|_| "true")];
     };
     html! {
         h2 { (a.release_title) }

@@ -62,14 +62,10 @@ fn page_of(ctx: &Ctx, error: Option<&str>, status: StatusCode) -> Response {
             @for rt in RecordType::ALL { option value=(rt.field()) { (form::type_label(*rt)) } }
         }
     };
-    let described = if error.is_some() {
-        "upload-file-help upload-file-error"
-    } else {
-        "upload-file-help"
-    };
+    let described = layout::described_by("upload-file", true, error.is_some());
     let file = html! {
         input #upload-file type="file" name="file" accept=".csv,.ndjson,.jsonl,.json,.xlsx"
-            aria-describedby=(described) aria-invalid=[error.map(|_| "true")];
+            aria-describedby=[described] aria-invalid=[error.map(|_| "true")];
     };
     let body = html! {
         p { (f.upload_intro) }

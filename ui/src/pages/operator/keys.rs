@@ -117,12 +117,7 @@ fn revoke_form(ctx: &Ctx, key_id: &str) -> Markup {
 fn input(f: &Register, id: &'static str, name: &str, help: bool, required: bool) -> Markup {
     let value = f.values.get(name).map(String::as_str).unwrap_or_default();
     let err = f.errors.contains_key(name);
-    let described = match (help, err) {
-        (true, true) => Some(format!("{id}-help {id}-error")),
-        (true, false) => Some(format!("{id}-help")),
-        (false, true) => Some(format!("{id}-error")),
-        (false, false) => None,
-    };
+    let described = layout::described_by(id, help, err);
     html! {
         input id=(id) type="text" name=(name) value=(value) required[required]
             aria-describedby=[described] aria-invalid=[err.then_some("true")];

@@ -74,14 +74,10 @@ async fn show(
         }
         Err(e) => failure(t().common.node_unreachable, &e),
     };
-    let described = if error.is_some() {
-        "release-period-help release-period-error"
-    } else {
-        "release-period-help"
-    };
+    let described = layout::described_by("release-period", true, error.is_some());
     let input = html! {
         input #release-period type="text" name="period" value=(period) required placeholder="2026-M03"
-            aria-describedby=(described) aria-invalid=[error.map(|_| "true")];
+            aria-describedby=[described] aria-invalid=[error.map(|_| "true")];
     };
     let revise = html! { input #release-revise type="checkbox" name="revise" value="1" aria-describedby="release-revise-help"; };
     let body = html! {

@@ -221,6 +221,7 @@ impl Store {
             synced_blob: Mutex::new(0),
         };
         store.sync_blobs()?;
+        store.rebuild_holdings()?;
         Ok(store)
     }
 
@@ -381,6 +382,7 @@ impl Store {
             next_seq: None,
             anchor: None,
             pending_releases: Default::default(),
+            pending_holdings: Default::default(),
             dirty: false,
         })
     }
@@ -389,6 +391,13 @@ impl Store {
     /// the data file and fsync of any new blob file. Returns once the data is on disk.
     pub fn commit(&self, mut batch: Batch<'_>) -> Result<(), StorageError> {
         batch.inner.insert(SIZE_KEY, &batch.size.to_be_bytes()[..]);
+        // The holdings digests change in the same atomic batch as the releases.
+        for (origin, pending) in std::mem::take(&mut batch.pending_holdings) {
+            let digest = self.origin_holdings_with(&origin, &pending)?;
+            batch
+                .inner
+                .insert(releases::holdings_key(&origin), &digest[..]);
+        }
         self.db.apply_batch(batch.inner)?;
         self.db.flush()?;
         self.data_file.sync_data()?;
@@ -548,6 +557,8 @@ pub struct Batch<'a> {
     next_seq: Option<u64>,
     anchor: Option<anchor::Anchor>,
     pending_releases: std::collections::HashSet<Hash>,
+    /// Per origin, the `L` keys of the releases this batch stores (for the holdings).
+    pending_holdings: std::collections::BTreeMap<String, std::collections::BTreeSet<Vec<u8>>>,
     dirty: bool,
 }
 

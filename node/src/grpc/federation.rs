@@ -18,6 +18,15 @@ fn authorize_federation<T>(s: &Services, req: &Request<T>) -> Result<Role, Statu
 
 /// Most digests in one fetch.
 const MAX_FETCH: usize = 1000;
+/// Most origins in one manifest filter.
+const MAX_ORIGINS: usize = 4096;
+/// Most manifest entries one page scans (entries of other origins are skipped).
+const MAX_SCAN: usize = 20_000;
+
+/// The key name of a signature line (`— <name> <base64>`).
+pub(crate) fn cosigner_of(line: &str) -> Option<&str> {
+    line.strip_prefix("— ")?.split(' ').next()
+}
 
 type ReleaseStream =
     std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::FetchedRelease, Status>> + Send>>;
@@ -71,18 +80,56 @@ impl pb::federation_service_server::FederationService for Services {
             0 => 1000,
             n => n.min(1000) as usize,
         };
-        let page = self
-            .ledger
-            .store()
-            .manifest_after(after, limit + 1)
+        let store = self.ledger.store();
+        if !r.holdings.is_empty() {
+            // The head is read before the digests: the digests then cover at least
+            // every entry up to it, so a caller told "in sync" misses nothing.
+            let head = store.manifest_head().map_err(storage)?.max(after);
+            let mine = store.holdings_digest().map_err(storage)?;
+            if r.holdings.as_slice() == mine.as_slice() {
+                return Ok(Response::new(pb::ManifestResponse {
+                    cursor: crate::sync::cursor_token(head),
+                    in_sync: true,
+                    ..Default::default()
+                }));
+            }
+            let mut news = Vec::new();
+            for origin in store.manifest_origins(after, head).map_err(storage)? {
+                let digest = store.origin_holdings(&origin).map_err(storage)?;
+                news.push(pb::OriginHoldings {
+                    origin,
+                    digest: digest.map(|d| d.to_vec()).unwrap_or_default(),
+                });
+            }
+            return Ok(Response::new(pb::ManifestResponse {
+                cursor: crate::sync::cursor_token(head),
+                news,
+                ..Default::default()
+            }));
+        }
+        let until = if r.until.is_empty() {
+            u64::MAX
+        } else {
+            crate::sync::parse_cursor(&r.until).ok_or_else(|| {
+                field_status(Code::InvalidArgument, "until", "not a cursor from this node")
+            })?
+        };
+        if r.origins.len() > MAX_ORIGINS {
+            return Err(field_status(
+                Code::InvalidArgument,
+                "origins",
+                &format!("{} origins, at most {MAX_ORIGINS}", r.origins.len()),
+            ));
+        }
+        let origins = r.origins.into_iter().collect();
+        let (page, cursor, more) = store
+            .manifest_filtered(after, until, &origins, limit, MAX_SCAN)
             .map_err(storage)?;
-        let more = page.len() > limit;
-        let page = &page[..page.len().min(limit)];
-        let cursor = page.last().map_or(after, |(seq, _)| *seq);
         Ok(Response::new(pb::ManifestResponse {
             releases: page.iter().map(|(_, r)| release_info(r)).collect(),
             cursor: crate::sync::cursor_token(cursor),
             more,
+            ..Default::default()
         }))
     }
 
@@ -144,6 +191,45 @@ impl pb::federation_service_server::FederationService for Services {
                 .map_err(|e| Status::internal(e.to_string()))?;
         }
         Ok(Response::new(cp))
+    }
+
+    async fn get_checkpoint_since(
+        &self,
+        req: Request<pb::CheckpointSince>,
+    ) -> Result<Response<pb::CheckpointUpdate>, Status> {
+        authorize_federation(self, &req)?;
+        let r = req.into_inner();
+        if r.cosigners.len() > vrs_core::note::MAX_SIGNATURES {
+            return Err(field_status(
+                Code::InvalidArgument,
+                "cosigners",
+                "too many cosigners",
+            ));
+        }
+        let cp = self.latest_checkpoint()?;
+        let lines = self.ledger.store().cosignatures(cp.size).map_err(storage)?;
+        if cp.size == r.size && cp.root_hash == r.root_hash {
+            let known: std::collections::HashSet<&str> =
+                r.cosigners.iter().map(String::as_str).collect();
+            let new_cosignatures = lines
+                .into_iter()
+                .filter(|l| !cosigner_of(l).is_some_and(|n| known.contains(n)))
+                .collect();
+            return Ok(Response::new(pb::CheckpointUpdate {
+                note: String::new(),
+                new_cosignatures,
+            }));
+        }
+        let note = if lines.is_empty() {
+            cp.note
+        } else {
+            vrs_core::note::add_cosignatures(&cp.note, &lines)
+                .map_err(|e| Status::internal(e.to_string()))?
+        };
+        Ok(Response::new(pb::CheckpointUpdate {
+            note,
+            new_cosignatures: Vec::new(),
+        }))
     }
 
     async fn get_consistency_proof(

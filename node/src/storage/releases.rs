@@ -9,6 +9,7 @@
 //! | `B` | period, 0, sequence (u64 BE) | [`SpendRecord`] (JSON): the budget ledger, append-only |
 //! | `U` | period, 0, version (u32 BE) | the true values that version's threshold releases withheld ([`Withheld`] JSON), kept so that a revision is audited with it; never served |
 //! | `S` | `seq` | the next sequence number |
+//! | `O` | origin State | its holdings digest: SHA-256 over the `L` keys (identities) of every release of that origin held, in key order; written in the batch that stores the releases |
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,24 @@ pub struct SpendRecord {
 }
 
 const SEQ_KEY: &[u8] = b"Sseq";
+
+/// The key of an origin's holdings digest.
+pub(super) fn holdings_key(origin: &str) -> Vec<u8> {
+    let mut k = vec![b'O'];
+    k.extend_from_slice(origin.as_bytes());
+    k
+}
+
+/// SHA-256 over length-prefixed identities, in order.
+fn digest_of<'a>(keys: impl Iterator<Item = &'a [u8]>) -> vrs_core::Hash {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(b"vrs holdings v1\n");
+    for k in keys {
+        ctx.update(&(k.len() as u32).to_be_bytes());
+        ctx.update(k);
+    }
+    ctx.finish().as_ref().try_into().expect("32 bytes")
+}
 
 fn release_key(origin: &str, table: &str, period: &str, version: u32) -> Vec<u8> {
     let mut k = release_prefix(origin, table, period);
@@ -131,6 +150,59 @@ impl Store {
         Ok(self.db.get(l)?.map(|v| v.to_vec()))
     }
 
+    /// Manifest entries after `after` (exclusive) up to `until` (inclusive) of the given
+    /// origins (all when empty), at most `limit`, scanning at most `scan` entries.
+    /// Returns the entries, the last sequence number scanned (`after` when none was)
+    /// and whether entries may follow.
+    pub fn manifest_filtered(
+        &self,
+        after: u64,
+        until: u64,
+        origins: &std::collections::BTreeSet<String>,
+        limit: usize,
+        scan: usize,
+    ) -> Result<(Vec<(u64, ReleaseRecord)>, u64, bool), StorageError> {
+        let start = super::idx_key(b'Q', after.saturating_add(1));
+        let end = super::idx_key(b'Q', until.saturating_add(1));
+        let mut out = Vec::new();
+        let mut last = after;
+        let mut scanned = 0;
+        for kv in self.db.range(start.to_vec()..end.to_vec()) {
+            let (k, v) = kv?;
+            let seq = u64_of("Q", &k[1..])?;
+            let rec: ReleaseRecord = json_of("Q", &v)?;
+            if origins.is_empty() || origins.contains(&rec.origin) {
+                if out.len() == limit {
+                    return Ok((out, last, true));
+                }
+                out.push((seq, rec));
+            }
+            last = seq;
+            scanned += 1;
+            if scanned == scan {
+                return Ok((out, last, last < until));
+            }
+        }
+        Ok((out, last, false))
+    }
+
+    /// The distinct origins of the manifest entries after `after` up to `until`.
+    pub fn manifest_origins(
+        &self,
+        after: u64,
+        until: u64,
+    ) -> Result<std::collections::BTreeSet<String>, StorageError> {
+        let start = super::idx_key(b'Q', after.saturating_add(1));
+        let end = super::idx_key(b'Q', until.saturating_add(1));
+        let mut out = std::collections::BTreeSet::new();
+        for kv in self.db.range(start.to_vec()..end.to_vec()) {
+            let (_, v) = kv?;
+            let rec: ReleaseRecord = json_of("Q", &v)?;
+            out.insert(rec.origin);
+        }
+        Ok(out)
+    }
+
     /// Manifest entries after sequence number `after` (exclusive), at most `limit`.
     pub fn manifest_after(
         &self,
@@ -177,6 +249,89 @@ impl Store {
             .collect()
     }
 
+    /// The holdings digest of `origin` once the releases of `pending` (their `L` keys)
+    /// are stored too.
+    pub(super) fn origin_holdings_with(
+        &self,
+        origin: &str,
+        pending: &std::collections::BTreeSet<Vec<u8>>,
+    ) -> Result<vrs_core::Hash, StorageError> {
+        let prefix = {
+            let mut k = vec![b'L'];
+            k.extend_from_slice(origin.as_bytes());
+            k.push(0);
+            k
+        };
+        let mut keys: std::collections::BTreeSet<Vec<u8>> = pending.clone();
+        for kv in self.db.scan_prefix(&prefix).keys() {
+            keys.insert(kv?.to_vec());
+        }
+        Ok(digest_of(keys.iter().map(Vec::as_slice)))
+    }
+
+    /// Per origin, the holdings digest (origins holding no release are absent).
+    pub fn holdings(&self) -> Result<Vec<(String, vrs_core::Hash)>, StorageError> {
+        self.db
+            .scan_prefix([b'O'])
+            .map(|kv| {
+                let (k, v) = kv?;
+                let origin = String::from_utf8_lossy(&k[1..]).into_owned();
+                let d = <vrs_core::Hash>::try_from(&v[..]).map_err(|_| StorageError::Corrupt {
+                    key: format!("O{origin}"),
+                    reason: "not 32 bytes".into(),
+                })?;
+                Ok((origin, d))
+            })
+            .collect()
+    }
+
+    /// The holdings digest of one origin (`None`: no release of it held).
+    pub fn origin_holdings(&self, origin: &str) -> Result<Option<vrs_core::Hash>, StorageError> {
+        Ok(self
+            .db
+            .get(holdings_key(origin))?
+            .and_then(|v| <vrs_core::Hash>::try_from(&v[..]).ok()))
+    }
+
+    /// The digest of everything held: over each origin's holdings digest, in order.
+    /// Two nodes with the same digest hold the same releases (by identity).
+    pub fn holdings_digest(&self) -> Result<vrs_core::Hash, StorageError> {
+        let all = self.holdings()?;
+        let parts: Vec<Vec<u8>> = all
+            .iter()
+            .map(|(o, d)| [o.as_bytes(), &[0], d].concat())
+            .collect();
+        Ok(digest_of(parts.iter().map(Vec::as_slice)))
+    }
+
+    /// The manifest's head: the sequence number of its last entry (0: empty).
+    pub fn manifest_head(&self) -> Result<u64, StorageError> {
+        Ok(self.next_seq()? - 1)
+    }
+
+    /// Writes the holdings digests of a store made before they existed (at open).
+    pub(super) fn rebuild_holdings(&self) -> Result<(), StorageError> {
+        if self.db.scan_prefix([b'O']).next().is_some()
+            || self.db.scan_prefix([b'L']).next().is_none()
+        {
+            return Ok(());
+        }
+        let mut origins = std::collections::BTreeSet::new();
+        for k in self.db.scan_prefix([b'L']).keys() {
+            let k = k?;
+            if let Some(end) = k[1..].iter().position(|b| *b == 0) {
+                origins.insert(String::from_utf8_lossy(&k[1..1 + end]).into_owned());
+            }
+        }
+        let mut batch = sled::Batch::default();
+        for o in origins {
+            let d = self.origin_holdings_with(&o, &Default::default())?;
+            batch.insert(holdings_key(&o), &d[..]);
+        }
+        self.db.apply_batch(batch)?;
+        self.flush()
+    }
+
     fn next_seq(&self) -> Result<u64, StorageError> {
         match self.db.get(SEQ_KEY)? {
             Some(v) => u64_of("Sseq", &v),
@@ -203,12 +358,16 @@ impl Batch<'_> {
         let mut d = vec![b'D'];
         d.extend_from_slice(&rec.digest);
         self.inner.insert(l.clone(), bytes);
-        self.inner.insert(d, l);
+        self.inner.insert(d, l.clone());
         self.inner
             .insert(&super::idx_key(b'Q', seq)[..], json_bytes(rec));
         self.inner.insert(SEQ_KEY, &(seq + 1).to_be_bytes()[..]);
         self.next_seq = Some(seq + 1);
         self.pending_releases.insert(rec.digest);
+        self.pending_holdings
+            .entry(rec.origin.clone())
+            .or_default()
+            .insert(l);
         Ok(seq)
     }
 

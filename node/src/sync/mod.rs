@@ -63,6 +63,25 @@ fn random_below(n: u64) -> u64 {
     u64::from_le_bytes(v) % n.max(1)
 }
 
+/// Releases being fetched by some peer's run, each with a lock held until it is done.
+type InFlight = Arc<Mutex<HashMap<Hash, Arc<tokio::sync::Mutex<()>>>>>;
+
+/// A run's claim on fetching one release; released (and waiters woken) on drop.
+struct Claim {
+    map: InFlight,
+    digest: Hash,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.digest);
+    }
+}
+
 /// The sync engine of a node.
 pub struct SyncEngine {
     ledger: Ledger,
@@ -77,6 +96,7 @@ pub struct SyncEngine {
     /// The size of this node's log each peer last said it witnessed.
     witnessed_by: Mutex<HashMap<String, u64>>,
     round: tokio::sync::Mutex<()>,
+    inflight: InFlight,
 }
 
 impl SyncEngine {
@@ -130,6 +150,7 @@ impl SyncEngine {
             status: Mutex::new(status),
             witnessed_by: Mutex::new(HashMap::new()),
             round: tokio::sync::Mutex::new(()),
+            inflight: Default::default(),
         })
     }
 
@@ -362,12 +383,36 @@ impl SyncEngine {
         st: &mut pb::PeerStatus,
     ) -> Result<(), SyncError> {
         let store = self.ledger.store();
-        loop {
-            let cursor = store.sync_cursor(&peer.state)?;
+        let mut cursor = store.sync_cursor(&peer.state)?;
+        // First what this node holds, in 32 bytes (05-sync.md rule 11).
+        let first = client
+            .manifest(pb::ManifestRequest {
+                cursor: cursor_token(cursor),
+                holdings: store.holdings_digest()?.to_vec(),
+                ..Default::default()
+            })
+            .await
+            .map_err(SyncError::rpc("manifest"))?
+            .into_inner();
+        st.bytes += first.encoded_len() as u64;
+        let head = parse_cursor(&first.cursor).ok_or(SyncError::BadCursor)?;
+        st.in_sync = first.in_sync;
+        // Only the origins of which the peer holds something this node does not.
+        let mut differ = std::collections::BTreeSet::new();
+        for n in first.news {
+            let mine = store.origin_holdings(&n.origin)?;
+            if mine.is_none_or(|d| d.as_slice() != n.digest.as_slice()) {
+                differ.insert(n.origin);
+            }
+        }
+        while !differ.is_empty() {
             let page = client
                 .manifest(pb::ManifestRequest {
                     cursor: cursor_token(cursor),
                     limit: MANIFEST_PAGE,
+                    origins: differ.iter().cloned().collect(),
+                    until: cursor_token(head),
+                    ..Default::default()
                 })
                 .await
                 .map_err(SyncError::rpc("manifest"))?
@@ -391,39 +436,106 @@ impl SyncEngine {
                     wanted.insert(d, info);
                 }
             }
-            let digests: Vec<Hash> = wanted.keys().copied().collect();
-            for chunk in digests.chunks(FETCH_CHUNK) {
-                let mut stream = client
-                    .fetch_releases(pb::FetchReleasesRequest {
-                        digests: chunk.iter().map(|d| d.to_vec()).collect(),
-                    })
-                    .await
-                    .map_err(SyncError::rpc("fetch"))?
-                    .into_inner();
-                let mut items = Vec::new();
-                while let Some(item) = stream.message().await.map_err(SyncError::rpc("fetch"))? {
-                    st.bytes += item.encoded_len() as u64;
-                    match self.check_release(&wanted, item) {
-                        Ok(x) => items.push(x),
-                        Err(reason) => st.rejected.push(reason.to_string()),
-                    }
-                }
-                let results = self.ledger.put_peer_releases(items).await?;
-                for r in results {
-                    match r {
-                        Ok(true) => st.fetched += 1,
-                        Ok(false) => st.already_held += 1,
-                        Err(reason) => st.rejected.push(reason.to_string()),
-                    }
-                }
-            }
+            self.fetch_wanted(client, &wanted, st).await?;
             if next > cursor {
                 store.set_sync_cursor(&peer.state, next)?;
+                cursor = next;
             }
             if !page.more {
-                return Ok(());
+                break;
             }
         }
+        if head > cursor {
+            store.set_sync_cursor(&peer.state, head)?;
+        }
+        Ok(())
+    }
+
+    /// Fetches and stores the `wanted` releases. A release another peer's run is
+    /// fetching at this moment is not fetched twice: this run waits for that one and
+    /// fetches it only if it did not end up stored (a relay that served bad bytes).
+    async fn fetch_wanted(
+        &self,
+        client: &mut FederationServiceClient<Channel>,
+        wanted: &HashMap<Hash, pb::ReleaseInfo>,
+        st: &mut pb::PeerStatus,
+    ) -> Result<(), SyncError> {
+        let mut mine = Vec::new();
+        let mut theirs = Vec::new();
+        for d in wanted.keys() {
+            match self.claim(*d) {
+                Ok(c) => mine.push(c),
+                Err(busy) => theirs.push((*d, busy)),
+            }
+        }
+        for chunk in mine.chunks(FETCH_CHUNK) {
+            let digests: Vec<Hash> = chunk.iter().map(|c| c.digest).collect();
+            self.fetch_chunk(client, wanted, &digests, st).await?;
+        }
+        drop(mine);
+        let mut rest = Vec::new();
+        for (d, busy) in theirs {
+            let _done = busy.lock().await;
+            if self.ledger.store().release_by_digest(&d)?.is_some() {
+                st.already_held += 1;
+            } else {
+                rest.push(d);
+            }
+        }
+        for chunk in rest.chunks(FETCH_CHUNK) {
+            self.fetch_chunk(client, wanted, chunk, st).await?;
+        }
+        Ok(())
+    }
+
+    async fn fetch_chunk(
+        &self,
+        client: &mut FederationServiceClient<Channel>,
+        wanted: &HashMap<Hash, pb::ReleaseInfo>,
+        chunk: &[Hash],
+        st: &mut pb::PeerStatus,
+    ) -> Result<(), SyncError> {
+        let mut stream = client
+            .fetch_releases(pb::FetchReleasesRequest {
+                digests: chunk.iter().map(|d| d.to_vec()).collect(),
+            })
+            .await
+            .map_err(SyncError::rpc("fetch"))?
+            .into_inner();
+        let mut items = Vec::new();
+        while let Some(item) = stream.message().await.map_err(SyncError::rpc("fetch"))? {
+            st.bytes += item.encoded_len() as u64;
+            match self.check_release(wanted, item) {
+                Ok(x) => items.push(x),
+                Err(reason) => st.rejected.push(reason.to_string()),
+            }
+        }
+        let results = self.ledger.put_peer_releases(items).await?;
+        for r in results {
+            match r {
+                Ok(true) => st.fetched += 1,
+                Ok(false) => st.already_held += 1,
+                Err(reason) => st.rejected.push(reason.to_string()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims the fetch of `digest` for this run, or answers the lock that is released
+    /// when the run that claimed it is done with it.
+    fn claim(&self, digest: Hash) -> Result<Claim, Arc<tokio::sync::Mutex<()>>> {
+        let mut map = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(busy) = map.get(&digest) {
+            return Err(busy.clone());
+        }
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        let guard = lock.clone().try_lock_owned().expect("a new lock is free");
+        map.insert(digest, lock);
+        Ok(Claim {
+            map: self.inflight.clone(),
+            digest,
+            _guard: guard,
+        })
     }
 
     /// Verifies a fetched release end to end: digest, origin in the federation,
@@ -498,18 +610,57 @@ impl SyncEngine {
         // false rollback alarm), and the pull starts again from the size now held.
         let mut stale = None;
         for _ in 0..3 {
-            let (held, _) = crate::witness::held(store, &origin, &verifiers)?;
-            let cp = client
-                .get_checkpoint(pb::GetCheckpointRequest {})
+            let stored = store.witnessed(&origin)?;
+            let (held, root) = crate::witness::held(store, &origin, &verifiers)?;
+            // Only what changed since the checkpoint held (05-sync.md rule 12): the
+            // root goes with the size, so a second view of the same size is sent in
+            // full, and caught.
+            let cosigners = stored
+                .as_deref()
+                .and_then(|n| vrs_core::note::parse_note(n).ok())
+                .map(|p| {
+                    p.signatures
+                        .into_iter()
+                        .map(|s| s.name)
+                        .filter(|n| *n != origin)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let up = client
+                .get_checkpoint_since(pb::CheckpointSince {
+                    size: held,
+                    root_hash: if held > 0 { root.to_vec() } else { Vec::new() },
+                    cosigners,
+                })
                 .await
                 .map_err(SyncError::rpc("checkpoint"))?
                 .into_inner();
-            st.bytes += cp.encoded_len() as u64;
-            let proof = if held > 0 && cp.size > held {
+            st.bytes += up.encoded_len() as u64;
+            if up.note.is_empty() {
+                st.witnessed_size = held;
+                st.checkpoint = "unchanged".into();
+                if let Some(stored) = stored.as_deref()
+                    && !up.new_cosignatures.is_empty()
+                {
+                    // Lines that do not parse, or too many, are not kept.
+                    if let Ok(more) = vrs_core::note::add_cosignatures(stored, &up.new_cosignatures)
+                    {
+                        let _ = store.swap_witnessed(&origin, Some(stored), &more)?;
+                        st.checkpoint = "cosignatures".into();
+                    }
+                }
+                return Ok(());
+            }
+            st.checkpoint = "new".into();
+            let size = vrs_core::note::open_checkpoint(&up.note, &verifiers)
+                .map_err(|e| SyncError::Witness(crate::witness::WitnessError::BadNote(e.to_string())))?
+                .checkpoint
+                .size;
+            let proof = if held > 0 && size > held {
                 let p = client
                     .get_consistency_proof(pb::ConsistencyProofRequest {
                         first: held,
-                        second: cp.size,
+                        second: size,
                     })
                     .await
                     .map_err(SyncError::rpc("consistency proof"))?
@@ -522,7 +673,7 @@ impl SyncEngine {
             } else {
                 Vec::new()
             };
-            match crate::witness::witness(store, &verifiers, &cp.note, held, &proof, now() as u64) {
+            match crate::witness::witness(store, &verifiers, &up.note, held, &proof, now() as u64) {
                 Ok(witnessed) => {
                     st.witnessed_size = witnessed.size.max(held);
                     return Ok(());

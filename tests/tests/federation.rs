@@ -187,6 +187,91 @@ async fn three_states_sync_witness_and_a_quiet_night_moves_only_manifests() {
     }
 }
 
+/// Every node of a 6-node mesh syncs once, in turn: the first sync (every node then
+/// holds every release).
+async fn night(pki: &Pki, ms: &[Member], nodes: &[InProcessNode]) -> Vec<(String, pb::PeerStatus)> {
+    let mut out = Vec::new();
+    for (m, node) in ms.iter().zip(nodes) {
+        let st = sync_now(pki, node, &m.state).await;
+        for p in st.peers {
+            assert!(
+                p.last_error.is_empty(),
+                "{}<-{}: {}",
+                m.state,
+                p.peer,
+                p.last_error
+            );
+            out.push((m.state.clone(), p));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_catch_up_night_moves_at_most_twice_a_quiet_night_in_a_six_node_mesh() {
+    let pki = Pki::new();
+    let states = ["AUS", "IDN", "THA", "MYS", "PHL", "VNM"];
+    let (ms, ls) = members(&pki, &states).await;
+    let mut nodes = Vec::new();
+    for (m, l) in ms.iter().zip(ls) {
+        let node = InProcessNode::start_on(&m.files, l).await;
+        report_and_release(&pki, &node, &m.state, 4).await;
+        nodes.push(node);
+    }
+    let tables = vrs_core::aggregate::TableId::ALL.len();
+    let first = night(&pki, &ms, &nodes).await;
+    let first_bytes: u64 = first.iter().map(|(_, p)| p.bytes).sum();
+    for node in &nodes {
+        assert_eq!(held(&pki, node).await.len(), 6 * tables);
+    }
+    // Fetched once per puller: 5 origins' tables each, whoever offered them.
+    for m in &ms {
+        let fetched: u64 = first
+            .iter()
+            .filter(|(s, _)| *s == m.state)
+            .map(|(_, p)| p.fetched)
+            .sum();
+        assert_eq!(fetched, 5 * tables as u64, "{} fetched", m.state);
+    }
+    let catch_up = night(&pki, &ms, &nodes).await;
+    let quiet = night(&pki, &ms, &nodes).await;
+    let sum = |n: &[(String, pb::PeerStatus)]| n.iter().map(|(_, p)| p.bytes).sum::<u64>();
+    let releases =
+        |n: &[(String, pb::PeerStatus)]| n.iter().map(|(_, p)| p.release_bytes).sum::<u64>();
+    let (catch_up_bytes, quiet_bytes) = (sum(&catch_up), sum(&quiet));
+    let (catch_up_releases, quiet_releases) = (releases(&catch_up), releases(&quiet));
+    println!(
+        "6-node mesh, 30 pairs: first sync {first_bytes} B; catch-up night {catch_up_bytes} B \
+         (releases part {catch_up_releases} B); quiet night {quiet_bytes} B (releases part \
+         {quiet_releases} B)"
+    );
+    // The catch-up night's checkpoint exchange carries no checkpoint body: only the
+    // cosignatures a peer collected after it was witnessed in the first sync.
+    for (s, p) in &catch_up {
+        assert_ne!(p.checkpoint, "new", "{s}<-{}", p.peer);
+    }
+    for (s, p) in catch_up.iter().chain(&quiet) {
+        assert!(
+            p.in_sync,
+            "{s}<-{}: not in sync after the first sync",
+            p.peer
+        );
+        assert_eq!((p.fetched, p.already_held), (0, 0), "{s}<-{}", p.peer);
+    }
+    // A quiet night moves no checkpoint body, and no cosignature either.
+    for (s, p) in &quiet {
+        assert_eq!(p.checkpoint, "unchanged", "{s}<-{}", p.peer);
+        assert!(p.bytes < 100, "{s}<-{}: {} bytes", p.peer, p.bytes);
+    }
+    assert!(
+        catch_up_releases <= 2 * quiet_releases,
+        "catch-up {catch_up_releases} B > 2 x quiet {quiet_releases} B"
+    );
+    for n in nodes {
+        n.stop().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_down_peer_is_retried_and_caught_up_next_round() {
     let pki = Pki::new();
@@ -268,6 +353,18 @@ async fn a_down_peer_is_retried_and_caught_up_next_round() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_equivocating_log_is_caught_by_its_witness() {
+    equivocation_is_caught(6).await;
+}
+
+/// A second view of the very size the witness holds: the conditional checkpoint
+/// exchange sends size and root, so the other root comes back in full and is caught.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_of_the_same_size_is_caught_by_the_conditional_checkpoint_exchange() {
+    equivocation_is_caught(3).await;
+}
+
+/// IDN logs 3 reports, is witnessed by AUS, rewinds and logs `second` others.
+async fn equivocation_is_caught(second: u64) {
     let pki = Pki::new();
     let (ms, mut ls) = members(&pki, &["AUS", "IDN"]).await;
     let idn_port = ms[1].port;
@@ -300,7 +397,7 @@ async fn an_equivocating_log_is_caught_by_its_witness() {
         .await
         .expect("rebind");
     let idn = InProcessNode::start_on(&ms[1].files, l).await;
-    submit_more(&pki, &idn, "IDN", 200, 6).await;
+    submit_more(&pki, &idn, "IDN", 200, second).await;
     let st = sync_now(&pki, &aus, "AUS").await;
     let rec = &st.peers[0];
     assert!(

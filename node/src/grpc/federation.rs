@@ -111,7 +111,11 @@ impl pb::federation_service_server::FederationService for Services {
             u64::MAX
         } else {
             crate::sync::parse_cursor(&r.until).ok_or_else(|| {
-                field_status(Code::InvalidArgument, "until", "not a cursor from this node")
+                field_status(
+                    Code::InvalidArgument,
+                    "until",
+                    "not a cursor from this node",
+                )
             })?
         };
         if r.origins.len() > MAX_ORIGINS {

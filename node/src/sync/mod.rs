@@ -367,7 +367,10 @@ impl SyncEngine {
         let ch = self.connect(peer).await?;
         let mut client = FederationServiceClient::new(ch)
             .max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES);
-        self.pull_releases(peer, &mut client, st).await?;
+        let before = st.bytes;
+        let pulled = self.pull_releases(peer, &mut client, st).await;
+        st.release_bytes = st.bytes - before;
+        pulled?;
         self.witness_peer(peer, &mut client, st).await?;
         // A secretariat keeps no log of its own to be cosigned.
         if self.cosign {
@@ -653,7 +656,9 @@ impl SyncEngine {
             }
             st.checkpoint = "new".into();
             let size = vrs_core::note::open_checkpoint(&up.note, &verifiers)
-                .map_err(|e| SyncError::Witness(crate::witness::WitnessError::BadNote(e.to_string())))?
+                .map_err(|e| {
+                    SyncError::Witness(crate::witness::WitnessError::BadNote(e.to_string()))
+                })?
                 .checkpoint
                 .size;
             let proof = if held > 0 && size > held {

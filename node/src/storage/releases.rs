@@ -406,3 +406,95 @@ impl Store {
         self.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(origin: &str, table: &str, version: u32) -> (ReleaseRecord, Vec<u8>) {
+        let bytes = format!("{origin}{table}{version}").into_bytes();
+        (
+            ReleaseRecord {
+                origin: origin.into(),
+                table: table.into(),
+                period: "2026-M10".into(),
+                version,
+                digest: vrs_core::sha256(&bytes),
+                size: bytes.len() as u64,
+            },
+            bytes,
+        )
+    }
+
+    fn put(store: &Store, recs: &[(ReleaseRecord, Vec<u8>)]) {
+        let mut b = store.batch().expect("batch");
+        for (r, bytes) in recs {
+            b.put_release(r, bytes).expect("put");
+        }
+        store.commit(b).expect("commit");
+    }
+
+    #[test]
+    fn holdings_digests_follow_the_releases_held_and_agree_with_a_rebuild() {
+        let (a, b) = (
+            tempfile::tempdir().expect("tmp"),
+            tempfile::tempdir().expect("tmp"),
+        );
+        let (sa, sb) = (
+            Store::open(a.path()).expect("open"),
+            Store::open(b.path()).expect("open"),
+        );
+        let empty = sa.holdings_digest().expect("digest");
+        assert_eq!(empty, sb.holdings_digest().expect("digest"));
+        // The same releases in other batches and another order: the same digests.
+        put(&sa, &[rec("AUS", "FEES", 1), rec("IDN", "FEES", 1)]);
+        put(&sa, &[rec("AUS", "MOVEMENTS", 1)]);
+        put(
+            &sb,
+            &[
+                rec("AUS", "MOVEMENTS", 1),
+                rec("IDN", "FEES", 1),
+                rec("AUS", "FEES", 1),
+            ],
+        );
+        assert_eq!(
+            sa.holdings_digest().expect("d"),
+            sb.holdings_digest().expect("d")
+        );
+        assert_ne!(sa.holdings_digest().expect("d"), empty);
+        assert_eq!(sa.manifest_head().expect("head"), 3);
+        // One more version of one origin changes that origin's digest only.
+        let idn = sb.origin_holdings("IDN").expect("o");
+        let aus = sb.origin_holdings("AUS").expect("o");
+        put(&sb, &[rec("AUS", "FEES", 2)]);
+        assert_eq!(sb.origin_holdings("IDN").expect("o"), idn);
+        assert_ne!(sb.origin_holdings("AUS").expect("o"), aus);
+        assert_ne!(
+            sa.holdings_digest().expect("d"),
+            sb.holdings_digest().expect("d")
+        );
+        // A store made before the digests existed gets them at open, the same.
+        let want = sb.holdings_digest().expect("d");
+        sb.db.remove(holdings_key("AUS")).expect("rm");
+        sb.db.remove(holdings_key("IDN")).expect("rm");
+        sb.flush().expect("flush");
+        drop(sb);
+        let sb = Store::open(b.path()).expect("reopen");
+        assert_eq!(sb.holdings_digest().expect("d"), want);
+        // A filtered page of one origin skips the other's entries and stops at `until`.
+        let only_aus = ["AUS".to_string()].into_iter().collect();
+        let (page, last, more) = sb
+            .manifest_filtered(0, 3, &only_aus, 10, 100)
+            .expect("page");
+        assert_eq!(page.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!((last, more), (3, false));
+        let (page, last, more) = sb
+            .manifest_filtered(0, u64::MAX, &only_aus, 1, 100)
+            .expect("page");
+        assert_eq!(
+            (page.len(), last, more),
+            (1, 2, true),
+            "the skipped IDN entry is passed"
+        );
+    }
+}

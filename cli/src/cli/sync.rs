@@ -50,6 +50,9 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
                         "last_success": time(p.last_success),
                         "last_error": none_if_empty(&p.last_error),
                         "witnessed_size": p.witnessed_size,
+                        "in_sync": p.in_sync,
+                        "checkpoint": none_if_empty(&p.checkpoint),
+                        "release_bytes": p.release_bytes,
                     })
                 })
                 .collect();

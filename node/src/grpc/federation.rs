@@ -126,13 +126,13 @@ impl pb::federation_service_server::FederationService for Services {
             ));
         }
         let origins = r.origins.into_iter().collect();
-        let (page, cursor, more) = store
+        let page = store
             .manifest_filtered(after, until, &origins, limit, MAX_SCAN)
             .map_err(storage)?;
         Ok(Response::new(pb::ManifestResponse {
-            releases: page.iter().map(|(_, r)| release_info(r)).collect(),
-            cursor: crate::sync::cursor_token(cursor),
-            more,
+            releases: page.entries.iter().map(|(_, r)| release_info(r)).collect(),
+            cursor: crate::sync::cursor_token(page.last),
+            more: page.more,
             ..Default::default()
         }))
     }

@@ -34,6 +34,17 @@ pub struct ReleaseRecord {
     pub size: u64,
 }
 
+/// A page of the manifest (see [`Store::manifest_filtered`]).
+#[derive(Debug)]
+pub struct ManifestPage {
+    /// Entries, with their sequence numbers.
+    pub entries: Vec<(u64, ReleaseRecord)>,
+    /// The last sequence number scanned.
+    pub last: u64,
+    /// Whether entries may follow.
+    pub more: bool,
+}
+
 /// One entry of the budget ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpendRecord {
@@ -161,7 +172,7 @@ impl Store {
         origins: &std::collections::BTreeSet<String>,
         limit: usize,
         scan: usize,
-    ) -> Result<(Vec<(u64, ReleaseRecord)>, u64, bool), StorageError> {
+    ) -> Result<ManifestPage, StorageError> {
         let start = super::idx_key(b'Q', after.saturating_add(1));
         let end = super::idx_key(b'Q', until.saturating_add(1));
         let mut out = Vec::new();
@@ -173,17 +184,29 @@ impl Store {
             let rec: ReleaseRecord = json_of("Q", &v)?;
             if origins.is_empty() || origins.contains(&rec.origin) {
                 if out.len() == limit {
-                    return Ok((out, last, true));
+                    return Ok(ManifestPage {
+                        entries: out,
+                        last,
+                        more: true,
+                    });
                 }
                 out.push((seq, rec));
             }
             last = seq;
             scanned += 1;
             if scanned == scan {
-                return Ok((out, last, last < until));
+                return Ok(ManifestPage {
+                    entries: out,
+                    last,
+                    more: last < until,
+                });
             }
         }
-        Ok((out, last, false))
+        Ok(ManifestPage {
+            entries: out,
+            last,
+            more: false,
+        })
     }
 
     /// The distinct origins of the manifest entries after `after` up to `until`.
@@ -483,16 +506,19 @@ mod tests {
         assert_eq!(sb.holdings_digest().expect("d"), want);
         // A filtered page of one origin skips the other's entries and stops at `until`.
         let only_aus = ["AUS".to_string()].into_iter().collect();
-        let (page, last, more) = sb
+        let p = sb
             .manifest_filtered(0, 3, &only_aus, 10, 100)
             .expect("page");
-        assert_eq!(page.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![1, 3]);
-        assert_eq!((last, more), (3, false));
-        let (page, last, more) = sb
+        assert_eq!(
+            p.entries.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
+        assert_eq!((p.last, p.more), (3, false));
+        let p = sb
             .manifest_filtered(0, u64::MAX, &only_aus, 1, 100)
             .expect("page");
         assert_eq!(
-            (page.len(), last, more),
+            (p.entries.len(), p.last, p.more),
             (1, 2, true),
             "the skipped IDN entry is passed"
         );

@@ -13,6 +13,7 @@ use clap::Args;
 pub mod codes;
 pub mod keys;
 pub mod log;
+pub mod notekey;
 pub mod outbox;
 pub mod pki;
 pub mod region;

@@ -19,6 +19,7 @@ pub mod pki;
 pub mod region;
 pub mod releases;
 pub mod reports;
+pub mod roster;
 pub mod submit;
 pub mod sync;
 pub mod ui;

@@ -250,6 +250,18 @@ enum Cmd {
         #[command(subcommand)]
         cmd: SyncCmd,
     },
+    /// The signed federation roster, offline: keepers' keys, an example, signing (m of n
+    /// keepers one after another), verification against pinned roster keys, its members.
+    ///
+    /// A roster is a C2SP signed note (`vrs-roster/v1`, then JSON): per State its log
+    /// origin, node keys with their validity and endpoints, and the secretariats. Nodes
+    /// pin the roster keys and take only a strictly newer version.
+    ///
+    /// Example: vrs roster verify roster.note --keys roster-1.vkey
+    Roster {
+        #[command(subcommand)]
+        cmd: cli::roster::RosterCmd,
+    },
     /// The outbox: records `vrs submit` signed and journalled, and whether the node
     /// acknowledged them. A rerun of the same file sends only what is missing.
     ///
@@ -374,6 +386,7 @@ fn main() -> ExitCode {
         Cmd::Releases { cmd } => cmd.run(&sel),
         Cmd::Region { cmd } => cmd.run(&sel),
         Cmd::Sync { cmd } => cmd.run(&sel),
+        Cmd::Roster { cmd } => cmd.run(),
         Cmd::Outbox { cmd } => cmd.run(&sel),
         Cmd::Codes(a) => a.run(),
         Cmd::Template(a) => a.run(),

@@ -4,8 +4,8 @@
 //! ([`envelope`]), RFC 9162 Merkle log maths ([`merkle`]), C2SP signed notes,
 //! checkpoints and cosignatures ([`note`]), tlog-proof receipts ([`receipt`]), the
 //! report domain ([`report`]) with its code lists ([`codes`]) and validation
-//! ([`validate`]), and the roles of certificates ([`identity`]). Only [`wire`] touches
-//! protobuf messages.
+//! ([`validate`]), the roles of certificates ([`identity`]), and the signed federation
+//! roster ([`roster`]). Only [`wire`] touches protobuf messages.
 #![forbid(unsafe_code)]
 
 pub mod aggregate;
@@ -18,6 +18,7 @@ pub mod note;
 pub mod receipt;
 pub mod release;
 pub mod report;
+pub mod roster;
 pub mod validate;
 pub mod wire;
 

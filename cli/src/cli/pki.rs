@@ -48,13 +48,9 @@ fn mkdir(p: &Path) -> anyhow::Result<()> {
 
 /// The node signing key file, as `vrs-node init` writes it.
 fn node_key_text(signer: &NoteSigner) -> String {
-    format!(
-        "# vrs node signing key (Ed25519) for checkpoints and releases. {DEV_MARKER}.\n\
-         # SECRET: keep this file private (mode 0600) and backed up.\n\
-         # Verifier key, for peers to pin: {}\n\
-         {}\n",
-        signer.verifier_key(),
-        signer.signer_key()
+    super::notekey::key_file_text(
+        signer,
+        &format!("vrs node signing key (Ed25519) for checkpoints and releases. {DEV_MARKER}."),
     )
 }
 

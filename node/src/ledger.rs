@@ -668,8 +668,7 @@ impl Inner {
         if rec.origin == self.state {
             return Err(Rejection::OwnState);
         }
-        if self.store.release_by_digest(&rec.digest)?.is_some() || batch.holds_release(&rec.digest)
-        {
+        if self.store.has_release(&rec.digest)? || batch.holds_release(&rec.digest) {
             return Ok(false);
         }
         if let Some((held, _)) = self

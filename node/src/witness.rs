@@ -67,7 +67,8 @@ pub fn held(
     held_of(store.witnessed(origin)?.as_deref(), verifiers)
 }
 
-fn held_of(note: Option<&str>, verifiers: &Verifiers) -> Result<(u64, Hash), WitnessError> {
+/// The (size, root) of a held checkpoint note, verified again under `verifiers`.
+pub fn held_of(note: Option<&str>, verifiers: &Verifiers) -> Result<(u64, Hash), WitnessError> {
     match note {
         Some(note) => {
             let cp = open_checkpoint(note, verifiers)

@@ -23,11 +23,6 @@ const MAX_ORIGINS: usize = 4096;
 /// Most manifest entries one page scans (entries of other origins are skipped).
 const MAX_SCAN: usize = 20_000;
 
-/// The key name of a signature line (`— <name> <base64>`).
-pub(crate) fn cosigner_of(line: &str) -> Option<&str> {
-    line.strip_prefix("— ")?.split(' ').next()
-}
-
 type ReleaseStream =
     std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::FetchedRelease, Status>> + Send>>;
 
@@ -217,7 +212,10 @@ impl pb::federation_service_server::FederationService for Services {
                 r.cosigners.iter().map(String::as_str).collect();
             let new_cosignatures = lines
                 .into_iter()
-                .filter(|l| !cosigner_of(l).is_some_and(|n| known.contains(n)))
+                .filter(|l| {
+                    !vrs_core::note::Signature::parse_line(l)
+                        .is_ok_and(|sig| known.contains(sig.name.as_str()))
+                })
                 .collect();
             return Ok(Response::new(pb::CheckpointUpdate {
                 note: String::new(),

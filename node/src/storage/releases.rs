@@ -87,12 +87,28 @@ fn release_key(origin: &str, table: &str, period: &str, version: u32) -> Vec<u8>
 }
 
 fn release_prefix(origin: &str, table: &str, period: &str) -> Vec<u8> {
-    let mut k = vec![b'L'];
-    for part in [origin, table, period] {
+    let mut k = origin_prefix(origin);
+    for part in [table, period] {
         k.extend_from_slice(part.as_bytes());
         k.push(0);
     }
     k
+}
+
+/// The prefix of every `L` key of `origin`.
+fn origin_prefix(origin: &str) -> Vec<u8> {
+    let mut k = vec![b'L'];
+    k.extend_from_slice(origin.as_bytes());
+    k.push(0);
+    k
+}
+
+/// A stored holdings digest.
+fn digest_at(origin: &str, v: &[u8]) -> Result<vrs_core::Hash, StorageError> {
+    v.try_into().map_err(|_| StorageError::Corrupt {
+        key: format!("O{origin}"),
+        reason: format!("expected 32 bytes, found {}", v.len()),
+    })
 }
 
 fn withheld_key(period: &str, version: u32) -> Vec<u8> {
@@ -148,6 +164,14 @@ impl Store {
             .map(|v| v.to_vec()))
     }
 
+    /// Whether the release with this digest of its envelope bytes is held (without
+    /// reading it).
+    pub fn has_release(&self, digest: &vrs_core::Hash) -> Result<bool, StorageError> {
+        let mut k = vec![b'D'];
+        k.extend_from_slice(digest);
+        Ok(self.db.contains_key(k)?)
+    }
+
     /// A release by the digest of its envelope bytes.
     pub fn release_by_digest(
         &self,
@@ -161,10 +185,26 @@ impl Store {
         Ok(self.db.get(l)?.map(|v| v.to_vec()))
     }
 
+    /// The manifest entries after `after` (exclusive) up to `until` (inclusive; `u64::MAX`
+    /// for no bound), in order.
+    fn manifest_range(
+        &self,
+        after: u64,
+        until: u64,
+    ) -> impl Iterator<Item = Result<(u64, ReleaseRecord), StorageError>> + use<> {
+        let start = super::idx_key(b'Q', after.saturating_add(1)).to_vec();
+        let end = match until.checked_add(1) {
+            Some(u) => super::idx_key(b'Q', u).to_vec(),
+            None => vec![b'R'],
+        };
+        self.db.range(start..end).map(|kv| {
+            let (k, v) = kv?;
+            Ok((u64_of("Q", &k[1..])?, json_of("Q", &v)?))
+        })
+    }
+
     /// Manifest entries after `after` (exclusive) up to `until` (inclusive) of the given
     /// origins (all when empty), at most `limit`, scanning at most `scan` entries.
-    /// Returns the entries, the last sequence number scanned (`after` when none was)
-    /// and whether entries may follow.
     pub fn manifest_filtered(
         &self,
         after: u64,
@@ -173,40 +213,27 @@ impl Store {
         limit: usize,
         scan: usize,
     ) -> Result<ManifestPage, StorageError> {
-        let start = super::idx_key(b'Q', after.saturating_add(1));
-        let end = super::idx_key(b'Q', until.saturating_add(1));
-        let mut out = Vec::new();
-        let mut last = after;
-        let mut scanned = 0;
-        for kv in self.db.range(start.to_vec()..end.to_vec()) {
-            let (k, v) = kv?;
-            let seq = u64_of("Q", &k[1..])?;
-            let rec: ReleaseRecord = json_of("Q", &v)?;
-            if origins.is_empty() || origins.contains(&rec.origin) {
-                if out.len() == limit {
-                    return Ok(ManifestPage {
-                        entries: out,
-                        last,
-                        more: true,
-                    });
-                }
-                out.push((seq, rec));
-            }
-            last = seq;
-            scanned += 1;
-            if scanned == scan {
-                return Ok(ManifestPage {
-                    entries: out,
-                    last,
-                    more: last < until,
-                });
-            }
-        }
-        Ok(ManifestPage {
-            entries: out,
-            last,
+        let mut page = ManifestPage {
+            entries: Vec::new(),
+            last: after,
             more: false,
-        })
+        };
+        for (scanned, item) in self.manifest_range(after, until).enumerate() {
+            if scanned == scan {
+                page.more = true;
+                break;
+            }
+            let (seq, rec) = item?;
+            if origins.is_empty() || origins.contains(&rec.origin) {
+                if page.entries.len() == limit {
+                    page.more = true;
+                    break;
+                }
+                page.entries.push((seq, rec));
+            }
+            page.last = seq;
+        }
+        Ok(page)
     }
 
     /// The distinct origins of the manifest entries after `after` up to `until`.
@@ -215,15 +242,9 @@ impl Store {
         after: u64,
         until: u64,
     ) -> Result<std::collections::BTreeSet<String>, StorageError> {
-        let start = super::idx_key(b'Q', after.saturating_add(1));
-        let end = super::idx_key(b'Q', until.saturating_add(1));
-        let mut out = std::collections::BTreeSet::new();
-        for kv in self.db.range(start.to_vec()..end.to_vec()) {
-            let (_, v) = kv?;
-            let rec: ReleaseRecord = json_of("Q", &v)?;
-            out.insert(rec.origin);
-        }
-        Ok(out)
+        self.manifest_range(after, until)
+            .map(|item| item.map(|(_, rec)| rec.origin))
+            .collect()
     }
 
     /// Manifest entries after sequence number `after` (exclusive), at most `limit`.
@@ -232,15 +253,7 @@ impl Store {
         after: u64,
         limit: usize,
     ) -> Result<Vec<(u64, ReleaseRecord)>, StorageError> {
-        let start = super::idx_key(b'Q', after.saturating_add(1));
-        self.db
-            .range(start.to_vec()..vec![b'R'])
-            .take(limit)
-            .map(|kv| {
-                let (k, v) = kv?;
-                Ok((u64_of("Q", &k[1..])?, json_of("Q", &v)?))
-            })
-            .collect()
+        self.manifest_range(after, u64::MAX).take(limit).collect()
     }
 
     /// The values the threshold releases of `period` at `version` withheld, if the node
@@ -279,14 +292,8 @@ impl Store {
         origin: &str,
         pending: &std::collections::BTreeSet<Vec<u8>>,
     ) -> Result<vrs_core::Hash, StorageError> {
-        let prefix = {
-            let mut k = vec![b'L'];
-            k.extend_from_slice(origin.as_bytes());
-            k.push(0);
-            k
-        };
         let mut keys: std::collections::BTreeSet<Vec<u8>> = pending.clone();
-        for kv in self.db.scan_prefix(&prefix).keys() {
+        for kv in self.db.scan_prefix(origin_prefix(origin)).keys() {
             keys.insert(kv?.to_vec());
         }
         Ok(digest_of(keys.iter().map(Vec::as_slice)))
@@ -299,10 +306,7 @@ impl Store {
             .map(|kv| {
                 let (k, v) = kv?;
                 let origin = String::from_utf8_lossy(&k[1..]).into_owned();
-                let d = <vrs_core::Hash>::try_from(&v[..]).map_err(|_| StorageError::Corrupt {
-                    key: format!("O{origin}"),
-                    reason: "not 32 bytes".into(),
-                })?;
+                let d = digest_at(&origin, &v)?;
                 Ok((origin, d))
             })
             .collect()
@@ -310,10 +314,10 @@ impl Store {
 
     /// The holdings digest of one origin (`None`: no release of it held).
     pub fn origin_holdings(&self, origin: &str) -> Result<Option<vrs_core::Hash>, StorageError> {
-        Ok(self
-            .db
+        self.db
             .get(holdings_key(origin))?
-            .and_then(|v| <vrs_core::Hash>::try_from(&v[..]).ok()))
+            .map(|v| digest_at(origin, &v))
+            .transpose()
     }
 
     /// The digest of everything held: over each origin's holdings digest, in order.

@@ -433,7 +433,7 @@ impl SyncEngine {
                     );
                     continue;
                 };
-                if store.release_by_digest(&d)?.is_some() {
+                if store.has_release(&d)? {
                     st.already_held += 1;
                 } else {
                     wanted.insert(d, info);
@@ -479,7 +479,7 @@ impl SyncEngine {
         let mut rest = Vec::new();
         for (d, busy) in theirs {
             let _done = busy.lock().await;
-            if self.ledger.store().release_by_digest(&d)?.is_some() {
+            if self.ledger.store().has_release(&d)? {
                 st.already_held += 1;
             } else {
                 rest.push(d);
@@ -614,7 +614,7 @@ impl SyncEngine {
         let mut stale = None;
         for _ in 0..3 {
             let stored = store.witnessed(&origin)?;
-            let (held, root) = crate::witness::held(store, &origin, &verifiers)?;
+            let (held, root) = crate::witness::held_of(stored.as_deref(), &verifiers)?;
             // Only what changed since the checkpoint held (05-sync.md rule 12): the
             // root goes with the size, so a second view of the same size is sent in
             // full, and caught.

@@ -386,7 +386,7 @@ fn main() -> ExitCode {
         Cmd::Releases { cmd } => cmd.run(&sel),
         Cmd::Region { cmd } => cmd.run(&sel),
         Cmd::Sync { cmd } => cmd.run(&sel),
-        Cmd::Roster { cmd } => cmd.run(),
+        Cmd::Roster { cmd } => cmd.run(&sel),
         Cmd::Outbox { cmd } => cmd.run(&sel),
         Cmd::Codes(a) => a.run(),
         Cmd::Template(a) => a.run(),

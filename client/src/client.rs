@@ -609,6 +609,30 @@ impl Client {
             .map(tonic::Response::into_inner)
             .map_err(|s| self.err(s))
     }
+
+    /// Gives the node a signed roster note (admin); it takes it only if it verifies
+    /// under its pinned roster keys and is strictly newer.
+    pub async fn publish_roster(
+        &self,
+        note: &str,
+    ) -> Result<pb::PublishRosterResponse, ClientError> {
+        SyncServiceClient::new(self.channel.clone())
+            .publish_roster(self.req(pb::RosterNote {
+                note: note.to_owned(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// The roster note the node holds (admin); `None` when it holds none.
+    pub async fn roster(&self) -> Result<Option<String>, ClientError> {
+        SyncServiceClient::new(self.channel.clone())
+            .get_roster(self.req(pb::RosterRequest { have_version: 0 }))
+            .await
+            .map(|r| Some(r.into_inner().note).filter(|n| !n.is_empty()))
+            .map_err(|s| self.err(s))
+    }
 }
 
 #[cfg(test)]

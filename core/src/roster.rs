@@ -587,6 +587,21 @@ pub fn parse_roster_unverified(note: &str) -> Result<(Roster, usize), RosterErro
     Ok((roster, parsed.signatures.len()))
 }
 
+/// Parses a file of pinned roster verifier keys: one `name+keyid+base64` per line,
+/// blank lines and `#` comments skipped (what `vrs roster keygen` writes to `.vkey`,
+/// or several such files concatenated). An error names the line (1-based).
+pub fn parse_roster_keys(text: &str) -> Result<Vec<NoteVerifier>, (usize, note::KeyError)> {
+    let mut keys = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        keys.push(NoteVerifier::parse(line).map_err(|e| (i + 1, e))?);
+    }
+    Ok(keys)
+}
+
 /// Whether an offered roster version may replace the one held: strictly newer only.
 /// Equal is [`RosterError::SameVersion`] (a no-op for callers); older is
 /// [`RosterError::Older`]. With none held, any version is taken.

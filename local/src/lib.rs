@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+pub mod roster;
 pub mod workspace;
 
 use std::net::SocketAddr;

@@ -192,6 +192,9 @@ pub struct Config {
     /// `[sync]`: the nightly federation sync.
     #[serde(default)]
     pub sync: SyncConfig,
+    /// `[roster]`: the federation roster and the keys that sign it (05-sync.md).
+    #[serde(default)]
+    pub roster: RosterConfig,
     /// `[[peers]]`: the other nodes this node syncs with (not overridable from the
     /// environment).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -389,6 +392,32 @@ impl Default for SyncConfig {
     }
 }
 
+/// `[roster]`: the signed federation roster (05-sync.md). With `keys_file` set, the
+/// node takes a roster signed by at least `threshold` of the keys in it (from `file` at
+/// start, from `vrs roster publish`, or from a peer's sync, strictly newer versions
+/// only), and verifies the releases and checkpoints of every member under the member's
+/// roster keys valid at the time: an origin need not be a peer, and a rotated node key
+/// needs no configuration edit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RosterConfig {
+    /// A file of the pinned roster verifier keys, one `name+keyid+base64` per line
+    /// (`#` comments allowed; what `vrs roster keygen` writes to `<name>.vkey`).
+    /// Unset: no roster; every key comes from `[[peers]]`.
+    pub keys_file: Option<PathBuf>,
+    /// How many distinct pinned keys must sign a roster. Default 1.
+    pub threshold: u64,
+    /// A signed roster note to take at start when it is newer than the one held.
+    pub file: Option<PathBuf>,
+}
+
+impl RosterConfig {
+    /// The signatures a roster needs (at least 1).
+    pub fn needed(&self) -> usize {
+        self.threshold.max(1) as usize
+    }
+}
+
 /// One `[[peers]]` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -398,7 +427,9 @@ pub struct PeerConfig {
     /// `https://host:port` of the peer's gRPC server.
     pub endpoint: String,
     /// The peer's pinned node verifier key (`name+keyid+base64`): its checkpoints and
-    /// releases must verify under it.
+    /// releases must verify under it. May be left out when a roster lists the peer:
+    /// the roster's keys then apply (and take precedence when both are given).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub vkey: String,
 }
 
@@ -539,6 +570,11 @@ mod tests {
             log: LogConfig::default(),
             release: ReleaseConfig::default(),
             sync: SyncConfig::default(),
+            roster: RosterConfig {
+                keys_file: Some("r".into()),
+                threshold: 1,
+                file: Some("f".into()),
+            },
             peers: Vec::new(),
             provenance: Provenance::default(),
         };

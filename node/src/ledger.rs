@@ -194,14 +194,19 @@ impl Ledger {
         // Make sure a checkpoint exists, even for an empty log.
         let ledger = Self { inner };
         let vkey = ledger.inner.signer.verifier_key();
-        if ledger.inner.store.verifier_key()?.as_deref() != Some(vkey.as_str()) {
+        let rotated = ledger.inner.store.verifier_key()?.as_deref() != Some(vkey.as_str());
+        if rotated {
             ledger.inner.store.set_verifier_key(&vkey)?;
         }
-        if ledger.inner.store.checkpoint()?.is_none() {
+        // A new node key (a rotation, announced in a new roster version) signs the
+        // latest checkpoint again at once: same size and root, so peers verify it under
+        // the new key and the cosignatures of that size still hold.
+        if rotated || ledger.inner.store.checkpoint()?.is_none() {
             let store = &ledger.inner.store;
             let mut batch = store.batch()?;
-            let (note, root) = ledger.inner.sign(&batch, 0)?;
-            batch.put_checkpoint(0, root, &note);
+            let size = batch.size();
+            let (note, root) = ledger.inner.sign(&batch, size)?;
+            batch.put_checkpoint(size, root, &note);
             store.commit(batch)?;
         }
         Ok((ledger, handle))

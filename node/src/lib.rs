@@ -18,6 +18,7 @@ pub mod grpc;
 pub mod ledger;
 pub mod metrics;
 pub mod releases;
+pub mod roster;
 pub mod server;
 pub mod storage;
 pub mod sync;

@@ -92,6 +92,7 @@ pub async fn run_gated(
         crate::sync::SyncEngine::new(
             ledger.clone(),
             cfg.peers.clone(),
+            &cfg.roster,
             client_tls,
             cfg.sync.clone(),
             !secretariat,

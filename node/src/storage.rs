@@ -185,6 +185,7 @@ fn checkpoint_of((k, v): (sled::IVec, sled::IVec)) -> Result<(u64, String), Stor
 const SIZE_KEY: &[u8] = b"Ssize";
 const CHECKPOINT_KEY: &[u8] = b"C";
 const VKEY_KEY: &[u8] = b"Svkey";
+const VKEYS_KEY: &[u8] = b"Svkeys";
 
 impl Store {
     /// Opens (or creates) the database in `dir`, with the default page cache
@@ -362,10 +363,31 @@ impl Store {
             .transpose()
     }
 
-    /// Records the node's checkpoint verifier key (durably).
+    /// Records the node's checkpoint verifier key (durably), keeping the keys it had
+    /// before (its checkpoints of earlier sizes are signed by them).
     pub fn set_verifier_key(&self, vkey: &str) -> Result<(), StorageError> {
+        let mut all = self.verifier_keys()?;
+        if !all.iter().any(|k| k == vkey) {
+            all.push(vkey.to_owned());
+        }
+        self.db.insert(VKEYS_KEY, json_bytes(&all))?;
         self.db.insert(VKEY_KEY, vkey.as_bytes())?;
         self.flush()
+    }
+
+    /// Every checkpoint verifier key this node has had, oldest first (the current one
+    /// last).
+    pub fn verifier_keys(&self) -> Result<Vec<String>, StorageError> {
+        let mut all: Vec<String> = match self.db.get(VKEYS_KEY)? {
+            Some(v) => json_of("Svkeys", &v)?,
+            None => Vec::new(),
+        };
+        if let Some(k) = self.verifier_key()?
+            && !all.contains(&k)
+        {
+            all.push(k);
+        }
+        Ok(all)
     }
 
     /// Starts a batch of writes on top of the current state.

@@ -93,14 +93,16 @@ fn verify_store(store: &Store, vkey: Option<&str>) -> Result<VerifyReport, Verif
     {
         return Err(truncated(size, a.size));
     }
-    let vkey = match vkey {
-        Some(k) => k.to_owned(),
-        None => store
-            .verifier_key()?
-            .ok_or_else(|| VerifyError::Key("none stored; pass --key".into()))?,
+    // Every key the node has had: checkpoints of earlier sizes may be signed by a key
+    // rotated out since.
+    let vkeys = match vkey {
+        Some(k) => vec![k.to_owned()],
+        None => store.verifier_keys()?,
     };
-    let verifiers =
-        Verifiers::from_vkeys([vkey.as_str()]).map_err(|e| VerifyError::Key(e.to_string()))?;
+    if vkeys.is_empty() {
+        return Err(VerifyError::Key("none stored; pass --key".into()));
+    }
+    let verifiers = Verifiers::from_vkeys(&vkeys).map_err(|e| VerifyError::Key(e.to_string()))?;
     let mut tree = MemStore::new();
     for index in 0..size {
         let entry = store.entry(index)?.ok_or_else(|| VerifyError::Mismatch {

@@ -79,8 +79,17 @@ pub fn held_of(note: Option<&str>, verifiers: &Verifiers) -> Result<(u64, Hash),
     }
 }
 
-/// Verifies `note` under `verifiers` (the peer's pinned key) and, with `proof` from the
-/// held size `old_size`, advances the witnessed checkpoint. Returns the checkpoint.
+/// The keys a peer's log is witnessed under.
+pub struct PeerKeys {
+    /// Its keys valid now: a checkpoint offered now must verify under one of them.
+    pub now: Verifiers,
+    /// Every key it has had: the checkpoint held was verified under one of them when
+    /// it was taken (a key rotated since then still opens it).
+    pub known: Verifiers,
+}
+
+/// Verifies `note` under `keys.now` (the peer's keys valid now) and, with `proof` from
+/// the held size `old_size`, advances the witnessed checkpoint. Returns the checkpoint.
 /// An inconsistency is recorded as an alarm before it is returned.
 ///
 /// The Cosign RPC (a peer's push) and this node's own pull can witness the same log at
@@ -90,17 +99,17 @@ pub fn held_of(note: Option<&str>, verifiers: &Verifiers) -> Result<(u64, Hash),
 /// held, and may try again from it.
 pub fn witness(
     store: &Store,
-    verifiers: &Verifiers,
+    keys: &PeerKeys,
     note: &str,
     old_size: u64,
     proof: &[Hash],
     now: u64,
 ) -> Result<Checkpoint, WitnessError> {
-    let cp = open_checkpoint(note, verifiers)
+    let cp = open_checkpoint(note, &keys.now)
         .map_err(|e| WitnessError::BadNote(e.to_string()))?
         .checkpoint;
     let stored = store.witnessed(&cp.origin)?;
-    let (held_size, held_root) = held_of(stored.as_deref(), verifiers)?;
+    let (held_size, held_root) = held_of(stored.as_deref(), &keys.known)?;
     if old_size != held_size {
         return Err(WitnessError::StaleOldSize {
             held: held_size,
@@ -131,7 +140,7 @@ pub fn witness(
         return Err(e);
     }
     if cp.size > held_size && !store.swap_witnessed(&cp.origin, stored.as_deref(), note)? {
-        let (held, _) = held(store, &cp.origin, verifiers)?;
+        let (held, _) = held(store, &cp.origin, &keys.known)?;
         return Err(WitnessError::StaleOldSize {
             held,
             claimed: old_size,

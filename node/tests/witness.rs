@@ -8,7 +8,7 @@ use vrs_core::Hash;
 use vrs_core::merkle::{self, MemStore};
 use vrs_core::note::{Checkpoint, NoteSigner, Verifiers, sign_checkpoint};
 use vrs_node::storage::Store;
-use vrs_node::witness::{WitnessError, held, witness};
+use vrs_node::witness::{PeerKeys, WitnessError, held, witness};
 
 /// A peer's log of 20 entries: its signed checkpoints and consistency proofs.
 struct PeerLog {
@@ -28,6 +28,13 @@ impl PeerLog {
 
     fn verifiers(&self) -> Verifiers {
         Verifiers::from_vkeys([self.signer.verifier_key().as_str()]).unwrap()
+    }
+
+    fn keys(&self) -> PeerKeys {
+        PeerKeys {
+            now: self.verifiers(),
+            known: self.verifiers(),
+        }
     }
 
     fn note(&self, size: u64) -> String {
@@ -53,15 +60,15 @@ fn a_concurrent_smaller_checkpoint_never_overwrites_a_larger_one_verified() {
     for trial in 0..100 {
         let log = Arc::new(PeerLog::new(&format!("vrs.test/state/P{trial:02}")));
         let v = log.verifiers();
-        witness(&store, &v, &log.note(10), 0, &[], 0).unwrap();
+        witness(&store, &log.keys(), &log.note(10), 0, &[], 0).unwrap();
         // Both start from the held size 10: the pull verified 15, the push 20.
         let barrier = Arc::new(Barrier::new(2));
         let run = |size: u64| {
             let (store, log, barrier) = (store.clone(), log.clone(), barrier.clone());
             std::thread::spawn(move || {
-                let (note, proof, v) = (log.note(size), log.proof(10, size), log.verifiers());
+                let (note, proof, k) = (log.note(size), log.proof(10, size), log.keys());
                 barrier.wait();
-                witness(&store, &v, &note, 10, &proof, 0)
+                witness(&store, &k, &note, 10, &proof, 0)
             })
         };
         let (small, large) = (run(15), run(20));

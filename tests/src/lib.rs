@@ -17,6 +17,8 @@ use vrs_local as local;
 pub use vrs_local::{NodeFiles, add_peer, connect};
 use vrs_proto::v1 as pb;
 
+pub mod federation;
+
 /// A throw-away PKI in a temporary directory (removed on drop).
 pub struct Pki {
     /// The temporary directory.

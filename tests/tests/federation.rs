@@ -9,6 +9,7 @@ use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::federation_service_client::FederationServiceClient;
 use vrs_proto::v1::report_service_client::ReportServiceClient;
 use vrs_proto::v1::sync_service_client::SyncServiceClient;
+use vrs_tests::federation::{held, report_and_release, sync_now};
 use vrs_tests::{
     FocalPoint, InProcessNode, NodeFiles, Pki, add_peer, metric, node_files, register,
 };
@@ -42,60 +43,6 @@ async fn members(pki: &Pki, states: &[&str]) -> (Vec<Member>, Vec<tokio::net::Tc
         }
     }
     (ms, ls)
-}
-
-/// Submits `n` movement reports of October 2026 and releases the month.
-async fn report_and_release(pki: &Pki, node: &InProcessNode, state: &str, n: u64) {
-    let admin = node.channel(pki, &pki.issue(Identity::admin(state))).await;
-    let fp = FocalPoint::new(pki, state, "fp1", "fp1-k1");
-    register(admin.clone(), &fp).await;
-    let ch = node.channel(pki, &fp.cert).await;
-    for i in 1..=n {
-        let p = ExampleParams::new(
-            Iso3::new(state).expect("iso"),
-            "fp1",
-            examples::report_id(i),
-        )
-        .on(Date::new(2026, 10, 1 + (i % 28) as u8).expect("date"));
-        let env = fp.sign(&pb::Report::from(&examples::example(
-            RecordType::Movement,
-            &p,
-        )));
-        ReportServiceClient::new(ch.clone())
-            .submit(pb::SubmitRequest {
-                envelope: Some(env),
-            })
-            .await
-            .expect("submit");
-    }
-    AggregatesServiceClient::new(admin)
-        .release_now(pb::ReleaseNowRequest {
-            period: "2026-M10".into(),
-            revise: false,
-        })
-        .await
-        .expect("release");
-}
-
-async fn sync_now(pki: &Pki, node: &InProcessNode, state: &str) -> pb::SyncStatusResponse {
-    let admin = node.channel(pki, &pki.issue(Identity::admin(state))).await;
-    SyncServiceClient::new(admin)
-        .sync_now(pb::SyncNowRequest::default())
-        .await
-        .expect("sync now")
-        .into_inner()
-}
-
-async fn held(pki: &Pki, node: &InProcessNode) -> Vec<pb::ReleaseInfo> {
-    let ch = node
-        .channel(pki, &pki.issue(Identity::secretariat("ROSEAP")))
-        .await;
-    AggregatesServiceClient::new(ch)
-        .list_releases(pb::ListReleasesRequest::default())
-        .await
-        .expect("list")
-        .into_inner()
-        .releases
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,13 +10,14 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use vrs_client::pki::{write_private, write_public};
-use vrs_core::note::{NoteSigner, NoteVerifier, Verifiers};
+use vrs_core::note::{NoteSigner, Verifiers};
 use vrs_core::roster::{
     self, MAX_ROSTER_NOTE, Member, ROSTER_HEADER, Roster, RosterKey, Secretariat,
 };
 
 use super::notekey::{key_file_text, read_key_file};
-use super::{Output, OutputArg, Rejected, Table, UsageError};
+use super::{Output, OutputArg, Rejected, Selector, Table, UsageError};
+use vrs_client::credentials::Need;
 
 #[derive(Subcommand)]
 pub enum RosterCmd {
@@ -62,10 +63,23 @@ pub enum RosterCmd {
         pins: Pins,
     },
     /// Show a roster note's members (state, origin, each key with its validity,
-    /// endpoints) and secretariats. Not verified unless --keys is given.
+    /// endpoints) and secretariats: of a file, or without one the roster the profile's
+    /// node holds (admin). Not verified here unless --keys is given.
     ///
     /// Example: vrs roster show roster.note --keys roster-1.vkey
     Show(ShowArgs),
+    /// Give the profile's node a signed roster (admin). The node takes it only if it
+    /// is signed by its pinned roster keys (roster.keys_file, roster.threshold) and is
+    /// strictly newer than the roster it holds; its peers then pull it at their next
+    /// sync, and relay it on.
+    ///
+    /// Example: vrs roster publish roster.note
+    Publish {
+        /// The signed roster note.
+        note: PathBuf,
+        #[command(flatten)]
+        output: OutputArg,
+    },
 }
 
 /// The pinned roster keys and the threshold.
@@ -81,12 +95,31 @@ pub struct Pins {
     threshold: u16,
 }
 
-/// Where `vrs roster show` reads the roster from: a file, for now. (A node's roster,
-/// through the profile, is to be another member of this group.)
+/// Where `vrs roster show` reads the roster from.
 #[derive(Args)]
 pub struct ShowSource {
-    /// The signed roster note.
-    note: PathBuf,
+    /// The signed roster note; without it, the roster the profile's node holds.
+    note: Option<PathBuf>,
+}
+
+impl ShowSource {
+    /// A name for messages, and the note's text.
+    fn read(&self, sel: &Selector) -> anyhow::Result<(String, String)> {
+        match &self.note {
+            Some(p) => Ok((p.display().to_string(), read_bounded(p)?)),
+            None => super::block_on(async {
+                let (p, client) = super::connect_as(sel, Need::Admin, "reading the roster").await?;
+                let note = client.roster().await?.ok_or_else(|| {
+                    Rejected(format!(
+                        "the node of profile {} holds no roster (roster.keys_file, then \
+                         vrs roster publish)",
+                        p.name
+                    ))
+                })?;
+                Ok((format!("the roster of profile {}", p.name), note))
+            }),
+        }
+    }
 }
 
 /// `vrs roster show`.
@@ -106,14 +139,17 @@ pub struct ShowArgs {
 }
 
 impl RosterCmd {
-    /// Runs the command (offline: no profile).
-    pub fn run(self) -> anyhow::Result<()> {
+    /// Runs the command (offline but for `publish`, and `show` without a file).
+    pub fn run(self, sel: &Selector) -> anyhow::Result<()> {
         match self {
             RosterCmd::Keygen { name, out } => keygen(&name, &out),
             RosterCmd::Template => template(),
             RosterCmd::Sign { roster, key, out } => sign(&roster, &key, out.as_deref()),
             RosterCmd::Verify { note, pins } => verify(&note, &pins),
-            RosterCmd::Show(a) => show(a),
+            RosterCmd::Show(a) => show(a, sel),
+            RosterCmd::Publish { note, output } => {
+                super::block_on(publish(sel, &note, output.output))
+            }
         }
     }
 }
@@ -231,24 +267,14 @@ fn read_pins(files: &[PathBuf]) -> anyhow::Result<Verifiers> {
     for f in files {
         let text = std::fs::read_to_string(f)
             .with_context(|| format!("cannot read the key file {}", f.display()))?;
-        let mut n = 0;
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let v = NoteVerifier::parse(line).map_err(|e| {
-                UsageError(format!(
-                    "{}:{}: not a verifier key: {e}",
-                    f.display(),
-                    i + 1
-                ))
-            })?;
-            pins.add(v)
-                .map_err(|e| UsageError(format!("{}:{}: {e}", f.display(), i + 1)))?;
-            n += 1;
+        let keys = roster::parse_roster_keys(&text).map_err(|(line, e)| {
+            UsageError(format!("{}:{line}: not a verifier key: {e}", f.display()))
+        })?;
+        for v in &keys {
+            pins.add(v.clone())
+                .map_err(|e| UsageError(format!("{}: {e}", f.display())))?;
         }
-        if n == 0 {
+        if keys.is_empty() {
             return Err(UsageError(format!("{} holds no verifier key", f.display())).into());
         }
     }
@@ -257,6 +283,11 @@ fn read_pins(files: &[PathBuf]) -> anyhow::Result<Verifiers> {
 
 /// Opens the roster note at `path` with `pins`; a refusal is exit 3.
 fn open(path: &Path, pins: &Pins) -> anyhow::Result<roster::OpenedRoster> {
+    open_text(&path.display().to_string(), &read_bounded(path)?, pins)
+}
+
+/// Opens the roster `note` (named `what` in messages) with `pins`; a refusal is exit 3.
+fn open_text(what: &str, note: &str, pins: &Pins) -> anyhow::Result<roster::OpenedRoster> {
     let verifiers = read_pins(&pins.keys)?;
     let threshold = usize::from(pins.threshold);
     if threshold > verifiers.len() {
@@ -266,9 +297,8 @@ fn open(path: &Path, pins: &Pins) -> anyhow::Result<roster::OpenedRoster> {
         ))
         .into());
     }
-    let note = read_bounded(path)?;
-    roster::open_roster_note(&note, &verifiers, threshold)
-        .map_err(|e| Rejected(format!("{}: {e}", path.display())).into())
+    roster::open_roster_note(note, &verifiers, threshold)
+        .map_err(|e| Rejected(format!("{what}: {e}")).into())
 }
 
 /// The line `vrs roster verify` prints.
@@ -353,12 +383,11 @@ fn table(r: &Roster) -> Table {
 }
 
 /// `vrs roster show`.
-fn show(a: ShowArgs) -> anyhow::Result<()> {
-    let path = &a.source.note;
+fn show(a: ShowArgs, sel: &Selector) -> anyhow::Result<()> {
+    let (what, note) = a.source.read(sel)?;
     let (r, status) = if a.keys.is_empty() {
-        let note = read_bounded(path)?;
-        let (r, n) = roster::parse_roster_unverified(&note)
-            .map_err(|e| Rejected(format!("{}: {e}", path.display())))?;
+        let (r, n) =
+            roster::parse_roster_unverified(&note).map_err(|e| Rejected(format!("{what}: {e}")))?;
         (
             r,
             format!("NOT verified ({n} signature(s); give --keys to verify)"),
@@ -368,7 +397,7 @@ fn show(a: ShowArgs) -> anyhow::Result<()> {
             keys: a.keys,
             threshold: a.threshold,
         };
-        let o = open(path, &pins)?;
+        let o = open_text(&what, &note, &pins)?;
         let status = format!(
             "verified: {} of {} signature(s) by pinned roster keys",
             o.signed_by.len(),
@@ -451,4 +480,44 @@ fn template() -> anyhow::Result<()> {
          the example ones (whose private keys nobody keeps), then: vrs roster sign FILE --key KEYFILE"
     );
     write_out(None, &s)
+}
+
+/// `vrs roster publish`.
+async fn publish(sel: &Selector, path: &Path, output: Output) -> anyhow::Result<()> {
+    let note = read_bounded(path)?;
+    // Checked here first, so that a file that is no roster never leaves this machine.
+    let (r, n) = roster::parse_roster_unverified(&note)
+        .map_err(|e| Rejected(format!("{}: {e}", path.display())))?;
+    let (p, client) = super::connect_as(sel, Need::Admin, "publishing a roster").await?;
+    let done = client.publish_roster(&note).await?;
+    match output {
+        Output::Json => write_out(
+            None,
+            &format!(
+                "{}\n",
+                json!({
+                    "federation": r.federation,
+                    "version": done.version,
+                    "replaced": done.replaced,
+                    "signed_by": done.signed_by,
+                    "signatures": n,
+                })
+            ),
+        ),
+        _ => {
+            let replaced = match done.replaced {
+                0 => "none held before".to_owned(),
+                v => format!("replaced version {v}"),
+            };
+            println!(
+                "the node of profile {} now holds roster {} version {} ({replaced}); \
+                 verified signatures: {}",
+                p.name,
+                r.federation,
+                done.version,
+                done.signed_by.join(", ")
+            );
+            Ok(())
+        }
+    }
 }

@@ -117,7 +117,19 @@ jitter_s = 900
 peer_deadline_s = 300
 attempts = 4
 
-# One [[peers]] table per peer node: its State, endpoint and pinned verifier key.
+[roster]
+# The signed federation roster (05-sync.md): members, their node keys with validity,
+# endpoints. Pin the roster keys here (one verifier key per line, as `vrs roster
+# keygen` writes them); a roster then needs `threshold` of them to sign it, and only a
+# strictly newer version replaces the one held. With a roster, a peer's vkey may be left
+# out, and releases relayed from States that are not peers verify under the roster.
+# keys_file = "roster.vkeys"
+threshold = 1
+# A signed roster note to take at start (or give one later: vrs roster publish).
+# file = "roster.note"
+
+# One [[peers]] table per peer node: its State, endpoint and pinned verifier key (the
+# key may be left out when the roster lists the peer).
 # [[peers]]
 # state = "IDN"
 # endpoint = "https://idn.example:7400"

@@ -57,6 +57,8 @@ pub(super) const ROLES: &[&str] = &["state", "secretariat"];
 pub(super) const LOG_FORMATS: &[&str] = &["text", "json"];
 pub(super) const PERIODS: &[&str] = &["month", "week"];
 pub(super) const PEER_KEYS: &[&str] = &["state", "endpoint", "vkey"];
+/// Of [`PEER_KEYS`], those a peer must have (`vkey` may come from the roster).
+pub(super) const PEER_REQUIRED: &[&str] = &["state", "endpoint"];
 /// Table ids that `release.noise_tables` may name.
 pub const TABLE_IDS: &[&str] = &[
     "MOVEMENTS",
@@ -113,6 +115,9 @@ pub(super) const KEYS: &[Key] = &[
     key("sync.jitter_s", Kind::Int, Presence::Defaulted),
     key("sync.peer_deadline_s", Kind::Int, Presence::Defaulted),
     key("sync.attempts", Kind::Int, Presence::Defaulted),
+    key("roster.keys_file", Kind::Path, Presence::Optional),
+    key("roster.threshold", Kind::Int, Presence::Defaulted),
+    key("roster.file", Kind::Path, Presence::Optional),
 ];
 
 /// The dotted names of all configuration keys, e.g. `tls.cert`.

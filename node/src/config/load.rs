@@ -77,6 +77,12 @@ impl Config {
         if let Some(crl) = &mut self.tls.crl {
             resolve(crl);
         }
+        for p in [&mut self.roster.keys_file, &mut self.roster.file]
+            .into_iter()
+            .flatten()
+        {
+            resolve(p);
+        }
     }
 
     /// Semantic checks, after [`Config::load`]: the State code, the origin, the limits'
@@ -193,12 +199,45 @@ impl Config {
                     format!("{:?} must be https://host:port (mutual TLS)", peer.endpoint),
                 ));
             }
-            vrs_core::note::NoteVerifier::parse(&peer.vkey).map_err(|e| {
-                p.invalid(
+            if peer.vkey.is_empty() && self.roster.keys_file.is_none() {
+                return Err(p.invalid(
                     &format!("peers[{i}].vkey"),
-                    format!("not a verifier key: {e}"),
-                )
-            })?;
+                    "required unless [roster] keys_file is set (the roster then gives it)",
+                ));
+            }
+            if !peer.vkey.is_empty() {
+                vrs_core::note::NoteVerifier::parse(&peer.vkey).map_err(|e| {
+                    p.invalid(
+                        &format!("peers[{i}].vkey"),
+                        format!("not a verifier key: {e}"),
+                    )
+                })?;
+            }
+        }
+        let ro = &self.roster;
+        check_range(ro.threshold, &(0..=16)).map_err(|r| p.invalid("roster.threshold", r))?;
+        if ro.file.is_some() && ro.keys_file.is_none() {
+            return Err(p.invalid(
+                "roster.file",
+                "a roster needs the keys that sign it: set roster.keys_file",
+            ));
+        }
+        if let Some(f) = &ro.keys_file {
+            let pinned =
+                crate::roster::read_keys_file(f).map_err(|r| p.invalid("roster.keys_file", r))?;
+            if pinned.len() < ro.needed() {
+                return Err(p.invalid(
+                    "roster.threshold",
+                    format!(
+                        "{} signatures needed, but roster.keys_file pins {} keys",
+                        ro.needed(),
+                        pinned.len()
+                    ),
+                ));
+            }
+        }
+        if let Some(f) = &ro.file {
+            check_readable(f).map_err(|r| p.invalid("roster.file", r))?;
         }
         for (key, v) in [
             ("release.epsilon", &r.epsilon),
@@ -441,6 +480,7 @@ pub(super) fn validate_table(
                 for want in PEER_KEYS {
                     match t.get(*want) {
                         Some(Value::String(_)) => {}
+                        None if !PEER_REQUIRED.contains(want) => {}
                         _ => {
                             return Err(provenance
                                 .invalid(&format!("peers[{i}].{want}"), "required (a string)"));

@@ -88,13 +88,24 @@ impl Services {
     ) -> Result<vrs_core::release::Release, Status> {
         let env = Envelope::from_entry_bytes(bytes)
             .map_err(|e| Status::internal(format!("stored release does not decode: {e}")))?;
-        let key = self
-            .sync
-            .origin_key(origin)
-            .ok_or_else(|| Status::internal(format!("no pinned key for origin {origin}")))?;
-        vrs_core::release::open_release(&env, key.public_key()).map_err(|e| {
-            Status::internal(format!("stored release of {origin} does not verify: {e}"))
-        })
+        // Verified when it was taken: under any key its origin has had.
+        let keys = self.sync.keys().known_keys(origin);
+        if keys.is_empty() {
+            return Err(Status::internal(format!(
+                "no pinned key for origin {origin}"
+            )));
+        }
+        let mut last = None;
+        for key in &keys {
+            match vrs_core::release::open_release(&env, key.public_key()) {
+                Ok(r) => return Ok(r),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(Status::internal(format!(
+            "stored release of {origin} does not verify: {}",
+            last.expect("a key was tried")
+        )))
     }
 }
 

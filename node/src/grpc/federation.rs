@@ -234,6 +234,22 @@ impl pb::federation_service_server::FederationService for Services {
         }))
     }
 
+    async fn get_roster(
+        &self,
+        req: Request<pb::RosterRequest>,
+    ) -> Result<Response<pb::RosterNote>, Status> {
+        authorize_federation(self, &req)?;
+        let have = req.into_inner().have_version;
+        let note = self
+            .sync
+            .keys()
+            .held()
+            .filter(|h| h.roster.version > have)
+            .map(|h| h.note.clone())
+            .unwrap_or_default();
+        Ok(Response::new(pb::RosterNote { note }))
+    }
+
     async fn get_consistency_proof(
         &self,
         req: Request<pb::ConsistencyProofRequest>,
@@ -254,11 +270,9 @@ impl pb::federation_service_server::FederationService for Services {
                 "only peer nodes ask for cosignatures",
             ));
         };
-        let key = self.sync.peer_key(&peer).ok_or_else(|| {
+        let keys = self.sync.peer_keys(&peer).ok_or_else(|| {
             Status::permission_denied(format!("{peer} is not a configured peer of this node"))
         })?;
-        let verifiers = Verifiers::from_verifiers([key.clone()])
-            .map_err(|e| Status::internal(e.to_string()))?;
         let r = req.into_inner();
         let mut proof = Vec::with_capacity(r.proof.len());
         for (i, h) in r.proof.iter().enumerate() {
@@ -274,7 +288,7 @@ impl pb::federation_service_server::FederationService for Services {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let store = self.ledger.store();
-        match crate::witness::witness(store, &verifiers, &r.checkpoint, r.old_size, &proof, now) {
+        match crate::witness::witness(store, &keys, &r.checkpoint, r.old_size, &proof, now) {
             Ok(cp) => {
                 let line = self
                     .ledger

@@ -74,4 +74,62 @@ impl pb::sync_service_server::SyncService for Services {
         authorize(&req, self.state(), &[Allow::OwnAdmin])?;
         Ok(Response::new(self.sync.status()))
     }
+
+    async fn publish_roster(
+        &self,
+        req: Request<pb::RosterNote>,
+    ) -> Result<Response<pb::PublishRosterResponse>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
+        let note = req.into_inner().note;
+        match self.sync.keys().offer(self.ledger.store(), &note) {
+            Ok(Some(t)) => {
+                tracing::info!(
+                    version = t.opened.roster.version,
+                    replaced = t.replaced,
+                    "roster published"
+                );
+                Ok(Response::new(pb::PublishRosterResponse {
+                    version: t.opened.roster.version,
+                    replaced: t.replaced,
+                    signed_by: t
+                        .opened
+                        .signed_by
+                        .iter()
+                        .map(|k| k.name().to_owned())
+                        .collect(),
+                }))
+            }
+            Ok(None) => Err(Status::already_exists(
+                "this roster version is the one held already",
+            )),
+            Err(e) => Err(roster_status(e)),
+        }
+    }
+
+    async fn get_roster(
+        &self,
+        req: Request<pb::RosterRequest>,
+    ) -> Result<Response<pb::RosterNote>, Status> {
+        authorize(&req, self.state(), &[Allow::OwnAdmin])?;
+        let note = self.sync.keys().held().map(|h| h.note.clone());
+        Ok(Response::new(pb::RosterNote {
+            note: note.unwrap_or_default(),
+        }))
+    }
+}
+
+/// The status of a roster this node does not take.
+fn roster_status(e: crate::roster::RosterRefusal) -> Status {
+    use crate::roster::RosterRefusal as R;
+    use vrs_core::roster::RosterError as E;
+    let msg = e.to_string();
+    match e {
+        R::NotConfigured | R::Roster(E::Older { .. }) => Status::failed_precondition(msg),
+        R::Roster(E::Threshold { .. }) => Status::permission_denied(msg),
+        R::Roster(E::Invalid { field, message }) => {
+            field_status(Code::InvalidArgument, &format!("note.{field}"), &message)
+        }
+        R::Roster(_) => field_status(Code::InvalidArgument, "note", &msg),
+        R::Storage(_) => Status::internal(msg),
+    }
 }

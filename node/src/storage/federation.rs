@@ -9,6 +9,7 @@
 //! | `Y` | peer State | manifest cursor (u64 BE) |
 //! | `Z` | peer State | the last sync record (JSON, opaque to storage) |
 //! | `N` | unix seconds (u64 BE), counter | an equivocation alarm |
+//! | `F` | (none) | the federation roster note held (the newest verified) |
 //!
 //! Concurrency: these keys are not written by the single writer (sync and the Cosign
 //! RPC run beside it). Each change is instead one atomic compare-and-swap in sled
@@ -20,6 +21,8 @@
 
 use super::{StorageError, Store, json_bytes, json_of, u64_of};
 
+const ROSTER_KEY: &[u8] = b"F";
+
 fn key(prefix: u8, rest: &[u8]) -> Vec<u8> {
     let mut k = vec![prefix];
     k.extend_from_slice(rest);
@@ -29,6 +32,45 @@ fn key(prefix: u8, rest: &[u8]) -> Vec<u8> {
 impl Store {
     fn put_durable(&self, k: Vec<u8>, v: Vec<u8>) -> Result<(), StorageError> {
         self.db.insert(k, v)?;
+        self.flush()
+    }
+
+    /// The federation roster note held (verified when it was taken).
+    pub fn roster(&self) -> Result<Option<String>, StorageError> {
+        self.db
+            .get(ROSTER_KEY)?
+            .map(|v| {
+                String::from_utf8(v.to_vec()).map_err(|_| StorageError::Corrupt {
+                    key: "F".into(),
+                    reason: "not UTF-8".into(),
+                })
+            })
+            .transpose()
+    }
+
+    /// Replaces the roster note by `note`, durably, if the one stored is still `held`;
+    /// false, writing nothing, when another change came first.
+    pub fn swap_roster(&self, held: Option<&str>, note: &str) -> Result<bool, StorageError> {
+        let swapped = self
+            .db
+            .compare_and_swap(ROSTER_KEY, held.map(str::as_bytes), Some(note.as_bytes()))?
+            .is_ok();
+        if swapped {
+            self.flush()?;
+        }
+        Ok(swapped)
+    }
+
+    /// Forgets every peer's manifest cursor, durably: the next pull from each peer
+    /// starts from the beginning (its holdings digests keep that to the origins that
+    /// differ). Done when a new roster is taken: releases refused before for want of a
+    /// key may verify now.
+    pub fn clear_sync_cursors(&self) -> Result<(), StorageError> {
+        let mut batch = sled::Batch::default();
+        for k in self.db.scan_prefix([b'Y']).keys() {
+            batch.remove(k?);
+        }
+        self.db.apply_batch(batch)?;
         self.flush()
     }
 

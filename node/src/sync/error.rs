@@ -127,6 +127,20 @@ pub enum Rejection {
         /// Why.
         reason: vrs_core::release::ReleaseError,
     },
+    /// The release verifies under a key of its origin that was not valid when the
+    /// release says it was computed (a rotated key).
+    #[error("{what}: signed by a key of {origin} that was not valid at {computed_at}")]
+    KeyNotValid {
+        /// The release as announced.
+        what: String,
+        /// Its origin.
+        origin: String,
+        /// When it says it was computed.
+        computed_at: String,
+    },
+    /// The peer offered a roster that this node does not take.
+    #[error("roster offered: {0}")]
+    Roster(String),
     /// The signed release is another one than the manifest announced.
     #[error("{what}: the signed release is not what the manifest announced")]
     NotAsAnnounced {

@@ -23,10 +23,12 @@ mod error;
 
 pub use error::{Rejection, SyncError};
 
-use crate::config::{PeerConfig, SyncConfig};
+use crate::config::{PeerConfig, RosterConfig, SyncConfig};
 use crate::ledger::Ledger;
+use crate::roster::{KeyBook, verifiers};
 use crate::storage::releases::ReleaseRecord;
 use crate::tls::Role;
+use crate::witness::PeerKeys;
 
 /// Manifest entries asked for per call.
 const MANIFEST_PAGE: u32 = 1000;
@@ -86,8 +88,8 @@ impl Drop for Claim {
 pub struct SyncEngine {
     ledger: Ledger,
     peers: Vec<PeerConfig>,
-    /// Pinned verifier keys by origin State (every peer, and this node).
-    keys: BTreeMap<String, NoteVerifier>,
+    /// The keys of the federation: this node's, the peers' pins, the roster's.
+    keys: KeyBook,
     tls: Arc<rustls::ClientConfig>,
     cfg: SyncConfig,
     /// Whether to ask peers to cosign this node's checkpoints (not for a secretariat).
@@ -100,28 +102,22 @@ pub struct SyncEngine {
 }
 
 impl SyncEngine {
-    /// A sync engine for `peers`, calling out with `tls` (this node's certificate).
+    /// A sync engine for `peers`, calling out with `tls` (this node's certificate),
+    /// verifying under the peers' pins and the roster (`roster`).
     pub fn new(
         ledger: Ledger,
         peers: Vec<PeerConfig>,
+        roster: &RosterConfig,
         tls: Arc<rustls::ClientConfig>,
         cfg: SyncConfig,
         cosign: bool,
     ) -> Result<Self, SyncError> {
-        let state = ledger.state().to_owned();
-        let mut keys = BTreeMap::new();
-        keys.insert(
-            state.clone(),
-            NoteVerifier::parse(&ledger.verifier_key())
-                .map_err(|e| SyncError::Own(e.to_string()))?,
-        );
+        let own = NoteVerifier::parse(&ledger.verifier_key())
+            .map_err(|e| SyncError::Own(e.to_string()))?;
+        let keys = KeyBook::open(ledger.state(), own, &peers, roster, ledger.store())
+            .map_err(SyncError::NoPinnedKey)?;
         let mut status = BTreeMap::new();
         for p in &peers {
-            keys.insert(
-                p.state.clone(),
-                NoteVerifier::parse(&p.vkey)
-                    .map_err(|e| SyncError::NoPinnedKey(format!("{}: {e}", p.state)))?,
-            );
             let stored = ledger
                 .store()
                 .sync_record(&p.state)
@@ -159,14 +155,21 @@ impl SyncEngine {
         self.peers.iter().any(|p| p.state == state)
     }
 
-    /// The pinned key of an origin: a peer's, or this node's own.
-    pub fn origin_key(&self, state: &str) -> Option<&NoteVerifier> {
-        self.keys.get(state)
+    /// The keys of the federation (pins and roster).
+    pub fn keys(&self) -> &KeyBook {
+        &self.keys
     }
 
-    /// The pinned key of a peer.
-    pub fn peer_key(&self, state: &str) -> Option<&NoteVerifier> {
-        self.is_peer(state).then(|| self.keys.get(state)).flatten()
+    /// The keys a peer's log is witnessed under; `None` for a State that is not a
+    /// configured peer, or with no key known.
+    pub fn peer_keys(&self, state: &str) -> Option<PeerKeys> {
+        if !self.is_peer(state) || !self.keys.knows(state) {
+            return None;
+        }
+        Some(PeerKeys {
+            now: verifiers(self.keys.keys_at(state, now() as u64)),
+            known: verifiers(self.keys.known_keys(state)),
+        })
     }
 
     /// The per-peer records and the alarms.
@@ -367,6 +370,12 @@ impl SyncEngine {
         let ch = self.connect(peer).await?;
         let mut client = FederationServiceClient::new(ch)
             .max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES);
+        self.pull_roster(&mut client, st).await?;
+        // A peer with no key known (not pinned, not in the roster) is not pulled from:
+        // every release it relays would be refused and passed over.
+        if self.peer_keys(&peer.state).is_none() {
+            return Err(SyncError::NoPinnedKey(peer.state.clone()));
+        }
         let before = st.bytes;
         let pulled = self.pull_releases(peer, &mut client, st).await;
         st.release_bytes = st.bytes - before;
@@ -379,6 +388,49 @@ impl SyncEngine {
         Ok(())
     }
 
+    /// Asks the peer for a roster newer than the one held, and takes it if it verifies
+    /// under the pinned roster keys: before any release or checkpoint of the night is
+    /// checked, so a new member or a rotated key applies at once.
+    async fn pull_roster(
+        &self,
+        client: &mut FederationServiceClient<Channel>,
+        st: &mut pb::PeerStatus,
+    ) -> Result<(), SyncError> {
+        st.roster_version = 0;
+        let up = client
+            .get_roster(pb::RosterRequest {
+                have_version: self.keys.version(),
+            })
+            .await;
+        let up = match up {
+            Ok(r) => r.into_inner(),
+            // A node without a roster of its own answers nothing newer, not an error.
+            Err(s) if s.code() == tonic::Code::Unimplemented => return Ok(()),
+            Err(s) => return Err(SyncError::rpc("roster")(s)),
+        };
+        st.bytes += up.encoded_len() as u64;
+        if up.note.is_empty() {
+            return Ok(());
+        }
+        match self.keys.offer(self.ledger.store(), &up.note) {
+            Ok(Some(t)) => {
+                st.roster_version = t.opened.roster.version;
+                tracing::info!(
+                    peer = %st.peer,
+                    version = t.opened.roster.version,
+                    replaced = t.replaced,
+                    "roster taken from a peer"
+                );
+            }
+            Ok(None) => {}
+            Err(crate::roster::RosterRefusal::Storage(e)) => return Err(e.into()),
+            Err(e) => st
+                .rejected
+                .push(Rejection::Roster(e.to_string()).to_string()),
+        }
+        Ok(())
+    }
+
     async fn pull_releases(
         &self,
         peer: &PeerConfig,
@@ -387,6 +439,10 @@ impl SyncEngine {
     ) -> Result<(), SyncError> {
         let store = self.ledger.store();
         let mut cursor = store.sync_cursor(&peer.state)?;
+        // A roster taken while this run goes on clears the cursors: this run then
+        // leaves them cleared (what it refused may verify under the new roster).
+        let roster = self.keys.version();
+        let keep = || self.keys.version() == roster;
         // First what this node holds, in 32 bytes (05-sync.md rule 11).
         let first = client
             .manifest(pb::ManifestRequest {
@@ -440,7 +496,7 @@ impl SyncEngine {
                 }
             }
             self.fetch_wanted(client, &wanted, st).await?;
-            if next > cursor {
+            if next > cursor && keep() {
                 store.set_sync_cursor(&peer.state, next)?;
                 cursor = next;
             }
@@ -448,7 +504,7 @@ impl SyncEngine {
                 break;
             }
         }
-        if head > cursor {
+        if head > cursor && keep() {
             store.set_sync_cursor(&peer.state, head)?;
         }
         Ok(())
@@ -564,16 +620,38 @@ impl SyncEngine {
         if vrs_core::sha256(&bytes) != d {
             return Err(Rejection::DigestMismatch { what });
         }
-        let Some(key) = self.keys.get(&info.origin) else {
+        let keys = self.keys.keys_with_windows(&info.origin);
+        if keys.is_empty() {
             return Err(Rejection::UnknownOrigin {
                 what,
                 origin: info.origin.clone(),
             });
+        }
+        // Under whichever of the origin's keys signed it; that key must have been valid
+        // when the release was computed (a key rotated out signs nothing newer).
+        let mut refused = None;
+        let mut opened = None;
+        for (key, window) in &keys {
+            match vrs_core::release::open_release(&env, key.public_key()) {
+                Ok(r) => {
+                    opened = Some((r, window));
+                    break;
+                }
+                Err(reason) => refused = Some(reason),
+            }
+        }
+        let Some((release, window)) = opened else {
+            let reason = refused.expect("at least one key was tried");
+            return Err(Rejection::Refused { what, reason });
         };
-        let release = match vrs_core::release::open_release(&env, key.public_key()) {
-            Ok(r) => r,
-            Err(reason) => return Err(Rejection::Refused { what, reason }),
-        };
+        let at = release.computed_at.unix_seconds();
+        if !window.valid_at(at.max(0) as u64) {
+            return Err(Rejection::KeyNotValid {
+                what,
+                origin: info.origin.clone(),
+                computed_at: release.computed_at.to_string(),
+            });
+        }
         if release.origin.as_str() != info.origin
             || release.table.code() != info.table
             || release.period.to_string() != info.period
@@ -600,21 +678,23 @@ impl SyncEngine {
         client: &mut FederationServiceClient<Channel>,
         st: &mut pb::PeerStatus,
     ) -> Result<(), SyncError> {
-        let key = self
-            .keys
-            .get(&peer.state)
+        let keys = self
+            .peer_keys(&peer.state)
             .ok_or_else(|| SyncError::NoPinnedKey(peer.state.clone()))?;
-        let verifiers = Verifiers::from_verifiers([key.clone()])
-            .map_err(|e| SyncError::NoPinnedKey(format!("{}: {e}", peer.state)))?;
+        let origin = self
+            .keys
+            .known_keys(&peer.state)
+            .first()
+            .map(|k| k.name().to_owned())
+            .ok_or_else(|| SyncError::NoPinnedKey(peer.state.clone()))?;
         let store = self.ledger.store();
-        let origin = key.name().to_owned();
         // What is held is read before the peer is asked: a Cosign push of the same
         // log that lands in between makes `witness` answer StaleOldSize (never a
         // false rollback alarm), and the pull starts again from the size now held.
         let mut stale = None;
         for _ in 0..3 {
             let stored = store.witnessed(&origin)?;
-            let (held, root) = crate::witness::held_of(stored.as_deref(), &verifiers)?;
+            let (held, root) = crate::witness::held_of(stored.as_deref(), &keys.known)?;
             // Only what changed since the checkpoint held (05-sync.md rule 12): the
             // root goes with the size, so a second view of the same size is sent in
             // full, and caught.
@@ -655,7 +735,7 @@ impl SyncEngine {
                 return Ok(());
             }
             st.checkpoint = "new".into();
-            let size = vrs_core::note::open_checkpoint(&up.note, &verifiers)
+            let size = vrs_core::note::open_checkpoint(&up.note, &keys.now)
                 .map_err(|e| {
                     SyncError::Witness(crate::witness::WitnessError::BadNote(e.to_string()))
                 })?
@@ -678,7 +758,7 @@ impl SyncEngine {
             } else {
                 Vec::new()
             };
-            match crate::witness::witness(store, &verifiers, &up.note, held, &proof, now() as u64) {
+            match crate::witness::witness(store, &keys, &up.note, held, &proof, now() as u64) {
                 Ok(witnessed) => {
                     st.witnessed_size = witnessed.size.max(held);
                     return Ok(());
@@ -699,9 +779,12 @@ impl SyncEngine {
     ) -> Result<(), SyncError> {
         let store = self.ledger.store();
         let note = store.checkpoint()?.ok_or(SyncError::NoCheckpoint)?;
+        // The peer cosigns with its node key valid now.
         let peer_key = self
             .keys
-            .get(&peer.state)
+            .keys_at(&peer.state, now() as u64)
+            .into_iter()
+            .next()
             .ok_or_else(|| SyncError::NoPinnedKey(peer.state.clone()))?;
         // Nothing to ask when the peer's cosignature of this very checkpoint is held.
         let size_now = store.size()?;

@@ -93,16 +93,7 @@ fn verify_store(store: &Store, vkey: Option<&str>) -> Result<VerifyReport, Verif
     {
         return Err(truncated(size, a.size));
     }
-    // Every key the node has had: checkpoints of earlier sizes may be signed by a key
-    // rotated out since.
-    let vkeys = match vkey {
-        Some(k) => vec![k.to_owned()],
-        None => store.verifier_keys()?,
-    };
-    if vkeys.is_empty() {
-        return Err(VerifyError::Key("none stored; pass --key".into()));
-    }
-    let verifiers = Verifiers::from_vkeys(&vkeys).map_err(|e| VerifyError::Key(e.to_string()))?;
+    let verifiers = node_keys(store, vkey)?;
     let mut tree = MemStore::new();
     for index in 0..size {
         let entry = store.entry(index)?.ok_or_else(|| VerifyError::Mismatch {
@@ -218,6 +209,19 @@ fn verify_store(store: &Store, vkey: Option<&str>) -> Result<VerifyReport, Verif
         root,
         checkpoints,
     })
+}
+
+/// `vkey`, or else every key the node has had: checkpoints of earlier sizes may be
+/// signed by a key rotated out since.
+fn node_keys(store: &Store, vkey: Option<&str>) -> Result<Verifiers, VerifyError> {
+    let vkeys = match vkey {
+        Some(k) => vec![k.to_owned()],
+        None => store.verifier_keys()?,
+    };
+    if vkeys.is_empty() {
+        return Err(VerifyError::Key("none stored; pass --key".into()));
+    }
+    Verifiers::from_vkeys(&vkeys).map_err(|e| VerifyError::Key(e.to_string()))
 }
 
 /// What the node checks at start-up, cheaply (O(batch + log n) reads): the latest

@@ -117,23 +117,6 @@ jitter_s = 900
 peer_deadline_s = 300
 attempts = 4
 
-[roster]
-# The signed federation roster (05-sync.md): members, their node keys with validity,
-# endpoints. Pin the roster keys here (one verifier key per line, as `vrs roster
-# keygen` writes them); a roster then needs `threshold` of them to sign it, and only a
-# strictly newer version replaces the one held. With a roster, a peer's vkey may be left
-# out, and releases relayed from States that are not peers verify under the roster.
-# keys_file = "roster.vkeys"
-threshold = 1
-# A signed roster note to take at start (or give one later: vrs roster publish).
-# file = "roster.note"
-
-# One [[peers]] table per peer node: its State, endpoint and pinned verifier key (the
-# key may be left out when the roster lists the peer).
-# [[peers]]
-# state = "IDN"
-# endpoint = "https://idn.example:7400"
-# vkey = "vrs.example/state/IDN+1a2b3c4d+AX..."
 "#,
         listen = DEFAULT_LISTEN,
         state = toml_str(state),
@@ -165,8 +148,28 @@ threshold = 1
         streams_max = MAX_CONCURRENT_STREAMS_RANGE.end(),
         metrics = DEFAULT_METRICS_LISTEN,
         level = DEFAULT_LOG_LEVEL,
-    )
+    ) + FEDERATION_TAIL
 }
+
+/// The end of the starter configuration: the roster and the peers (nothing to fill in).
+const FEDERATION_TAIL: &str = r#"[roster]
+# The signed federation roster (05-sync.md): members, their node keys with validity,
+# endpoints. Pin the roster keys here (one verifier key per line, as `vrs roster
+# keygen` writes them); a roster then needs `threshold` of them to sign it, and only a
+# strictly newer version replaces the one held. With a roster, a peer's vkey may be left
+# out, and releases relayed from States that are not peers verify under the roster.
+# keys_file = "roster.vkeys"
+threshold = 1
+# A signed roster note to take at start (or give one later: vrs roster publish).
+# file = "roster.note"
+
+# One [[peers]] table per peer node: its State, endpoint and pinned verifier key (the
+# key may be left out when the roster lists the peer).
+# [[peers]]
+# state = "IDN"
+# endpoint = "https://idn.example:7400"
+# vkey = "vrs.example/state/IDN+1a2b3c4d+AX..."
+"#;
 
 /// What [`init`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]

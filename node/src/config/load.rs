@@ -184,61 +184,7 @@ impl Config {
             check_range(value, &range).map_err(|r| p.invalid(key, r))?;
         }
         crate::cron::Cron::parse(&sy.schedule).map_err(|e| p.invalid("sync.schedule", e))?;
-        let mut seen = std::collections::BTreeSet::new();
-        for (i, peer) in self.peers.iter().enumerate() {
-            check_state(&peer.state).map_err(|r| p.invalid(&format!("peers[{i}].state"), r))?;
-            if peer.state == self.state || !seen.insert(peer.state.clone()) {
-                return Err(p.invalid(
-                    &format!("peers[{i}].state"),
-                    format!("{} is this node or listed twice", peer.state),
-                ));
-            }
-            if !peer.endpoint.starts_with("https://") {
-                return Err(p.invalid(
-                    &format!("peers[{i}].endpoint"),
-                    format!("{:?} must be https://host:port (mutual TLS)", peer.endpoint),
-                ));
-            }
-            if peer.vkey.is_empty() && self.roster.keys_file.is_none() {
-                return Err(p.invalid(
-                    &format!("peers[{i}].vkey"),
-                    "required unless [roster] keys_file is set (the roster then gives it)",
-                ));
-            }
-            if !peer.vkey.is_empty() {
-                vrs_core::note::NoteVerifier::parse(&peer.vkey).map_err(|e| {
-                    p.invalid(
-                        &format!("peers[{i}].vkey"),
-                        format!("not a verifier key: {e}"),
-                    )
-                })?;
-            }
-        }
-        let ro = &self.roster;
-        check_range(ro.threshold, &(0..=16)).map_err(|r| p.invalid("roster.threshold", r))?;
-        if ro.file.is_some() && ro.keys_file.is_none() {
-            return Err(p.invalid(
-                "roster.file",
-                "a roster needs the keys that sign it: set roster.keys_file",
-            ));
-        }
-        if let Some(f) = &ro.keys_file {
-            let pinned =
-                crate::roster::read_keys_file(f).map_err(|r| p.invalid("roster.keys_file", r))?;
-            if pinned.len() < ro.needed() {
-                return Err(p.invalid(
-                    "roster.threshold",
-                    format!(
-                        "{} signatures needed, but roster.keys_file pins {} keys",
-                        ro.needed(),
-                        pinned.len()
-                    ),
-                ));
-            }
-        }
-        if let Some(f) = &ro.file {
-            check_readable(f).map_err(|r| p.invalid("roster.file", r))?;
-        }
+        self.check_federation()?;
         for (key, v) in [
             ("release.epsilon", &r.epsilon),
             ("release.budget_cap", &r.budget_cap),
@@ -297,6 +243,67 @@ impl Config {
             ));
         }
         check_data_dir(&self.data_dir).map_err(|r| p.invalid("data_dir", r))?;
+        Ok(())
+    }
+
+    /// The `[[peers]]` and `[roster]` checks of [`Config::check`].
+    fn check_federation(&self) -> Result<(), ConfigError> {
+        let p = &self.provenance;
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, peer) in self.peers.iter().enumerate() {
+            check_state(&peer.state).map_err(|r| p.invalid(&format!("peers[{i}].state"), r))?;
+            if peer.state == self.state || !seen.insert(peer.state.clone()) {
+                return Err(p.invalid(
+                    &format!("peers[{i}].state"),
+                    format!("{} is this node or listed twice", peer.state),
+                ));
+            }
+            if !peer.endpoint.starts_with("https://") {
+                return Err(p.invalid(
+                    &format!("peers[{i}].endpoint"),
+                    format!("{:?} must be https://host:port (mutual TLS)", peer.endpoint),
+                ));
+            }
+            if peer.vkey.is_empty() && self.roster.keys_file.is_none() {
+                return Err(p.invalid(
+                    &format!("peers[{i}].vkey"),
+                    "required unless [roster] keys_file is set (the roster then gives it)",
+                ));
+            }
+            if !peer.vkey.is_empty() {
+                vrs_core::note::NoteVerifier::parse(&peer.vkey).map_err(|e| {
+                    p.invalid(
+                        &format!("peers[{i}].vkey"),
+                        format!("not a verifier key: {e}"),
+                    )
+                })?;
+            }
+        }
+        let ro = &self.roster;
+        check_range(ro.threshold, &(0..=16)).map_err(|r| p.invalid("roster.threshold", r))?;
+        if ro.file.is_some() && ro.keys_file.is_none() {
+            return Err(p.invalid(
+                "roster.file",
+                "a roster needs the keys that sign it: set roster.keys_file",
+            ));
+        }
+        if let Some(f) = &ro.keys_file {
+            let pinned =
+                crate::roster::read_keys_file(f).map_err(|r| p.invalid("roster.keys_file", r))?;
+            if pinned.len() < ro.needed() {
+                return Err(p.invalid(
+                    "roster.threshold",
+                    format!(
+                        "{} signatures needed, but roster.keys_file pins {} keys",
+                        ro.needed(),
+                        pinned.len()
+                    ),
+                ));
+            }
+        }
+        if let Some(f) = &ro.file {
+            check_readable(f).map_err(|r| p.invalid("roster.file", r))?;
+        }
         Ok(())
     }
 }

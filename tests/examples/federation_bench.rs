@@ -5,15 +5,17 @@
 //! ```text
 //! cargo run --release -p vrs-tests --example federation_bench
 //! cargo run --release -p vrs-tests --example federation_bench -- 50 12 mesh
-//! cargo run --release -p vrs-tests --example federation_bench -- --nodes 50 --topology ring:3+2
+//! cargo run --release -p vrs-tests --example federation_bench -- --nodes 200 --topology ring:3+2 --hubs 2
 //! ```
 //!
 //! In one run it
 //!
-//! 1. makes a throw-away PKI and N node configurations, binding every node's listener on
-//!    loopback port 0 first so that the configurations can name their peers
-//!    (`[[peers]]` with the peer's pinned checkpoint key), then starts the N nodes in
-//!    this process (each with its own sled database and writer thread);
+//! 1. makes a throw-away PKI, a roster key, and N node configurations, binding every
+//!    node's listener on loopback port 0 first so that the configurations can name their
+//!    peers (`[[peers]]` without a key) and the roster their endpoints; signs the roster
+//!    of the N members (each node takes it at start, `roster.file`), then starts the N
+//!    nodes and H secretariat hubs in this process (each with its own sled database and
+//!    writer thread). A hub pulls from every node; nodes pull from their peers only;
 //! 2. gives every node M closed months of data (not timed): a focal point key is
 //!    registered, a few signed reports per month (movement, fee, document examples of
 //!    `vrs_core::report::examples`) are submitted, and each month is released with
@@ -33,14 +35,15 @@
 //! * `--topology mesh|ring:K|ring:K+R` (mesh): `ring:K` links every node to its K nearest
 //!   neighbours on each side of a ring, `+R` adds R random links per node (fixed seed);
 //!   links are symmetric (a node serves only its configured peers);
+//! * `--hubs H` (0): secretariat nodes that pull from every node (and witness its log);
+//! * `--cache-mb C` (the node default): each node's `storage.cache_mb`, so that hundreds
+//!   of nodes fit in one process;
 //! * `--quiet-rounds Q` (3): nothing-new rounds to time after the first quiet one;
 //! * `--wire`: route every peer connection through a counting TCP relay in front of
 //!   each node, to also report the bytes on the wire (TLS records, handshakes included).
 //!
-//! The sync engine verifies a relayed release under its *origin's* pinned key, and
-//! pinned keys come only from `[[peers]]`: with a sparse topology a node refuses the
-//! releases of origins it does not peer with ("origin … is not in the federation"), so
-//! only the full mesh converges today. A sparse run shows that (and counts refusals).
+//! The sync engine verifies a relayed release under its *origin's* key from the roster,
+//! so a sparse topology converges: a release travels about one hop per round.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -55,12 +58,13 @@ use vrs_client::pki::Identity;
 use vrs_core::aggregate::{Granularity, Period};
 use vrs_core::report::examples::{self, ExampleParams};
 use vrs_core::report::{Date, Iso3, RecordType};
+use vrs_local::roster::{RosterKeeper, add_roster_peer, member, roster};
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::federation_service_client::FederationServiceClient;
 use vrs_proto::v1::report_service_client::ReportServiceClient;
 use vrs_proto::v1::sync_service_client::SyncServiceClient;
-use vrs_tests::{FocalPoint, InProcessNode, NodeFiles, Pki, add_peer, node_files, register};
+use vrs_tests::{FocalPoint, InProcessNode, NodeFiles, Pki, node_files, register};
 
 /// Tables per released period (every table).
 const TABLES: usize = vrs_core::aggregate::TableId::ALL.len();
@@ -131,13 +135,15 @@ struct Args {
     reports: usize,
     topology: Topology,
     quiet_rounds: usize,
+    hubs: usize,
+    cache_mb: Option<usize>,
     wire: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: federation_bench [NODES [MONTHS [TOPOLOGY]]] [--nodes N] [--months M] \
-         [--reports R] [--topology mesh|ring:K|ring:K+R] [--quiet-rounds Q] [--wire]"
+         [--reports R] [--topology mesh|ring:K|ring:K+R] [--hubs H] [--cache-mb C] [--quiet-rounds Q] [--wire]"
     );
     std::process::exit(64)
 }
@@ -149,6 +155,8 @@ fn parse_args() -> Args {
         reports: 4,
         topology: Topology::Mesh,
         quiet_rounds: 3,
+        hubs: 0,
+        cache_mb: None,
         wire: false,
     };
     let mut positional = 0;
@@ -164,6 +172,13 @@ fn parse_args() -> Args {
             "--months" => a.months = num(it.next()),
             "--reports" => a.reports = num(it.next()),
             "--quiet-rounds" => a.quiet_rounds = num(it.next()),
+            "--cache-mb" => a.cache_mb = Some(num(it.next())),
+            "--hubs" => {
+                a.hubs = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_else(|| usage())
+            }
             "--topology" => {
                 a.topology = it
                     .next()
@@ -698,6 +713,18 @@ async fn main() {
     // 1. PKI, listeners, configurations, nodes.
     let t = Instant::now();
     let pki = Pki::new();
+    let keeper =
+        RosterKeeper::new(pki.dir.path(), "roster", "vrs.bench/roster/1").expect("roster key");
+    let roster_note = pki.dir.path().join("roster.note");
+    let cache = args
+        .cache_mb
+        .map(|c| format!("\n[storage]\ncache_mb = {c}\n"))
+        .unwrap_or_default();
+    let extra = format!(
+        "{EXTRA}{cache}{}file = \"{}\"\n",
+        keeper.section(),
+        roster_note.display()
+    );
     let mut listeners = Vec::new();
     let mut relays = Vec::new();
     let mut files: Vec<NodeFiles> = Vec::new();
@@ -713,7 +740,7 @@ async fn main() {
             );
         }
         listeners.push(l);
-        files.push(node_files(&pki, s, None, EXTRA));
+        files.push(node_files(&pki, s, None, &extra));
     }
     let ports: Vec<u16> = if args.wire {
         relays
@@ -726,14 +753,37 @@ async fn main() {
             .map(|l| l.local_addr().expect("addr").port())
             .collect()
     };
+    // Peers name no key: every key comes from the roster.
     for (a, peers) in adj.iter().enumerate() {
         for &b in peers {
-            add_peer(&files[a], &states[b], ports[b], &files[b].vkey).expect("peer");
+            add_roster_peer(&files[a], &states[b], ports[b]).expect("peer");
         }
+    }
+    let members = files
+        .iter()
+        .zip(&ports)
+        .map(|(f, p)| member(&f.state, &f.vkey, *p, 0, 0))
+        .collect();
+    let note = keeper
+        .sign(&roster("vrs.bench", 1, members))
+        .expect("sign the roster");
+    std::fs::write(&roster_note, &note).expect("write the roster");
+    let hub_ids: Vec<String> = (1..=args.hubs).map(|h| format!("HUB{h}")).collect();
+    let mut hub_files = Vec::new();
+    for id in &hub_ids {
+        let f = vrs_local::secretariat_files(&pki, id, &extra).expect("hub files");
+        for (b, s) in states.iter().enumerate() {
+            add_roster_peer(&f, s, ports[b]).expect("hub peer");
+        }
+        hub_files.push(f);
     }
     let mut nodes = Vec::new();
     for (f, l) in files.iter().zip(listeners) {
         nodes.push(InProcessNode::start_on(f, l).await);
+    }
+    let mut hubs = Vec::new();
+    for f in &hub_files {
+        hubs.push(InProcessNode::start(f).await);
     }
     let mut wires = Vec::new();
     for (l, node) in relays.into_iter().zip(&nodes) {
@@ -784,12 +834,28 @@ async fn main() {
         sizes.iter().max().copied().unwrap_or(0),
         mib(dir_bytes(pki.dir.path()))
     );
+    println!(
+        "    roster: {} B note, {} members; {} hub(s) pulling from every node",
+        note.len(),
+        n,
+        hubs.len()
+    );
     println!("    process: {}", process_line());
     assert_eq!(
         own,
         TABLES * months.len(),
         "a release per table per month per node"
     );
+    // From here on the hubs sync (and are counted) with the nodes.
+    let mut names = states.clone();
+    for (id, hub) in hub_ids.iter().zip(&hubs) {
+        admins.push(
+            hub.channel(&pki, &pki.issue(Identity::secretariat(id)))
+                .await,
+        );
+        names.push(id.clone());
+    }
+    let directed = directed + hubs.len() * n;
 
     // 2. The first sync: rounds until every node holds every release.
     println!();
@@ -801,7 +867,7 @@ async fn main() {
         rounds += 1;
         let r = round(&admins, &wires).await;
         first += r.wall;
-        r.print(&format!("first sync, round {rounds}"), &states);
+        r.print(&format!("first sync, round {rounds}"), &names);
         let (min, total, all) = holdings(&admins, expected, n).await;
         println!(
             "    held: min {min} per node, {total} in all (expected {expected} per node{})",
@@ -825,17 +891,17 @@ async fn main() {
     for i in 1..=MAX_ROUNDS {
         let r = round(&admins, &wires).await;
         if r.quiet() {
-            r.print("nothing-new sync 1", &states);
+            r.print("nothing-new sync 1", &names);
             quiet.push(r);
             break;
         }
-        r.print(&format!("catch-up round {i} (nothing published)"), &states);
+        r.print(&format!("catch-up round {i} (nothing published)"), &names);
         catch_up.push(r);
     }
     // 4. More nothing-new rounds.
     while !quiet.is_empty() && quiet.len() < args.quiet_rounds {
         let r = round(&admins, &wires).await;
-        r.print(&format!("nothing-new sync {}", quiet.len() + 1), &states);
+        r.print(&format!("nothing-new sync {}", quiet.len() + 1), &names);
         if !r.quiet() {
             println!("    (not quiet!)");
         }
@@ -860,14 +926,15 @@ async fn main() {
     // Summary.
     println!();
     println!(
-        "SUMMARY ({n} nodes, {}, {} directed pairs, {} months, {} releases per node)",
+        "SUMMARY ({n} nodes + {} hubs, {}, {} directed pairs, {} months, {} releases per node)",
+        hubs.len(),
         args.topology,
         directed,
         months.len(),
         expected
     );
     println!(
-        "  first sync: {} in {rounds} round(s){} (target < 30 s)",
+        "  first sync: {} in {rounds} round(s){} (target < 60 s)",
         secs(first),
         if converged {
             ", every node holds every release"
@@ -920,6 +987,29 @@ async fn main() {
             );
         }
     }
+    match (quiet.first(), catch_up.first()) {
+        (Some(q), Some(c)) => {
+            let (qb, cb): (u64, u64) =
+                (q.totals().bytes.iter().sum(), c.totals().bytes.iter().sum());
+            println!(
+                "  catch-up night 1 / nothing-new night (PeerStatus.bytes): {:.2} (target <= 2)",
+                cb as f64 / qb.max(1) as f64
+            );
+        }
+        (Some(_), None) => println!(
+            "  the first night after the first sync was already a nothing-new night \
+             (catch-up / quiet = 1)"
+        ),
+        _ => {}
+    }
+    // What each hub saw of the nodes' logs in the last round.
+    if let Some(last) = quiet.last().or(catch_up.last()) {
+        for (i, id) in hub_ids.iter().enumerate() {
+            let (_, st) = &last.nodes[n + i];
+            let witnessed = st.peers.iter().filter(|p| p.witnessed_size > 0).count();
+            println!("  hub {id}: witnessed the logs of {witnessed} of {n} nodes");
+        }
+    }
     println!(
         "  served checkpoint: {} B note with {} signature lines (the node's own + cosignatures)",
         cp.note.len(),
@@ -932,7 +1022,7 @@ async fn main() {
     drop(admins);
     let t = Instant::now();
     let mut stops = tokio::task::JoinSet::new();
-    for node in nodes {
+    for node in nodes.into_iter().chain(hubs) {
         stops.spawn(node.stop());
     }
     while let Some(r) = stops.join_next().await {

@@ -9,6 +9,7 @@ use serde_json::Value;
 use vrs_client::pki::Identity;
 use vrs_core::report::examples::{self, ExampleParams};
 use vrs_core::report::{Date, Iso3};
+use vrs_local::roster::{RosterKeeper, member, roster};
 use vrs_local::{self as local, FocalPoint, LocalNode, NodeFiles, Pki};
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
@@ -36,6 +37,8 @@ struct Fed {
     pki: Pki,
     members: Vec<Member>,
     home: PathBuf,
+    /// The roster keeper whose key every node pins (`roster-1.key` in `dir`).
+    keeper: RosterKeeper,
 }
 
 impl Fed {
@@ -43,7 +46,13 @@ impl Fed {
     async fn start(reports: usize) -> Fed {
         let dir = tempfile::tempdir().expect("tmp");
         let pki = Pki::create(&dir.path().join("pki")).expect("pki");
-        let extra = "[sync]\njitter_s = 0\nattempts = 1\npeer_deadline_s = 20\n";
+        // Every node pins one roster key; no roster is held until one is published.
+        let keeper = RosterKeeper::new(dir.path(), "roster-1", "vrs.test/roster/1").expect("key");
+        let extra = format!(
+            "[sync]\njitter_s = 0\nattempts = 1\npeer_deadline_s = 20\n{}",
+            keeper.section()
+        );
+        let extra = extra.as_str();
         let mut bound = Vec::new();
         for s in STATES {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -73,6 +82,7 @@ impl Fed {
             pki,
             members,
             home,
+            keeper,
         };
 
         let ca = fed.pki.ca.cert_pem().to_owned();
@@ -1256,5 +1266,117 @@ async fn sync_exits_1_when_a_peer_fails_or_equivocates() {
         "{out:?}"
     );
     fork.stop().await.expect("stop");
+    fed.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_roster_published_to_one_node_is_shown_pulled_by_a_peer_and_a_forged_one_refused() {
+    let fed = Fed::start(0).await;
+    // The keeper signs a roster of the three nodes with `vrs roster sign`.
+    let members = fed
+        .members
+        .iter()
+        .map(|m| member(&m.files.state, &m.files.vkey, m.port, 0, 0))
+        .collect();
+    let json = serde_json::to_string_pretty(&roster("vrs.test", 1, members)).expect("json");
+    std::fs::write(fed.path("roster.json"), json).expect("write");
+    let (json, note, key) = (
+        fed.path("roster.json"),
+        fed.path("roster.note"),
+        fed.path("roster-1.key"),
+    );
+    let (json, note, key) = (
+        json.to_str().expect("utf-8"),
+        note.to_str().expect("utf-8"),
+        key.to_str().expect("utf-8"),
+    );
+    let out = fed
+        .run(&["roster", "sign", json, "--key", key, "-o", note])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // IDN holds none yet; AUS takes it.
+    let out = fed.run(&["--profile", "idn-admin", "roster", "show"]).await;
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("holds no roster"), "{out:?}");
+    let out = fed
+        .run(&["--profile", "aus-admin", "roster", "publish", note])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("now holds roster vrs.test version 1 (none held before)")
+            && out.stdout.contains("vrs.test/roster/1"),
+        "{out:?}"
+    );
+    // IDN pulls it from AUS with the night's sync, and shows it verified.
+    let out = fed
+        .run(&["--profile", "idn-admin", "sync", "now", "--peer", "AUS"])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let vkey = fed.keeper.vkeys.clone();
+    let out = fed
+        .run(&[
+            "--profile",
+            "idn-admin",
+            "roster",
+            "show",
+            "--keys",
+            vkey.to_str().expect("utf-8"),
+            "-o",
+            "json",
+        ])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let shown = out.json();
+    assert_eq!(shown["version"], 1);
+    assert_eq!(shown["members"].as_array().map(Vec::len), Some(3));
+    assert!(out.stderr.contains("verified: 1 of 1"), "{out:?}");
+
+    // A roster signed by a key the nodes do not pin is refused, and nothing changes.
+    let out = fed
+        .run(&[
+            "roster",
+            "keygen",
+            "--name",
+            "vrs.test/roster/stranger",
+            "--out",
+            fed.path("stranger").to_str().expect("utf-8"),
+        ])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let forged = fed.path("forged.note");
+    let stranger = fed.path("stranger.key");
+    let text = std::fs::read_to_string(fed.path("roster.json"))
+        .expect("json")
+        .replace("\"version\": 1", "\"version\": 2");
+    std::fs::write(fed.path("roster2.json"), text).expect("write");
+    let out = fed
+        .run(&[
+            "roster",
+            "sign",
+            fed.path("roster2.json").to_str().expect("utf-8"),
+            "--key",
+            stranger.to_str().expect("utf-8"),
+            "-o",
+            forged.to_str().expect("utf-8"),
+        ])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = fed
+        .run(&[
+            "--profile",
+            "aus-admin",
+            "roster",
+            "publish",
+            forged.to_str().expect("utf-8"),
+        ])
+        .await;
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("pinned roster key"), "{out:?}");
+    let out = fed
+        .run(&["--profile", "aus-admin", "roster", "show", "-o", "json"])
+        .await;
+    assert_eq!(out.json()["version"], 1, "{out:?}");
     fed.stop().await;
 }

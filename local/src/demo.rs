@@ -233,27 +233,42 @@ impl Demo {
         states: &[String],
     ) -> anyhow::Result<(Vec<StateRun>, crate::NodeFiles, Vec<(String, String)>)> {
         // Every node is a peer of every other: bind the ports first so that each
-        // configuration can name its peers' endpoints and pinned keys.
+        // configuration can name its peers' endpoints, and the roster every key.
+        let dir = &self.pki.dir;
+        let keeper = crate::roster::RosterKeeper::new(dir, "roster-1", "vrs.local/roster/1")?;
+        let note_path = dir.join("roster.note");
+        let extra = "[sync]\njitter_s = 0\n".to_owned() + &keeper.section_with_file(&note_path);
         let mut members = Vec::new();
         for state in states {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let port = listener.local_addr()?.port();
-            let files = crate::node_files(&self.pki, state, None, "[sync]\njitter_s = 0\n")?;
+            let files = crate::node_files(&self.pki, state, None, &extra)?;
             members.push((files, listener, port));
         }
+        // The peers name no key: each node verifies the others under the roster.
         for (a, _, _) in &members {
             for (b, _, port) in members.iter().filter(|(b, _, _)| b.state != a.state) {
-                crate::add_peer(a, &b.state, *port, &b.vkey)?;
+                crate::roster::add_roster_peer(a, &b.state, *port)?;
             }
         }
+        keeper.write_roster(
+            "vrs.local",
+            &note_path,
+            members.iter().map(|(f, _, port)| (f, *port)),
+        )?;
+        let n = members.len();
+        say!(
+            self,
+            "  roster v1 of {n} members signed by vrs.local/roster/1, pinned by every node"
+        );
         let vkeys: Vec<(String, String)> = members
             .iter()
             .map(|(f, _, _)| (f.state.clone(), f.vkey.clone()))
             .collect();
         // The regional secretariat's node syncs from every State node of its region.
-        let sec_files = crate::secretariat_files(&self.pki, "ROSEAP", "[sync]\njitter_s = 0\n")?;
+        let sec_files = crate::secretariat_files(&self.pki, "ROSEAP", &extra)?;
         for (f, _, port) in &members {
-            crate::add_peer(&sec_files, &f.state, *port, &f.vkey)?;
+            crate::roster::add_roster_peer(&sec_files, &f.state, *port)?;
         }
         let mut runs = Vec::new();
         for (files, listener, _) in members {

@@ -31,6 +31,29 @@ impl RosterKeeper {
         Ok(Self { signer, vkeys })
     }
 
+    /// The node configuration section that pins this keeper's key and takes the roster
+    /// note at `file` at start.
+    pub fn section_with_file(&self, file: &Path) -> String {
+        format!("{}file = \"{}\"\n", self.section(), file.display())
+    }
+
+    /// Signs version 1 of the roster `federation` of `nodes` (their files and ports) into
+    /// `path`; returns the note.
+    pub fn write_roster<'a>(
+        &self,
+        federation: &str,
+        path: &Path,
+        nodes: impl IntoIterator<Item = (&'a NodeFiles, u16)>,
+    ) -> anyhow::Result<String> {
+        let members = nodes
+            .into_iter()
+            .map(|(f, port)| member(&f.state, &f.vkey, port, 0, 0))
+            .collect();
+        let note = self.sign(&roster(federation, 1, members))?;
+        std::fs::write(path, &note)?;
+        Ok(note)
+    }
+
     /// The node configuration section that pins this keeper's key.
     pub fn section(&self) -> String {
         format!("\n[roster]\nkeys_file = \"{}\"\n", self.vkeys.display())

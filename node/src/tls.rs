@@ -153,7 +153,27 @@ pub fn server_config(
         .with_client_cert_verifier(verifier.build()?)
         .with_single_cert(chain, key)?;
     config.alpn_protocols = vec![ALPN_H2.to_vec()];
+    // Resumption (05-sync.md: a quiet night moves a few bytes): sessions are kept in
+    // this process's memory only, for every peer of a federation, one ticket per
+    // connection (a peer opens one connection a night). A resumed session skips the
+    // certificate checks, so it must never outlive the CRL it was checked under: the
+    // CRL is read at start only, and a restart forgets every session.
+    config.session_storage = rustls::server::ServerSessionMemoryCache::new(SESSION_CACHE);
+    config.send_tls13_tickets = 1;
     Ok(Arc::new(config))
+}
+
+/// Sessions a server keeps for resumption (one per client connection it resumed last).
+const SESSION_CACHE: usize = 4096;
+
+/// `config` with a session store of its own (for one peer): a ticket is offered only to
+/// the server that issued it, even when several peers share a host name.
+pub fn with_own_sessions(config: &Arc<ClientConfig>) -> Arc<ClientConfig> {
+    let mut c = (**config).clone();
+    c.resumption = rustls::client::Resumption::store(Arc::new(
+        rustls::client::ClientSessionMemoryCache::new(1),
+    ));
+    Arc::new(c)
 }
 
 /// Client configuration: TLS 1.3 only, ring provider, ALPN `h2`, the server verified against

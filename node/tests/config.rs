@@ -224,6 +224,9 @@ fn every_key_can_be_set_from_the_environment() {
         ("VRS_NODE_SYNC_JITTER_S", "0"),
         ("VRS_NODE_SYNC_PEER_DEADLINE_S", "30"),
         ("VRS_NODE_SYNC_ATTEMPTS", "2"),
+        ("VRS_NODE_ROSTER_KEYS_FILE", "roster.vkeys"),
+        ("VRS_NODE_ROSTER_THRESHOLD", "2"),
+        ("VRS_NODE_ROSTER_FILE", "roster.note"),
     ];
     // The environment names every key: none is left out.
     for key in config::config_keys() {
@@ -260,6 +263,9 @@ fn every_key_can_be_set_from_the_environment() {
     assert_eq!(c.metrics.listen, addr("127.0.0.1:9401"));
     assert_eq!(c.log.format, LogFormat::Json);
     assert_eq!(c.log.level, "debug");
+    assert_eq!(c.roster.keys_file, Some(d.join("roster.vkeys")));
+    assert_eq!(c.roster.threshold, 2);
+    assert_eq!(c.roster.file, Some(d.join("roster.note")));
     assert_eq!(
         c.provenance.of("limits.max_batch"),
         SetBy::Env {
@@ -705,4 +711,33 @@ fn starter_config_shows_the_defaults() {
         Some(1024 * 1024)
     );
     assert!(text.contains("vrs pki"));
+}
+
+#[test]
+fn a_peer_without_a_key_needs_a_roster_whose_keys_are_pinned_enough() {
+    let dir = node_dir(&config::default_origin("AUS"));
+    let peer = "\n[[peers]]\nstate = \"IDN\"\nendpoint = \"https://idn.example:7400\"\n";
+    let e = err_of(load_and_check(dir.path(), &format!("{MINIMAL}{peer}"), &[]));
+    assert!(e.to_string().contains("peers[0].vkey"), "{e}");
+    assert!(e.to_string().contains("roster"), "{e}");
+    let (k1, _) = NoteSigner::generate("vrs.test/roster/1").expect("key");
+    fs::write(
+        dir.path().join("roster.vkeys"),
+        format!("# the keeper\n{}\n", k1.verifier_key()),
+    )
+    .expect("write");
+    let roster = |threshold: u64| {
+        format!(
+            "{MINIMAL}\n[roster]\nkeys_file = \"roster.vkeys\"\nthreshold = {threshold}\n{peer}"
+        )
+    };
+    let c = load_and_check(dir.path(), &roster(1), &[]).expect("a roster gives the key");
+    assert_eq!(c.peers[0].vkey, "");
+    let e = err_of(load_and_check(dir.path(), &roster(2), &[]));
+    assert!(e.to_string().contains("roster.threshold"), "{e}");
+    assert!(e.to_string().contains("pins 1 keys"), "{e}");
+    fs::write(dir.path().join("roster.vkeys"), "not a key\n").expect("write");
+    let e = err_of(load_and_check(dir.path(), &roster(1), &[]));
+    assert!(e.to_string().contains("roster.keys_file"), "{e}");
+    assert!(e.to_string().contains("line 1"), "{e}");
 }

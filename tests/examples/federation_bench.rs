@@ -58,7 +58,7 @@ use vrs_client::pki::Identity;
 use vrs_core::aggregate::{Granularity, Period};
 use vrs_core::report::examples::{self, ExampleParams};
 use vrs_core::report::{Date, Iso3, RecordType};
-use vrs_local::roster::{RosterKeeper, add_roster_peer, member, roster};
+use vrs_local::roster::{RosterKeeper, add_roster_peer};
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::federation_service_client::FederationServiceClient;
@@ -86,7 +86,7 @@ check_interval_s = 86400
 [sync]
 jitter_s = 0
 attempts = 2
-peer_deadline_s = 120
+peer_deadline_s = 900
 ";
 
 /// States of the federation, in ring order; more come from the ISO 3166-1 list.
@@ -720,11 +720,7 @@ async fn main() {
         .cache_mb
         .map(|c| format!("\n[storage]\ncache_mb = {c}\n"))
         .unwrap_or_default();
-    let extra = format!(
-        "{EXTRA}{cache}{}file = \"{}\"\n",
-        keeper.section(),
-        roster_note.display()
-    );
+    let extra = format!("{EXTRA}{cache}{}", keeper.section_with_file(&roster_note));
     let mut listeners = Vec::new();
     let mut relays = Vec::new();
     let mut files: Vec<NodeFiles> = Vec::new();
@@ -759,15 +755,13 @@ async fn main() {
             add_roster_peer(&files[a], &states[b], ports[b]).expect("peer");
         }
     }
-    let members = files
-        .iter()
-        .zip(&ports)
-        .map(|(f, p)| member(&f.state, &f.vkey, *p, 0, 0))
-        .collect();
     let note = keeper
-        .sign(&roster("vrs.bench", 1, members))
-        .expect("sign the roster");
-    std::fs::write(&roster_note, &note).expect("write the roster");
+        .write_roster(
+            "vrs.bench",
+            &roster_note,
+            files.iter().zip(ports.iter().copied()),
+        )
+        .expect("the roster");
     let hub_ids: Vec<String> = (1..=args.hubs).map(|h| format!("HUB{h}")).collect();
     let mut hub_files = Vec::new();
     for id in &hub_ids {

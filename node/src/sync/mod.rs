@@ -91,7 +91,10 @@ pub struct SyncEngine {
     peers: Vec<PeerConfig>,
     /// The keys of the federation: this node's, the peers' pins, the roster's.
     keys: KeyBook,
-    tls: Arc<rustls::ClientConfig>,
+    /// This node's client TLS configuration, one per peer: each with a session store of
+    /// its own, so that a peer's session ticket is offered to that peer only (peers may
+    /// share a host name) and the next night resumes instead of a full handshake.
+    tls: HashMap<String, Arc<rustls::ClientConfig>>,
     cfg: SyncConfig,
     /// Whether to ask peers to cosign this node's checkpoints (not for a secretariat).
     cosign: bool,
@@ -137,6 +140,10 @@ impl SyncEngine {
                 }),
             );
         }
+        let tls = peers
+            .iter()
+            .map(|p| (p.state.clone(), crate::tls::with_own_sessions(&tls)))
+            .collect();
         Ok(Self {
             ledger,
             peers,
@@ -331,7 +338,12 @@ impl SyncEngine {
             .ok_or_else(|| SyncError::Endpoint("no host".into()))?
             .to_owned();
         let port = uri.port_u16().unwrap_or(443);
-        let tls = tokio_rustls::TlsConnector::from(self.tls.clone());
+        let tls = tokio_rustls::TlsConnector::from(
+            self.tls
+                .get(&peer.state)
+                .cloned()
+                .ok_or_else(|| SyncError::Endpoint(format!("{} is not a peer", peer.state)))?,
+        );
         let expected = peer.state.clone();
         let connector = tower::service_fn(move |_: Uri| {
             let (tls, host, expected) = (tls.clone(), host.clone(), expected.clone());
@@ -458,14 +470,26 @@ impl SyncEngine {
         let head = parse_cursor(&first.cursor).ok_or(SyncError::BadCursor)?;
         st.in_sync = first.in_sync;
         // Only the origins of which the peer holds something this node does not.
+        let theirs: BTreeMap<String, Vec<u8>> = first
+            .news
+            .into_iter()
+            .map(|n| (n.origin, n.digest))
+            .collect();
         let mut differ = std::collections::BTreeSet::new();
-        for n in first.news {
-            let mine = store.origin_holdings(&n.origin)?;
-            if mine.is_none_or(|d| d.as_slice() != n.digest.as_slice()) {
-                differ.insert(n.origin);
+        loop {
+            // Before each page, again: another peer's run may have brought an origin
+            // level with this peer meanwhile (the first night, every neighbour offers
+            // the same origins at once); its remaining entries need not be listed.
+            differ.clear();
+            for (origin, digest) in &theirs {
+                let mine = store.origin_holdings(origin)?;
+                if mine.is_none_or(|d| d.as_slice() != digest.as_slice()) {
+                    differ.insert(origin.clone());
+                }
             }
-        }
-        while !differ.is_empty() {
+            if differ.is_empty() {
+                break;
+            }
             let page = client
                 .manifest(pb::ManifestRequest {
                     cursor: cursor_token(cursor),

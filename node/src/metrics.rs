@@ -399,6 +399,12 @@ impl Metrics {
                 "Connections closed because they sent nothing in time.",
                 &t.first_byte_timeouts,
             ),
+            (
+                "vrs_tls_handshakes_resumed_total",
+                "counter",
+                "TLS handshakes that resumed an earlier session.",
+                &t.handshakes_resumed,
+            ),
         ] {
             let _ = writeln!(
                 out,

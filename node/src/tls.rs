@@ -340,6 +340,8 @@ pub struct AcceptStats {
     pub refused_connections_full: AtomicU64,
     /// Connections closed because they sent nothing within `first_byte_timeout`.
     pub first_byte_timeouts: AtomicU64,
+    /// Handshakes that resumed an earlier session (no certificates sent).
+    pub handshakes_resumed: AtomicU64,
 }
 
 /// A handshake's place among the handshakes of its source and of all sources.
@@ -649,6 +651,9 @@ impl Handshake {
             return;
         };
         self.stats.connections_open.fetch_add(1, Relaxed);
+        if stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed) {
+            self.stats.handshakes_resumed.fetch_add(1, Relaxed);
+        }
         let role = peer_role(&stream, remote_addr);
         let conn = TlsConn {
             inner: stream,

@@ -214,6 +214,13 @@ async fn the_catch_up_night_moves_at_most_twice_a_quiet_night_in_a_six_node_mesh
         catch_up_releases <= 2 * quiet_releases,
         "catch-up {catch_up_releases} B > 2 x quiet {quiet_releases} B"
     );
+    // The later nights' connections resumed the session of the night before (each
+    // node is dialled by its 5 peers a night): no certificates go over again.
+    for n in &nodes {
+        let m = n.metrics().await;
+        let resumed = metric(&m, "vrs_tls_handshakes_resumed_total").unwrap_or(0.0);
+        assert!(resumed >= 10.0, "{}: {resumed} resumed handshakes", n.state);
+    }
     for n in nodes {
         n.stop().await;
     }

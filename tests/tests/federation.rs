@@ -192,10 +192,10 @@ async fn the_catch_up_night_moves_at_most_twice_a_quiet_night_in_a_six_node_mesh
          (releases part {catch_up_releases} B); quiet night {quiet_bytes} B (releases part \
          {quiet_releases} B)"
     );
-    // The catch-up night's checkpoint exchange carries no checkpoint body: only the
-    // cosignatures a peer collected after it was witnessed in the first sync.
+    // The catch-up night's checkpoint exchange carries no checkpoint body, and no
+    // cosignatures either: a State node witnesses its peers itself.
     for (s, p) in &catch_up {
-        assert_ne!(p.checkpoint, "new", "{s}<-{}", p.peer);
+        assert_eq!(p.checkpoint, "unchanged", "{s}<-{}", p.peer);
     }
     for (s, p) in catch_up.iter().chain(&quiet) {
         assert!(
@@ -213,6 +213,10 @@ async fn the_catch_up_night_moves_at_most_twice_a_quiet_night_in_a_six_node_mesh
     assert!(
         catch_up_releases <= 2 * quiet_releases,
         "catch-up {catch_up_releases} B > 2 x quiet {quiet_releases} B"
+    );
+    assert!(
+        catch_up_bytes <= 2 * quiet_bytes,
+        "catch-up {catch_up_bytes} B > 2 x quiet {quiet_bytes} B, all told"
     );
     // The later nights' connections resumed the session of the night before (each
     // node is dialled by its 5 peers a night): no certificates go over again.
@@ -638,6 +642,29 @@ async fn a_secretariat_builds_the_regional_table_through_relays_and_refuses_alte
     for n in nodes {
         n.stop().await;
     }
+    // The secretariat holds AUS's log as AUS's neighbours cosigned it (IDN and THA
+    // cosigned AUS's checkpoint when AUS synced with them); a State node keeps only
+    // the log's own signature of its peers.
+    let cosigners = |data: &std::path::Path, origin: &str| {
+        let store = vrs_node::storage::Store::open(data).expect("store");
+        let note = store.witnessed(origin).expect("read").expect("witnessed");
+        let mut names: Vec<String> = vrs_core::note::parse_note(&note)
+            .expect("note")
+            .signatures
+            .into_iter()
+            .map(|s| s.name)
+            .filter(|n| n != origin)
+            .collect();
+        names.sort();
+        names
+    };
+    let aus_origin = ms[0].files.vkey.split('+').next().expect("name");
+    let names = cosigners(&sec.data_dir, aus_origin);
+    assert_eq!(
+        names,
+        ["vrs.local/state/IDN", "vrs.local/state/THA"],
+        "the secretariat's view of AUS's log"
+    );
 }
 
 /// Builds and signs, with `files`' node key, a MOVEMENTS release of `period` that the

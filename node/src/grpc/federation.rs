@@ -206,7 +206,11 @@ impl pb::federation_service_server::FederationService for Services {
             ));
         }
         let cp = self.latest_checkpoint()?;
-        let lines = self.ledger.store().cosignatures(cp.size).map_err(storage)?;
+        let lines = if r.without_cosignatures {
+            Vec::new()
+        } else {
+            self.ledger.store().cosignatures(cp.size).map_err(storage)?
+        };
         if cp.size == r.size && cp.root_hash == r.root_hash {
             let known: std::collections::HashSet<&str> =
                 r.cosigners.iter().map(String::as_str).collect();

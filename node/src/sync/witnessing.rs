@@ -55,6 +55,9 @@ impl SyncEngine {
                     size: held,
                     root_hash: if held > 0 { root.to_vec() } else { Vec::new() },
                     cosigners,
+                    // A State node witnesses its peers itself; the cosignatures of
+                    // the other witnesses are for secretariats (and move only once).
+                    without_cosignatures: self.cosign,
                 })
                 .await
                 .map_err(SyncError::rpc("checkpoint"))?

@@ -89,6 +89,15 @@ attempts = 2
 peer_deadline_s = 900
 ";
 
+/// Every node of the bench dials from 127.0.0.1, where in a federation each peer is a
+/// source address of its own: the per-source handshake limit (32 by default, against a
+/// flood from one address) is raised so that it does not refuse the bench's own peers.
+fn every_peer_its_own_source(f: &NodeFiles) {
+    let text = std::fs::read_to_string(&f.config).expect("config");
+    let text = text.replacen("[tls]\n", "[tls]\nmax_handshakes_per_source = 1024\n", 1);
+    std::fs::write(&f.config, text).expect("config");
+}
+
 /// States of the federation, in ring order; more come from the ISO 3166-1 list.
 const STATES: &[&str] = &[
     "AUS", "IDN", "THA", "MYS", "PHL", "VNM", "KHM", "LAO", "MMR", "SGP", "BRN", "TLS", "PNG",
@@ -736,7 +745,9 @@ async fn main() {
             );
         }
         listeners.push(l);
-        files.push(node_files(&pki, s, None, &extra));
+        let f = node_files(&pki, s, None, &extra);
+        every_peer_its_own_source(&f);
+        files.push(f);
     }
     let ports: Vec<u16> = if args.wire {
         relays
@@ -766,6 +777,7 @@ async fn main() {
     let mut hub_files = Vec::new();
     for id in &hub_ids {
         let f = vrs_local::secretariat_files(&pki, id, &extra).expect("hub files");
+        every_peer_its_own_source(&f);
         for (b, s) in states.iter().enumerate() {
             add_roster_peer(&f, s, ports[b]).expect("hub peer");
         }

@@ -52,6 +52,52 @@ impl Services {
             hashes: hashes.iter().map(|h| h.to_vec()).collect(),
         })
     }
+
+    /// What changed in this node's log since the checkpoint the caller holds
+    /// (05-sync.md rule 12): nothing, the cosignatures it lacks, or the whole note.
+    pub(super) fn checkpoint_since(
+        &self,
+        r: &pb::CheckpointSince,
+    ) -> Result<pb::CheckpointUpdate, Status> {
+        if r.cosigners.len() > vrs_core::note::MAX_SIGNATURES {
+            return Err(field_status(
+                Code::InvalidArgument,
+                "cosigners",
+                "too many cosigners",
+            ));
+        }
+        let cp = self.latest_checkpoint()?;
+        let lines = if r.without_cosignatures {
+            Vec::new()
+        } else {
+            self.ledger.store().cosignatures(cp.size).map_err(storage)?
+        };
+        if cp.size == r.size && cp.root_hash == r.root_hash {
+            let known: std::collections::HashSet<&str> =
+                r.cosigners.iter().map(String::as_str).collect();
+            let new_cosignatures = lines
+                .into_iter()
+                .filter(|l| {
+                    !vrs_core::note::Signature::parse_line(l)
+                        .is_ok_and(|sig| known.contains(sig.name.as_str()))
+                })
+                .collect();
+            return Ok(pb::CheckpointUpdate {
+                note: String::new(),
+                new_cosignatures,
+            });
+        }
+        let note = if lines.is_empty() {
+            cp.note
+        } else {
+            vrs_core::note::add_cosignatures(&cp.note, &lines)
+                .map_err(|e| Status::internal(e.to_string()))?
+        };
+        Ok(pb::CheckpointUpdate {
+            note,
+            new_cosignatures: Vec::new(),
+        })
+    }
 }
 
 #[tonic::async_trait]
@@ -81,10 +127,18 @@ impl pb::federation_service_server::FederationService for Services {
             // every entry up to it, so a caller told "in sync" misses nothing.
             let head = store.manifest_head().map_err(storage)?.max(after);
             let mine = store.holdings_digest().map_err(storage)?;
+            let roster_version = self.sync.keys().version();
+            let checkpoint = r
+                .checkpoint
+                .as_ref()
+                .map(|c| self.checkpoint_since(c))
+                .transpose()?;
             if r.holdings.as_slice() == mine.as_slice() {
                 return Ok(Response::new(pb::ManifestResponse {
                     cursor: crate::sync::cursor_token(head),
                     in_sync: true,
+                    roster_version,
+                    checkpoint,
                     ..Default::default()
                 }));
             }
@@ -99,6 +153,8 @@ impl pb::federation_service_server::FederationService for Services {
             return Ok(Response::new(pb::ManifestResponse {
                 cursor: crate::sync::cursor_token(head),
                 news,
+                roster_version,
+                checkpoint,
                 ..Default::default()
             }));
         }
@@ -197,45 +253,7 @@ impl pb::federation_service_server::FederationService for Services {
         req: Request<pb::CheckpointSince>,
     ) -> Result<Response<pb::CheckpointUpdate>, Status> {
         authorize_federation(self, &req)?;
-        let r = req.into_inner();
-        if r.cosigners.len() > vrs_core::note::MAX_SIGNATURES {
-            return Err(field_status(
-                Code::InvalidArgument,
-                "cosigners",
-                "too many cosigners",
-            ));
-        }
-        let cp = self.latest_checkpoint()?;
-        let lines = if r.without_cosignatures {
-            Vec::new()
-        } else {
-            self.ledger.store().cosignatures(cp.size).map_err(storage)?
-        };
-        if cp.size == r.size && cp.root_hash == r.root_hash {
-            let known: std::collections::HashSet<&str> =
-                r.cosigners.iter().map(String::as_str).collect();
-            let new_cosignatures = lines
-                .into_iter()
-                .filter(|l| {
-                    !vrs_core::note::Signature::parse_line(l)
-                        .is_ok_and(|sig| known.contains(sig.name.as_str()))
-                })
-                .collect();
-            return Ok(Response::new(pb::CheckpointUpdate {
-                note: String::new(),
-                new_cosignatures,
-            }));
-        }
-        let note = if lines.is_empty() {
-            cp.note
-        } else {
-            vrs_core::note::add_cosignatures(&cp.note, &lines)
-                .map_err(|e| Status::internal(e.to_string()))?
-        };
-        Ok(Response::new(pb::CheckpointUpdate {
-            note,
-            new_cosignatures: Vec::new(),
-        }))
+        Ok(Response::new(self.checkpoint_since(req.get_ref())?))
     }
 
     async fn get_roster(

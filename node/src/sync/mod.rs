@@ -383,17 +383,18 @@ impl SyncEngine {
         let ch = self.connect(peer).await?;
         let mut client = FederationServiceClient::new(ch)
             .max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES);
-        self.pull_roster(&mut client, st).await?;
-        // A peer with no key known (not pinned, not in the roster) is not pulled from:
-        // every release it relays would be refused and passed over.
-        if self.peer_keys(&peer.state).is_none() {
-            return Err(SyncError::NoPinnedKey(peer.state.clone()));
-        }
+        st.roster_version = 0;
+        // The question about the peer's log goes with the opening manifest call (one
+        // call on a quiet night); without a key of the peer yet, it is asked later.
+        let since = self.checkpoint_since(&peer.state).ok().flatten();
         let before = st.bytes;
-        let pulled = self.pull_releases(peer, &mut client, st).await;
+        let pulled = self.pull_releases(peer, &mut client, st, since).await;
         st.release_bytes = st.bytes - before;
-        pulled?;
-        self.witness_peer(peer, &mut client, st).await?;
+        let first = pulled?;
+        if let Some((_, up)) = &first {
+            st.release_bytes -= up.encoded_len() as u64;
+        }
+        self.witness_peer(peer, &mut client, st, first).await?;
         // A secretariat keeps no log of its own to be cosigned.
         if self.cosign {
             self.ask_cosignature(peer, &mut client).await?;
@@ -409,7 +410,6 @@ impl SyncEngine {
         client: &mut FederationServiceClient<Channel>,
         st: &mut pb::PeerStatus,
     ) -> Result<(), SyncError> {
-        st.roster_version = 0;
         let up = client
             .get_roster(pb::RosterRequest {
                 have_version: self.keys.version(),
@@ -444,12 +444,16 @@ impl SyncEngine {
         Ok(())
     }
 
+    /// Pulls what the peer holds that this node does not (and the roster, when the
+    /// peer's is newer); answers the checkpoint question `since` asked with the
+    /// opening call, and the answer.
     async fn pull_releases(
         &self,
         peer: &PeerConfig,
         client: &mut FederationServiceClient<Channel>,
         st: &mut pb::PeerStatus,
-    ) -> Result<(), SyncError> {
+        since: Option<witnessing::Since>,
+    ) -> Result<Option<(witnessing::Since, pb::CheckpointUpdate)>, SyncError> {
         let store = self.ledger.store();
         let mut cursor = store.sync_cursor(&peer.state)?;
         // A roster taken while this run goes on clears the cursors: this run then
@@ -457,16 +461,28 @@ impl SyncEngine {
         let roster = self.keys.version();
         let keep = || self.keys.version() == roster;
         // First what this node holds, in 32 bytes (05-sync.md rule 11).
-        let first = client
+        let mut first = client
             .manifest(pb::ManifestRequest {
                 cursor: cursor_token(cursor),
                 holdings: store.holdings_digest()?.to_vec(),
+                roster_version: self.keys.version(),
+                checkpoint: since.as_ref().map(|s| s.ask.clone()),
                 ..Default::default()
             })
             .await
             .map_err(SyncError::rpc("manifest"))?
             .into_inner();
         st.bytes += first.encoded_len() as u64;
+        // A newer roster is taken before any release of the night is checked.
+        if first.roster_version > self.keys.version() {
+            self.pull_roster(client, st).await?;
+        }
+        // A peer with no key known (not pinned, not in the roster) is not pulled from:
+        // every release it relays would be refused and passed over.
+        if self.peer_keys(&peer.state).is_none() {
+            return Err(SyncError::NoPinnedKey(peer.state.clone()));
+        }
+        let answered = since.zip(first.checkpoint.take());
         let head = parse_cursor(&first.cursor).ok_or(SyncError::BadCursor)?;
         st.in_sync = first.in_sync;
         // Only the origins of which the peer holds something this node does not.
@@ -532,7 +548,7 @@ impl SyncEngine {
         if head > cursor && keep() {
             store.set_sync_cursor(&peer.state, head)?;
         }
-        Ok(())
+        Ok(answered)
     }
 
     /// Fetches and stores the `wanted` releases. A release another peer's run is

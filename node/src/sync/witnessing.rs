@@ -12,21 +12,68 @@ use vrs_proto::v1::federation_service_client::FederationServiceClient;
 use super::{SyncEngine, SyncError, now};
 use crate::config::PeerConfig;
 
+/// What this node holds of a peer's log, and the question that asks what changed since.
+pub(super) struct Since {
+    /// The peer's checkpoint note held (witnessed), if any.
+    stored: Option<String>,
+    /// The question (size, root, cosigners held).
+    pub(super) ask: pb::CheckpointSince,
+}
+
 impl SyncEngine {
+    /// The name of a peer's log (its key name), when a key of it is known.
+    fn log_origin(&self, state: &str) -> Option<String> {
+        self.keys
+            .known_keys(state)
+            .first()
+            .map(|k| k.name().to_owned())
+    }
+
+    /// What is held of `state`'s log and the conditional question for it (05-sync.md
+    /// rule 12); `None` when no key of the peer is known. The root goes with the size,
+    /// so a second view of the same size is sent in full, and caught.
+    pub(super) fn checkpoint_since(&self, state: &str) -> Result<Option<Since>, SyncError> {
+        let (Some(keys), Some(origin)) = (self.peer_keys(state), self.log_origin(state)) else {
+            return Ok(None);
+        };
+        let stored = self.ledger.store().witnessed(&origin)?;
+        let (held, root) = crate::witness::held_of(stored.as_deref(), &keys.known)?;
+        let cosigners = stored
+            .as_deref()
+            .and_then(|n| vrs_core::note::parse_note(n).ok())
+            .map(|p| {
+                p.signatures
+                    .into_iter()
+                    .map(|s| s.name)
+                    .filter(|n| *n != origin)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ask = pb::CheckpointSince {
+            size: held,
+            root_hash: if held > 0 { root.to_vec() } else { Vec::new() },
+            cosigners,
+            // A State node witnesses its peers itself; the cosignatures of the other
+            // witnesses are for secretariats (and move only once).
+            without_cosignatures: self.cosign,
+        };
+        Ok(Some(Since { stored, ask }))
+    }
+
+    /// Witnesses the peer's log. `first` is the answer already had (with the night's
+    /// opening manifest call) to a question asked from what was held then.
     pub(super) async fn witness_peer(
         &self,
         peer: &PeerConfig,
         client: &mut FederationServiceClient<Channel>,
         st: &mut pb::PeerStatus,
+        mut first: Option<(Since, pb::CheckpointUpdate)>,
     ) -> Result<(), SyncError> {
         let keys = self
             .peer_keys(&peer.state)
             .ok_or_else(|| SyncError::NoPinnedKey(peer.state.clone()))?;
         let origin = self
-            .keys
-            .known_keys(&peer.state)
-            .first()
-            .map(|k| k.name().to_owned())
+            .log_origin(&peer.state)
             .ok_or_else(|| SyncError::NoPinnedKey(peer.state.clone()))?;
         let store = self.ledger.store();
         // What is held is read before the peer is asked: a Cosign push of the same
@@ -34,35 +81,22 @@ impl SyncEngine {
         // false rollback alarm), and the pull starts again from the size now held.
         let mut stale = None;
         for _ in 0..3 {
-            let stored = store.witnessed(&origin)?;
-            let (held, root) = crate::witness::held_of(stored.as_deref(), &keys.known)?;
-            // Only what changed since the checkpoint held (05-sync.md rule 12): the
-            // root goes with the size, so a second view of the same size is sent in
-            // full, and caught.
-            let cosigners = stored
-                .as_deref()
-                .and_then(|n| vrs_core::note::parse_note(n).ok())
-                .map(|p| {
-                    p.signatures
-                        .into_iter()
-                        .map(|s| s.name)
-                        .filter(|n| *n != origin)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let up = client
-                .get_checkpoint_since(pb::CheckpointSince {
-                    size: held,
-                    root_hash: if held > 0 { root.to_vec() } else { Vec::new() },
-                    cosigners,
-                    // A State node witnesses its peers itself; the cosignatures of
-                    // the other witnesses are for secretariats (and move only once).
-                    without_cosignatures: self.cosign,
-                })
-                .await
-                .map_err(SyncError::rpc("checkpoint"))?
-                .into_inner();
-            st.bytes += up.encoded_len() as u64;
+            let (since, up) = match first.take() {
+                Some(had) => had,
+                None => {
+                    let since = self
+                        .checkpoint_since(&peer.state)?
+                        .ok_or_else(|| SyncError::NoPinnedKey(peer.state.clone()))?;
+                    let up = client
+                        .get_checkpoint_since(since.ask.clone())
+                        .await
+                        .map_err(SyncError::rpc("checkpoint"))?
+                        .into_inner();
+                    st.bytes += up.encoded_len() as u64;
+                    (since, up)
+                }
+            };
+            let (held, stored) = (since.ask.size, since.stored);
             if up.note.is_empty() {
                 st.witnessed_size = held;
                 st.checkpoint = "unchanged".into();

@@ -154,13 +154,26 @@ listen = "127.0.0.1:0"
 
 /// Adds a `[[peers]]` entry to a node's configuration file.
 pub fn add_peer(files: &NodeFiles, state: &str, port: u16, vkey: &str) -> anyhow::Result<()> {
+    append_peer(files, state, port, Some(vkey))
+}
+
+/// Appends a `[[peers]]` entry, with a pinned key or without one (the roster gives it).
+pub(crate) fn append_peer(
+    files: &NodeFiles,
+    state: &str,
+    port: u16,
+    vkey: Option<&str>,
+) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(&files.config)?;
+    let pin = vkey
+        .map(|k| format!("vkey = \"{k}\"\n"))
+        .unwrap_or_default();
     write!(
         f,
-        "\n[[peers]]\nstate = \"{state}\"\nendpoint = \"https://localhost:{port}\"\nvkey = \"{vkey}\"\n"
+        "\n[[peers]]\nstate = \"{state}\"\nendpoint = \"https://localhost:{port}\"\n{pin}"
     )?;
     Ok(())
 }

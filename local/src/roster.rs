@@ -100,13 +100,5 @@ pub fn roster(federation: &str, version: u64, members: Vec<Member>) -> Roster {
 
 /// Adds a `[[peers]]` entry without a pinned key: the roster gives it.
 pub fn add_roster_peer(files: &NodeFiles, state: &str, port: u16) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&files.config)?;
-    write!(
-        f,
-        "\n[[peers]]\nstate = \"{state}\"\nendpoint = \"https://localhost:{port}\"\n"
-    )?;
-    Ok(())
+    crate::append_peer(files, state, port, None)
 }

@@ -519,23 +519,7 @@ impl SyncEngine {
                 .into_inner();
             st.bytes += page.encoded_len() as u64;
             let next = parse_cursor(&page.cursor).ok_or(SyncError::BadCursor)?;
-            let mut wanted: HashMap<Hash, pb::ReleaseInfo> = HashMap::new();
-            for info in page.releases {
-                let Ok(d) = <Hash>::try_from(info.digest.as_slice()) else {
-                    st.rejected.push(
-                        Rejection::BadDigest {
-                            what: format!("{} {} {}", info.origin, info.table, info.period),
-                        }
-                        .to_string(),
-                    );
-                    continue;
-                };
-                if store.has_release(&d)? {
-                    st.already_held += 1;
-                } else {
-                    wanted.insert(d, info);
-                }
-            }
+            let wanted = self.not_held(page.releases, st)?;
             self.fetch_wanted(client, &wanted, st).await?;
             if next > cursor && keep() {
                 store.set_sync_cursor(&peer.state, next)?;
@@ -549,6 +533,32 @@ impl SyncEngine {
             store.set_sync_cursor(&peer.state, head)?;
         }
         Ok(answered)
+    }
+
+    /// Of a manifest page's entries, those this node does not hold, by digest.
+    fn not_held(
+        &self,
+        entries: Vec<pb::ReleaseInfo>,
+        st: &mut pb::PeerStatus,
+    ) -> Result<HashMap<Hash, pb::ReleaseInfo>, SyncError> {
+        let mut wanted = HashMap::new();
+        for info in entries {
+            let Ok(d) = <Hash>::try_from(info.digest.as_slice()) else {
+                st.rejected.push(
+                    Rejection::BadDigest {
+                        what: format!("{} {} {}", info.origin, info.table, info.period),
+                    }
+                    .to_string(),
+                );
+                continue;
+            };
+            if self.ledger.store().has_release(&d)? {
+                st.already_held += 1;
+            } else {
+                wanted.insert(d, info);
+            }
+        }
+        Ok(wanted)
     }
 
     /// Fetches and stores the `wanted` releases. A release another peer's run is

@@ -61,6 +61,9 @@ fn write_identity(ca: &DevCa, id: &Identity, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The name of the roster key `vrs pki init` makes.
+const ROSTER_KEY_NAME: &str = "vrs.local/roster/1";
+
 fn toml_str(s: &str) -> String {
     format!("{s:?}")
 }
@@ -184,32 +187,7 @@ pub fn init(
         );
     }
 
-    let mut keys = format!(
-        "# The verifier keys of the nodes of a {DEV_MARKER} federation (`vrs pki init`),\n\
-         # one \"STATE VKEY\" per line: each State's releases must verify under its key.\n"
-    );
-    for (state, _, vkey) in &members {
-        let _ = writeln!(keys, "{state} {vkey}");
-    }
-    write_public(&dir.join("federation.keys"), &keys)?;
-    for (state, _, _) in &members {
-        let mut peers = format!(
-            "\n# The peers of the node of {state} in this {DEV_MARKER} federation (`vrs pki init`):\n\
-             # append them to nodes/{state}/vrs-node.toml. A peer's releases and checkpoints\n\
-             # must verify under its pinned vkey.\n"
-        );
-        for (peer, endpoint, vkey) in members.iter().filter(|(p, _, _)| p != state) {
-            let _ = write!(
-                peers,
-                "\n[[peers]]\nstate = {}\nendpoint = {}\nvkey = {}\n",
-                toml_str(peer),
-                toml_str(endpoint),
-                toml_str(vkey)
-            );
-        }
-        write_public(&dir.join("nodes").join(state).join("peers.toml"), &peers)?;
-    }
-
+    write_federation(dir, &members)?;
     let config = dir.join("vrs.toml");
     std::fs::write(
         &config,
@@ -426,4 +404,74 @@ impl PkiCmd {
             } => issue(&federation, who, &hosts, out.as_deref()),
         }
     }
+}
+
+/// Writes what the nodes of a `vrs pki init` federation share: `federation.keys` (for
+/// the clients), a roster key and the roster of the `members` it signed
+/// (`roster/roster-1.key`, `.vkey`, `roster.note`), and each node's `peers.toml`: the
+/// `[roster]` that pins that key and takes that roster at start, then its peers.
+fn write_federation(dir: &Path, members: &[(String, String, String)]) -> anyhow::Result<()> {
+    let mut keys = format!(
+        "# The verifier keys of the nodes of a {DEV_MARKER} federation (`vrs pki init`),\n\
+         # one \"STATE VKEY\" per line: each State's releases must verify under its key.\n"
+    );
+    for (state, _, vkey) in members {
+        let _ = writeln!(keys, "{state} {vkey}");
+    }
+    write_public(&dir.join("federation.keys"), &keys)?;
+    let (keeper, _) = NoteSigner::generate(ROSTER_KEY_NAME)?;
+    let roster_dir = dir.join("roster");
+    mkdir(&roster_dir)?;
+    write_private(
+        &roster_dir.join("roster-1.key"),
+        &super::notekey::key_file_text(
+            &keeper,
+            &format!("vrs roster key (Ed25519): signs the federation roster. {DEV_MARKER}."),
+        ),
+    )?;
+    write_public(
+        &roster_dir.join("roster-1.vkey"),
+        &format!("{}\n", keeper.verifier_key()),
+    )?;
+    let roster = vrs_core::roster::Roster {
+        federation: "vrs.local".into(),
+        version: 1,
+        issued: vrs_client::today().to_string(),
+        members: members
+            .iter()
+            .map(|(state, endpoint, vkey)| vrs_core::roster::Member {
+                state: state.clone(),
+                origin: vkey.split('+').next().unwrap_or_default().to_owned(),
+                keys: vec![vrs_core::roster::RosterKey {
+                    vkey: vkey.clone(),
+                    valid_from: 0,
+                    valid_until: 0,
+                }],
+                endpoints: vec![endpoint.clone()],
+            })
+            .collect(),
+        secretariats: Vec::new(),
+    };
+    let note = vrs_core::roster::sign_roster(&roster, &[&keeper])
+        .map_err(|e| anyhow::anyhow!("the roster: {e}"))?;
+    write_public(&dir.join("roster.note"), &note)?;
+    for (state, _, _) in members {
+        let mut peers = format!(
+            "\n# The roster and the peers of the node of {state} in this {DEV_MARKER} federation\n\
+             # (`vrs pki init`): append them to nodes/{state}/vrs-node.toml. A peer's releases and\n\
+             # checkpoints must verify under its key in the roster (or its pinned vkey).\n\
+             \n[roster]\nkeys_file = \"../../roster/roster-1.vkey\"\nfile = \"../../roster.note\"\n"
+        );
+        for (peer, endpoint, vkey) in members.iter().filter(|(p, _, _)| p != state) {
+            let _ = write!(
+                peers,
+                "\n[[peers]]\nstate = {}\nendpoint = {}\nvkey = {}\n",
+                toml_str(peer),
+                toml_str(endpoint),
+                toml_str(vkey)
+            );
+        }
+        write_public(&dir.join("nodes").join(state).join("peers.toml"), &peers)?;
+    }
+    Ok(())
 }

@@ -195,12 +195,12 @@ impl Ledger {
         let ledger = Self { inner };
         let vkey = ledger.inner.signer.verifier_key();
         let rotated = ledger.inner.store.verifier_key()?.as_deref() != Some(vkey.as_str());
-        if rotated {
-            ledger.inner.store.set_verifier_key(&vkey)?;
-        }
         // A new node key (a rotation, announced in a new roster version) signs the
         // latest checkpoint again at once: same size and root, so peers verify it under
-        // the new key and the cosignatures of that size still hold.
+        // the new key and the cosignatures of that size still hold. The key is recorded
+        // only after that commit: a crash in between leaves the old key recorded and a
+        // checkpoint of either key, which the start-up check accepts, and the next start
+        // signs again.
         if rotated || ledger.inner.store.checkpoint()?.is_none() {
             let store = &ledger.inner.store;
             let mut batch = store.batch()?;
@@ -208,6 +208,9 @@ impl Ledger {
             let (note, root) = ledger.inner.sign(&batch, size)?;
             batch.put_checkpoint(size, root, &note);
             store.commit(batch)?;
+        }
+        if rotated {
+            ledger.inner.store.set_verifier_key(&vkey)?;
         }
         Ok((ledger, handle))
     }

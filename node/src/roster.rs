@@ -78,6 +78,9 @@ pub struct KeyBook {
     pinned: Option<Verifiers>,
     threshold: usize,
     held: RwLock<Option<Arc<HeldRoster>>>,
+    /// The version of a stored roster that no longer verifies (the pins changed): a
+    /// roster taken later must still be newer, so that no older one comes back.
+    floor: u64,
     /// One roster change at a time (the store's swap also guards it).
     taking: Mutex<()>,
 }
@@ -114,13 +117,14 @@ impl KeyBook {
                 mine.push(v);
             }
         }
-        let book = Self {
+        let mut book = Self {
             state: state.to_owned(),
             own: mine,
             peers: pins,
             pinned,
             threshold: cfg.needed(),
             held: RwLock::new(None),
+            floor: 0,
             taking: Mutex::new(()),
         };
         if let (Some(pinned), Some(note)) =
@@ -131,9 +135,12 @@ impl KeyBook {
                     *book.held.write().unwrap_or_else(|p| p.into_inner()) =
                         Some(Arc::new(HeldRoster { note, roster }))
                 }
-                // The pins changed since it was taken: it is not used (nor deleted).
+                // The pins changed since it was taken: it is not used (nor deleted),
+                // and only a newer version may replace it.
                 Err(e) => {
-                    tracing::warn!(error = %e, "the roster held no longer verifies under the pinned roster keys; not used")
+                    book.floor = vrs_core::roster::parse_roster_unverified(&note)
+                        .map_or(0, |(r, _)| r.version);
+                    tracing::warn!(error = %e, floor = book.floor, "the roster held no longer verifies under the pinned roster keys; not used")
                 }
             }
         }
@@ -150,6 +157,11 @@ impl KeyBook {
             }
         }
         Ok(book)
+    }
+
+    /// Whether this node pins roster keys (takes rosters at all).
+    pub fn pins_roster(&self) -> bool {
+        self.pinned.is_some()
     }
 
     /// The roster held.
@@ -170,10 +182,11 @@ impl KeyBook {
         let opened = vrs_core::roster::open_roster_note(note, pinned, self.threshold)?;
         let _one = self.taking.lock().unwrap_or_else(|p| p.into_inner());
         let held = self.held();
-        match check_newer(
-            held.as_ref().map(|h| h.roster.version),
-            opened.roster.version,
-        ) {
+        let at_least = held
+            .as_ref()
+            .map(|h| h.roster.version)
+            .or((self.floor > 0).then_some(self.floor));
+        match check_newer(at_least, opened.roster.version) {
             Ok(()) => {}
             Err(RosterError::SameVersion) => return Ok(None),
             Err(e) => return Err(e.into()),
@@ -189,9 +202,6 @@ impl KeyBook {
             note: note.to_owned(),
             roster: opened.roster.clone(),
         }));
-        // Releases refused before for want of a key may verify now: every peer's next
-        // pull starts over (runs in flight see the version change and keep theirs).
-        store.clear_sync_cursors()?;
         Ok(Some(Taken {
             replaced: held.map_or(0, |h| h.roster.version),
             opened,

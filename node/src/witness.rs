@@ -59,21 +59,21 @@ pub enum WitnessError {
 }
 
 /// What this witness holds of `origin`: (size, root).
-pub fn held(
-    store: &Store,
-    origin: &str,
-    verifiers: &Verifiers,
-) -> Result<(u64, Hash), WitnessError> {
-    held_of(store.witnessed(origin)?.as_deref(), verifiers)
+pub fn held(store: &Store, origin: &str) -> Result<(u64, Hash), WitnessError> {
+    held_of(store.witnessed(origin)?.as_deref())
 }
 
-/// The (size, root) of a held checkpoint note, verified again under `verifiers`.
-pub fn held_of(note: Option<&str>, verifiers: &Verifiers) -> Result<(u64, Hash), WitnessError> {
+/// The (size, root) of a held checkpoint note. It was verified when it was stored and
+/// is not verified again: a key the roster has dropped since must not make the log
+/// unwitnessable.
+pub fn held_of(note: Option<&str>) -> Result<(u64, Hash), WitnessError> {
     match note {
         Some(note) => {
-            let cp = open_checkpoint(note, verifiers)
-                .map_err(|e| WitnessError::BadNote(e.to_string()))?;
-            Ok((cp.checkpoint.size, cp.checkpoint.root))
+            let parsed = vrs_core::note::parse_note(note)
+                .map_err(|e| WitnessError::BadNote(format!("the held checkpoint: {e}")))?;
+            let cp = vrs_core::note::Checkpoint::parse_body(&parsed.text)
+                .map_err(|e| WitnessError::BadNote(format!("the held checkpoint: {e}")))?;
+            Ok((cp.size, cp.root))
         }
         None => Ok((0, empty_root())),
     }
@@ -81,11 +81,9 @@ pub fn held_of(note: Option<&str>, verifiers: &Verifiers) -> Result<(u64, Hash),
 
 /// The keys a peer's log is witnessed under.
 pub struct PeerKeys {
-    /// Its keys valid now: a checkpoint offered now must verify under one of them.
+    /// Its keys valid now: a checkpoint offered now must verify under one of them (the
+    /// checkpoint held is not verified again: see [`held_of`]).
     pub now: Verifiers,
-    /// Every key it has had: the checkpoint held was verified under one of them when
-    /// it was taken (a key rotated since then still opens it).
-    pub known: Verifiers,
 }
 
 /// Verifies `note` under `keys.now` (the peer's keys valid now) and, with `proof` from
@@ -105,11 +103,22 @@ pub fn witness(
     proof: &[Hash],
     now: u64,
 ) -> Result<Checkpoint, WitnessError> {
-    let cp = open_checkpoint(note, &keys.now)
-        .map_err(|e| WitnessError::BadNote(e.to_string()))?
-        .checkpoint;
+    let opened =
+        open_checkpoint(note, &keys.now).map_err(|e| WitnessError::BadNote(e.to_string()))?;
+    // The log a checkpoint names is the log of the key that signed it: a peer cannot
+    // have another State's log witnessed (and cosigned) under its own key.
+    if !opened
+        .log_signatures()
+        .any(|s| s.signature.name == opened.checkpoint.origin)
+    {
+        return Err(WitnessError::BadNote(format!(
+            "the checkpoint names the log {:?}, which is not the signer's",
+            opened.checkpoint.origin
+        )));
+    }
+    let cp = opened.checkpoint;
     let stored = store.witnessed(&cp.origin)?;
-    let (held_size, held_root) = held_of(stored.as_deref(), &keys.known)?;
+    let (held_size, held_root) = held_of(stored.as_deref())?;
     if old_size != held_size {
         return Err(WitnessError::StaleOldSize {
             held: held_size,
@@ -140,7 +149,7 @@ pub fn witness(
         return Err(e);
     }
     if cp.size > held_size && !store.swap_witnessed(&cp.origin, stored.as_deref(), note)? {
-        let (held, _) = held(store, &cp.origin, &keys.known)?;
+        let (held, _) = held(store, &cp.origin)?;
         return Err(WitnessError::StaleOldSize {
             held,
             claimed: old_size,

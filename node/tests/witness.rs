@@ -33,7 +33,6 @@ impl PeerLog {
     fn keys(&self) -> PeerKeys {
         PeerKeys {
             now: self.verifiers(),
-            known: self.verifiers(),
         }
     }
 
@@ -59,7 +58,6 @@ fn a_concurrent_smaller_checkpoint_never_overwrites_a_larger_one_verified() {
     let mut lost = Vec::new();
     for trial in 0..100 {
         let log = Arc::new(PeerLog::new(&format!("vrs.test/state/P{trial:02}")));
-        let v = log.verifiers();
         witness(&store, &log.keys(), &log.note(10), 0, &[], 0).unwrap();
         // Both start from the held size 10: the pull verified 15, the push 20.
         let barrier = Arc::new(Barrier::new(2));
@@ -73,7 +71,7 @@ fn a_concurrent_smaller_checkpoint_never_overwrites_a_larger_one_verified() {
         };
         let (small, large) = (run(15), run(20));
         let (small, large) = (small.join().unwrap(), large.join().unwrap());
-        let (now, _) = held(&store, log.signer.name(), &v).unwrap();
+        let (now, _) = held(&store, log.signer.name()).unwrap();
         // Whichever came second is told the size now held, or both went through in
         // order; but once 20 was verified (and so cosigned) it is never forgotten.
         if large.is_ok() && now < 20 {
@@ -113,7 +111,36 @@ fn concurrent_cosignatures_are_all_kept_and_cursors_never_go_back() {
         t.join().unwrap();
     }
     assert_eq!(store.cosignatures(7).unwrap().len(), 8);
-    store.set_sync_cursor("AUS", 5).unwrap();
-    store.set_sync_cursor("AUS", 3).unwrap();
-    assert_eq!(store.sync_cursor("AUS").unwrap(), 5);
+    store.set_sync_cursor("AUS", 5, 1).unwrap();
+    store.set_sync_cursor("AUS", 3, 1).unwrap();
+    assert_eq!(store.sync_cursor("AUS", 1).unwrap(), 5);
+    // A cursor belongs to a roster version: under another it reads 0, a run of an
+    // older version cannot move it, a newer version starts it over.
+    assert_eq!(store.sync_cursor("AUS", 2).unwrap(), 0);
+    store.set_sync_cursor("AUS", 9, 0).unwrap();
+    assert_eq!(store.sync_cursor("AUS", 1).unwrap(), 5);
+    store.set_sync_cursor("AUS", 2, 2).unwrap();
+    assert_eq!(store.sync_cursor("AUS", 2).unwrap(), 2);
+    assert_eq!(store.sync_cursor("AUS", 1).unwrap(), 0);
+}
+
+#[test]
+fn a_peer_cannot_have_another_log_witnessed_under_its_own_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let p = PeerLog::new("vrs.test/state/PPP");
+    // P signs a checkpoint that names Q's log.
+    let forged = Checkpoint {
+        origin: "vrs.test/state/QQQ".into(),
+        size: 10,
+        root: merkle::root(&p.tree, 10).unwrap(),
+        extensions: vec![],
+    };
+    let note = sign_checkpoint(&forged, &[&p.signer]).unwrap();
+    let e = witness(&store, &p.keys(), &note, 0, &[], 0).unwrap_err();
+    assert!(matches!(e, WitnessError::BadNote(_)), "{e:?}");
+    assert!(e.to_string().contains("not the signer's"), "{e}");
+    assert_eq!(store.witnessed("vrs.test/state/QQQ").unwrap(), None);
+    // Its own log it may.
+    witness(&store, &p.keys(), &p.note(10), 0, &[], 0).unwrap();
 }

@@ -290,6 +290,8 @@ impl Config {
         if let Some(f) = &ro.keys_file {
             let pinned =
                 crate::roster::read_keys_file(f).map_err(|r| p.invalid("roster.keys_file", r))?;
+            // A key listed twice counts once.
+            let pinned = crate::roster::verifiers(pinned);
             if pinned.len() < ro.needed() {
                 return Err(p.invalid(
                     "roster.threshold",

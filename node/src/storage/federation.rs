@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | `W` | peer origin | the largest checkpoint note of that log this node verified |
 //! | `X` | tree size (u64 BE) | cosignature lines collected for this node's checkpoint of that size (JSON) |
-//! | `Y` | peer State | manifest cursor (u64 BE) |
+//! | `Y` | peer State | roster version (u64 BE), manifest cursor (u64 BE) |
 //! | `Z` | peer State | the last sync record (JSON, opaque to storage) |
 //! | `N` | unix seconds (u64 BE), counter | an equivocation alarm |
 //! | `F` | (none) | the federation roster note held (the newest verified) |
@@ -22,6 +22,19 @@
 use super::{StorageError, Store, json_bytes, json_of, u64_of};
 
 const ROSTER_KEY: &[u8] = b"F";
+
+/// A stored cursor: (roster version, cursor); 8 bytes (before roster versions) are a
+/// cursor of version 0.
+fn cursor_of(v: &[u8]) -> Result<(u64, u64), StorageError> {
+    match v.len() {
+        8 => Ok((0, u64_of("Y", v)?)),
+        16 => Ok((u64_of("Y", &v[..8])?, u64_of("Y", &v[8..])?)),
+        n => Err(StorageError::Corrupt {
+            key: "Y".into(),
+            reason: format!("a cursor of {n} bytes"),
+        }),
+    }
+}
 
 fn key(prefix: u8, rest: &[u8]) -> Vec<u8> {
     let mut k = vec![prefix];
@@ -59,19 +72,6 @@ impl Store {
             self.flush()?;
         }
         Ok(swapped)
-    }
-
-    /// Forgets every peer's manifest cursor, durably: the next pull from each peer
-    /// starts from the beginning (its holdings digests keep that to the origins that
-    /// differ). Done when a new roster is taken: releases refused before for want of a
-    /// key may verify now.
-    pub fn clear_sync_cursors(&self) -> Result<(), StorageError> {
-        let mut batch = sled::Batch::default();
-        for k in self.db.scan_prefix([b'Y']).keys() {
-            batch.remove(k?);
-        }
-        self.db.apply_batch(batch)?;
-        self.flush()
     }
 
     /// The largest verified checkpoint of `origin`'s log.
@@ -150,23 +150,34 @@ impl Store {
         self.flush()
     }
 
-    /// The manifest cursor of `peer`.
-    pub fn sync_cursor(&self, peer: &str) -> Result<u64, StorageError> {
+    /// The manifest cursor of `peer` for roster version `epoch` (0 for a cursor of
+    /// another roster version, or none): a new roster makes every pull start over,
+    /// since releases refused for want of a key may verify under it.
+    pub fn sync_cursor(&self, peer: &str, epoch: u64) -> Result<u64, StorageError> {
         match self.db.get(key(b'Y', peer.as_bytes()))? {
-            Some(v) => u64_of("Y", &v),
+            Some(v) => {
+                let (e, c) = cursor_of(&v)?;
+                Ok(if e == epoch { c } else { 0 })
+            }
             None => Ok(0),
         }
     }
 
-    /// Advances the manifest cursor of `peer` to `cursor`, durably; atomically, and
-    /// never backwards (a smaller cursor leaves the stored one).
-    pub fn set_sync_cursor(&self, peer: &str, cursor: u64) -> Result<(), StorageError> {
+    /// Advances the manifest cursor of `peer` to `cursor` for roster version `epoch`,
+    /// durably; atomically, never backwards within an epoch, and never over the cursor
+    /// of a later epoch (a run that began under an older roster leaves it alone).
+    pub fn set_sync_cursor(&self, peer: &str, cursor: u64, epoch: u64) -> Result<(), StorageError> {
         self.db
             .update_and_fetch(key(b'Y', peer.as_bytes()), |old| {
-                let held = old
-                    .and_then(|v| <[u8; 8]>::try_from(v).ok())
-                    .map_or(0, u64::from_be_bytes);
-                Some(held.max(cursor).to_be_bytes().to_vec())
+                let (e, c) = old.and_then(|v| cursor_of(v).ok()).unwrap_or((0, 0));
+                let (e, c) = match e.cmp(&epoch) {
+                    std::cmp::Ordering::Greater => (e, c),
+                    std::cmp::Ordering::Equal => (e, c.max(cursor)),
+                    std::cmp::Ordering::Less => (epoch, cursor),
+                };
+                let mut v = e.to_be_bytes().to_vec();
+                v.extend_from_slice(&c.to_be_bytes());
+                Some(v)
             })?;
         self.flush()
     }

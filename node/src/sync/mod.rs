@@ -176,7 +176,6 @@ impl SyncEngine {
         }
         Some(PeerKeys {
             now: verifiers(self.keys.keys_at(state, now() as u64)),
-            known: verifiers(self.keys.known_keys(state)),
         })
     }
 
@@ -455,11 +454,11 @@ impl SyncEngine {
         since: Option<witnessing::Since>,
     ) -> Result<Option<(witnessing::Since, pb::CheckpointUpdate)>, SyncError> {
         let store = self.ledger.store();
-        let mut cursor = store.sync_cursor(&peer.state)?;
-        // A roster taken while this run goes on clears the cursors: this run then
-        // leaves them cleared (what it refused may verify under the new roster).
-        let roster = self.keys.version();
-        let keep = || self.keys.version() == roster;
+        // Cursors belong to a roster version: under a newer roster every pull starts
+        // over (what was refused for want of a key may verify now), and a run that
+        // began under an older one cannot move the newer cursor.
+        let epoch = self.keys.version();
+        let mut cursor = store.sync_cursor(&peer.state, epoch)?;
         // First what this node holds, in 32 bytes (05-sync.md rule 11).
         let mut first = client
             .manifest(pb::ManifestRequest {
@@ -474,7 +473,7 @@ impl SyncEngine {
             .into_inner();
         st.bytes += first.encoded_len() as u64;
         // A newer roster is taken before any release of the night is checked.
-        if first.roster_version > self.keys.version() {
+        if self.keys.pins_roster() && first.roster_version > self.keys.version() {
             self.pull_roster(client, st).await?;
         }
         // A peer with no key known (not pinned, not in the roster) is not pulled from:
@@ -521,16 +520,16 @@ impl SyncEngine {
             let next = parse_cursor(&page.cursor).ok_or(SyncError::BadCursor)?;
             let wanted = self.not_held(page.releases, st)?;
             self.fetch_wanted(client, &wanted, st).await?;
-            if next > cursor && keep() {
-                store.set_sync_cursor(&peer.state, next)?;
+            if next > cursor {
+                store.set_sync_cursor(&peer.state, next, epoch)?;
                 cursor = next;
             }
             if !page.more {
                 break;
             }
         }
-        if head > cursor && keep() {
-            store.set_sync_cursor(&peer.state, head)?;
+        if head > cursor {
+            store.set_sync_cursor(&peer.state, head, epoch)?;
         }
         Ok(answered)
     }
@@ -613,8 +612,21 @@ impl SyncEngine {
             .map_err(SyncError::rpc("fetch"))?
             .into_inner();
         let mut items = Vec::new();
+        // Only the digests of this chunk, each once: a peer that streams more (the same
+        // release again, or others) is cut off after as many again.
+        let mut asked: std::collections::HashSet<Hash> = chunk.iter().copied().collect();
+        let mut extra = 0;
         while let Some(item) = stream.message().await.map_err(SyncError::rpc("fetch"))? {
             st.bytes += item.encoded_len() as u64;
+            let mine = <Hash>::try_from(item.digest.as_slice()).is_ok_and(|d| asked.remove(&d));
+            if !mine {
+                extra += 1;
+                if extra > chunk.len() {
+                    break;
+                }
+                st.rejected.push(Rejection::NotAskedFor.to_string());
+                continue;
+            }
             match self.check_release(wanted, item) {
                 Ok(x) => items.push(x),
                 Err(reason) => st.rejected.push(reason.to_string()),

@@ -33,11 +33,11 @@ impl SyncEngine {
     /// rule 12); `None` when no key of the peer is known. The root goes with the size,
     /// so a second view of the same size is sent in full, and caught.
     pub(super) fn checkpoint_since(&self, state: &str) -> Result<Option<Since>, SyncError> {
-        let (Some(keys), Some(origin)) = (self.peer_keys(state), self.log_origin(state)) else {
+        let (Some(_), Some(origin)) = (self.peer_keys(state), self.log_origin(state)) else {
             return Ok(None);
         };
         let stored = self.ledger.store().witnessed(&origin)?;
-        let (held, root) = crate::witness::held_of(stored.as_deref(), &keys.known)?;
+        let (held, root) = crate::witness::held_of(stored.as_deref())?;
         let cosigners = stored
             .as_deref()
             .and_then(|n| vrs_core::note::parse_note(n).ok())
@@ -157,12 +157,11 @@ impl SyncEngine {
     ) -> Result<(), SyncError> {
         let store = self.ledger.store();
         let note = store.checkpoint()?.ok_or(SyncError::NoCheckpoint)?;
-        // The peer cosigns with its node key valid now.
-        let peer_key = self
-            .keys
-            .keys_at(&peer.state, now() as u64)
-            .into_iter()
-            .next()
+        // The peer cosigns with one of its node keys valid now (windows may overlap).
+        let peer_keys = self.keys.keys_at(&peer.state, now() as u64);
+        let peer_key = peer_keys
+            .first()
+            .cloned()
             .ok_or_else(|| SyncError::NoPinnedKey(peer.state.clone()))?;
         // Nothing to ask when the peer's cosignature of this very checkpoint is held.
         let size_now = store.size()?;
@@ -217,14 +216,22 @@ impl SyncEngine {
                 old_size = r.witnessed_size;
                 continue;
             }
-            let cosigner = NoteVerifier::new(
-                peer_key.name(),
-                SignatureType::CosignatureV1,
-                *peer_key.public_key(),
-            )
-            .map_err(|e| SyncError::BadCosignature(e.to_string()))?;
-            verify_cosignature(&r.cosignature, &cp, &cosigner)
-                .map_err(|e| SyncError::BadCosignature(e.to_string()))?;
+            let mut last = None;
+            for k in &peer_keys {
+                let cosigner =
+                    NoteVerifier::new(k.name(), SignatureType::CosignatureV1, *k.public_key())
+                        .map_err(|e| SyncError::BadCosignature(e.to_string()))?;
+                match verify_cosignature(&r.cosignature, &cp, &cosigner) {
+                    Ok(_) => {
+                        last = None;
+                        break;
+                    }
+                    Err(e) => last = Some(e),
+                }
+            }
+            if let Some(e) = last {
+                return Err(SyncError::BadCosignature(e.to_string()));
+            }
             store.add_cosignature(cp.size, peer_key.name(), &r.cosignature)?;
             return Ok(());
         }

@@ -307,3 +307,71 @@ async fn a_rotated_node_key_is_taken_from_the_roster_and_the_old_key_refused_aft
         n.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_overlapping_key_windows_either_key_is_taken_for_checkpoints_and_cosignatures() {
+    let pki = Pki::new();
+    let keeper =
+        RosterKeeper::new(pki.dir.path(), "roster-1", "vrs.test/roster/1").expect("keeper");
+    let files = nodes_files(&pki, &keeper, &["AUS", "IDN"]).await;
+    let ports: Vec<u16> = files.iter().map(|(_, l)| port(l)).collect();
+    add_roster_peer(&files[0].0, "IDN", ports[1]).expect("peer");
+    add_roster_peer(&files[1].0, "AUS", ports[0]).expect("peer");
+    // AUS has two keys valid at once: K1 (its key now) and K2 (the one it moves to).
+    let aus_files = files[0].0.clone();
+    let origin = aus_files.vkey.split('+').next().expect("name").to_owned();
+    let (k2, _) = vrs_core::note::NoteSigner::generate(&origin).expect("key");
+    let mut aus = member("AUS", &aus_files.vkey, ports[0], 0, 0);
+    aus.keys.push(vrs_core::roster::RosterKey {
+        vkey: k2.verifier_key(),
+        valid_from: 0,
+        valid_until: 0,
+    });
+    let idn_member = member("IDN", &files[1].0.vkey, ports[1], 0, 0);
+    let v1 = keeper
+        .sign(&roster("vrs.test", 1, vec![aus, idn_member]))
+        .expect("sign");
+    let mut it = files.into_iter();
+    let (_, aus_l) = it.next().expect("AUS");
+    let (idn_files, idn_l) = it.next().expect("IDN");
+    let aus_node = InProcessNode::start_on(&aus_files, aus_l).await;
+    let idn = InProcessNode::start_on(&idn_files, idn_l).await;
+    for (node, s) in [(&aus_node, "AUS"), (&idn, "IDN")] {
+        publish(&pki, node, s, &v1).await.expect("v1");
+    }
+    report_and_release(&pki, &aus_node, "AUS", 6).await;
+    let st = sync_now(&pki, &idn, "IDN").await;
+    assert!(
+        record(&st, "AUS").last_error.is_empty(),
+        "{:?}",
+        record(&st, "AUS")
+    );
+    // AUS moves to K2 while K1 is still valid: IDN witnesses it, and takes its
+    // cosignature, under K2 although K1 is listed (and valid) too.
+    aus_node.stop().await;
+    std::fs::write(
+        aus_files
+            .config
+            .parent()
+            .expect("dir")
+            .join("node-signing.key"),
+        format!("{}\n", k2.signer_key()),
+    )
+    .expect("write K2");
+    let l = tokio::net::TcpListener::bind(("127.0.0.1", ports[0]))
+        .await
+        .expect("rebind");
+    let aus_node = InProcessNode::start_on(&aus_files, l).await;
+    // Both logs grow: AUS signs under K2, and IDN's new checkpoint is one AUS has not
+    // cosigned yet (AUS cosigns it with K2, the second of its keys valid now).
+    report_and_release_in(&pki, &aus_node, "AUS", 4, 9).await;
+    report_and_release_in(&pki, &idn, "IDN", 4, 9).await;
+    let st = sync_now(&pki, &idn, "IDN").await;
+    let r = record(&st, "AUS");
+    assert!(r.last_error.is_empty(), "{}", r.last_error);
+    assert_eq!(r.checkpoint, "new", "AUS's checkpoint under K2");
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    for n in [aus_node, idn] {
+        n.stop().await;
+    }
+}

@@ -82,6 +82,26 @@ async fn roster_version(pki: &Pki, node: &InProcessNode, state: &str) -> u64 {
         .version
 }
 
+/// Stops `node`, gives it the node key `key` (a rotation), and starts it again on `port`.
+async fn restart_with_key(
+    node: InProcessNode,
+    files: &NodeFiles,
+    port: u16,
+    key: &vrs_core::note::NoteSigner,
+) -> InProcessNode {
+    node.stop().await;
+    let dir = files.config.parent().expect("dir");
+    std::fs::write(
+        dir.join("node-signing.key"),
+        format!("{}\n", key.signer_key()),
+    )
+    .expect("write the new key");
+    let l = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("rebind");
+    InProcessNode::start_on(files, l).await
+}
+
 fn record<'a>(st: &'a pb::SyncStatusResponse, peer: &str) -> &'a pb::PeerStatus {
     st.peers
         .iter()
@@ -279,20 +299,7 @@ async fn a_rotated_node_key_is_taken_from_the_roster_and_the_old_key_refused_aft
 
     // AUS restarts with K2 (the rotation): it signs its checkpoint again at once, and
     // IDN, which never had its configuration edited, witnesses it under K2.
-    aus.stop().await;
-    std::fs::write(
-        aus_files
-            .config
-            .parent()
-            .expect("dir")
-            .join("node-signing.key"),
-        format!("{}\n", k2.signer_key()),
-    )
-    .expect("write K2");
-    let l = tokio::net::TcpListener::bind(("127.0.0.1", ports[0]))
-        .await
-        .expect("rebind");
-    let aus = InProcessNode::start_on(&aus_files, l).await;
+    let aus = restart_with_key(aus, &aus_files, ports[0], &k2).await;
     let st = sync_now(&pki, &idn, "IDN").await;
     let r = record(&st, "AUS");
     assert!(r.last_error.is_empty(), "{}", r.last_error);
@@ -348,20 +355,7 @@ async fn with_overlapping_key_windows_either_key_is_taken_for_checkpoints_and_co
     );
     // AUS moves to K2 while K1 is still valid: IDN witnesses it, and takes its
     // cosignature, under K2 although K1 is listed (and valid) too.
-    aus_node.stop().await;
-    std::fs::write(
-        aus_files
-            .config
-            .parent()
-            .expect("dir")
-            .join("node-signing.key"),
-        format!("{}\n", k2.signer_key()),
-    )
-    .expect("write K2");
-    let l = tokio::net::TcpListener::bind(("127.0.0.1", ports[0]))
-        .await
-        .expect("rebind");
-    let aus_node = InProcessNode::start_on(&aus_files, l).await;
+    let aus_node = restart_with_key(aus_node, &aus_files, ports[0], &k2).await;
     // Both logs grow: AUS signs under K2, and IDN's new checkpoint is one AUS has not
     // cosigned yet (AUS cosigns it with K2, the second of its keys valid now).
     report_and_release_in(&pki, &aus_node, "AUS", 4, 9).await;

@@ -102,6 +102,23 @@ async fn restart_with_key(
     InProcessNode::start_on(files, l).await
 }
 
+/// A roster keeper and two nodes, AUS and IDN, peers of each other by the roster only.
+async fn pair(
+    pki: &Pki,
+) -> (
+    RosterKeeper,
+    Vec<(NodeFiles, tokio::net::TcpListener)>,
+    Vec<u16>,
+) {
+    let keeper =
+        RosterKeeper::new(pki.dir.path(), "roster-1", "vrs.test/roster/1").expect("keeper");
+    let files = nodes_files(pki, &keeper, &["AUS", "IDN"]).await;
+    let ports: Vec<u16> = files.iter().map(|(_, l)| port(l)).collect();
+    add_roster_peer(&files[0].0, "IDN", ports[1]).expect("peer");
+    add_roster_peer(&files[1].0, "AUS", ports[0]).expect("peer");
+    (keeper, files, ports)
+}
+
 fn record<'a>(st: &'a pb::SyncStatusResponse, peer: &str) -> &'a pb::PeerStatus {
     st.peers
         .iter()
@@ -234,12 +251,7 @@ fn members_of(fs: &[NodeFiles], ports: &[u16]) -> Vec<Member> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rotated_node_key_is_taken_from_the_roster_and_the_old_key_refused_after_its_validity() {
     let pki = Pki::new();
-    let keeper =
-        RosterKeeper::new(pki.dir.path(), "roster-1", "vrs.test/roster/1").expect("keeper");
-    let files = nodes_files(&pki, &keeper, &["AUS", "IDN"]).await;
-    let ports: Vec<u16> = files.iter().map(|(_, l)| port(l)).collect();
-    add_roster_peer(&files[0].0, "IDN", ports[1]).expect("peer");
-    add_roster_peer(&files[1].0, "AUS", ports[0]).expect("peer");
+    let (keeper, files, ports) = pair(&pki).await;
     let v1 = keeper
         .sign(&roster("vrs.test", 1, members(&files)))
         .expect("sign");
@@ -318,12 +330,7 @@ async fn a_rotated_node_key_is_taken_from_the_roster_and_the_old_key_refused_aft
 #[tokio::test(flavor = "multi_thread")]
 async fn with_overlapping_key_windows_either_key_is_taken_for_checkpoints_and_cosignatures() {
     let pki = Pki::new();
-    let keeper =
-        RosterKeeper::new(pki.dir.path(), "roster-1", "vrs.test/roster/1").expect("keeper");
-    let files = nodes_files(&pki, &keeper, &["AUS", "IDN"]).await;
-    let ports: Vec<u16> = files.iter().map(|(_, l)| port(l)).collect();
-    add_roster_peer(&files[0].0, "IDN", ports[1]).expect("peer");
-    add_roster_peer(&files[1].0, "AUS", ports[0]).expect("peer");
+    let (keeper, files, ports) = pair(&pki).await;
     // AUS has two keys valid at once: K1 (its key now) and K2 (the one it moves to).
     let aus_files = files[0].0.clone();
     let origin = aus_files.vkey.split('+').next().expect("name").to_owned();

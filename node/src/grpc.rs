@@ -254,6 +254,22 @@ impl Services {
             .ok_or_else(|| Status::unavailable("no checkpoint yet"))?;
         checkpoint_pb(&note, &self.ledger.verifier_key())
     }
+
+    /// The latest signed checkpoint with the cosignatures its witnesses gave.
+    fn latest_cosigned(&self) -> Result<pb::SignedCheckpoint, Status> {
+        let mut cp = self.latest_checkpoint()?;
+        let lines = self.ledger.store().cosignatures(cp.size).map_err(storage)?;
+        cp.note = cosigned(cp.note, &lines)?;
+        Ok(cp)
+    }
+}
+
+/// `note` with the cosignature `lines` added (the note as it is when there are none).
+fn cosigned(note: String, lines: &[String]) -> Result<String, Status> {
+    if lines.is_empty() {
+        return Ok(note);
+    }
+    vrs_core::note::add_cosignatures(&note, lines).map_err(|e| Status::internal(e.to_string()))
 }
 
 /// The protobuf form of a signed checkpoint note of this node.

@@ -87,14 +87,8 @@ impl Services {
                 new_cosignatures,
             });
         }
-        let note = if lines.is_empty() {
-            cp.note
-        } else {
-            vrs_core::note::add_cosignatures(&cp.note, &lines)
-                .map_err(|e| Status::internal(e.to_string()))?
-        };
         Ok(pb::CheckpointUpdate {
-            note,
+            note: super::cosigned(cp.note, &lines)?,
             new_cosignatures: Vec::new(),
         })
     }
@@ -239,13 +233,7 @@ impl pb::federation_service_server::FederationService for Services {
         req: Request<pb::GetCheckpointRequest>,
     ) -> Result<Response<pb::SignedCheckpoint>, Status> {
         authorize_federation(self, &req)?;
-        let mut cp = self.latest_checkpoint()?;
-        let lines = self.ledger.store().cosignatures(cp.size).map_err(storage)?;
-        if !lines.is_empty() {
-            cp.note = vrs_core::note::add_cosignatures(&cp.note, &lines)
-                .map_err(|e| Status::internal(e.to_string()))?;
-        }
-        Ok(Response::new(cp))
+        Ok(Response::new(self.latest_cosigned()?))
     }
 
     async fn get_checkpoint_since(

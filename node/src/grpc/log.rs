@@ -16,16 +16,13 @@ impl pb::log_service_server::LogService for Services {
         req: Request<pb::GetCheckpointRequest>,
     ) -> Result<Response<pb::SignedCheckpoint>, Status> {
         let role = authorize(&req, self.state(), LOG_READERS)?;
-        let mut cp = self.latest_checkpoint()?;
         // The node's admin sees the witnesses' cosignatures too (as peers do, through
         // the federation service); a receipt's checkpoint stays the log's own.
-        if matches!(role, Role::Admin { .. }) {
-            let lines = self.ledger.store().cosignatures(cp.size).map_err(storage)?;
-            if !lines.is_empty() {
-                cp.note = vrs_core::note::add_cosignatures(&cp.note, &lines)
-                    .map_err(|e| Status::internal(e.to_string()))?;
-            }
-        }
+        let cp = if matches!(role, Role::Admin { .. }) {
+            self.latest_cosigned()?
+        } else {
+            self.latest_checkpoint()?
+        };
         Ok(Response::new(cp))
     }
 

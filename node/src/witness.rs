@@ -69,14 +69,18 @@ pub fn held(store: &Store, origin: &str) -> Result<(u64, Hash), WitnessError> {
 pub fn held_of(note: Option<&str>) -> Result<(u64, Hash), WitnessError> {
     match note {
         Some(note) => {
-            let parsed = vrs_core::note::parse_note(note)
-                .map_err(|e| WitnessError::BadNote(format!("the held checkpoint: {e}")))?;
-            let cp = vrs_core::note::Checkpoint::parse_body(&parsed.text)
-                .map_err(|e| WitnessError::BadNote(format!("the held checkpoint: {e}")))?;
-            Ok((cp.size, cp.root))
+            tree_head(note).map_err(|e| WitnessError::BadNote(format!("the held checkpoint: {e}")))
         }
         None => Ok((0, empty_root())),
     }
+}
+
+/// The (size, root) a checkpoint note states, read without verifying any signature
+/// (what [`witness`] is then given is verified there).
+pub fn tree_head(note: &str) -> Result<(u64, Hash), vrs_core::note::NoteError> {
+    let parsed = vrs_core::note::parse_note(note)?;
+    let cp = vrs_core::note::Checkpoint::parse_body(&parsed.text)?;
+    Ok((cp.size, cp.root))
 }
 
 /// The keys a peer's log is witnessed under.

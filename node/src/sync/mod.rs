@@ -413,13 +413,9 @@ impl SyncEngine {
             .get_roster(pb::RosterRequest {
                 have_version: self.keys.version(),
             })
-            .await;
-        let up = match up {
-            Ok(r) => r.into_inner(),
-            // A node without a roster of its own answers nothing newer, not an error.
-            Err(s) if s.code() == tonic::Code::Unimplemented => return Ok(()),
-            Err(s) => return Err(SyncError::rpc("roster")(s)),
-        };
+            .await
+            .map_err(SyncError::rpc("roster"))?
+            .into_inner();
         st.bytes += up.encoded_len() as u64;
         if up.note.is_empty() {
             return Ok(());
@@ -464,7 +460,7 @@ impl SyncEngine {
             .manifest(pb::ManifestRequest {
                 cursor: cursor_token(cursor),
                 holdings: store.holdings_digest()?.to_vec(),
-                roster_version: self.keys.version(),
+                roster_version: epoch,
                 checkpoint: since.as_ref().map(|s| s.ask.clone()),
                 ..Default::default()
             })
@@ -473,7 +469,7 @@ impl SyncEngine {
             .into_inner();
         st.bytes += first.encoded_len() as u64;
         // A newer roster is taken before any release of the night is checked.
-        if self.keys.pins_roster() && first.roster_version > self.keys.version() {
+        if self.keys.pins_roster() && first.roster_version > epoch {
             self.pull_roster(client, st).await?;
         }
         // A peer with no key known (not pinned, not in the roster) is not pulled from:

@@ -113,12 +113,10 @@ impl SyncEngine {
                 return Ok(());
             }
             st.checkpoint = "new".into();
-            let size = vrs_core::note::open_checkpoint(&up.note, &keys.now)
-                .map_err(|e| {
-                    SyncError::Witness(crate::witness::WitnessError::BadNote(e.to_string()))
-                })?
-                .checkpoint
-                .size;
+            // The size it states, to ask for the proof; `witness` verifies the note.
+            let (size, _) = crate::witness::tree_head(&up.note).map_err(|e| {
+                SyncError::Witness(crate::witness::WitnessError::BadNote(e.to_string()))
+            })?;
             let proof = if held > 0 && size > held {
                 let p = client
                     .get_consistency_proof(pb::ConsistencyProofRequest {

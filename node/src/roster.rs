@@ -5,7 +5,7 @@
 //! durably and then used at once. A member's roster keys take precedence over a peer
 //! pin of the same State, so that a rotated key needs no configuration edit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -58,6 +58,40 @@ pub struct HeldRoster {
     pub note: String,
     /// Its contents.
     pub roster: Roster,
+    /// Each member's keys, parsed once when the roster is taken (the sync looks them
+    /// up for every release it fetches).
+    keys: HashMap<String, Vec<WindowedKey>>,
+}
+
+/// A key with its validity window.
+pub type WindowedKey = (NoteVerifier, RosterKey);
+
+impl HeldRoster {
+    fn new(note: String, roster: Roster) -> Self {
+        let keys = roster
+            .members
+            .iter()
+            .map(|m| {
+                let keys = m
+                    .keys
+                    .iter()
+                    .filter_map(|k| k.verifier().ok().map(|v| (v, k.clone())))
+                    .collect();
+                (m.state.clone(), keys)
+            })
+            .collect();
+        Self { note, roster, keys }
+    }
+}
+
+/// `v` valid at any time (a `[[peers]]` pin, or this node's own key).
+fn always(v: NoteVerifier) -> WindowedKey {
+    let k = RosterKey {
+        vkey: v.to_vkey(),
+        valid_from: 0,
+        valid_until: 0,
+    };
+    (v, k)
 }
 
 /// What taking a roster did.
@@ -72,8 +106,8 @@ pub struct Taken {
 pub struct KeyBook {
     state: String,
     /// This node's keys: the one it signs with now, and those it had before.
-    own: Vec<NoteVerifier>,
-    peers: BTreeMap<String, NoteVerifier>,
+    own: Vec<WindowedKey>,
+    peers: BTreeMap<String, WindowedKey>,
     /// The pinned roster keys (`None`: no roster).
     pinned: Option<Verifiers>,
     threshold: usize,
@@ -100,7 +134,7 @@ impl KeyBook {
         let mut pins = BTreeMap::new();
         for p in peers.iter().filter(|p| !p.vkey.is_empty()) {
             let v = NoteVerifier::parse(&p.vkey).map_err(|e| format!("{}: {e}", p.state))?;
-            pins.insert(p.state.clone(), v);
+            pins.insert(p.state.clone(), always(v));
         }
         let pinned = match &cfg.keys_file {
             Some(f) => Some(
@@ -119,7 +153,7 @@ impl KeyBook {
         }
         let mut book = Self {
             state: state.to_owned(),
-            own: mine,
+            own: mine.into_iter().map(always).collect(),
             peers: pins,
             pinned,
             threshold: cfg.needed(),
@@ -133,7 +167,7 @@ impl KeyBook {
             match vrs_core::roster::open_roster(&note, pinned, book.threshold) {
                 Ok(roster) => {
                     *book.held.write().unwrap_or_else(|p| p.into_inner()) =
-                        Some(Arc::new(HeldRoster { note, roster }))
+                        Some(Arc::new(HeldRoster::new(note, roster)))
                 }
                 // The pins changed since it was taken: it is not used (nor deleted),
                 // and only a newer version may replace it.
@@ -198,10 +232,10 @@ impl KeyBook {
                 reason: "the roster changed during the swap".into(),
             }));
         }
-        *self.held.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(HeldRoster {
-            note: note.to_owned(),
-            roster: opened.roster.clone(),
-        }));
+        *self.held.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(HeldRoster::new(
+            note.to_owned(),
+            opened.roster.clone(),
+        )));
         Ok(Some(Taken {
             replaced: held.map_or(0, |h| h.roster.version),
             opened,
@@ -210,54 +244,36 @@ impl KeyBook {
 
     /// The keys of `state` with their windows: this node's own; else the roster
     /// member's; else the `[[peers]]` pin (always valid).
-    fn windows(&self, state: &str) -> Vec<RosterKey> {
-        let always = |v: &NoteVerifier| RosterKey {
-            vkey: v.to_vkey(),
-            valid_from: 0,
-            valid_until: 0,
-        };
+    pub fn keys_with_windows(&self, state: &str) -> Vec<WindowedKey> {
         if state == self.state {
-            return self.own.iter().map(always).collect();
+            return self.own.clone();
         }
-        if let Some(m) = self
-            .held()
-            .as_ref()
-            .and_then(|h| h.roster.member(state).cloned())
-        {
-            return m.keys;
+        if let Some(keys) = self.held().and_then(|h| h.keys.get(state).cloned()) {
+            return keys;
         }
-        self.peers.get(state).map(always).into_iter().collect()
+        self.peers.get(state).cloned().into_iter().collect()
     }
 
     /// The keys of `state` valid at `unix` (for a checkpoint received now).
     pub fn keys_at(&self, state: &str, unix: u64) -> Vec<NoteVerifier> {
-        self.windows(state)
-            .iter()
-            .filter(|k| k.valid_at(unix))
-            .filter_map(|k| k.verifier().ok())
+        self.keys_with_windows(state)
+            .into_iter()
+            .filter(|(_, k)| k.valid_at(unix))
+            .map(|(v, _)| v)
             .collect()
     }
 
     /// Every key `state` has had (for what was verified when it was taken).
     pub fn known_keys(&self, state: &str) -> Vec<NoteVerifier> {
-        self.windows(state)
-            .iter()
-            .filter_map(|k| k.verifier().ok())
-            .collect()
-    }
-
-    /// The keys of `state` with their windows, parsed (to check a signature and then
-    /// that the key was valid when the signed thing says it was made).
-    pub fn keys_with_windows(&self, state: &str) -> Vec<(NoteVerifier, RosterKey)> {
-        self.windows(state)
+        self.keys_with_windows(state)
             .into_iter()
-            .filter_map(|k| k.verifier().ok().map(|v| (v, k)))
+            .map(|(v, _)| v)
             .collect()
     }
 
     /// Whether any key of `state` is known (a member, a pinned peer, or this node).
     pub fn knows(&self, state: &str) -> bool {
-        !self.windows(state).is_empty()
+        !self.keys_with_windows(state).is_empty()
     }
 }
 

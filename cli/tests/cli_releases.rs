@@ -1276,7 +1276,7 @@ async fn a_roster_published_to_one_node_is_shown_pulled_by_a_peer_and_a_forged_o
     let members = fed
         .members
         .iter()
-        .map(|m| member(&m.files.state, &m.files.vkey, m.port, 0, 0))
+        .map(|m| member(&m.files.state, &m.files.vkey, m.port, 0, 0).expect("member"))
         .collect();
     let json = serde_json::to_string_pretty(&roster("vrs.test", 1, members)).expect("json");
     std::fs::write(fed.path("roster.json"), json).expect("write");

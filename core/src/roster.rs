@@ -303,6 +303,27 @@ fn validate_keys(field: &str, keys: &[RosterKey], name: Option<&str>) -> Result<
 }
 
 impl Member {
+    /// A member of State `state` with one node key, valid over `[from, until)` (0:
+    /// open-ended); its log origin is the key's name.
+    pub fn with_key(
+        state: &str,
+        key: &NoteVerifier,
+        from: u64,
+        until: u64,
+        endpoints: Vec<String>,
+    ) -> Member {
+        Member {
+            state: state.to_owned(),
+            origin: key.name().to_owned(),
+            keys: vec![RosterKey {
+                vkey: key.to_vkey(),
+                valid_from: from,
+                valid_until: until,
+            }],
+            endpoints,
+        }
+    }
+
     /// The member's keys valid at `unix` (see [`RosterKey::valid_at`]).
     pub fn keys_at(&self, unix: u64) -> Vec<NoteVerifier> {
         self.keys

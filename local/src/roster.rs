@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use vrs_client::pki::{write_private, write_public};
-use vrs_core::note::NoteSigner;
-use vrs_core::roster::{Member, Roster, RosterKey, sign_roster};
+use vrs_core::note::{NoteSigner, NoteVerifier};
+use vrs_core::roster::{Member, Roster, sign_roster};
 
 use crate::NodeFiles;
 
@@ -48,7 +48,7 @@ impl RosterKeeper {
         let members = nodes
             .into_iter()
             .map(|(f, port)| member(&f.state, &f.vkey, port, 0, 0))
-            .collect();
+            .collect::<anyhow::Result<_>>()?;
         let note = self.sign(&roster(federation, 1, members))?;
         std::fs::write(path, &note)?;
         Ok(note)
@@ -72,19 +72,16 @@ impl RosterKeeper {
     }
 }
 
-/// A roster member for a node: its State, its origin (the name of `vkey`), the key
-/// valid over `[from, until)` (0: open-ended), and its endpoint on `port`.
-pub fn member(state: &str, vkey: &str, port: u16, from: u64, until: u64) -> Member {
-    Member {
-        state: state.to_owned(),
-        origin: vkey.split('+').next().unwrap_or_default().to_owned(),
-        keys: vec![RosterKey {
-            vkey: vkey.to_owned(),
-            valid_from: from,
-            valid_until: until,
-        }],
-        endpoints: vec![format!("https://localhost:{port}")],
-    }
+/// A roster member for a node: its State, the key `vkey` valid over `[from, until)`
+/// (0: open-ended; its name is the member's origin), and its endpoint on `port`.
+pub fn member(state: &str, vkey: &str, port: u16, from: u64, until: u64) -> anyhow::Result<Member> {
+    Ok(Member::with_key(
+        state,
+        &NoteVerifier::parse(vkey)?,
+        from,
+        until,
+        vec![format!("https://localhost:{port}")],
+    ))
 }
 
 /// A roster of `members`, version `version`, issued 2026-12-01.

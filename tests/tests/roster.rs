@@ -40,7 +40,7 @@ fn port(l: &tokio::net::TcpListener) -> u16 {
 fn members(nodes: &[(NodeFiles, tokio::net::TcpListener)]) -> Vec<Member> {
     nodes
         .iter()
-        .map(|(f, l)| member(&f.state, &f.vkey, port(l), 0, 0))
+        .map(|(f, l)| member(&f.state, &f.vkey, port(l), 0, 0).expect("member"))
         .collect()
 }
 
@@ -244,7 +244,7 @@ async fn a_line_relays_every_origin_verified_under_the_roster_and_refuses_bad_ro
 fn members_of(fs: &[NodeFiles], ports: &[u16]) -> Vec<Member> {
     fs.iter()
         .zip(ports)
-        .map(|(f, p)| member(&f.state, &f.vkey, *p, 0, 0))
+        .map(|(f, p)| member(&f.state, &f.vkey, *p, 0, 0).expect("member"))
         .collect()
 }
 
@@ -277,13 +277,13 @@ async fn a_rotated_node_key_is_taken_from_the_roster_and_the_old_key_refused_aft
         .as_secs();
     let origin = aus_files.vkey.split('+').next().expect("name").to_owned();
     let (k2, _) = vrs_core::note::NoteSigner::generate(&origin).expect("key");
-    let mut aus_member = member("AUS", &aus_files.vkey, ports[0], 0, now);
+    let mut aus_member = member("AUS", &aus_files.vkey, ports[0], 0, now).expect("member");
     aus_member.keys.push(vrs_core::roster::RosterKey {
         vkey: k2.verifier_key(),
         valid_from: now,
         valid_until: 0,
     });
-    let idn_member = member("IDN", &fs[1].vkey, ports[1], 0, 0);
+    let idn_member = member("IDN", &fs[1].vkey, ports[1], 0, 0).expect("member");
     let v2 = keeper
         .sign(&roster("vrs.test", 2, vec![aus_member, idn_member]))
         .expect("sign");
@@ -335,13 +335,13 @@ async fn with_overlapping_key_windows_either_key_is_taken_for_checkpoints_and_co
     let aus_files = files[0].0.clone();
     let origin = aus_files.vkey.split('+').next().expect("name").to_owned();
     let (k2, _) = vrs_core::note::NoteSigner::generate(&origin).expect("key");
-    let mut aus = member("AUS", &aus_files.vkey, ports[0], 0, 0);
+    let mut aus = member("AUS", &aus_files.vkey, ports[0], 0, 0).expect("member");
     aus.keys.push(vrs_core::roster::RosterKey {
         vkey: k2.verifier_key(),
         valid_from: 0,
         valid_until: 0,
     });
-    let idn_member = member("IDN", &files[1].0.vkey, ports[1], 0, 0);
+    let idn_member = member("IDN", &files[1].0.vkey, ports[1], 0, 0).expect("member");
     let v1 = keeper
         .sign(&roster("vrs.test", 1, vec![aus, idn_member]))
         .expect("sign");

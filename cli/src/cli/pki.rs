@@ -439,17 +439,17 @@ fn write_federation(dir: &Path, members: &[(String, String, String)]) -> anyhow:
         issued: vrs_client::today().to_string(),
         members: members
             .iter()
-            .map(|(state, endpoint, vkey)| vrs_core::roster::Member {
-                state: state.clone(),
-                origin: vkey.split('+').next().unwrap_or_default().to_owned(),
-                keys: vec![vrs_core::roster::RosterKey {
-                    vkey: vkey.clone(),
-                    valid_from: 0,
-                    valid_until: 0,
-                }],
-                endpoints: vec![endpoint.clone()],
+            .map(|(state, endpoint, vkey)| {
+                let key = vrs_core::note::NoteVerifier::parse(vkey)?;
+                Ok(vrs_core::roster::Member::with_key(
+                    state,
+                    &key,
+                    0,
+                    0,
+                    vec![endpoint.clone()],
+                ))
             })
-            .collect(),
+            .collect::<anyhow::Result<_>>()?,
         secretariats: Vec::new(),
     };
     let note = vrs_core::roster::sign_roster(&roster, &[&keeper])

@@ -226,6 +226,20 @@ impl Store {
         Ok(store)
     }
 
+    /// Flushes and closes the database, returning once sled has let go of it, so the
+    /// same directory can be opened again at once. Dropping a sled `Db` does not
+    /// release its lock on `db` at once (its background writer threads hold the file a
+    /// moment longer); taking the lock here waits for that (an event, not a sleep).
+    pub fn close(self) -> Result<(), StorageError> {
+        self.flush()?;
+        let db_file = self.path.join("db");
+        drop(self);
+        let f = File::open(db_file)?;
+        f.lock()?;
+        f.unlock()?;
+        Ok(())
+    }
+
     /// Number of entries in the log.
     pub fn size(&self) -> Result<u64, StorageError> {
         match self.db.get(SIZE_KEY)? {

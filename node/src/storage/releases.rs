@@ -504,8 +504,7 @@ mod tests {
         let want = sb.holdings_digest().expect("d");
         sb.db.remove(holdings_key("AUS")).expect("rm");
         sb.db.remove(holdings_key("IDN")).expect("rm");
-        sb.flush().expect("flush");
-        drop(sb);
+        sb.close().expect("close");
         let sb = Store::open(b.path()).expect("reopen");
         assert_eq!(sb.holdings_digest().expect("d"), want);
         // A filtered page of one origin skips the other's entries and stops at `until`.

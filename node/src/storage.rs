@@ -27,6 +27,7 @@ use std::sync::Mutex;
 
 pub mod anchor;
 pub mod federation;
+mod frontier;
 pub mod releases;
 pub mod tables;
 
@@ -108,6 +109,9 @@ pub struct Store {
     anchor: Mutex<anchor::AnchorFile>,
     /// Highest blob id already fsynced.
     synced_blob: Mutex<u64>,
+    /// The right edge of the tree: the perfect subtrees left of the stored size, which
+    /// every append, receipt and root reads (see [`frontier`]).
+    frontier: Mutex<frontier::Frontier>,
 }
 
 /// Runs `f`, turning a panic of sled's into [`StorageError::Corrupt`]: sled 0.34.7
@@ -220,6 +224,7 @@ impl Store {
             data_file,
             anchor,
             synced_blob: Mutex::new(0),
+            frontier: Mutex::new(frontier::Frontier::default()),
         };
         store.sync_blobs()?;
         store.rebuild_holdings()?;
@@ -444,6 +449,7 @@ impl Store {
                 .unwrap_or_else(|p| p.into_inner())
                 .write(a)?;
         }
+        self.advance_frontier(batch.size, &batch.nodes);
         Ok(())
     }
 
@@ -556,6 +562,21 @@ impl HashStore for Store {
     type Error = StorageError;
 
     fn get(&self, level: u8, index: u64) -> Result<Hash, StorageError> {
+        let cached = self
+            .frontier
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(level, index);
+        match cached {
+            Some(h) => Ok(h),
+            None => self.stored_node(level, index),
+        }
+    }
+}
+
+impl Store {
+    /// A stored tree node, read from sled.
+    fn stored_node(&self, level: u8, index: u64) -> Result<Hash, StorageError> {
         let missing = StorageError::MissingNode { level, index };
         let leaf = completing_leaf(level, index).ok_or(missing)?;
         let v = self

@@ -28,7 +28,13 @@ impl Inner {
         batch: &mut crate::storage::Batch<'_>,
         job: ReportJob,
     ) -> Result<Applied, LedgerError> {
-        if let Some(i) = batch.index_of_leaf(&job.leaf)? {
+        // Every logged version of a report has a head, so an entry whose report has
+        // none is new: the leaf-hash index (a random read, the costliest of a large
+        // store) is read only for a report already held (a duplicate or a new version).
+        let previous = batch.report_head(&job.report_id)?;
+        if previous.is_some()
+            && let Some(i) = batch.index_of_leaf(&job.leaf)?
+        {
             return Ok(Applied {
                 index: i,
                 duplicate: true,
@@ -37,7 +43,6 @@ impl Inner {
             });
         }
         self.check_signing_key(batch, &job)?;
-        let previous = batch.report_head(&job.report_id)?;
         Self::check_version(batch, &job, previous.as_ref())?;
         // Everything that can fail comes before anything is written: the new
         // entry's Merkle nodes, then the aggregate tables (the old version's

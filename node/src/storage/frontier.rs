@@ -1,0 +1,117 @@
+//! The right edge of the Merkle tree, kept in memory (a sub-module of `storage`).
+
+use std::collections::HashMap;
+
+use vrs_core::Hash;
+
+use super::Store;
+
+/// The roots of the perfect subtrees that make up the first `size` leaves (at most
+/// 64), kept in memory: each append reads its left siblings from them, each root and
+/// each receipt of a batch reads them, and from sled they are random reads that get
+/// slower as the store grows. Stored nodes never change, so the copy is always right;
+/// it is replaced after each commit, from the batch's new nodes.
+#[derive(Debug, Default)]
+pub(super) struct Frontier {
+    size: u64,
+    nodes: Vec<(u8, u64, Hash)>,
+}
+
+impl Frontier {
+    /// The `(level, index)` of each perfect subtree of the first `size` leaves.
+    fn positions(size: u64) -> impl Iterator<Item = (u8, u64)> {
+        let mut start = 0u64;
+        (0..64u8).rev().filter_map(move |level| {
+            let width = 1u64 << level;
+            (size & width != 0).then(|| {
+                let at = (level, start >> level);
+                start += width;
+                at
+            })
+        })
+    }
+
+    pub(super) fn get(&self, level: u8, index: u64) -> Option<Hash> {
+        self.nodes
+            .iter()
+            .find(|(l, i, _)| *l == level && *i == index)
+            .map(|(_, _, h)| *h)
+    }
+}
+
+impl Store {
+    /// After a commit: the frontier of `size`, from the batch's new nodes, the previous
+    /// frontier, or (the first time) the store.
+    pub(super) fn advance_frontier(&self, size: u64, new: &HashMap<(u8, u64), Hash>) {
+        let mut f = self.frontier.lock().unwrap_or_else(|p| p.into_inner());
+        if f.size == size && !f.nodes.is_empty() {
+            return;
+        }
+        let nodes: Option<Vec<_>> = Frontier::positions(size)
+            .map(|(level, index)| {
+                new.get(&(level, index))
+                    .copied()
+                    .or_else(|| f.get(level, index))
+                    .or_else(|| self.stored_node(level, index).ok())
+                    .map(|h| (level, index, h))
+            })
+            .collect();
+        // A node that cannot be read leaves the frontier empty: reads go to sled.
+        *f = match nodes {
+            Some(nodes) => Frontier { size, nodes },
+            None => Frontier::default(),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vrs_core::merkle;
+
+    #[test]
+    fn positions_are_the_perfect_subtrees_of_the_size() {
+        assert_eq!(Frontier::positions(0).count(), 0);
+        assert_eq!(
+            Frontier::positions(0b1011).collect::<Vec<_>>(),
+            vec![(3, 0), (1, 4), (0, 10)]
+        );
+    }
+
+    #[test]
+    fn the_frontier_after_each_commit_is_the_stored_right_edge() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path()).expect("open");
+        for n in 0..37u64 {
+            let mut b = store.batch().expect("batch");
+            for k in 0..(n % 4) {
+                let e = format!("entry {n}.{k}").into_bytes();
+                b.append(&e, merkle::leaf_hash(&e)).expect("append");
+            }
+            store.commit(b).expect("commit");
+            let size = store.size().expect("size");
+            let f = store.frontier.lock().expect("lock");
+            assert_eq!(f.size, size);
+            for (level, index) in Frontier::positions(size) {
+                let cached = f.get(level, index).expect("in the frontier");
+                assert_eq!(cached, store.stored_node(level, index).expect("stored"));
+            }
+            drop(f);
+            // Roots read through the frontier agree with the ones recomputed from sled.
+            assert_eq!(
+                merkle::root(&store, size).expect("root"),
+                merkle::root(&Sled(&store), size).expect("root")
+            );
+        }
+    }
+
+    /// The store read from sled only.
+    struct Sled<'a>(&'a Store);
+
+    impl merkle::HashStore for Sled<'_> {
+        type Error = crate::storage::StorageError;
+        fn get(&self, level: u8, index: u64) -> Result<Hash, Self::Error> {
+            self.0.stored_node(level, index)
+        }
+    }
+}

@@ -231,18 +231,24 @@ impl Store {
         Ok(store)
     }
 
-    /// Flushes and closes the database, returning once sled has let go of it, so the
-    /// same directory can be opened again at once. Dropping a sled `Db` does not
-    /// release its lock on `db` at once (its background writer threads hold the file a
-    /// moment longer); taking the lock here waits for that (an event, not a sleep).
+    /// Flushes and closes the database, returning once sled has let go of it (see
+    /// [`Store::wait_released`]), so the same directory can be opened again at once.
     pub fn close(self) -> Result<(), StorageError> {
         self.flush()?;
-        let db_file = self.path.join("db");
+        let dir = self.path.clone();
         drop(self);
-        let f = File::open(db_file)?;
-        f.lock()?;
-        f.unlock()?;
+        Self::wait_released(&dir)?;
         Ok(())
+    }
+
+    /// Blocks until nothing holds sled's lock on the database in `dir`. Dropping a
+    /// sled `Db` does not release the lock at once (its background writer threads
+    /// hold the file a moment longer), so a store closed in this process may still be
+    /// locked; taking the lock waits for that (an event, not a sleep).
+    pub fn wait_released(dir: &Path) -> std::io::Result<()> {
+        let f = File::open(dir.join("db"))?;
+        f.lock()?;
+        f.unlock()
     }
 
     /// Number of entries in the log.

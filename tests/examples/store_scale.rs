@@ -373,9 +373,7 @@ async fn main() {
 /// Restart, proofs, release, verify and disk, on the built store.
 async fn measure(dir: &Path, a: &Args, size: u64) {
     // Wait for sled to let go of the database before it is reopened.
-    Store::open_with_cache(dir, a.cache_mb)
-        .and_then(Store::close)
-        .expect("close");
+    Store::wait_released(dir).expect("database released");
     let t = Instant::now();
     let (ledger, writer) = start(dir, a.cache_mb);
     println!(
@@ -405,9 +403,7 @@ async fn measure(dir: &Path, a: &Args, size: u64) {
         bytes as f64 / size.max(1) as f64
     );
     if a.verify {
-        Store::open_with_cache(dir, a.cache_mb)
-            .and_then(Store::close)
-            .expect("close");
+        Store::wait_released(dir).expect("database released");
         let vkey = node_key(dir).verifier_key();
         let t = Instant::now();
         let r = vrs_node::verify::verify(dir, Some(&vkey)).expect("verify");

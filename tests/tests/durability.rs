@@ -683,21 +683,15 @@ async fn overwrite(data: &Path, edits: &[(u64, &[u8], &[u8])]) {
     wait_until_unlocked(data).await;
 }
 
-/// Waits until nothing holds sled's lock on `data/db` any more. Dropping a sled `Db`
-/// does not close its file at once: sled's background writer threads hold it a moment
-/// longer, and `vrs-node verify` would find the database locked. `flock` blocks until
-/// the lock is free (an event, not a sleep).
-#[allow(
-    clippy::incompatible_msrv,
-    reason = "File::lock is Rust 1.89; the tests crate has no flock dependency"
-)]
+/// Waits until nothing holds sled's lock on `data/db` any more (`Store::wait_released`:
+/// sled's background writer threads hold the file a moment after the node stopped, and
+/// `vrs-node verify` would find the database locked).
 async fn wait_until_unlocked(data: &Path) {
-    let db = data.join("db");
+    let data = data.to_path_buf();
     phase(
         "sled releases its lock",
         tokio::task::spawn_blocking(move || {
-            let f = std::fs::File::open(&db).expect("open db");
-            f.lock().expect("lock db");
+            vrs_node::storage::Store::wait_released(&data).expect("lock db");
         }),
     )
     .await

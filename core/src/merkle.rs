@@ -480,21 +480,34 @@ pub fn verify_consistency(
 /// the perfect subtrees of the binary decomposition of the width, combined
 /// right to left. One read for a perfect subtree, `popcount(end - start)` in all.
 fn subtree_hash<S: HashStore + ?Sized>(store: &S, start: u64, end: u64) -> Result<Hash, S::Error> {
-    let mut width = end.saturating_sub(start);
-    let mut right = end;
     let mut acc: Option<Hash> = None;
-    while width != 0 {
-        let level = width.trailing_zeros();
-        right -= 1 << level;
-        // `level < 64`, so the cast cannot truncate.
-        let h = store.get(level as u8, right >> level)?;
+    for (level, index) in perfect_subtrees(start, end) {
+        let h = store.get(level, index)?;
         acc = Some(match acc {
             None => h,
             Some(r) => node_hash(&h, &r),
         });
-        width &= width - 1;
     }
     Ok(acc.unwrap_or_else(empty_root))
+}
+
+/// The perfect subtrees of the binary decomposition of leaves `[start, end)`, right
+/// to left, as `(level, index)` (`start` a multiple of a power of two at least
+/// `end - start`, as in [`subtree_hash`]). For `start == 0`, the right edge of the
+/// tree of `end` leaves: every node an append or a root of that size reads.
+pub fn perfect_subtrees(start: u64, end: u64) -> impl Iterator<Item = (u8, u64)> {
+    let mut width = end.saturating_sub(start);
+    let mut right = end;
+    std::iter::from_fn(move || {
+        if width == 0 {
+            return None;
+        }
+        let level = width.trailing_zeros();
+        right -= 1 << level;
+        width &= width - 1;
+        // `level < 64`, so the cast cannot truncate.
+        Some((level as u8, right >> level))
+    })
 }
 
 /// Largest power of two strictly below `n`, for `n > 1` (the `k` of RFC 9162).

@@ -10,8 +10,8 @@ use proptest::prelude::*;
 use vrs_core::Hash;
 use vrs_core::merkle::{
     HashStore, MemStore, MerkleError, MissingNode, ProofError, append_nodes, consistency_proof,
-    empty_root, inclusion_proof, leaf_hash, node_hash, root, root_from_leaves, verify_consistency,
-    verify_inclusion,
+    empty_root, inclusion_proof, leaf_hash, node_hash, perfect_subtrees, root, root_from_leaves,
+    verify_consistency, verify_inclusion,
 };
 
 fn h(s: &str) -> Hash {
@@ -786,4 +786,18 @@ fn node_hash_is_domain_separated() {
     concat.extend_from_slice(&b);
     assert_eq!(node_hash(&a, &b), vrs_core::sha256(&concat));
     assert_eq!(leaf_hash(b"a"), vrs_core::sha256(b"\x00a"));
+}
+
+#[test]
+fn perfect_subtrees_are_the_binary_decomposition_right_to_left() {
+    assert_eq!(perfect_subtrees(0, 0).count(), 0);
+    assert_eq!(
+        perfect_subtrees(0, 0b1011).collect::<Vec<_>>(),
+        vec![(0, 10), (1, 4), (3, 0)]
+    );
+    // A subtree of a larger tree: leaves [8, 14) are the 4 of [8, 12) and the 2 of [12, 14).
+    assert_eq!(
+        perfect_subtrees(8, 14).collect::<Vec<_>>(),
+        vec![(1, 6), (2, 2)]
+    );
 }

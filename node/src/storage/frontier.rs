@@ -18,19 +18,6 @@ pub(super) struct Frontier {
 }
 
 impl Frontier {
-    /// The `(level, index)` of each perfect subtree of the first `size` leaves.
-    fn positions(size: u64) -> impl Iterator<Item = (u8, u64)> {
-        let mut start = 0u64;
-        (0..64u8).rev().filter_map(move |level| {
-            let width = 1u64 << level;
-            (size & width != 0).then(|| {
-                let at = (level, start >> level);
-                start += width;
-                at
-            })
-        })
-    }
-
     pub(super) fn get(&self, level: u8, index: u64) -> Option<Hash> {
         self.nodes
             .iter()
@@ -47,7 +34,7 @@ impl Store {
         if f.size == size && !f.nodes.is_empty() {
             return;
         }
-        let nodes: Option<Vec<_>> = Frontier::positions(size)
+        let nodes: Option<Vec<_>> = vrs_core::merkle::perfect_subtrees(0, size)
             .map(|(level, index)| {
                 new.get(&(level, index))
                     .copied()
@@ -70,15 +57,6 @@ mod tests {
     use vrs_core::merkle;
 
     #[test]
-    fn positions_are_the_perfect_subtrees_of_the_size() {
-        assert_eq!(Frontier::positions(0).count(), 0);
-        assert_eq!(
-            Frontier::positions(0b1011).collect::<Vec<_>>(),
-            vec![(3, 0), (1, 4), (0, 10)]
-        );
-    }
-
-    #[test]
     fn the_frontier_after_each_commit_is_the_stored_right_edge() {
         let dir = tempfile::tempdir().expect("tmp");
         let store = Store::open(dir.path()).expect("open");
@@ -92,7 +70,7 @@ mod tests {
             let size = store.size().expect("size");
             let f = store.frontier.lock().expect("lock");
             assert_eq!(f.size, size);
-            for (level, index) in Frontier::positions(size) {
+            for (level, index) in vrs_core::merkle::perfect_subtrees(0, size) {
                 let cached = f.get(level, index).expect("in the frontier");
                 assert_eq!(cached, store.stored_node(level, index).expect("stored"));
             }

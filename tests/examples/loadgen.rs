@@ -561,17 +561,7 @@ async fn serve_bare(
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
 ) {
-    let cert = pki.issue(Identity::node(STATE));
-    let tls = vrs_node::tls::server_config(
-        cert.cert_pem.as_bytes(),
-        cert.key_pem.as_bytes(),
-        pki.ca.cert_pem().as_bytes(),
-        None,
-    )
-    .expect("server TLS config");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let (listener, tls) = pki.node_listener(STATE).await;
     let addr = listener.local_addr().expect("addr");
     let incoming = vrs_node::tls::incoming(listener, tls, Duration::from_secs(10), |_| {});
     let (bare, writer) = Bare::start(dir, public_key, insert_in);

@@ -38,6 +38,30 @@ impl Pki {
     pub fn issue(&self, id: Identity) -> Issued {
         self.local.issue(id).expect("issue certificate")
     }
+
+    /// What a hand-made server posing as `state`'s node listens with: the node's mTLS
+    /// server configuration under a certificate of this CA, and a listener on
+    /// loopback port 0 (for the node's acceptor, `vrs_node::tls::incoming…`).
+    pub async fn node_listener(
+        &self,
+        state: &str,
+    ) -> (
+        tokio::net::TcpListener,
+        std::sync::Arc<rustls::ServerConfig>,
+    ) {
+        let issued = self.issue(Identity::node(state));
+        let tls = vrs_node::tls::server_config(
+            issued.cert_pem.as_bytes(),
+            issued.key_pem.as_bytes(),
+            self.ca.cert_pem().as_bytes(),
+            None,
+        )
+        .expect("server TLS config");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        (listener, tls)
+    }
 }
 
 impl Default for Pki {

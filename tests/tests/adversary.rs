@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use vrs_client::pki::Identity;
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::federation_service_server::{FederationService, FederationServiceServer};
 use vrs_tests::federation::{held, sync_now};
@@ -116,18 +115,8 @@ impl FederationService for Flooder {
 async fn a_peer_that_streams_more_than_was_asked_is_cut_off_and_nothing_is_stored() {
     let pki = Pki::new();
     // The dishonest peer MYS: a real node certificate and note key, its own server.
-    let issued = pki.issue(Identity::node("MYS"));
     let (signer, _) = vrs_core::note::NoteSigner::generate("vrs.local/state/MYS").expect("key");
-    let tls = vrs_node::tls::server_config(
-        issued.cert_pem.as_bytes(),
-        issued.key_pem.as_bytes(),
-        pki.ca.cert_pem().as_bytes(),
-        None,
-    )
-    .expect("tls");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let (listener, tls) = pki.node_listener("MYS").await;
     let port = listener.local_addr().expect("addr").port();
     let incoming = vrs_node::tls::incoming_with(
         listener,

@@ -6,7 +6,7 @@
 //! | prefix | key | value |
 //! |---|---|---|
 //! | `E` | log index (u64 BE) | entry bytes (the envelope as logged) |
-//! | `H` | RFC 9162 leaf hash | log index (u64 BE) |
+//! | `I` | bucket (u64 BE), hash prefix, chunk | a run of the leaf-hash index (see [`leaves`]) |
 //! | `M` | log index (u64 BE) | the hashes of the perfect subtrees this entry completes, level 0 (its leaf hash) first, 32 bytes each |
 //! | `V` | report id, version (u32 BE) | log index (u64 BE) of a superseded version (the head's is in `R`) |
 //! | `R` | report id | [`ReportHead`] (JSON) |
@@ -28,6 +28,7 @@ use std::sync::Mutex;
 pub mod anchor;
 pub mod federation;
 mod frontier;
+pub mod leaves;
 pub mod releases;
 pub mod tables;
 
@@ -112,6 +113,8 @@ pub struct Store {
     /// The right edge of the tree: the perfect subtrees left of the stored size, which
     /// every append, receipt and root reads (see [`frontier`]).
     frontier: Mutex<frontier::Frontier>,
+    /// The leaves of the leaf-hash index's bucket being filled (see [`leaves`]).
+    leaf_tail: Mutex<leaves::Tail>,
 }
 
 /// Runs `f`, turning a panic of sled's into [`StorageError::Corrupt`]: sled 0.34.7
@@ -135,13 +138,6 @@ fn idx_key(prefix: u8, index: u64) -> [u8; 9] {
     k[0] = prefix;
     k[1..].copy_from_slice(&index.to_be_bytes());
     k
-}
-
-/// The log index whose append completes the perfect subtree `(level, index)`: its
-/// last leaf. Every node is stored under that entry's `M` key (one key per entry).
-fn completing_leaf(level: u8, index: u64) -> Option<u64> {
-    let width = 1u64.checked_shl(u32::from(level))?;
-    index.checked_add(1)?.checked_mul(width)?.checked_sub(1)
 }
 
 fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
@@ -225,9 +221,11 @@ impl Store {
             anchor,
             synced_blob: Mutex::new(0),
             frontier: Mutex::new(frontier::Frontier::default()),
+            leaf_tail: Mutex::new(leaves::Tail::default()),
         };
         store.sync_blobs()?;
         store.rebuild_holdings()?;
+        store.open_leaf_index()?;
         Ok(store)
     }
 
@@ -262,14 +260,6 @@ impl Store {
     /// The entry bytes at `index`.
     pub fn entry(&self, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
         Ok(self.db.get(idx_key(b'E', index))?.map(|v| v.to_vec()))
-    }
-
-    /// The log index of the entry whose RFC 9162 leaf hash is `leaf`.
-    pub fn index_of_leaf(&self, leaf: &Hash) -> Result<Option<u64>, StorageError> {
-        self.db
-            .get(prefixed(b'H', leaf))?
-            .map(|v| u64_of("H", &v))
-            .transpose()
     }
 
     /// The head (latest version) of a report.
@@ -422,7 +412,7 @@ impl Store {
             size: self.size()?,
             inner: sled::Batch::default(),
             nodes: HashMap::new(),
-            leaves: HashMap::new(),
+            appended: Vec::new(),
             heads: HashMap::new(),
             keys: HashMap::new(),
             entries: HashMap::new(),
@@ -445,6 +435,7 @@ impl Store {
                 .inner
                 .insert(releases::holdings_key(&origin), &digest[..]);
         }
+        self.write_leaf_runs(&mut batch);
         self.db.apply_batch(batch.inner)?;
         self.db.flush()?;
         self.data_file.sync_data()?;
@@ -456,6 +447,7 @@ impl Store {
                 .write(a)?;
         }
         self.advance_frontier(batch.size, &batch.nodes);
+        self.advance_leaf_tail(&batch.appended);
         Ok(())
     }
 
@@ -564,41 +556,6 @@ impl Store {
     }
 }
 
-impl HashStore for Store {
-    type Error = StorageError;
-
-    fn get(&self, level: u8, index: u64) -> Result<Hash, StorageError> {
-        let cached = self
-            .frontier
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(level, index);
-        match cached {
-            Some(h) => Ok(h),
-            None => self.stored_node(level, index),
-        }
-    }
-}
-
-impl Store {
-    /// A stored tree node, read from sled.
-    fn stored_node(&self, level: u8, index: u64) -> Result<Hash, StorageError> {
-        let missing = StorageError::MissingNode { level, index };
-        let leaf = completing_leaf(level, index).ok_or(missing)?;
-        let v = self
-            .db
-            .get(idx_key(b'M', leaf))?
-            .ok_or(StorageError::MissingNode { level, index })?;
-        let at = usize::from(level) * 32;
-        v.get(at..at + 32)
-            .and_then(|h| h.try_into().ok())
-            .ok_or_else(|| StorageError::Corrupt {
-                key: format!("M/{leaf}"),
-                reason: format!("{} bytes hold no level-{level} node", v.len()),
-            })
-    }
-}
-
 /// The next log entry's Merkle nodes, computed by [`Batch::prepare_append`].
 #[derive(Debug)]
 pub struct NextEntry {
@@ -613,7 +570,8 @@ pub struct Batch<'a> {
     size: u64,
     inner: sled::Batch,
     nodes: HashMap<(u8, u64), Hash>,
-    leaves: HashMap<Hash, u64>,
+    /// The leaf hashes appended, in index order (the last `appended.len()` of `size`).
+    appended: Vec<Hash>,
     heads: HashMap<String, ReportHead>,
     keys: HashMap<String, KeyRecord>,
     entries: HashMap<u64, Vec<u8>>,
@@ -646,7 +604,7 @@ impl Batch<'_> {
 
     /// True when nothing was added.
     pub fn is_empty(&self) -> bool {
-        self.leaves.is_empty() && self.keys.is_empty()
+        self.appended.is_empty() && self.keys.is_empty()
     }
 
     /// Appends an entry to the log: stores the bytes, the leaf index and every new
@@ -693,18 +651,27 @@ impl Batch<'_> {
         self.inner.insert(&idx_key(b'M', index)[..], packed);
         self.inner.insert(&idx_key(b'E', index)[..], entry);
         self.entries.insert(index, entry.to_vec());
-        self.inner
-            .insert(prefixed(b'H', &leaf), &index.to_be_bytes()[..]);
-        self.leaves.insert(leaf, index);
+        self.appended.push(leaf);
         self.size += 1;
         index
     }
 
-    /// The index of a leaf, pending or stored.
-    pub fn index_of_leaf(&self, leaf: &Hash) -> Result<Option<u64>, StorageError> {
-        match self.leaves.get(leaf) {
-            Some(i) => Ok(Some(*i)),
-            None => self.store.index_of_leaf(leaf),
+    /// The index of the entry with leaf hash `leaf` if it is logged (pending or
+    /// stored) as version `version` of `report_id`: an exact resubmission. Every
+    /// entry of a report version is logged under that version, so this needs no index
+    /// by leaf hash (see [`leaves`]).
+    pub fn logged_as(
+        &self,
+        report_id: &str,
+        version: u32,
+        leaf: &Hash,
+    ) -> Result<Option<u64>, StorageError> {
+        if let Some(p) = self.appended.iter().position(|h| h == leaf) {
+            return Ok(Some(self.size - self.appended.len() as u64 + p as u64));
+        }
+        match self.store.report_version(report_id, version)? {
+            Some(i) if self.store.get(0, i)? == *leaf => Ok(Some(i)),
+            _ => Ok(None),
         }
     }
 

@@ -81,6 +81,31 @@ fn truncated(size: u64, anchored: u64) -> VerifyError {
     }
 }
 
+/// The leaf-hash index's run of each full bucket must be the one its entries give.
+fn check_leaf_index(
+    store: &Store,
+    index: u64,
+    leaf: vrs_core::Hash,
+    bucket_leaves: &mut Vec<vrs_core::Hash>,
+) -> Result<(), VerifyError> {
+    use crate::storage::leaves::BUCKET;
+    bucket_leaves.push(leaf);
+    if (index + 1).is_multiple_of(BUCKET) {
+        let bucket = index / BUCKET;
+        if !store.leaf_run_matches(bucket, bucket_leaves)? {
+            return Err(VerifyError::Mismatch {
+                index,
+                reason: format!(
+                    "the leaf-hash index of entries {} to {index} is not the one they give",
+                    bucket * BUCKET
+                ),
+            });
+        }
+        bucket_leaves.clear();
+    }
+    Ok(())
+}
+
 fn verify_store(store: &Store, vkey: Option<&str>) -> Result<VerifyReport, VerifyError> {
     let size = store.size()?;
     // The anchor outside sled records the latest signed size and root: a database
@@ -95,6 +120,7 @@ fn verify_store(store: &Store, vkey: Option<&str>) -> Result<VerifyReport, Verif
     }
     let verifiers = node_keys(store, vkey)?;
     let mut tree = MemStore::new();
+    let mut bucket_leaves = Vec::new();
     for index in 0..size {
         let entry = store.entry(index)?.ok_or_else(|| VerifyError::Mismatch {
             index,
@@ -113,6 +139,7 @@ fn verify_store(store: &Store, vkey: Option<&str>) -> Result<VerifyReport, Verif
             });
         }
         tree.push(leaf);
+        check_leaf_index(store, index, leaf, &mut bucket_leaves)?;
         // The inner nodes this entry completed, which inclusion and consistency proofs
         // are built from, must be the recomputed ones too.
         let mut level = 1u8;

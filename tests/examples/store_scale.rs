@@ -14,10 +14,11 @@
 //! 2. **Restart.** The ledger is stopped, and the store reopened as `vrs-node` does at
 //!    start: open, the start-up check (`verify::check_at_start`), `Ledger::start`
 //!    (anchor check, tables and keys loaded). Timed to the point the node would serve.
-//! 3. **Proofs.** 2,000 inclusion proofs of random entries and 2,000 consistency proofs
-//!    from random sizes, from the warm store: p50/p99 latency and the most stored
-//!    hashes one proof read (O(log n)).
-//! 4. **Release.** The six tables of one period (`2026-M03`).
+//! 3. **Proofs.** 2,000 inclusion proofs of random entries, 2,000 consistency proofs
+//!    from random sizes and 2,000 inclusion proofs by leaf hash (the index lookup, then
+//!    the proof), first right after the restart and then again warm: p50/p99 latency
+//!    and the most stored hashes one proof read (O(log n)).
+//! 4. **Release.** The tables of one period (`2026-M03`).
 //! 5. **Verify.** `vrs-node verify`'s check of the whole log (`--no-verify` skips it).
 //! 6. RSS (now and peak) and disk bytes per report.
 //!
@@ -271,13 +272,26 @@ fn proofs(store: &Store) {
         reads: Cell::new(0),
     };
     for pass in ["after restart", "again (warm)"] {
-        for kind in ["inclusion", "consistency"] {
+        for kind in ["inclusion", "consistency", "by-hash"] {
             let (mut times, mut most, mut x) = (Vec::new(), 0, 7u64);
             for _ in 0..2_000 {
                 c.reads.set(0);
                 let t = Instant::now();
                 let len = if kind == "inclusion" {
                     merkle::inclusion_proof(&c, splitmix(&mut x, size), size).map(|p| p.len())
+                } else if kind == "by-hash" {
+                    // GetInclusionProof by leaf hash: the index lookup, then the proof.
+                    let i = splitmix(&mut x, size);
+                    let leaf = store.get(0, i).expect("leaf");
+                    c.reads.set(0);
+                    let t = Instant::now();
+                    let found = store.index_of_leaf(&leaf).expect("lookup");
+                    assert_eq!(found, Some(i));
+                    let len = merkle::inclusion_proof(&c, i, size).map(|p| p.len());
+                    times.push(t.elapsed());
+                    assert!(len.expect("proof") <= 128);
+                    most = most.max(c.reads.get());
+                    continue;
                 } else {
                     let old = 1 + splitmix(&mut x, size - 1);
                     merkle::consistency_proof(&c, old, size).map(|p| p.len())

@@ -29,11 +29,11 @@ impl Inner {
         job: ReportJob,
     ) -> Result<Applied, LedgerError> {
         // Every logged version of a report has a head, so an entry whose report has
-        // none is new: the leaf-hash index (a random read, the costliest of a large
-        // store) is read only for a report already held (a duplicate or a new version).
+        // none is new; one whose report is held is a resubmission when the version it
+        // names is logged with the same leaf hash.
         let previous = batch.report_head(&job.report_id)?;
         if previous.is_some()
-            && let Some(i) = batch.index_of_leaf(&job.leaf)?
+            && let Some(i) = batch.logged_as(&job.report_id, job.version, &job.leaf)?
         {
             return Ok(Applied {
                 index: i,

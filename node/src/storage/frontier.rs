@@ -1,10 +1,12 @@
-//! The right edge of the Merkle tree, kept in memory (a sub-module of `storage`).
+//! The Merkle tree's stored nodes, and its right edge kept in memory (a sub-module of
+//! `storage`).
 
 use std::collections::HashMap;
 
 use vrs_core::Hash;
+use vrs_core::merkle::HashStore;
 
-use super::Store;
+use super::{StorageError, Store, idx_key};
 
 /// The roots of the perfect subtrees that make up the first `size` leaves (at most
 /// 64), kept in memory: each append reads its left siblings from them, each root and
@@ -48,6 +50,48 @@ impl Store {
             Some(nodes) => Frontier { size, nodes },
             None => Frontier::default(),
         };
+    }
+}
+
+/// The log index whose append completes the perfect subtree `(level, index)`: its
+/// last leaf. Every node is stored under that entry's `M` key (one key per entry).
+fn completing_leaf(level: u8, index: u64) -> Option<u64> {
+    let width = 1u64.checked_shl(u32::from(level))?;
+    index.checked_add(1)?.checked_mul(width)?.checked_sub(1)
+}
+
+impl HashStore for Store {
+    type Error = StorageError;
+
+    fn get(&self, level: u8, index: u64) -> Result<Hash, StorageError> {
+        let cached = self
+            .frontier
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(level, index);
+        match cached {
+            Some(h) => Ok(h),
+            None => self.stored_node(level, index),
+        }
+    }
+}
+
+impl Store {
+    /// A stored tree node, read from sled.
+    fn stored_node(&self, level: u8, index: u64) -> Result<Hash, StorageError> {
+        let missing = StorageError::MissingNode { level, index };
+        let leaf = completing_leaf(level, index).ok_or(missing)?;
+        let v = self
+            .db
+            .get(idx_key(b'M', leaf))?
+            .ok_or(StorageError::MissingNode { level, index })?;
+        let at = usize::from(level) * 32;
+        v.get(at..at + 32)
+            .and_then(|h| h.try_into().ok())
+            .ok_or_else(|| StorageError::Corrupt {
+                key: format!("M/{leaf}"),
+                reason: format!("{} bytes hold no level-{level} node", v.len()),
+            })
     }
 }
 

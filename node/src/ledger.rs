@@ -152,6 +152,8 @@ struct Inner {
     settings: ReleaseSettings,
     /// Owned by the writer (the only user); a lock only to share `Inner`.
     aggregates: Mutex<Aggregates>,
+    /// Set when a group commit could not be made durable: the writer takes no more.
+    poisoned: std::sync::atomic::AtomicBool,
 }
 
 impl Ledger {
@@ -185,6 +187,7 @@ impl Ledger {
             runtime: tokio::runtime::Handle::try_current().ok(),
             settings,
             aggregates: Mutex::new(aggregates),
+            poisoned: Default::default(),
         });
         let w = inner.clone();
         let handle = std::thread::Builder::new()

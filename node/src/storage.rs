@@ -15,10 +15,10 @@
 //! | `P` | tree size (u64 BE) | the checkpoint note signed at that size (one per group commit) |
 //! | `S` | `size`, `vkey` | tree size (u64 BE); the node's verifier key |
 //!
-//! Durability: [`Store::commit`] applies the batch, calls sled's `flush` (which writes
-//! with `sync_file_range` only), then `fdatasync`s sled's data file and fsyncs any new
-//! blob file (sled 0.34.7 writes blobs without any sync) before it returns. Only then
-//! may the caller acknowledge.
+//! Durability: [`Store::commit`] ([`Store::apply`] then [`Store::make_durable`]) applies
+//! the batch, calls sled's `flush` (which writes with `sync_file_range` only), then
+//! `fdatasync`s sled's data file and fsyncs any new blob file (sled 0.34.7 writes blobs
+//! without any sync). Only then may the caller acknowledge.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -424,9 +424,17 @@ impl Store {
         })
     }
 
-    /// Applies `batch` atomically and makes it durable: sled flush, then fdatasync of
-    /// the data file and fsync of any new blob file. Returns once the data is on disk.
-    pub fn commit(&self, mut batch: Batch<'_>) -> Result<(), StorageError> {
+    /// Applies `batch` atomically and makes it durable: [`Store::apply`], then
+    /// [`Store::make_durable`]. Returns once the data is on disk.
+    pub fn commit(&self, batch: Batch<'_>) -> Result<(), StorageError> {
+        let applied = self.apply(batch)?;
+        self.make_durable(applied)
+    }
+
+    /// The first half of a commit: applies `batch` atomically and writes it to sled's
+    /// data file (sled's flush: `sync_file_range`, not yet durable). Reads see it from
+    /// here on; nothing of it may be acknowledged before [`Store::make_durable`].
+    pub fn apply(&self, mut batch: Batch<'_>) -> Result<Unsynced, StorageError> {
         batch.inner.insert(SIZE_KEY, &batch.size.to_be_bytes()[..]);
         // The holdings digests change in the same atomic batch as the releases.
         for (origin, pending) in std::mem::take(&mut batch.pending_holdings) {
@@ -438,16 +446,33 @@ impl Store {
         self.write_leaf_runs(&mut batch);
         self.db.apply_batch(batch.inner)?;
         self.db.flush()?;
+        self.advance_frontier(batch.size, &batch.nodes);
+        self.advance_leaf_tail(&batch.appended);
+        #[cfg(test)]
+        tests::probe(&self.path, "applied", batch.size);
+        Ok(Unsynced {
+            anchor: batch.anchor,
+        })
+    }
+
+    /// The second half of a commit: `fdatasync` of sled's data file (covering every
+    /// batch applied so far), `fsync` of any new blob file, then the anchor of the
+    /// batch's checkpoint. Batches are made durable in the order they were applied.
+    pub fn make_durable(&self, applied: Unsynced) -> Result<(), StorageError> {
+        #[cfg(test)]
+        if !tests::pass_gate(&self.path) {
+            return Err(StorageError::Io(std::io::Error::other(
+                "injected: fdatasync failed",
+            )));
+        }
         self.data_file.sync_data()?;
         self.sync_blobs()?;
-        if let Some(a) = batch.anchor {
+        if let Some(a) = applied.anchor {
             self.anchor
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .write(a)?;
         }
-        self.advance_frontier(batch.size, &batch.nodes);
-        self.advance_leaf_tail(&batch.appended);
         Ok(())
     }
 
@@ -554,6 +579,13 @@ impl Store {
         self.data_file.sync_data()?;
         self.sync_blobs()
     }
+}
+
+/// A batch applied to sled and not yet durable (see [`Store::apply`]).
+#[derive(Debug)]
+#[must_use = "an applied batch must be made durable before anything in it is acknowledged"]
+pub struct Unsynced {
+    anchor: Option<anchor::Anchor>,
 }
 
 /// The next log entry's Merkle nodes, computed by [`Batch::prepare_append`].
@@ -753,9 +785,4 @@ impl HashStore for Batch<'_> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    /// Fault injection for the writer's tests: appending the entry with this leaf
-    /// hash fails with a storage error.
-    pub(crate) static FAIL_APPEND_OF: std::sync::Mutex<Option<vrs_core::Hash>> =
-        std::sync::Mutex::new(None);
-}
+pub(crate) mod tests;

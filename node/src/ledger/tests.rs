@@ -153,3 +153,67 @@ async fn a_noised_first_table_keeps_both_spends_of_a_release_and_its_revision() 
     );
     fx.stop().await;
 }
+
+/// Submits `r` on a task of its own.
+fn submit_task(
+    fx: &Fixture,
+    r: &vrs_core::report::Report,
+) -> tokio::task::JoinHandle<Result<Accepted, LedgerError>> {
+    let (ledger, env) = (fx.ledger.clone(), fx.sign(r));
+    let who = Submitter {
+        state: STATE.into(),
+        focal_point_id: FP.into(),
+    };
+    tokio::spawn(async move { ledger.submit(env, &who, crate::grpc::today()).await })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_batch_is_applied_while_one_is_made_durable_and_each_is_answered_after_its_own() {
+    use crate::storage::tests::{GATE, PROBE};
+    for fail in [false, true] {
+        let fx = start(&Default::default()).await;
+        let dir = fx.dir.path().to_path_buf();
+        let (events, seen) = std::sync::mpsc::channel();
+        let (gate, wait) = std::sync::mpsc::channel();
+        *PROBE.lock().unwrap() = Some((dir.clone(), events));
+        *GATE.lock().unwrap() = Some((dir.clone(), wait));
+        // A bound for a broken pipeline (that would wait forever), not a synchronisation.
+        let next = || {
+            tokio::task::block_in_place(|| seen.recv_timeout(std::time::Duration::from_secs(60)))
+                .expect("the store's next event")
+        };
+        let a = submit_task(&fx, &examples::example_movement(&Fixture::params(1)));
+        let (_, size_a) = next();
+        assert_eq!(next().0, "durable");
+        // Batch n is held before its fdatasync; batch n+1 is still applied on top of it.
+        let b = submit_task(&fx, &examples::example_movement(&Fixture::params(2)));
+        assert_eq!(next(), ("applied", size_a + 1));
+        assert!(
+            !a.is_finished() && !b.is_finished(),
+            "nothing answered before n is durable"
+        );
+        gate.send(!fail).unwrap();
+        if fail {
+            let (a, b) = (a.await.unwrap(), b.await.unwrap());
+            assert!(matches!(a, Err(LedgerError::Storage(_))), "{a:?}");
+            // Batch n+1 was built on n: it is refused too, and the writer takes no more.
+            assert!(b.is_err(), "{b:?}");
+            let c = fx
+                .submit(&examples::example_movement(&Fixture::params(3)))
+                .await;
+            assert!(matches!(c, Err(LedgerError::ShuttingDown)), "{c:?}");
+        } else {
+            let a = a.await.unwrap().expect("a");
+            assert_eq!(next().0, "durable");
+            assert!(!b.is_finished(), "n+1 waits for its own fdatasync");
+            gate.send(true).unwrap();
+            let b = b.await.unwrap().expect("b");
+            assert_eq!((a.index + 1, a.index + 2), (size_a, b.index + 1));
+            let anchor = fx.ledger.inner.store.anchor().expect("anchor");
+            assert_eq!(anchor.size, size_a + 1, "the anchor names the later batch");
+        }
+        *PROBE.lock().unwrap() = None;
+        *GATE.lock().unwrap() = None;
+        fx.stop().await;
+    }
+}

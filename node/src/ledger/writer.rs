@@ -11,39 +11,162 @@ pub(super) fn corrupt<E: std::fmt::Display>(e: E) -> LedgerError {
     })
 }
 
-/// The writer loop: one group commit per iteration.
+/// The writer: one group commit per iteration, in two stages on two threads. This
+/// thread takes the jobs waiting, checks and applies them to one batch, signs its
+/// checkpoint, makes its receipts and applies it to sled ([`Store::apply`]); the
+/// durability thread then makes it durable ([`Store::make_durable`]) and only then
+/// answers. The hand-over is a rendezvous, so while batch n is being made durable this
+/// thread works on batch n+1 (on top of n, applied), never further ahead, and the jobs
+/// that arrive meanwhile wait for batch n+2. Answers leave in batch order.
 pub(super) fn writer(inner: Arc<Inner>, mut rx: tokio::sync::mpsc::Receiver<Job>) {
-    let mut stop = false;
-    while !stop {
-        let Some(first) = rx.blocking_recv() else {
-            break;
-        };
-        let mut jobs = vec![first];
-        while jobs.len() < inner.options.max_batch {
-            match rx.try_recv() {
-                Ok(j) => jobs.push(j),
-                Err(_) => break,
-            }
+    std::thread::scope(|scope| {
+        let (to_durable, from_writer) = std::sync::mpsc::sync_channel::<Ready>(0);
+        let durable = std::thread::Builder::new()
+            .name("vrs-durable".into())
+            .spawn_scoped(scope, || durability(&inner, from_writer));
+        if let Err(e) = durable {
+            tracing::error!(error = %e, "cannot start the durability thread");
+            return;
         }
-        if let Some(i) = jobs.iter().position(|j| matches!(j.op, Op::Stop)) {
-            stop = true;
-            // Jobs queued after the stop are dropped: their callers get Unavailable.
-            jobs.truncate(i);
-            if jobs.is_empty() {
+        let mut stop = false;
+        while !stop {
+            let Some(first) = rx.blocking_recv() else {
+                break;
+            };
+            if inner.poisoned.load(std::sync::atomic::Ordering::Acquire) {
+                // Dropped unanswered: the caller gets ShuttingDown.
                 break;
             }
+            let mut jobs = vec![first];
+            while jobs.len() < inner.options.max_batch {
+                match rx.try_recv() {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => break,
+                }
+            }
+            if let Some(i) = jobs.iter().position(|j| matches!(j.op, Op::Stop)) {
+                stop = true;
+                // Jobs queued after the stop are dropped: their callers get Unavailable.
+                jobs.truncate(i);
+                if jobs.is_empty() {
+                    break;
+                }
+            }
+            let started = Instant::now();
+            let n = jobs.len();
+            match group_commit(&inner, jobs) {
+                Ok(ready) => {
+                    if to_durable.send(Ready { started, ..ready }).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, jobs = n, "group commit failed; nothing in it was acknowledged");
+                    inner.metrics.observe_flush(n, started.elapsed());
+                }
+            }
         }
-        let started = Instant::now();
-        let n = jobs.len();
-        if let Err(e) = group_commit(&inner, jobs) {
-            tracing::error!(error = %e, jobs = n, "group commit failed; nothing in it was acknowledged");
-        }
-        inner.metrics.observe_flush(n, started.elapsed());
-    }
+    });
     if let Err(e) = inner.store.flush() {
         tracing::error!(error = %e, "final flush failed");
     }
 }
+
+/// A batch applied by the writer, with everything to answer once it is durable.
+pub(super) struct Ready {
+    /// What to make durable (`None`: the batch wrote nothing, only answers).
+    unsynced: Option<crate::storage::Unsynced>,
+    /// The tree size after the batch.
+    size: u64,
+    answers: Vec<Answer>,
+    releases: Vec<ReleaseOutcome>,
+    relayed: Vec<RelayOutcome>,
+    new_keys: Vec<KeyRecord>,
+    started: Instant,
+}
+
+/// The durability stage: makes each applied batch durable, in order, then answers it.
+/// A batch that cannot be made durable is answered with the error, and the writer stops
+/// (the database may hold writes that are not on disk; a restart recovers from disk):
+/// nothing after it is acknowledged either.
+fn durability(inner: &Inner, batches: std::sync::mpsc::Receiver<Ready>) {
+    for ready in batches {
+        let n = ready.answers.len() + ready.releases.len() + ready.relayed.len();
+        let refused = if inner.poisoned.load(std::sync::atomic::Ordering::Acquire) {
+            Some(LedgerError::ShuttingDown)
+        } else {
+            ready
+                .unsynced
+                .map(|u| inner.store.make_durable(u))
+                .transpose()
+                .err()
+                .map(LedgerError::Storage)
+        };
+        if let Some(e) = refused {
+            if !inner
+                .poisoned
+                .swap(true, std::sync::atomic::Ordering::AcqRel)
+            {
+                tracing::error!(error = %e, jobs = n, "a group commit could not be made durable: nothing in it was acknowledged, and the node takes no more writes until it is restarted");
+            }
+            for (reply, _) in ready.answers {
+                let _ = reply.send(Err(commit_failed(&e)));
+            }
+            for (reply, ..) in ready.releases {
+                let _ = reply.send(Err(commit_failed(&e)));
+            }
+            // The relays' callers see the writer gone (ShuttingDown).
+            drop(ready.relayed);
+            continue;
+        }
+        inner
+            .metrics
+            .log_size
+            .store(ready.size, std::sync::atomic::Ordering::Relaxed);
+        publish(inner, ready.new_keys, ready.answers);
+        answer_releases(inner, ready.releases);
+        for (reply, r) in ready.relayed {
+            let _ = reply.send(r);
+        }
+        inner.metrics.observe_flush(n, ready.started.elapsed());
+    }
+}
+
+/// After a durable commit: its new keys join the registry, then its answers leave.
+fn publish(inner: &Inner, new_keys: Vec<KeyRecord>, answers: Vec<Answer>) {
+    if !new_keys.is_empty() {
+        let mut keys = inner.keys.write().unwrap_or_else(|p| p.into_inner());
+        for k in new_keys {
+            keys.insert(k.key_id.clone(), k);
+        }
+    }
+    match &inner.runtime {
+        Some(rt) => {
+            rt.spawn(async move {
+                for (reply, answer) in answers {
+                    let _ = reply.send(answer);
+                }
+            });
+        }
+        None => {
+            for (reply, answer) in answers {
+                let _ = reply.send(answer);
+            }
+        }
+    }
+}
+
+/// A report or key job's reply channel and its answer.
+type Answer = (
+    oneshot::Sender<Result<Accepted, LedgerError>>,
+    Result<Accepted, LedgerError>,
+);
+
+/// A relayed-release job's reply channel and its per-release results.
+pub(super) type RelayOutcome = (
+    oneshot::Sender<Vec<Result<bool, Rejection>>>,
+    Vec<Result<bool, Rejection>>,
+);
 
 /// What one report or key operation did in the batch (its receipt is made later).
 pub(super) struct Applied {
@@ -104,7 +227,10 @@ impl merkle::HashStore for Memo<'_, '_> {
     }
 }
 
-pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerError> {
+/// The writer's stage of a group commit: applies the jobs to one batch, signs its
+/// checkpoint, makes its receipts and answers, and applies it to sled. Nothing is
+/// answered here but failures; the rest is answered once the batch is durable.
+pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<Ready, LedgerError> {
     let mut batch = inner.store.batch()?;
     let start_size = batch.size();
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
@@ -142,8 +268,9 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerEr
         .iter()
         .filter_map(|o| o.result.as_ref().ok().and_then(|a| a.key.clone()))
         .collect();
-    if batch.size() != start_size || batch.is_dirty() {
-        let size = batch.size();
+    let size = batch.size();
+    let mut unsynced = None;
+    if size != start_size || batch.is_dirty() {
         let (note, root) = match inner.sign(&batch, size) {
             Ok(n) => n,
             Err(e) => {
@@ -183,23 +310,16 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerEr
         }
         drop(memo);
         batch.put_checkpoint(size, root, &note);
-        if let Err(e) = inner.store.commit(batch) {
-            let e = LedgerError::Storage(e);
-            inner.failed(outcomes, releases, &e);
-            return Err(e);
+        match inner.store.apply(batch) {
+            Ok(u) => unsynced = Some(u),
+            Err(e) => {
+                let e = LedgerError::Storage(e);
+                inner.failed(outcomes, releases, &e);
+                return Err(e);
+            }
         }
-        inner
-            .metrics
-            .log_size
-            .store(size, std::sync::atomic::Ordering::Relaxed);
     } else {
         drop(batch);
-    }
-    if !new_keys.is_empty() {
-        let mut keys = inner.keys.write().unwrap_or_else(|p| p.into_inner());
-        for k in new_keys {
-            keys.insert(k.key_id.clone(), k);
-        }
     }
     let mut answers = Vec::with_capacity(outcomes.len());
     for Outcome {
@@ -231,32 +351,27 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<(), LedgerEr
         );
         answers.push((reply, answer));
     }
-    match &inner.runtime {
-        Some(rt) => {
-            rt.spawn(async move {
-                for (reply, answer) in answers {
-                    let _ = reply.send(answer);
-                }
-            });
-        }
-        None => {
-            for (reply, answer) in answers {
-                let _ = reply.send(answer);
-            }
-        }
-    }
-    answer_releases(inner, releases);
-    for (reply, r) in relayed {
-        let _ = reply.send(r);
-    }
-    Ok(())
+    Ok(Ready {
+        unsynced,
+        size,
+        answers,
+        releases,
+        relayed,
+        new_keys,
+        started: Instant::now(),
+    })
+}
+
+/// The error a job of a batch that was not committed gets.
+fn commit_failed(e: &LedgerError) -> LedgerError {
+    LedgerError::Storage(StorageError::Corrupt {
+        key: "commit".into(),
+        reason: e.to_string(),
+    })
 }
 
 pub(super) fn fail_all(outcomes: Vec<Outcome>, e: &LedgerError) {
     for Outcome { reply, .. } in outcomes {
-        let _ = reply.send(Err(LedgerError::Storage(StorageError::Corrupt {
-            key: "commit".into(),
-            reason: e.to_string(),
-        })));
+        let _ = reply.send(Err(commit_failed(e)));
     }
 }

@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "vrs/v1/node.proto",
         "vrs/v1/aggregates.proto",
         "vrs/v1/federation.proto",
+        "vrs/v1/directory.proto",
     ];
     for f in &files {
         println!("cargo:rerun-if-changed={f}");

@@ -10,6 +10,7 @@
 
 pub mod aggregate;
 pub mod codes;
+pub mod directory;
 pub mod disclosure;
 pub mod envelope;
 pub mod identity;

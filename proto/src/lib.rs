@@ -24,3 +24,5 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("vrs_
 pub const REPORT_PAYLOAD_TYPE: &str = "application/vnd.vrs.report.v1+protobuf";
 /// DSSE payload type of a serialised [`v1::Release`].
 pub const RELEASE_PAYLOAD_TYPE: &str = "application/vnd.vrs.release.v1+protobuf";
+/// DSSE payload type of a serialised [`v1::Directory`] (design 08-directory.md).
+pub const DIRECTORY_PAYLOAD_TYPE: &str = "application/vnd.vrs.directory.v1+protobuf";

@@ -262,6 +262,16 @@ enum Cmd {
         #[command(subcommand)]
         cmd: cli::roster::RosterCmd,
     },
+    /// The directory of competent authorities of the federation's States: who to
+    /// contact for what, by which means, in which languages, under which legal
+    /// requirements, and what to do in urgent cases. Each State's node publishes and
+    /// signs its own.
+    ///
+    /// Example: vrs directory search --competence smuggling_of_migrants --language en
+    Directory {
+        #[command(subcommand)]
+        cmd: cli::directory::DirectoryCmd,
+    },
     /// The outbox: records `vrs submit` signed and journalled, and whether the node
     /// acknowledged them. A rerun of the same file sends only what is missing.
     ///
@@ -275,7 +285,8 @@ enum Cmd {
     /// Example: vrs codes Agency
     Codes(cli::codes::CodesArgs),
     /// Write an empty template of a record type to fill in: every column by its field
-    /// path, with its code list and help (offline).
+    /// path, with its code list and help; or a directory to fill in for `vrs directory
+    /// publish` (offline).
     ///
     /// Example: vrs template fee --format xlsx --out fees.xlsx
     Template(cli::codes::TemplateArgs),
@@ -387,6 +398,7 @@ fn main() -> ExitCode {
         Cmd::Region { cmd } => cmd.run(&sel),
         Cmd::Sync { cmd } => cmd.run(&sel),
         Cmd::Roster { cmd } => cmd.run(&sel),
+        Cmd::Directory { cmd } => cmd.run(&sel),
         Cmd::Outbox { cmd } => cmd.run(&sel),
         Cmd::Codes(a) => a.run(),
         Cmd::Template(a) => a.run(),

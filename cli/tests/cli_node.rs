@@ -1245,3 +1245,129 @@ async fn the_progress_bar_moves_on_a_terminal_and_is_absent_on_a_pipe() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!out.stderr.contains("submitting"), "{out:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_directory_is_published_by_the_admin_replaced_only_by_newer_and_read_by_everyone() {
+    let fed = Fed::start().await;
+    // The template is the file to fill in; as written it names no State.
+    let template = fed.path("directory.json");
+    let t = template.display().to_string();
+    let out = fed
+        .run(&["template", "directory", "--state", "THA", "--out", &t])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut d: Value =
+        serde_json::from_str(&std::fs::read_to_string(&template).expect("read")).expect("json");
+    // A focal point may read but not publish.
+    let out = fed
+        .run(&["--profile", "fp", "directory", "publish", &t])
+        .await;
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("publishing the directory needs an administrator"),
+        "{out:?}"
+    );
+    let out = fed
+        .run(&[
+            "--profile",
+            "admin",
+            "directory",
+            "publish",
+            &t,
+            "-o",
+            "json",
+        ])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["version"], 1, "{out:?}");
+    // The same version again, and an older one, are refused: the node keeps version 1.
+    let out = fed
+        .run(&["--profile", "admin", "directory", "publish", &t])
+        .await;
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("directory.version"), "{out:?}");
+    // A mistake is refused with its field before anything is sent.
+    let mut bad = d.clone();
+    bad["version"] = 2.into();
+    bad["entries"][0]["languages"] = serde_json::json!(["en", "english"]);
+    bad["entries"][0]["contacts"][0]["value"] = "<script>".into();
+    let b = fed.write("bad.json", &bad.to_string());
+    let out = fed
+        .run(&["--profile", "admin", "directory", "publish", &b])
+        .await;
+    assert_eq!(out.code, 3, "{out:?}");
+    for field in ["entries[0].languages[1]", "entries[0].contacts[0].value"] {
+        assert!(out.stderr.contains(field), "{field}: {out:?}");
+    }
+    // Version 2 withdraws the first entry and adds a law-enforcement contact in Thai.
+    let mut police = d["entries"][0].clone();
+    police["id"] = "police-ahtd".into();
+    police["kind"] = "law_enforcement_contact".into();
+    police["competences"] = serde_json::json!(["smuggling_of_migrants"]);
+    police["languages"] = serde_json::json!(["th", "en"]);
+    d["version"] = 2.into();
+    d["entries"] = serde_json::json!([police]);
+    let v2 = fed.write("v2.json", &d.to_string());
+    let out = fed
+        .run(&["--profile", "admin", "directory", "publish", &v2])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    // Every role reads it: a focal point and a secretariat alike.
+    for profile in ["fp", "auditor"] {
+        let out = fed
+            .run(&["--profile", profile, "directory", "list", "-o", "json"])
+            .await;
+        assert_eq!(out.code, 0, "{out:?}");
+        let rows = out.json();
+        assert_eq!(rows.as_array().map(Vec::len), Some(1), "{out:?}");
+        assert_eq!(rows[0]["state"], "THA");
+        assert_eq!(rows[0]["version"], 2);
+        assert_eq!(rows[0]["entries"], 1);
+    }
+    let search = |args: &'static [&'static str]| {
+        let fed = &fed;
+        async move {
+            let mut all = vec!["directory", "search", "-o", "json"];
+            all.extend_from_slice(args);
+            let out = fed.run(&all).await;
+            assert_eq!(out.code, 0, "{out:?}");
+            out.json()
+                .as_array()
+                .expect("array")
+                .iter()
+                .map(|e| e["id"].as_str().expect("id").to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search(&["--language", "th"]).await, ["police-ahtd"]);
+    assert_eq!(
+        search(&[
+            "--kind",
+            "law_enforcement_contact",
+            "--competence",
+            "smuggling_of_migrants"
+        ])
+        .await,
+        ["police-ahtd"]
+    );
+    assert!(
+        search(&["--competence", "trafficking_in_persons"])
+            .await
+            .is_empty()
+    );
+    assert!(
+        search(&["--language", "fr"]).await.is_empty(),
+        "the withdrawn entry's language"
+    );
+    let out = fed
+        .run(&["directory", "search", "--language", "english"])
+        .await;
+    assert_eq!(out.code, 2, "{out:?}");
+    let out = fed.run(&["directory", "show", "THA"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("police-ahtd") && !out.stdout.contains("mla-central-authority"),
+        "{out:?}"
+    );
+}

@@ -10,6 +10,7 @@ use tonic_types::StatusExt as _;
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::admin_service_client::AdminServiceClient;
 use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
+use vrs_proto::v1::directory_service_client::DirectoryServiceClient;
 use vrs_proto::v1::log_service_client::LogServiceClient;
 use vrs_proto::v1::report_service_client::ReportServiceClient;
 use vrs_proto::v1::sync_service_client::SyncServiceClient;
@@ -20,7 +21,7 @@ use crate::profile::{Profile, ProfileError};
 pub use tonic_health::pb::health_check_response::ServingStatus;
 
 /// The services a node reports the health of (`""`: the server as a whole).
-pub const SERVICES: [&str; 7] = [
+pub const SERVICES: [&str; 8] = [
     "",
     "vrs.v1.ReportService",
     "vrs.v1.LogService",
@@ -28,6 +29,7 @@ pub const SERVICES: [&str; 7] = [
     "vrs.v1.FederationService",
     "vrs.v1.SyncService",
     "vrs.v1.AggregatesService",
+    "vrs.v1.DirectoryService",
 ];
 
 /// One field the node (or local validation) found at fault.
@@ -622,6 +624,32 @@ impl Client {
             }))
             .await
             .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// Publishes a new version of the node's State's directory (admin).
+    pub async fn publish_directory(
+        &self,
+        directory: pb::Directory,
+    ) -> Result<pb::SignedDirectory, ClientError> {
+        DirectoryServiceClient::new(self.channel.clone())
+            .publish(self.req(pb::PublishDirectoryRequest {
+                directory: Some(directory),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| self.err(s))
+    }
+
+    /// The directories the node holds (of `state` only, if not empty), as signed.
+    pub async fn directories(&self, state: &str) -> Result<Vec<pb::SignedDirectory>, ClientError> {
+        DirectoryServiceClient::new(self.channel.clone())
+            .list(self.req(pb::ListDirectoriesRequest {
+                state: state.to_owned(),
+                ..Default::default()
+            }))
+            .await
+            .map(|r| r.into_inner().directories)
             .map_err(|s| self.err(s))
     }
 

@@ -10,7 +10,7 @@
 //! The JSON form (what `vrs directory publish` reads and `vrs template directory`
 //! writes) is [`Directory`] with serde; the signed form is its protobuf message. Every
 //! directory, from either side, is validated by one walk over the protobuf message
-//! ([`from_proto`]), so that every violation names its field by its protobuf path, e.g.
+//! ([`crate::wire::directory_from_pb`]), so that every violation names its field by its protobuf path, e.g.
 //! `entries[1].languages[0]`, and all of them are reported at once:
 //!
 //! * `state` an ISO 3166-1 alpha-3 code; `version` at least 1; `issued_on` and each
@@ -25,13 +25,11 @@
 //! * the payload at most [`MAX_DIRECTORY_BYTES`], checked before it is parsed, and its
 //!   signature verified before that.
 
-use prost::Message as _;
 use serde::{Deserialize, Serialize};
-use vrs_proto::v1 as pb;
 
 use crate::codes::Date;
-use crate::envelope::{Envelope, SigningKey};
-use crate::validate::{Checker, Violations, is_identifier};
+use crate::envelope::Envelope;
+use crate::validate::{Checker, Violations};
 
 /// Largest directory payload.
 pub const MAX_DIRECTORY_BYTES: usize = 256 * 1024;
@@ -128,12 +126,12 @@ pub struct Contact {
 }
 
 macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident, $pb:ident, { $($(#[$vm:meta])* $v:ident = $pbv:ident, $s:literal;)+ }) => {
+    ($(#[$m:meta])* $name:ident, { $($(#[$vm:meta])* $v:ident = $code:literal, $s:literal;)+ }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vm])* $v,)+
+            $($(#[$vm])* $v = $code,)+
         }
 
         impl $name {
@@ -150,15 +148,14 @@ macro_rules! code_enum {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s)
             }
 
-            fn to_proto(self) -> i32 {
-                match self { $($name::$v => pb::$pb::$pbv as i32,)+ }
+            /// The protobuf enum number (the same as `vrs.v1`'s).
+            pub fn code(self) -> i32 {
+                self as i32
             }
 
-            fn from_proto(v: i32) -> Option<Self> {
-                match pb::$pb::try_from(v).ok()? {
-                    $(pb::$pb::$pbv => Some($name::$v),)+
-                    _ => None,
-                }
+            /// The value of a protobuf enum number (none for 0, unspecified).
+            pub fn from_code(code: i32) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.code() == code)
             }
         }
 
@@ -172,45 +169,45 @@ macro_rules! code_enum {
 
 code_enum!(
     /// What kind of authority an entry is.
-    Kind, AuthorityKind, {
+    Kind, {
         /// Central authority for mutual legal assistance.
-        MlaCentralAuthority = MlaCentralAuthority, "mla_central_authority";
+        MlaCentralAuthority = 1, "mla_central_authority";
         /// Central authority for extradition.
-        ExtraditionAuthority = ExtraditionAuthority, "extradition_authority";
+        ExtraditionAuthority = 2, "extradition_authority";
         /// Law-enforcement contact point.
-        LawEnforcementContact = LawEnforcementContact, "law_enforcement_contact";
+        LawEnforcementContact = 3, "law_enforcement_contact";
         /// The VRS focal point office.
-        FocalPointOffice = FocalPointOffice, "focal_point_office";
+        FocalPointOffice = 4, "focal_point_office";
         /// Prosecution service.
-        ProsecutionService = ProsecutionService, "prosecution_service";
+        ProsecutionService = 5, "prosecution_service";
         /// Another kind.
-        Other = Other, "other";
+        Other = 6, "other";
     }
 );
 
 code_enum!(
     /// A matter an authority is competent for.
-    Competence, Competence, {
+    Competence, {
         /// Smuggling of migrants.
-        SmugglingOfMigrants = SmugglingOfMigrants, "smuggling_of_migrants";
+        SmugglingOfMigrants = 1, "smuggling_of_migrants";
         /// Conduct related to smuggling.
-        RelatedConduct = RelatedConduct, "related_conduct";
+        RelatedConduct = 2, "related_conduct";
         /// Trafficking in persons.
-        TraffickingInPersons = TraffickingInPersons, "trafficking_in_persons";
+        TraffickingInPersons = 3, "trafficking_in_persons";
     }
 );
 
 code_enum!(
     /// How an authority is reached.
-    Means, ContactMeans, {
+    Means, {
         /// A functional (not personal) mailbox.
-        FunctionalMailbox = FunctionalMailbox, "functional_mailbox";
+        FunctionalMailbox = 1, "functional_mailbox";
         /// A phone number.
-        Phone = Phone, "phone";
+        Phone = 2, "phone";
         /// A secure channel, named.
-        SecureChannel = SecureChannel, "secure_channel";
+        SecureChannel = 3, "secure_channel";
         /// A postal address.
-        PostalAddress = PostalAddress, "postal_address";
+        PostalAddress = 4, "postal_address";
     }
 );
 
@@ -250,40 +247,7 @@ impl Directory {
         }
         let d: Directory =
             serde_json::from_str(json).map_err(|e| DirectoryError::Json(e.to_string()))?;
-        from_proto(&d.to_proto(), today)
-    }
-
-    /// The protobuf message.
-    pub fn to_proto(&self) -> pb::Directory {
-        pb::Directory {
-            state: self.state.clone(),
-            version: self.version,
-            issued_on: self.issued_on.clone(),
-            entries: self
-                .entries
-                .iter()
-                .map(|e| pb::DirectoryEntry {
-                    id: e.id.clone(),
-                    authority: e.authority.clone(),
-                    kind: e.kind.to_proto(),
-                    competences: e.competences.iter().map(|c| c.to_proto()).collect(),
-                    contacts: e
-                        .contacts
-                        .iter()
-                        .map(|c| pb::Contact {
-                            means: c.means.to_proto(),
-                            value: c.value.clone(),
-                        })
-                        .collect(),
-                    languages: e.languages.clone(),
-                    legal_requirements: e.legal_requirements.clone(),
-                    urgent_procedure: e.urgent_procedure.clone(),
-                    hours: e.hours.clone(),
-                    time_zone: e.time_zone.clone(),
-                    last_reviewed: e.last_reviewed.clone(),
-                })
-                .collect(),
-        }
+        crate::wire::directory_from_pb(&crate::wire::directory_to_pb(&d), today)
     }
 
     /// The entries that match every filter given (competence, language, kind).
@@ -334,7 +298,7 @@ impl Directory {
 }
 
 /// Plain text: no control characters but line breaks and tabs, no markup.
-fn plain_text(c: &mut Checker, field: String, s: &str, max: usize, required: bool) {
+pub(crate) fn plain_text(c: &mut Checker, field: String, s: &str, max: usize, required: bool) {
     if s.trim().is_empty() {
         if required {
             c.push(field, s, "required");
@@ -358,7 +322,7 @@ fn plain_text(c: &mut Checker, field: String, s: &str, max: usize, required: boo
     }
 }
 
-fn time_zone(c: &mut Checker, field: String, s: &str) {
+pub(crate) fn time_zone(c: &mut Checker, field: String, s: &str) {
     let part_ok = |p: &str| {
         !p.is_empty()
             && p.bytes()
@@ -378,198 +342,12 @@ fn time_zone(c: &mut Checker, field: String, s: &str) {
     }
 }
 
-fn no_duplicates<T: PartialEq>(
-    c: &mut Checker,
-    field: &str,
-    items: &[T],
-    show: impl Fn(&T) -> String,
-) {
-    for (i, x) in items.iter().enumerate() {
-        if items[..i].contains(x) {
-            c.push(format!("{field}[{i}]"), show(x), "listed twice");
-        }
-    }
-}
-
-fn entry_from_proto(c: &mut Checker, at: &str, e: &pb::DirectoryEntry) -> Option<Entry> {
-    if !is_identifier(&e.id) {
-        c.push(format!("{at}.id"), &e.id, "1 to 64 of A-Z a-z 0-9 . _ -");
-    }
-    plain_text(c, format!("{at}.authority"), &e.authority, MAX_NAME, true);
-    let kind = Kind::from_proto(e.kind);
-    if kind.is_none() {
-        c.push(
-            format!("{at}.kind"),
-            e.kind.to_string(),
-            "an authority kind is required",
-        );
-    }
-    let mut competences = Vec::new();
-    if e.competences.is_empty() {
-        c.push(format!("{at}.competences"), "", "at least one competence");
-    }
-    for (i, v) in e.competences.iter().enumerate() {
-        match Competence::from_proto(*v) {
-            Some(x) => competences.push(x),
-            None => c.push(
-                format!("{at}.competences[{i}]"),
-                v.to_string(),
-                "not a competence",
-            ),
-        }
-    }
-    no_duplicates(c, &format!("{at}.competences"), &e.competences, |v| {
-        v.to_string()
-    });
-    let mut contacts = Vec::new();
-    if e.contacts.is_empty() || e.contacts.len() > MAX_CONTACTS {
-        c.push(
-            format!("{at}.contacts"),
-            e.contacts.len().to_string(),
-            format!("1 to {MAX_CONTACTS} contacts"),
-        );
-    }
-    for (i, k) in e.contacts.iter().enumerate() {
-        let means = Means::from_proto(k.means);
-        if means.is_none() {
-            c.push(
-                format!("{at}.contacts[{i}].means"),
-                k.means.to_string(),
-                "a means of communication is required",
-            );
-        }
-        plain_text(
-            c,
-            format!("{at}.contacts[{i}].value"),
-            &k.value,
-            MAX_NAME,
-            true,
-        );
-        if let Some(means) = means {
-            contacts.push(Contact {
-                means,
-                value: k.value.clone(),
-            });
-        }
-    }
-    if e.languages.is_empty() || e.languages.len() > MAX_LANGUAGES {
-        c.push(
-            format!("{at}.languages"),
-            e.languages.len().to_string(),
-            format!("1 to {MAX_LANGUAGES} languages"),
-        );
-    }
-    for (i, l) in e.languages.iter().enumerate() {
-        if !is_language(l) {
-            c.push(
-                format!("{at}.languages[{i}]"),
-                l,
-                "not an ISO 639-1 language code (lower case, e.g. en)",
-            );
-        }
-    }
-    no_duplicates(c, &format!("{at}.languages"), &e.languages, Clone::clone);
-    plain_text(
-        c,
-        format!("{at}.legal_requirements"),
-        &e.legal_requirements,
-        MAX_TEXT,
-        false,
-    );
-    plain_text(
-        c,
-        format!("{at}.urgent_procedure"),
-        &e.urgent_procedure,
-        MAX_TEXT,
-        false,
-    );
-    plain_text(c, format!("{at}.hours"), &e.hours, MAX_HOURS, false);
-    time_zone(c, format!("{at}.time_zone"), &e.time_zone);
-    c.date(format!("{at}.last_reviewed"), &e.last_reviewed);
-    Some(Entry {
-        id: e.id.clone(),
-        authority: e.authority.clone(),
-        kind: kind?,
-        competences,
-        contacts,
-        languages: e.languages.clone(),
-        legal_requirements: e.legal_requirements.clone(),
-        urgent_procedure: e.urgent_procedure.clone(),
-        hours: e.hours.clone(),
-        time_zone: e.time_zone.clone(),
-        last_reviewed: e.last_reviewed.clone(),
-    })
-}
-
-/// Validates a directory message (dates up to `today`, if given) and converts it: the
-/// one walk every directory goes through, read from JSON or from a signed payload.
-pub fn from_proto(d: &pb::Directory, today: Option<Date>) -> Result<Directory, DirectoryError> {
-    let mut c = Checker::new(today);
-    c.country("state".into(), &d.state);
-    if d.version == 0 {
-        c.push("version", "0", "at least 1");
-    }
-    c.date("issued_on".into(), &d.issued_on);
-    if d.entries.len() > MAX_ENTRIES {
-        c.push(
-            "entries",
-            d.entries.len().to_string(),
-            format!("at most {MAX_ENTRIES} entries"),
-        );
-    }
-    let mut entries = Vec::new();
-    let mut complete = true;
-    for (i, e) in d.entries.iter().enumerate() {
-        if d.entries[..i].iter().any(|x| x.id == e.id) {
-            c.push(
-                format!("entries[{i}].id"),
-                &e.id,
-                "the id of an earlier entry",
-            );
-        }
-        match entry_from_proto(&mut c, &format!("entries[{i}]"), e) {
-            Some(e) => entries.push(e),
-            None => complete = false,
-        }
-    }
-    let out = complete.then(|| Directory {
-        state: d.state.clone(),
-        version: d.version,
-        issued_on: d.issued_on.clone(),
-        entries,
-    });
-    c.finish(out).map_err(DirectoryError::Invalid)
-}
-
-/// Signs `d` with the node's key: a DSSE envelope of a `vrs.v1.Directory`.
-pub fn sign_directory(d: &Directory, key: &SigningKey) -> Envelope {
-    Envelope::sign(
-        vrs_proto::DIRECTORY_PAYLOAD_TYPE,
-        d.to_proto().encode_to_vec(),
-        key,
-    )
-}
-
 /// Verifies `envelope` under the origin's `public_key`, then decodes and validates its
 /// payload (no date bound: it was valid when its origin signed it). The signature is
 /// checked before anything is parsed.
 pub fn open_directory(envelope: &Envelope, public_key: &[u8]) -> Result<Directory, DirectoryError> {
     envelope.verify(vrs_proto::DIRECTORY_PAYLOAD_TYPE, public_key)?;
-    let payload = &envelope.payload;
-    if payload.len() > MAX_DIRECTORY_BYTES {
-        return Err(DirectoryError::Decode(format!(
-            "payload of {} bytes exceeds the limit of {MAX_DIRECTORY_BYTES}",
-            payload.len()
-        )));
-    }
-    let msg = pb::Directory::decode(payload.as_slice())
-        .map_err(|e| DirectoryError::Decode(e.to_string()))?;
-    if msg.encoded_len() != payload.len() {
-        return Err(DirectoryError::Decode(
-            "fields that vrs.v1.Directory does not define (or a non-canonical encoding)".into(),
-        ));
-    }
-    from_proto(&msg, None)
+    crate::wire::decode_directory(&envelope.payload)
 }
 
 /// Accepts `offered` only when strictly newer than `held` (the version held, if any).

@@ -620,6 +620,9 @@ pub use release_wire::{MAX_RELEASE_BYTES, decode_release, encode_release};
 
 mod release_wire;
 
+pub use directory_wire::{decode_directory, directory_from_pb, directory_to_pb, encode_directory};
+mod directory_wire;
+
 #[cfg(test)]
 mod tests {
     use super::*;

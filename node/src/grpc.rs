@@ -21,6 +21,7 @@ use crate::tls::{PeerInfo, Role};
 
 mod admin;
 mod aggregates;
+mod directory;
 mod federation;
 mod log;
 mod reports;

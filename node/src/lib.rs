@@ -14,6 +14,7 @@
 pub mod aggregates;
 pub mod config;
 pub mod cron;
+pub mod directory;
 pub mod grpc;
 pub mod ledger;
 pub mod metrics;

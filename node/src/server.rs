@@ -276,6 +276,11 @@ fn router(
             services.clone(),
         ))
         .add_service(
+            pb::directory_service_server::DirectoryServiceServer::new(services.clone())
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(vrs_proto::MAX_RESPONSE_BYTES),
+        )
+        .add_service(
             pb::aggregates_service_server::AggregatesServiceServer::new(services)
                 .max_decoding_message_size(limit)
                 .max_encoding_message_size(vrs_proto::MAX_RESPONSE_BYTES),
@@ -301,6 +306,7 @@ pub fn served_services(secretariat: bool) -> Vec<&'static str> {
         <pb::admin_service_server::AdminServiceServer<Services> as NamedService>::NAME,
         <pb::federation_service_server::FederationServiceServer<Services> as NamedService>::NAME,
         <pb::sync_service_server::SyncServiceServer<Services> as NamedService>::NAME,
+        <pb::directory_service_server::DirectoryServiceServer<Services> as NamedService>::NAME,
         <pb::aggregates_service_server::AggregatesServiceServer<Services> as NamedService>::NAME,
     ]);
     names

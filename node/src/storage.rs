@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 pub mod anchor;
+pub mod directory;
 pub mod federation;
 mod frontier;
 pub mod leaves;

@@ -88,12 +88,47 @@ pub enum TemplateFormat {
     Xlsx,
 }
 
+/// What `vrs template` writes: a record type's columns, or a directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateOf {
+    /// A record type.
+    Record(RecordTypeArg),
+    /// A directory of competent authorities (JSON).
+    Directory,
+}
+
+impl clap::ValueEnum for TemplateOf {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            TemplateOf::Record(RecordTypeArg::Movement),
+            TemplateOf::Record(RecordTypeArg::Smuggler),
+            TemplateOf::Record(RecordTypeArg::Fee),
+            TemplateOf::Record(RecordTypeArg::Document),
+            TemplateOf::Record(RecordTypeArg::Case),
+            TemplateOf::Directory,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self {
+            TemplateOf::Record(r) => r.to_possible_value(),
+            TemplateOf::Directory => Some(
+                clap::builder::PossibleValue::new("directory")
+                    .help("A directory of competent authorities, for vrs directory publish"),
+            ),
+        }
+    }
+}
+
 /// `vrs template TYPE`.
 #[derive(Args)]
 pub struct TemplateArgs {
-    /// The record type.
+    /// The record type, or `directory`.
     #[arg(value_enum)]
-    record_type: RecordTypeArg,
+    record_type: TemplateOf,
+    /// For `directory`: the State (ISO 3166-1 alpha-3) whose directory it is.
+    #[arg(long, value_name = "ISO3", default_value = "XXX")]
+    state: String,
     /// What to write.
     #[arg(long, short = 'f', value_enum, default_value_t = TemplateFormat::Table)]
     format: TemplateFormat,
@@ -105,10 +140,14 @@ pub struct TemplateArgs {
 impl TemplateArgs {
     /// Writes the template.
     pub fn run(self) -> anyhow::Result<()> {
+        let record_type = match self.record_type {
+            TemplateOf::Directory => return self.directory(),
+            TemplateOf::Record(r) => r,
+        };
         let t = RecordType::ALL
             .iter()
             .copied()
-            .find(|t| t.field() == self.record_type.field())
+            .find(|t| t.field() == record_type.field())
             .ok_or_else(|| UsageError("retracted reports have no template".into()))?;
         let bytes = match self.format {
             TemplateFormat::Table => {
@@ -150,6 +189,26 @@ impl TemplateArgs {
                 out.write_all(&bytes)?;
                 out.flush()?;
             }
+        }
+        Ok(())
+    }
+
+    /// `vrs template directory`: an example directory (JSON) to edit and publish.
+    fn directory(&self) -> anyhow::Result<()> {
+        let d = vrs_core::directory::Directory::template(&self.state, vrs_client::today());
+        let mut text = serde_json::to_string_pretty(&d)?;
+        text.push('\n');
+        match &self.out {
+            Some(path) => {
+                std::fs::write(path, &text)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!(
+                    "vrs: directory template written to {} (fill it in, then: vrs directory publish {})",
+                    path.display(),
+                    path.display()
+                );
+            }
+            None => print!("{text}"),
         }
         Ok(())
     }

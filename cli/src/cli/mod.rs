@@ -3,6 +3,8 @@
 
 use std::io::Write as _;
 
+use anyhow::Context as _;
+
 use serde_json::Value;
 use vrs_client::client::{Client, ClientError};
 use vrs_client::profile::{self, Profile, Selector};
@@ -11,6 +13,7 @@ use vrs_proto::v1 as pb;
 use clap::Args;
 
 pub mod codes;
+pub mod directory;
 pub mod keys;
 pub mod log;
 pub mod notekey;
@@ -323,6 +326,26 @@ pub struct OutputArg {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
     pub output: Output,
+}
+
+/// Reads the UTF-8 text file `path`, refusing (exit 3) one of more than `max` bytes, as
+/// `what` ("a roster") may not be; never reads more than that.
+pub fn read_text_bounded(path: &std::path::Path, max: usize, what: &str) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut text = String::new();
+    file.take(max as u64 + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {} (as UTF-8 text)", path.display()))?;
+    if text.len() > max {
+        return Err(Rejected(format!(
+            "{}: larger than {what} may be ({max} bytes)",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(text)
 }
 
 /// Runs an async command on a fresh runtime.

@@ -3,7 +3,7 @@
 //! against pinned roster keys, and a table of its members.
 
 use std::ffi::OsString;
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
@@ -195,20 +195,7 @@ fn keygen(name: &str, prefix: &Path) -> anyhow::Result<()> {
 
 /// Reads a roster or roster note, refusing one larger than a roster note may be.
 fn read_bounded(path: &Path) -> anyhow::Result<String> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut text = String::new();
-    file.take(MAX_ROSTER_NOTE as u64 + 1)
-        .read_to_string(&mut text)
-        .with_context(|| format!("cannot read {} (as UTF-8 text)", path.display()))?;
-    if text.len() > MAX_ROSTER_NOTE {
-        return Err(Rejected(format!(
-            "{}: larger than a roster may be ({MAX_ROSTER_NOTE} bytes)",
-            path.display()
-        ))
-        .into());
-    }
-    Ok(text)
+    super::read_text_bounded(path, MAX_ROSTER_NOTE, "a roster")
 }
 
 /// Writes `text` to `out`, or to standard output.

@@ -150,6 +150,14 @@ pub enum Rejection {
     /// A peer offered a release of this node's own State.
     #[error("a peer cannot make releases of this node's own State")]
     OwnState,
+    /// A directory of competent authorities that this node does not take.
+    #[error("directory of {state}: {reason}")]
+    Directory {
+        /// The State whose directory it says it is.
+        state: String,
+        /// Why it was refused.
+        reason: String,
+    },
     /// A version not strictly newer than the one held.
     #[error("{what} version {version} is not newer than the held version {held}")]
     NotNewer {

@@ -19,6 +19,7 @@ use vrs_core::note::NoteVerifier;
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::federation_service_client::FederationServiceClient;
 
+mod directories;
 mod error;
 mod witnessing;
 
@@ -380,9 +381,10 @@ impl SyncEngine {
 
     async fn attempt(&self, peer: &PeerConfig, st: &mut pb::PeerStatus) -> Result<(), SyncError> {
         let ch = self.connect(peer).await?;
-        let mut client = FederationServiceClient::new(ch)
+        let mut client = FederationServiceClient::new(ch.clone())
             .max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES);
         st.roster_version = 0;
+        st.directories = 0;
         // The question about the peer's log goes with the opening manifest call (one
         // call on a quiet night); without a key of the peer yet, it is asked later.
         let since = self.checkpoint_since(&peer.state).ok().flatten();
@@ -398,7 +400,7 @@ impl SyncEngine {
         if self.cosign {
             self.ask_cosignature(peer, &mut client).await?;
         }
-        Ok(())
+        self.pull_directories(ch, st).await
     }
 
     /// Asks the peer for a roster newer than the one held, and takes it if it verifies

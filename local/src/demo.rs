@@ -182,24 +182,6 @@ fn synthetic(
     Ok(r)
 }
 
-/// One line of a node's sync record of `p`.
-fn sync_line(node: &str, p: &pb::PeerStatus) -> String {
-    format!(
-        "  {node} <- {}: fetched {}, already held {}, rejected {}, {} bytes, witnessed size {}{}",
-        p.peer,
-        p.fetched,
-        p.already_held,
-        p.rejected.len(),
-        p.bytes,
-        p.witnessed_size,
-        if p.last_error.is_empty() {
-            String::new()
-        } else {
-            format!(", ERROR {}", p.last_error)
-        }
-    )
-}
-
 struct StateRun {
     node: LocalNode,
     focal_points: Vec<Arc<FocalPoint>>,
@@ -224,6 +206,10 @@ macro_rules! say {
         let _ = writeln!($demo.out, "{line}");
     }};
 }
+use say;
+
+mod steps;
+use steps::sync_line;
 
 impl Demo {
     /// The State nodes (each a peer of every other) with three focal points each, and
@@ -744,7 +730,9 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
         demo.submit(si, run, opts.reports, &months).await?;
     }
     let mut failures = demo.verify_offline(&runs).await?;
+    demo.publish_directories(&runs).await?;
     failures += demo.release_and_sync(&runs, &months).await?;
+    failures += demo.check_directories(&runs, &vkeys).await?;
     let (more, sec_node) = demo.secretariat(&sec_files, &vkeys).await?;
     failures += more;
 

@@ -45,6 +45,20 @@ async fn the_demo_runs_a_federation_and_every_verification_passes() {
         );
     }
     assert!(!out.contains("DIFFERS"), "{out}");
+    // Each State's directory reaches every node, verified under its origin's key.
+    for state in ["AUS", "IDN", "THA"] {
+        assert!(
+            out.contains(&format!("  {state}: version 1 with 2 entries")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "{state} holds the directories of AUS, IDN, THA (verified under each origin's key)"
+            )),
+            "{out}"
+        );
+    }
+    assert!(!out.contains("NOT VERIFIED"), "{out}");
     assert!(
         out.contains("regional table MOVEMENTS 2026-M10 (sum of 3 national releases"),
         "{out}"

@@ -10,6 +10,7 @@ use common::federation::Federation;
 mod workspace {
     pub mod auditor;
     pub mod demo;
+    pub mod directory;
     pub mod focal;
     pub mod operator;
     pub mod secretariat;

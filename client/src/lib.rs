@@ -14,6 +14,7 @@ pub mod audit;
 pub mod bulk;
 pub mod client;
 pub mod credentials;
+pub mod directory;
 pub mod keyfile;
 pub mod outbox;
 pub mod pki;

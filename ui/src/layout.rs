@@ -25,6 +25,10 @@ pub fn nav(kind: &Kind) -> Vec<Link> {
     }];
     links.extend(crate::pages::nav(kind));
     links.push(Link {
+        href: crate::pages::directory::HERE,
+        label: t().directory.nav,
+    });
+    links.push(Link {
         href: "/verify",
         label: t().common.nav_verify,
     });

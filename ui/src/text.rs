@@ -5,6 +5,7 @@
 
 pub mod auditor;
 pub mod common;
+pub mod directory;
 pub mod focal;
 pub mod operator;
 pub mod secretariat;
@@ -23,6 +24,8 @@ pub struct Text {
     pub operator: operator::Operator,
     /// The auditor's pages.
     pub auditor: auditor::Auditor,
+    /// The directory of competent authorities (every role).
+    pub directory: directory::DirectoryText,
 }
 
 /// English.
@@ -33,6 +36,7 @@ pub static EN: Text = Text {
     secretariat: secretariat::EN,
     operator: operator::EN,
     auditor: auditor::EN,
+    directory: directory::EN,
 };
 
 /// The catalogue in use.

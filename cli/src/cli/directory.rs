@@ -9,8 +9,8 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 use vrs_client::credentials::Need;
 use vrs_client::profile::Selector;
+use vrs_client::region::Check;
 use vrs_core::directory::{self, Competence, Directory, Entry, Kind};
-use vrs_proto::v1 as pb;
 
 use super::{Output, OutputArg, Rejected, Table, UsageError};
 
@@ -131,27 +131,28 @@ fn parse_code<T: Copy + std::fmt::Display>(
     .transpose()
 }
 
-/// The directories the node holds (of `state`, if not empty), decoded. The node took
-/// each only when it verified under its origin's key.
+/// The directories the node holds (of `state`, if not empty), each opened under its
+/// origin's key when the profile pins one (decoded only otherwise: the node took it
+/// under the origin's roster key).
 async fn held(sel: &Selector, state: &str) -> anyhow::Result<Vec<Directory>> {
-    let (_, client) = super::connect(sel).await?;
+    Ok(opened(sel, state)
+        .await?
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect())
+}
+
+async fn opened(sel: &Selector, state: &str) -> anyhow::Result<Vec<(Directory, Check)>> {
+    let (p, client) = super::connect(sel).await?;
     client
         .directories(state)
         .await?
         .iter()
-        .map(decode)
+        .map(|s| {
+            vrs_client::directory::open(&p, s)
+                .map_err(|e| Rejected(format!("REFUSED the directory of {}: {e}", s.state)).into())
+        })
         .collect()
-}
-
-fn decode(s: &pb::SignedDirectory) -> anyhow::Result<Directory> {
-    let env = s.envelope.as_ref().ok_or_else(|| {
-        anyhow::anyhow!(
-            "the node sent the directory of {} without its envelope",
-            s.state
-        )
-    })?;
-    vrs_core::wire::decode_directory(&env.payload)
-        .map_err(|e| anyhow::anyhow!("the directory of {} the node sent: {e}", s.state))
 }
 
 async fn publish(sel: &Selector, file: &std::path::Path, output: Output) -> anyhow::Result<()> {
@@ -189,22 +190,21 @@ async fn publish(sel: &Selector, file: &std::path::Path, output: Output) -> anyh
 }
 
 async fn list(sel: &Selector, output: Output) -> anyhow::Result<()> {
-    let (_, client) = super::connect(sel).await?;
-    let mut table = Table::new(&["state", "version", "issued_on", "entries", "signed_by"]);
-    for s in client.directories("").await? {
-        let d = decode(&s)?;
-        let by = s
-            .envelope
-            .as_ref()
-            .and_then(|e| e.signatures.first())
-            .map(|x| x.keyid.clone())
-            .unwrap_or_default();
+    let mut table = Table::new(&["state", "version", "issued_on", "entries", "verified"]);
+    for (d, check) in opened(sel, "").await? {
+        let verified = match check {
+            Check::Verified(key) => format!("under {key}"),
+            Check::Unpinned => {
+                "no key pinned in this profile (the node took it under the origin's roster key)"
+                    .to_owned()
+            }
+        };
         table.push(vec![
             json!(d.state),
             json!(d.version),
             json!(d.issued_on),
             json!(d.entries.len()),
-            json!(by),
+            json!(verified),
         ]);
     }
     print!("{}", table.render(output));

@@ -18,6 +18,7 @@ use crate::layout::{self, Link};
 use crate::text::t;
 
 pub mod auditor;
+pub mod directory;
 pub mod focal;
 pub mod operator;
 pub mod secretariat;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<Arc<App>> {
         .merge(secretariat::routes())
         .merge(operator::routes())
         .merge(auditor::routes())
+        .merge(directory::routes())
         .fallback(not_found)
 }
 

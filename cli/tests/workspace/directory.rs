@@ -106,3 +106,106 @@ async fn a_focal_point_searches_the_directory_of_every_state() {
     ws.stop().await;
     fed.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_operator_edits_and_publishes_the_states_directory_and_mistakes_are_listed() {
+    let fed = Federation::start().await;
+    let cfg = fed.fed().join("vrs.toml");
+    let ws = Workspace::start(&cfg, "aus-admin", &fed.home()).await;
+    let b = Browser::start().await;
+    ws.open(&b).await;
+    b.c.goto(&format!("{}/operator/directory", ws.base))
+        .await
+        .expect("goto");
+    assert!(b.text("#dir-notice").await.contains("no directory yet"));
+    let json = b
+        .wait("#dir-json")
+        .await
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    let template: serde_json::Value = serde_json::from_str(&json).expect("the template");
+    assert_eq!(
+        (template["state"].as_str(), template["version"].as_u64()),
+        (Some("AUS"), Some(1))
+    );
+    b.click_to_page("#dir-publish").await;
+    assert!(
+        b.text("#dir-notice").await.contains("version 1"),
+        "published"
+    );
+    // The CLI reads what the page published.
+    let cfg_s = cfg.to_str().expect("utf-8");
+    let out = run_with(
+        &fed.home(),
+        &[],
+        &[
+            "--config",
+            cfg_s,
+            "--profile",
+            "aus-fp1",
+            "directory",
+            "list",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()[0]["version"], 1, "{out:?}");
+
+    // The next version to edit; a mistake is listed with its field, nothing published.
+    b.c.goto(&format!("{}/operator/directory", ws.base))
+        .await
+        .expect("goto");
+    assert!(b.text("#dir-notice").await.contains("holds version 1"));
+    let json = b
+        .wait("#dir-json")
+        .await
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    let mut next: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(next["version"], 2);
+    next["entries"][0]["languages"] = serde_json::json!(["english"]);
+    let area = b.wait("#dir-json").await;
+    area.clear().await.expect("clear");
+    area.send_keys(&next.to_string()).await.expect("type");
+    b.click_to_page("#dir-publish").await;
+    let errors = b.text("#dir-errors").await;
+    assert!(errors.contains("entries[0].languages[0]"), "{errors}");
+    let invalid = b
+        .wait("#dir-json")
+        .await
+        .attr("aria-invalid")
+        .await
+        .expect("attr");
+    assert_eq!(invalid.as_deref(), Some("true"));
+    let out = run_with(
+        &fed.home(),
+        &[],
+        &[
+            "--config",
+            cfg_s,
+            "--profile",
+            "aus-fp1",
+            "directory",
+            "list",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(out.json()[0]["version"], 1, "still version 1: {out:?}");
+    assert!(
+        super::super::common::browser::inaccessible(&b)
+            .await
+            .is_empty()
+    );
+
+    b.close().await;
+    ws.stop().await;
+    fed.stop().await;
+}

@@ -7,6 +7,7 @@
 //! `vrs sync`, `vrs keys` and `vrs releases` make it; a call that fails is said on the
 //! page with its reason.
 
+pub mod directory;
 pub mod keys;
 pub mod releases;
 pub mod sync;
@@ -48,6 +49,10 @@ pub fn nav() -> Vec<Link> {
             href: releases::HERE,
             label: o.nav_releases,
         },
+        Link {
+            href: directory::HERE,
+            label: t().directory.nav_edit,
+        },
     ]
 }
 
@@ -60,6 +65,10 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/operator/keys/register", post(keys::register))
         .route("/operator/keys/revoke", post(keys::revoke))
         .route(releases::HERE, get(releases::page).post(releases::release))
+        .route(
+            directory::HERE,
+            get(directory::page).post(directory::publish),
+        )
 }
 
 /// Refuses the page to a profile that is not a node administrator's.

@@ -32,6 +32,15 @@ pub struct DirectoryText {
     pub verified_under: &'static str,
     pub unpinned: &'static str,
     pub refused: &'static str,
+    pub nav_edit: &'static str,
+    pub edit_title: &'static str,
+    pub edit_held: &'static str,
+    pub edit_none: &'static str,
+    pub edit_label: &'static str,
+    pub edit_help: &'static str,
+    pub edit_fix: &'static str,
+    pub publish: &'static str,
+    pub published: &'static str,
 }
 
 /// English.
@@ -66,4 +75,13 @@ pub const EN: DirectoryText = DirectoryText {
     verified_under: "under",
     unpinned: "taken by the node under the origin's roster key (no key pinned in this profile)",
     refused: "REFUSED",
+    nav_edit: "Our directory",
+    edit_title: "This State's directory",
+    edit_held: "Below is the next version of the directory this node publishes; it holds version",
+    edit_none: "This node publishes no directory yet: below is the template to fill in.",
+    edit_label: "The directory (JSON)",
+    edit_help: "A new version replaces the whole directory: remove an entry to withdraw it. Contacts are functional (mailboxes, phone lines, channels), never an officer's own.",
+    edit_fix: "Not published: correct what is listed below.",
+    publish: "Sign and publish",
+    published: "Published and signed by the node: version",
 };

@@ -107,6 +107,16 @@ async fn a_focal_point_searches_the_directory_of_every_state() {
     fed.stop().await;
 }
 
+/// `vrs directory list -o json` as AUS's focal point.
+async fn listed(fed: &Federation, cfg: &str) -> Out {
+    vrs(
+        fed,
+        cfg,
+        &["--profile", "aus-fp1", "directory", "list", "-o", "json"],
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_operator_edits_and_publishes_the_states_directory_and_mistakes_are_listed() {
     let fed = Federation::start().await;
@@ -137,21 +147,7 @@ async fn the_operator_edits_and_publishes_the_states_directory_and_mistakes_are_
     );
     // The CLI reads what the page published.
     let cfg_s = cfg.to_str().expect("utf-8");
-    let out = run_with(
-        &fed.home(),
-        &[],
-        &[
-            "--config",
-            cfg_s,
-            "--profile",
-            "aus-fp1",
-            "directory",
-            "list",
-            "-o",
-            "json",
-        ],
-    )
-    .await;
+    let out = listed(&fed, cfg_s).await;
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()[0]["version"], 1, "{out:?}");
 
@@ -183,21 +179,7 @@ async fn the_operator_edits_and_publishes_the_states_directory_and_mistakes_are_
         .await
         .expect("attr");
     assert_eq!(invalid.as_deref(), Some("true"));
-    let out = run_with(
-        &fed.home(),
-        &[],
-        &[
-            "--config",
-            cfg_s,
-            "--profile",
-            "aus-fp1",
-            "directory",
-            "list",
-            "-o",
-            "json",
-        ],
-    )
-    .await;
+    let out = listed(&fed, cfg_s).await;
     assert_eq!(out.json()[0]["version"], 1, "still version 1: {out:?}");
     assert!(
         super::super::common::browser::inaccessible(&b)

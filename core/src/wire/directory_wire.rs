@@ -59,16 +59,23 @@ fn no_duplicates<T: PartialEq>(
     }
 }
 
+/// A list of 1 to `max` items.
+fn one_to(c: &mut Checker, field: String, n: usize, max: usize, what: &str) {
+    if n == 0 || n > max {
+        c.push(field, n.to_string(), format!("1 to {max} {what}"));
+    }
+}
+
 /// The contacts and languages of an entry (their rules), and the contacts converted.
 fn contacts_and_languages(c: &mut Checker, at: &str, e: &pb::DirectoryEntry) -> Vec<Contact> {
     let mut contacts = Vec::new();
-    if e.contacts.is_empty() || e.contacts.len() > MAX_CONTACTS {
-        c.push(
-            format!("{at}.contacts"),
-            e.contacts.len().to_string(),
-            format!("1 to {MAX_CONTACTS} contacts"),
-        );
-    }
+    one_to(
+        c,
+        format!("{at}.contacts"),
+        e.contacts.len(),
+        MAX_CONTACTS,
+        "contacts",
+    );
     for (i, k) in e.contacts.iter().enumerate() {
         let means = Means::from_code(k.means);
         if means.is_none() {
@@ -92,13 +99,13 @@ fn contacts_and_languages(c: &mut Checker, at: &str, e: &pb::DirectoryEntry) -> 
             });
         }
     }
-    if e.languages.is_empty() || e.languages.len() > MAX_LANGUAGES {
-        c.push(
-            format!("{at}.languages"),
-            e.languages.len().to_string(),
-            format!("1 to {MAX_LANGUAGES} languages"),
-        );
-    }
+    one_to(
+        c,
+        format!("{at}.languages"),
+        e.languages.len(),
+        MAX_LANGUAGES,
+        "languages",
+    );
     for (i, l) in e.languages.iter().enumerate() {
         if !is_language(l) {
             c.push(

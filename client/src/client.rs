@@ -644,6 +644,7 @@ impl Client {
     /// The directories the node holds (of `state` only, if not empty), as signed.
     pub async fn directories(&self, state: &str) -> Result<Vec<pb::SignedDirectory>, ClientError> {
         DirectoryServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES)
             .list(self.req(pb::ListDirectoriesRequest {
                 state: state.to_owned(),
                 ..Default::default()

@@ -226,6 +226,14 @@ pub enum DirectoryError {
     /// It breaks the rules.
     #[error("invalid directory: {0}")]
     Invalid(Violations),
+    /// Issued on a day before the version held was.
+    #[error("issued on {issued}, before the version held (issued on {held})")]
+    IssuedBefore {
+        /// The day the held version was issued.
+        held: String,
+        /// The day the offered one says.
+        issued: String,
+    },
     /// Not newer than the version held.
     #[error("version {offered} is not newer than the version {held} held")]
     NotNewer {

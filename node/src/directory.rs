@@ -40,10 +40,22 @@ pub struct Held {
     pub envelope: Envelope,
 }
 
-fn held_version(bytes: Option<&[u8]>) -> Result<Option<u32>, StorageError> {
-    bytes
-        .map(|b| decode_held(b).map(|h| h.directory.version))
-        .transpose()
+/// `d` may replace the directory held (`held`, its stored bytes): strictly newer, and
+/// not issued before it (the issue day is what the signing key's validity is checked
+/// against, so a key rotated out cannot sign a newer version dated back).
+fn check_successor(held: Option<&[u8]>, d: &Directory) -> Result<(), DirectoryRefusal> {
+    let Some(h) = held.map(decode_held).transpose()? else {
+        return Ok(());
+    };
+    directory::check_newer(Some(h.directory.version), d.version)?;
+    if d.issued_on < h.directory.issued_on {
+        return Err(DirectoryError::IssuedBefore {
+            held: h.directory.issued_on,
+            issued: d.issued_on.clone(),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Reads back a stored directory (verified when it was stored; decoded again, not
@@ -79,7 +91,7 @@ pub fn publish(
         });
     }
     let held = store.directory(state)?;
-    directory::check_newer(held_version(held.as_deref())?, d.version)?;
+    check_successor(held.as_deref(), &d)?;
     let envelope = crate::releases::dsse_sign(
         signer,
         vrs_proto::DIRECTORY_PAYLOAD_TYPE,
@@ -103,7 +115,7 @@ pub fn take(store: &Store, envelope: &Envelope, d: &Directory) -> Result<bool, D
     if held.as_deref() == Some(bytes.as_slice()) {
         return Ok(false);
     }
-    directory::check_newer(held_version(held.as_deref())?, d.version)?;
+    check_successor(held.as_deref(), d)?;
     if !store.swap_directory(&d.state, held.as_deref(), &bytes)? {
         return Err(DirectoryRefusal::Raced(d.state.clone()));
     }
@@ -121,18 +133,73 @@ pub fn held_digest(held: &[Held]) -> [u8; 32] {
     vrs_core::sha256(lines.concat().as_bytes())
 }
 
-/// Every directory held (or the one of `state`), by State.
+/// Every directory held (or the one of `state`), by State. One that no longer reads
+/// back (a rule tightened since it was taken) is left out with a warning, so that it
+/// does not stop the others being read or synced.
 pub fn list(store: &Store, state: Option<&str>) -> Result<Vec<Held>, StorageError> {
-    match state {
+    let stored = match state {
         Some(s) => store
             .directory(s)?
-            .map(|b| decode_held(&b))
+            .map(|b| (s.to_owned(), b))
             .into_iter()
             .collect(),
-        None => store
-            .directories()?
-            .iter()
-            .map(|(_, b)| decode_held(b))
-            .collect(),
+        None => store.directories()?,
+    };
+    Ok(stored
+        .iter()
+        .filter_map(|(s, b)| match decode_held(b) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                tracing::warn!(state = %s, error = %e, "a stored directory does not read back; left out");
+                None
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signed(signer: &NoteSigner, version: u32, issued: Date) -> (Envelope, Directory) {
+        let mut d = Directory::template("GRC", issued);
+        d.version = version;
+        let env = crate::releases::dsse_sign(
+            signer,
+            vrs_proto::DIRECTORY_PAYLOAD_TYPE,
+            vrs_core::wire::encode_directory(&d),
+        );
+        (env, d)
+    }
+
+    #[test]
+    fn a_directory_is_taken_only_newer_and_not_dated_before_the_one_held() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path()).expect("open");
+        let (signer, _) = NoteSigner::generate("vrs.test/state/GRC").expect("key");
+        let day = |d| Date::new(2026, 11, d).expect("day");
+        let (v2, d2) = signed(&signer, 2, day(20));
+        assert!(take(&store, &v2, &d2).expect("v2"));
+        assert!(!take(&store, &v2, &d2).expect("again: a no-op"));
+        let (v1, d1) = signed(&signer, 1, day(25));
+        assert!(matches!(
+            take(&store, &v1, &d1),
+            Err(DirectoryRefusal::Directory(DirectoryError::NotNewer {
+                held: 2,
+                offered: 1
+            }))
+        ));
+        // Newer, but dated before the one held (as a key rotated out would sign it).
+        let (v3, d3) = signed(&signer, 3, day(10));
+        assert!(matches!(
+            take(&store, &v3, &d3),
+            Err(DirectoryRefusal::Directory(
+                DirectoryError::IssuedBefore { .. }
+            ))
+        ));
+        let held = list(&store, Some("GRC")).expect("list");
+        assert_eq!(held[0].directory.version, 2);
+        let (v3, d3) = signed(&signer, 3, day(20));
+        assert!(take(&store, &v3, &d3).expect("v3 the same day"));
     }
 }

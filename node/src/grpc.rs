@@ -250,7 +250,7 @@ impl Services {
         let note = self
             .ledger
             .store()
-            .checkpoint()
+            .durable_checkpoint()
             .map_err(storage)?
             .ok_or_else(|| Status::unavailable("no checkpoint yet"))?;
         checkpoint_pb(&note, &self.ledger.verifier_key())

@@ -169,6 +169,9 @@ impl Ledger {
     ) -> Result<(Self, std::thread::JoinHandle<()>), LedgerError> {
         // Refuse a database that lost part of the signed log (see storage::anchor).
         store.check_anchor()?;
+        // Everything the database holds is now on disk: its latest checkpoint is the
+        // one to serve.
+        store.catch_up_anchor()?;
         let aggregates = Aggregates::load(&store)?;
         let keys = store
             .keys()?

@@ -109,8 +109,12 @@ pub struct Store {
     path: PathBuf,
     data_file: File,
     anchor: Mutex<anchor::AnchorFile>,
-    /// Highest blob id already fsynced.
+    /// Highest blob id already fsynced by [`Store::flush`] (any thread).
     synced_blob: Mutex<u64>,
+    /// Highest blob id already fsynced by the writer's [`Store::apply`]. A mark of its
+    /// own: another thread's pass may fsync a blob the writer is still writing, and
+    /// must not make the writer skip it.
+    writer_synced_blob: Mutex<u64>,
     /// The right edge of the tree: the perfect subtrees left of the stored size, which
     /// every append, receipt and root reads (see [`frontier`]).
     frontier: Mutex<frontier::Frontier>,
@@ -221,10 +225,11 @@ impl Store {
             data_file,
             anchor,
             synced_blob: Mutex::new(0),
+            writer_synced_blob: Mutex::new(0),
             frontier: Mutex::new(frontier::Frontier::default()),
             leaf_tail: Mutex::new(leaves::Tail::default()),
         };
-        store.sync_blobs()?;
+        store.sync_blobs(&store.synced_blob)?;
         store.rebuild_holdings()?;
         store.open_leaf_index()?;
         Ok(store)
@@ -447,6 +452,9 @@ impl Store {
         self.write_leaf_runs(&mut batch);
         self.db.apply_batch(batch.inner)?;
         self.db.flush()?;
+        // The batch's blob files are whole now (written by this thread): fsync them
+        // here, before the batch is handed on to be made durable.
+        self.sync_blobs(&self.writer_synced_blob)?;
         self.advance_frontier(batch.size, &batch.nodes);
         self.advance_leaf_tail(&batch.appended);
         #[cfg(test)]
@@ -457,8 +465,8 @@ impl Store {
     }
 
     /// The second half of a commit: `fdatasync` of sled's data file (covering every
-    /// batch applied so far), `fsync` of any new blob file, then the anchor of the
-    /// batch's checkpoint. Batches are made durable in the order they were applied.
+    /// batch applied so far; the batch's blob files were fsynced by `apply`), then the
+    /// anchor of the batch's checkpoint. Batches are made durable in the order they were applied.
     pub fn make_durable(&self, applied: Unsynced) -> Result<(), StorageError> {
         #[cfg(test)]
         if !tests::pass_gate(&self.path) {
@@ -467,7 +475,6 @@ impl Store {
             )));
         }
         self.data_file.sync_data()?;
-        self.sync_blobs()?;
         if let Some(a) = applied.anchor {
             self.anchor
                 .lock()
@@ -475,6 +482,47 @@ impl Store {
                 .write(a)?;
         }
         Ok(())
+    }
+
+    /// At start: brings the anchor up to the latest checkpoint the database holds. A
+    /// crash between a batch's `fdatasync` and its anchor leaves the anchor one batch
+    /// behind, and a kill can leave written data that was never synced: the data file
+    /// is synced first, so what this process reads is on disk before it is anchored
+    /// (and served, [`Store::durable_checkpoint`]).
+    pub fn catch_up_anchor(&self) -> Result<(), StorageError> {
+        let size = self.size()?;
+        if size == 0
+            || self.anchor().is_some_and(|a| a.size >= size)
+            || self.checkpoint()?.is_none()
+        {
+            return Ok(());
+        }
+        let root = vrs_core::merkle::root(self, size).map_err(|e| StorageError::Corrupt {
+            key: "M".into(),
+            reason: e.to_string(),
+        })?;
+        self.data_file.sync_data()?;
+        self.anchor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .write(anchor::Anchor { size, root })?;
+        Ok(())
+    }
+
+    /// The latest checkpoint whose batch is durable, the one to serve: the checkpoint
+    /// of the size the anchor names. A batch applied and not yet made durable has its
+    /// checkpoint stored already; served, it could be lost in a crash and the node
+    /// would then sign another root at that size. Without an anchor (a store from
+    /// before it), the latest stored.
+    pub fn durable_checkpoint(&self) -> Result<Option<String>, StorageError> {
+        let Some(a) = self.anchor() else {
+            return self.checkpoint();
+        };
+        match self.db.get(idx_key(b'P', a.size))? {
+            Some(v) => checkpoint_of((sled::IVec::from(&idx_key(b'P', a.size)[..]), v))
+                .map(|(_, n)| Some(n)),
+            None => self.checkpoint(),
+        }
     }
 
     /// The latest anchor written (size and root of the latest signed checkpoint).
@@ -515,13 +563,13 @@ impl Store {
         Ok(())
     }
 
-    /// fsyncs blob files written since the last call, and the blobs directory.
-    fn sync_blobs(&self) -> Result<(), StorageError> {
+    /// fsyncs blob files newer than `mark`, and the blobs directory; moves `mark`.
+    fn sync_blobs(&self, mark: &Mutex<u64>) -> Result<(), StorageError> {
         let dir = self.path.join("blobs");
         let Ok(read) = std::fs::read_dir(&dir) else {
             return Ok(());
         };
-        let mut synced = self.synced_blob.lock().unwrap_or_else(|p| p.into_inner());
+        let mut synced = mark.lock().unwrap_or_else(|p| p.into_inner());
         let mut newest = *synced;
         let mut any = false;
         for e in read {
@@ -578,7 +626,7 @@ impl Store {
     pub fn flush(&self) -> Result<(), StorageError> {
         self.db.flush()?;
         self.data_file.sync_data()?;
-        self.sync_blobs()
+        self.sync_blobs(&self.synced_blob)
     }
 }
 

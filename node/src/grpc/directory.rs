@@ -28,6 +28,11 @@ fn refused(e: DirectoryRefusal) -> Status {
             "directory.version",
             &e.to_string(),
         ),
+        DirectoryRefusal::Directory(e @ DirectoryError::IssuedBefore { .. }) => field_status(
+            Code::FailedPrecondition,
+            "directory.issued_on",
+            &e.to_string(),
+        ),
         e @ DirectoryRefusal::NotOwnState { .. } => {
             field_status(Code::PermissionDenied, "directory.state", &e.to_string())
         }

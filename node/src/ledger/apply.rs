@@ -78,8 +78,8 @@ impl Inner {
     ) -> Result<(), LedgerError> {
         // The key's state as of the pending batch: a key registered or revoked
         // earlier in this batch, else the in-memory registry (which the writer
-        // updates after every commit, so it mirrors the store without a read
-        // and a JSON decode per report).
+        // updates as soon as a batch is applied, so it mirrors the store, the batch
+        // being made durable included, without a read and a JSON decode per report).
         let revoked_at = match batch.pending_key(&job.key_id) {
             Some(k) => Some(k.revoked_at),
             None => self

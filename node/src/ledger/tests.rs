@@ -192,6 +192,21 @@ async fn the_next_batch_is_applied_while_one_is_made_durable_and_each_is_answere
             !a.is_finished() && !b.is_finished(),
             "nothing answered before n is durable"
         );
+        // Nor is n's checkpoint served: a crash now could lose it.
+        let store = &fx.ledger.inner.store;
+        let size_line = |n: u64| format!("\n{n}\n");
+        let served = store.durable_checkpoint().unwrap().expect("a checkpoint");
+        assert!(
+            !served.contains(&size_line(size_a)) && !served.contains(&size_line(size_a + 1)),
+            "{served}"
+        );
+        assert!(
+            store
+                .checkpoint()
+                .unwrap()
+                .expect("stored")
+                .contains(&size_line(size_a + 1))
+        );
         gate.send(!fail).unwrap();
         if fail {
             let (a, b) = (a.await.unwrap(), b.await.unwrap());
@@ -211,9 +226,53 @@ async fn the_next_batch_is_applied_while_one_is_made_durable_and_each_is_answere
             assert_eq!((a.index + 1, a.index + 2), (size_a, b.index + 1));
             let anchor = fx.ledger.inner.store.anchor().expect("anchor");
             assert_eq!(anchor.size, size_a + 1, "the anchor names the later batch");
+            let served = store.durable_checkpoint().unwrap().expect("cp");
+            assert!(served.contains(&size_line(size_a + 1)), "{served}");
         }
         *PROBE.lock().unwrap() = None;
         *GATE.lock().unwrap() = None;
         fx.stop().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_revoked_in_the_batch_being_made_durable_signs_nothing_in_the_next() {
+    use crate::storage::tests::{GATE, PROBE};
+    let fx = start(&Default::default()).await;
+    let dir = fx.dir.path().to_path_buf();
+    let (events, seen) = std::sync::mpsc::channel();
+    let (gate, wait) = std::sync::mpsc::channel();
+    *PROBE.lock().unwrap() = Some((dir.clone(), events));
+    *GATE.lock().unwrap() = Some((dir, wait));
+    // A bound for a broken test (that would wait forever), not a synchronisation.
+    let next = || {
+        tokio::task::block_in_place(|| seen.recv_timeout(std::time::Duration::from_secs(60)))
+            .expect("the next event")
+            .0
+    };
+    let ledger = fx.ledger.clone();
+    let revoke = tokio::spawn(async move { ledger.revoke_key(&format!("{FP}-k1"), "lost").await });
+    assert_eq!(next(), "applied");
+    assert_eq!(next(), "durable");
+    // The revocation's batch is held before its fdatasync. A report signed with the
+    // revoked key is refused now: it would be checked on top of that batch, and it
+    // must not wait for that batch to be durable to be refused, nor be accepted.
+    let report = submit_task(&fx, &examples::example_movement(&Fixture::params(9)));
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(60), report)
+        .await
+        .expect("refused while the revocation is being made durable")
+        .unwrap();
+    assert!(
+        matches!(refused, Err(LedgerError::KeyRevoked { .. })),
+        "{refused:?}"
+    );
+    assert!(
+        !revoke.is_finished(),
+        "the revocation itself waits for its fdatasync"
+    );
+    gate.send(true).unwrap();
+    revoke.await.unwrap().expect("revoked");
+    *PROBE.lock().unwrap() = None;
+    *GATE.lock().unwrap() = None;
+    fx.stop().await;
 }

@@ -81,7 +81,6 @@ pub(super) struct Ready {
     answers: Vec<Answer>,
     releases: Vec<ReleaseOutcome>,
     relayed: Vec<RelayOutcome>,
-    new_keys: Vec<KeyRecord>,
     started: Instant,
 }
 
@@ -123,7 +122,7 @@ fn durability(inner: &Inner, batches: std::sync::mpsc::Receiver<Ready>) {
             .metrics
             .log_size
             .store(ready.size, std::sync::atomic::Ordering::Relaxed);
-        publish(inner, ready.new_keys, ready.answers);
+        publish(inner, ready.answers);
         answer_releases(inner, ready.releases);
         for (reply, r) in ready.relayed {
             let _ = reply.send(r);
@@ -132,14 +131,8 @@ fn durability(inner: &Inner, batches: std::sync::mpsc::Receiver<Ready>) {
     }
 }
 
-/// After a durable commit: its new keys join the registry, then its answers leave.
-fn publish(inner: &Inner, new_keys: Vec<KeyRecord>, answers: Vec<Answer>) {
-    if !new_keys.is_empty() {
-        let mut keys = inner.keys.write().unwrap_or_else(|p| p.into_inner());
-        for k in new_keys {
-            keys.insert(k.key_id.clone(), k);
-        }
-    }
+/// After a durable commit: its answers leave.
+fn publish(inner: &Inner, answers: Vec<Answer>) {
     match &inner.runtime {
         Some(rt) => {
             rt.spawn(async move {
@@ -311,8 +304,24 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<Ready, Ledge
         drop(memo);
         batch.put_checkpoint(size, root, &note);
         match inner.store.apply(batch) {
-            Ok(u) => unsynced = Some(u),
+            Ok(u) => {
+                unsynced = Some(u);
+                // The keys the batch registered or revoked apply to the next batch at
+                // once, which is checked on top of this one before this one is durable
+                // (a report signed with a key revoked here is refused in the next). A
+                // key registered here signs nothing acknowledged before this batch is
+                // durable: what uses it is answered after its own, later, batch.
+                let mut keys = inner.keys.write().unwrap_or_else(|p| p.into_inner());
+                for k in &new_keys {
+                    keys.insert(k.key_id.clone(), k.clone());
+                }
+            }
             Err(e) => {
+                // sled may hold the batch (its flush failed after apply_batch) while
+                // the frontier, the leaf tail and the key registry do not: take no more.
+                inner
+                    .poisoned
+                    .store(true, std::sync::atomic::Ordering::Release);
                 let e = LedgerError::Storage(e);
                 inner.failed(outcomes, releases, &e);
                 return Err(e);
@@ -357,7 +366,6 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<Ready, Ledge
         answers,
         releases,
         relayed,
-        new_keys,
         started: Instant::now(),
     })
 }

@@ -82,8 +82,8 @@ fn run_of(bucket: u64, leaves: &[Hash]) -> Vec<(Vec<u8>, Vec<u8>)> {
 impl Store {
     /// The log index of the entry whose RFC 9162 leaf hash is `leaf`.
     pub fn index_of_leaf(&self, leaf: &Hash) -> Result<Option<u64>, StorageError> {
-        // The tail first, then the runs below it: an entry moves from the tail to a run
-        // only after its run is durable, so read in this order none is missed.
+        // The tail first, then the runs below it: an entry leaves the tail only after
+        // its run is applied (in the same commit), so read in this order none is missed.
         let full = {
             let t = self.leaf_tail.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(p) = t.leaves.iter().position(|h| h == leaf) {
@@ -164,14 +164,23 @@ impl Store {
             }
             self.db.apply_batch(batch)?;
         }
-        let mut legacy = sled::Batch::default();
-        let mut any = false;
-        for k in self.db.scan_prefix([LEGACY]).keys() {
-            legacy.remove(k?);
-            any = true;
-        }
-        if any || first_missing < full {
+        // The old keys are read no more: removed in batches of a bucket, not in one
+        // batch the size of the log.
+        let mut removed = 0u64;
+        loop {
+            let mut legacy = sled::Batch::default();
+            let mut n = 0u64;
+            for k in self.db.scan_prefix([LEGACY]).keys().take(BUCKET as usize) {
+                legacy.remove(k?);
+                n += 1;
+            }
+            if n == 0 {
+                break;
+            }
             self.db.apply_batch(legacy)?;
+            removed += n;
+        }
+        if removed > 0 || first_missing < full {
             self.flush()?;
         }
         let start = full * BUCKET;

@@ -41,17 +41,25 @@ impl SyncEngine {
             return Ok(());
         }
         let own = self.ledger.state();
-        let newer: Vec<String> = offered
+        // At most one per member of the federation, each a State this node has keys
+        // of: a peer that lists more, or strangers, gets nothing more asked.
+        let mut newer: Vec<String> = Vec::new();
+        for o in offered
             .directories
             .iter()
-            .filter(|o| o.state != own)
-            .filter(|o| {
-                held.iter()
+            .take(vrs_core::roster::MAX_MEMBERS)
+        {
+            let wanted = o.state != own
+                && !newer.contains(&o.state)
+                && !self.keys.keys_with_windows(&o.state).is_empty()
+                && held
+                    .iter()
                     .find(|h| h.directory.state == o.state)
-                    .is_none_or(|h| h.directory.version < o.version)
-            })
-            .map(|o| o.state.clone())
-            .collect();
+                    .is_none_or(|h| h.directory.version < o.version);
+            if wanted {
+                newer.push(o.state.clone());
+            }
+        }
         if newer.is_empty() {
             return Ok(());
         }
@@ -64,8 +72,10 @@ impl SyncEngine {
             .map_err(SyncError::rpc("directories"))?
             .into_inner();
         st.bytes += prost::Message::encoded_len(&got) as u64;
+        let mut asked: std::collections::HashSet<String> = newer.into_iter().collect();
         for s in got.directories {
-            if !newer.contains(&s.state) {
+            // Each State asked for once; anything else the peer sends is ignored.
+            if !asked.remove(&s.state) {
                 continue;
             }
             let refuse = |reason: String| {

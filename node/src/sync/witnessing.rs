@@ -154,7 +154,7 @@ impl SyncEngine {
         client: &mut FederationServiceClient<Channel>,
     ) -> Result<(), SyncError> {
         let store = self.ledger.store();
-        let note = store.checkpoint()?.ok_or(SyncError::NoCheckpoint)?;
+        let note = store.durable_checkpoint()?.ok_or(SyncError::NoCheckpoint)?;
         // The peer cosigns with one of its node keys valid now (windows may overlap).
         let peer_keys = self.keys.keys_at(&peer.state, now() as u64);
         let peer_key = peer_keys

@@ -15,6 +15,8 @@ use std::path::Path;
 
 use vrs_core::Hash;
 
+use super::{StorageError, checkpoint_of, idx_key};
+
 const SLOT: u64 = 64;
 const MAGIC: &[u8; 4] = b"VRSA";
 
@@ -111,6 +113,87 @@ impl AnchorFile {
         self.file.sync_data()?;
         self.seq = seq;
         self.current = Some(a);
+        Ok(())
+    }
+}
+
+impl super::Store {
+    /// At start: brings the anchor up to the latest checkpoint the database holds. A
+    /// crash between a batch's `fdatasync` and its anchor leaves the anchor one batch
+    /// behind, and a kill can leave written data that was never synced: the data file
+    /// is synced first, so what this process reads is on disk before it is anchored
+    /// (and served, [`Store::durable_checkpoint`]).
+    pub fn catch_up_anchor(&self) -> Result<(), StorageError> {
+        let size = self.size()?;
+        if size == 0
+            || self.anchor().is_some_and(|a| a.size >= size)
+            || self.checkpoint()?.is_none()
+        {
+            return Ok(());
+        }
+        let root = vrs_core::merkle::root(self, size).map_err(|e| StorageError::Corrupt {
+            key: "M".into(),
+            reason: e.to_string(),
+        })?;
+        self.data_file.sync_data()?;
+        self.anchor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .write(Anchor { size, root })?;
+        Ok(())
+    }
+
+    /// The latest checkpoint whose batch is durable, the one to serve: the checkpoint
+    /// of the size the anchor names. A batch applied and not yet made durable has its
+    /// checkpoint stored already; served, it could be lost in a crash and the node
+    /// would then sign another root at that size. Without an anchor (a store from
+    /// before it), the latest stored.
+    pub fn durable_checkpoint(&self) -> Result<Option<String>, StorageError> {
+        let Some(a) = self.anchor() else {
+            return self.checkpoint();
+        };
+        match self.db.get(idx_key(b'P', a.size))? {
+            Some(v) => checkpoint_of((sled::IVec::from(&idx_key(b'P', a.size)[..]), v))
+                .map(|(_, n)| Some(n)),
+            None => self.checkpoint(),
+        }
+    }
+
+    /// The latest anchor written (size and root of the latest signed checkpoint).
+    pub fn anchor(&self) -> Option<Anchor> {
+        self.anchor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .current
+    }
+
+    /// Checks that the database holds the whole log the anchor records: the size is at
+    /// least the anchor's and the root at the anchor's size is the anchored one.
+    pub fn check_anchor(&self) -> Result<(), StorageError> {
+        let Some(a) = self.anchor() else {
+            return Ok(());
+        };
+        let size = self.size()?;
+        let truncated = |reason: String| StorageError::Corrupt {
+            key: "anchor".into(),
+            reason,
+        };
+        if size < a.size {
+            return Err(truncated(format!(
+                "TRUNCATED: a checkpoint of size {} was signed but the database holds {size} entries",
+                a.size
+            )));
+        }
+        if a.size > 0 {
+            let root =
+                vrs_core::merkle::root(self, a.size).map_err(|e| truncated(e.to_string()))?;
+            if root != a.root {
+                return Err(truncated(format!(
+                    "the database's root at size {} differs from the signed one",
+                    a.size
+                )));
+            }
+        }
         Ok(())
     }
 }

@@ -53,6 +53,7 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
                         "in_sync": p.in_sync,
                         "checkpoint": none_if_empty(&p.checkpoint),
                         "release_bytes": p.release_bytes,
+                        "directories": p.directories,
                     })
                 })
                 .collect();
@@ -72,6 +73,7 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
                 "fetched",
                 "already_held",
                 "rejected",
+                "directories",
                 "bytes",
                 "last_success",
                 "last_error",
@@ -91,6 +93,7 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
                     json!(p.fetched),
                     json!(p.already_held),
                     json!(p.rejected.len()),
+                    json!(p.directories),
                     json!(p.bytes),
                     time(p.last_success),
                     none_if_empty(&p.last_error),

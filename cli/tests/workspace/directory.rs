@@ -42,6 +42,20 @@ async fn a_focal_point_searches_the_directory_of_every_state() {
     }
     let out = vrs(&fed, cfg, &["--profile", "aus-admin", "sync", "now"]).await;
     assert_eq!(out.code, 0, "{out:?}");
+    // The sync record counts the directory taken from IDN.
+    let out = vrs(
+        &fed,
+        cfg,
+        &["--profile", "aus-admin", "sync", "status", "-o", "json"],
+    )
+    .await;
+    let status = out.json();
+    let idn = status["peers"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["peer"] == "IDN"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(idn["directories"], 1, "{out:?}");
 
     let ws = Workspace::start(std::path::Path::new(cfg), "aus-fp1", &fed.home()).await;
     let b = Browser::start().await;

@@ -59,6 +59,14 @@ async fn the_demo_runs_a_federation_and_every_verification_passes() {
         );
     }
     assert!(!out.contains("NOT VERIFIED"), "{out}");
+    // The secretariat's node takes the three directories too, some relayed: each once.
+    let taken: u64 = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("ROSEAP <- "))
+        .filter_map(|l| l.split("directories ").nth(1))
+        .filter_map(|rest| rest.split(',').next()?.trim().parse::<u64>().ok())
+        .sum();
+    assert_eq!(taken, 3, "{out}");
     assert!(
         out.contains("regional table MOVEMENTS 2026-M10 (sum of 3 national releases"),
         "{out}"

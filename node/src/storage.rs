@@ -178,13 +178,17 @@ fn json_bytes<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_else(|_| unreachable!("plain structs serialise"))
 }
 
+/// A stored checkpoint note (the value of `C`, or of `P` at a size), as text.
+fn note_of(key: String, v: &[u8]) -> Result<String, StorageError> {
+    String::from_utf8(v.to_vec()).map_err(|_| StorageError::Corrupt {
+        key,
+        reason: "checkpoint is not UTF-8".into(),
+    })
+}
+
 fn checkpoint_of((k, v): (sled::IVec, sled::IVec)) -> Result<(u64, String), StorageError> {
     let size = u64_of("P", &k[1..])?;
-    let note = String::from_utf8(v.to_vec()).map_err(|_| StorageError::Corrupt {
-        key: format!("P/{size}"),
-        reason: "checkpoint is not UTF-8".into(),
-    })?;
-    Ok((size, note))
+    Ok((size, note_of(format!("P/{size}"), &v)?))
 }
 
 const SIZE_KEY: &[u8] = b"Ssize";
@@ -330,12 +334,7 @@ impl Store {
     pub fn checkpoint(&self) -> Result<Option<String>, StorageError> {
         self.db
             .get(CHECKPOINT_KEY)?
-            .map(|v| {
-                String::from_utf8(v.to_vec()).map_err(|_| StorageError::Corrupt {
-                    key: "C".into(),
-                    reason: "checkpoint is not UTF-8".into(),
-                })
-            })
+            .map(|v| note_of("C".into(), &v))
             .transpose()
     }
 

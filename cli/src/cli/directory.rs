@@ -80,7 +80,11 @@ impl DirectoryCmd {
                             Rejected(format!("the node holds no directory of {state}")).into()
                         );
                     }
-                    print_entries(&held, |_| true, output.output)
+                    let all: Vec<(&Directory, Vec<&Entry>)> = held
+                        .iter()
+                        .map(|d| (d, d.entries.iter().collect()))
+                        .collect();
+                    print_rows(&all, output.output)
                 }
                 DirectoryCmd::Search {
                     competence,
@@ -218,18 +222,6 @@ fn entry_json(d: &Directory, e: &Entry) -> Value {
         o.insert("directory_version".into(), json!(d.version));
     }
     v
-}
-
-fn print_entries(
-    held: &[Directory],
-    keep: impl Fn(&Entry) -> bool,
-    output: Output,
-) -> anyhow::Result<()> {
-    let rows: Vec<(&Directory, Vec<&Entry>)> = held
-        .iter()
-        .map(|d| (d, d.entries.iter().filter(|e| keep(e)).collect()))
-        .collect();
-    print_rows(&rows, output)
 }
 
 fn print_rows(rows: &[(&Directory, Vec<&Entry>)], output: Output) -> anyhow::Result<()> {

@@ -109,6 +109,16 @@ impl Browser {
         self.wait(css).await.text().await.expect("text")
     }
 
+    /// The current value of the form control `css` (what a person typed or sees).
+    pub async fn value(&self, css: &str) -> String {
+        self.wait(css)
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    }
+
     /// The element `css`, once it is in the page (10 s at most).
     pub async fn wait(&self, css: &str) -> fantoccini::elements::Element {
         self.c

@@ -92,13 +92,7 @@ async fn an_auditor_verifies_a_receipt_and_a_changed_entry_is_not_verified() {
     b.c.goto(&format!("{}/verify", ws.base))
         .await
         .expect("goto");
-    let prefilled = b
-        .wait("#verify-vkey")
-        .await
-        .prop("value")
-        .await
-        .expect("value")
-        .unwrap_or_default();
+    let prefilled = b.value("#verify-vkey").await;
     assert_eq!(prefilled, aus_vkey.trim());
     verify(&b, &ws.base, &receipt, &entry, None).await;
     assert_eq!(b.text("#verify-status").await, "verified");

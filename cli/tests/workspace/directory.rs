@@ -142,13 +142,7 @@ async fn the_operator_edits_and_publishes_the_states_directory_and_mistakes_are_
         .await
         .expect("goto");
     assert!(b.text("#dir-notice").await.contains("no directory yet"));
-    let json = b
-        .wait("#dir-json")
-        .await
-        .prop("value")
-        .await
-        .expect("value")
-        .unwrap_or_default();
+    let json = b.value("#dir-json").await;
     let template: serde_json::Value = serde_json::from_str(&json).expect("the template");
     assert_eq!(
         (template["state"].as_str(), template["version"].as_u64()),
@@ -170,13 +164,7 @@ async fn the_operator_edits_and_publishes_the_states_directory_and_mistakes_are_
         .await
         .expect("goto");
     assert!(b.text("#dir-notice").await.contains("holds version 1"));
-    let json = b
-        .wait("#dir-json")
-        .await
-        .prop("value")
-        .await
-        .expect("value")
-        .unwrap_or_default();
+    let json = b.value("#dir-json").await;
     let mut next: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert_eq!(next["version"], 2);
     next["entries"][0]["languages"] = serde_json::json!(["english"]);

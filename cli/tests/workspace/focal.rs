@@ -162,12 +162,7 @@ async fn fill_all(b: &Browser, fields: &[(&str, &str)]) {
 }
 
 async fn value_of(b: &Browser, name: &str) -> String {
-    b.wait(&named(name))
-        .await
-        .prop("value")
-        .await
-        .expect("value")
-        .unwrap_or_default()
+    b.value(&named(name)).await
 }
 
 async fn submit(b: &Browser) {

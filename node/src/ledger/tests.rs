@@ -167,21 +167,51 @@ fn submit_task(
     tokio::spawn(async move { ledger.submit(env, &who, crate::grpc::today()).await })
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_next_batch_is_applied_while_one_is_made_durable_and_each_is_answered_after_its_own() {
-    use crate::storage::tests::{GATE, PROBE};
-    for fail in [false, true] {
-        let fx = start(&Default::default()).await;
+/// The fixture's store with the pipeline's probe and gate on (see
+/// `crate::storage::tests`): it tells each batch it applies and each it starts to make
+/// durable, and waits at each `fdatasync` for a word. Off again when dropped.
+struct Held {
+    seen: std::sync::mpsc::Receiver<(&'static str, u64)>,
+    gate: std::sync::mpsc::Sender<bool>,
+}
+
+impl Held {
+    fn on(fx: &Fixture) -> Held {
+        use crate::storage::tests::{GATE, PROBE};
         let dir = fx.dir.path().to_path_buf();
         let (events, seen) = std::sync::mpsc::channel();
         let (gate, wait) = std::sync::mpsc::channel();
         *PROBE.lock().unwrap() = Some((dir.clone(), events));
-        *GATE.lock().unwrap() = Some((dir.clone(), wait));
-        // A bound for a broken pipeline (that would wait forever), not a synchronisation.
-        let next = || {
-            tokio::task::block_in_place(|| seen.recv_timeout(std::time::Duration::from_secs(60)))
-                .expect("the store's next event")
-        };
+        *GATE.lock().unwrap() = Some((dir, wait));
+        Held { seen, gate }
+    }
+
+    /// The store's next event. The bound is for a broken pipeline (that would wait
+    /// forever), not a synchronisation.
+    fn next(&self) -> (&'static str, u64) {
+        tokio::task::block_in_place(|| self.seen.recv_timeout(std::time::Duration::from_secs(60)))
+            .expect("the store's next event")
+    }
+
+    /// Lets the batch held at its `fdatasync` go on (`true`) or fail (`false`).
+    fn release(&self, ok: bool) {
+        self.gate.send(ok).unwrap();
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        *crate::storage::tests::PROBE.lock().unwrap() = None;
+        *crate::storage::tests::GATE.lock().unwrap() = None;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_batch_is_applied_while_one_is_made_durable_and_each_is_answered_after_its_own() {
+    for fail in [false, true] {
+        let fx = start(&Default::default()).await;
+        let held = Held::on(&fx);
+        let next = || held.next();
         let a = submit_task(&fx, &examples::example_movement(&Fixture::params(1)));
         let (_, size_a) = next();
         assert_eq!(next().0, "durable");
@@ -207,7 +237,7 @@ async fn the_next_batch_is_applied_while_one_is_made_durable_and_each_is_answere
                 .expect("stored")
                 .contains(&size_line(size_a + 1))
         );
-        gate.send(!fail).unwrap();
+        held.release(!fail);
         if fail {
             let (a, b) = (a.await.unwrap(), b.await.unwrap());
             assert!(matches!(a, Err(LedgerError::Storage(_))), "{a:?}");
@@ -221,7 +251,7 @@ async fn the_next_batch_is_applied_while_one_is_made_durable_and_each_is_answere
             let a = a.await.unwrap().expect("a");
             assert_eq!(next().0, "durable");
             assert!(!b.is_finished(), "n+1 waits for its own fdatasync");
-            gate.send(true).unwrap();
+            held.release(true);
             let b = b.await.unwrap().expect("b");
             assert_eq!((a.index + 1, a.index + 2), (size_a, b.index + 1));
             let anchor = fx.ledger.inner.store.anchor().expect("anchor");
@@ -229,27 +259,16 @@ async fn the_next_batch_is_applied_while_one_is_made_durable_and_each_is_answere
             let served = store.durable_checkpoint().unwrap().expect("cp");
             assert!(served.contains(&size_line(size_a + 1)), "{served}");
         }
-        *PROBE.lock().unwrap() = None;
-        *GATE.lock().unwrap() = None;
+        drop(held);
         fx.stop().await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_key_revoked_in_the_batch_being_made_durable_signs_nothing_in_the_next() {
-    use crate::storage::tests::{GATE, PROBE};
     let fx = start(&Default::default()).await;
-    let dir = fx.dir.path().to_path_buf();
-    let (events, seen) = std::sync::mpsc::channel();
-    let (gate, wait) = std::sync::mpsc::channel();
-    *PROBE.lock().unwrap() = Some((dir.clone(), events));
-    *GATE.lock().unwrap() = Some((dir, wait));
-    // A bound for a broken test (that would wait forever), not a synchronisation.
-    let next = || {
-        tokio::task::block_in_place(|| seen.recv_timeout(std::time::Duration::from_secs(60)))
-            .expect("the next event")
-            .0
-    };
+    let held = Held::on(&fx);
+    let next = || held.next().0;
     let ledger = fx.ledger.clone();
     let revoke = tokio::spawn(async move { ledger.revoke_key(&format!("{FP}-k1"), "lost").await });
     assert_eq!(next(), "applied");
@@ -270,9 +289,8 @@ async fn a_key_revoked_in_the_batch_being_made_durable_signs_nothing_in_the_next
         !revoke.is_finished(),
         "the revocation itself waits for its fdatasync"
     );
-    gate.send(true).unwrap();
+    held.release(true);
     revoke.await.unwrap().expect("revoked");
-    *PROBE.lock().unwrap() = None;
-    *GATE.lock().unwrap() = None;
+    drop(held);
     fx.stop().await;
 }

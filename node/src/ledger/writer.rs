@@ -20,7 +20,7 @@ pub(super) fn corrupt<E: std::fmt::Display>(e: E) -> LedgerError {
 /// that arrive meanwhile wait for batch n+2. Answers leave in batch order.
 pub(super) fn writer(inner: Arc<Inner>, mut rx: tokio::sync::mpsc::Receiver<Job>) {
     std::thread::scope(|scope| {
-        let (to_durable, from_writer) = std::sync::mpsc::sync_channel::<Ready>(0);
+        let (to_durable, from_writer) = std::sync::mpsc::sync_channel::<(Ready, Instant)>(0);
         let durable = std::thread::Builder::new()
             .name("vrs-durable".into())
             .spawn_scoped(scope, || durability(&inner, from_writer));
@@ -56,7 +56,7 @@ pub(super) fn writer(inner: Arc<Inner>, mut rx: tokio::sync::mpsc::Receiver<Job>
             let n = jobs.len();
             match group_commit(&inner, jobs) {
                 Ok(ready) => {
-                    if to_durable.send(Ready { started, ..ready }).is_err() {
+                    if to_durable.send((ready, started)).is_err() {
                         break;
                     }
                 }
@@ -81,15 +81,14 @@ pub(super) struct Ready {
     answers: Vec<Answer>,
     releases: Vec<ReleaseOutcome>,
     relayed: Vec<RelayOutcome>,
-    started: Instant,
 }
 
 /// The durability stage: makes each applied batch durable, in order, then answers it.
 /// A batch that cannot be made durable is answered with the error, and the writer stops
 /// (the database may hold writes that are not on disk; a restart recovers from disk):
 /// nothing after it is acknowledged either.
-fn durability(inner: &Inner, batches: std::sync::mpsc::Receiver<Ready>) {
-    for ready in batches {
+fn durability(inner: &Inner, batches: std::sync::mpsc::Receiver<(Ready, Instant)>) {
+    for (ready, started) in batches {
         let n = ready.answers.len() + ready.releases.len() + ready.relayed.len();
         let refused = if inner.poisoned.load(std::sync::atomic::Ordering::Acquire) {
             Some(LedgerError::ShuttingDown)
@@ -127,7 +126,7 @@ fn durability(inner: &Inner, batches: std::sync::mpsc::Receiver<Ready>) {
         for (reply, r) in ready.relayed {
             let _ = reply.send(r);
         }
-        inner.metrics.observe_flush(n, ready.started.elapsed());
+        inner.metrics.observe_flush(n, started.elapsed());
     }
 }
 
@@ -366,7 +365,6 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<Ready, Ledge
         answers,
         releases,
         relayed,
-        started: Instant::now(),
     })
 }
 

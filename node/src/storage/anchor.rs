@@ -15,7 +15,7 @@ use std::path::Path;
 
 use vrs_core::Hash;
 
-use super::{StorageError, checkpoint_of, idx_key};
+use super::{StorageError, idx_key, note_of};
 
 const SLOT: u64 = 64;
 const MAGIC: &[u8; 4] = b"VRSA";
@@ -153,8 +153,7 @@ impl super::Store {
             return self.checkpoint();
         };
         match self.db.get(idx_key(b'P', a.size))? {
-            Some(v) => checkpoint_of((sled::IVec::from(&idx_key(b'P', a.size)[..]), v))
-                .map(|(_, n)| Some(n)),
+            Some(v) => note_of(format!("P/{}", a.size), &v).map(Some),
             None => self.checkpoint(),
         }
     }

@@ -76,6 +76,14 @@ pub fn only_operator(ctx: &Ctx, here: &str) -> Result<(), Response> {
     crate::pages::require(ctx, matches!(ctx.entry.kind, Kind::Operator { .. }), here)
 }
 
+/// The State of the node this operator administers (empty for another role).
+pub fn own_state(ctx: &Ctx) -> String {
+    match &ctx.entry.kind {
+        Kind::Operator { state } => state.clone(),
+        _ => String::new(),
+    }
+}
+
 /// The home page of this role: the node.
 pub async fn home(ctx: Ctx) -> Response {
     show_node(ctx, "/").await

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse as _, Response};
 use maud::html;
 use vrs_core::directory::Directory;
 
-use super::{client, only_operator, status_of};
-use crate::app::{Ctx, Kind};
+use super::{client, only_operator, own_state, status_of};
+use crate::app::Ctx;
 use crate::layout;
 use crate::text::t;
 
@@ -20,13 +20,6 @@ pub const HERE: &str = "/operator/directory";
 #[derive(serde::Deserialize)]
 pub struct Edit {
     directory: String,
-}
-
-fn own_state(ctx: &Ctx) -> String {
-    match &ctx.entry.kind {
-        Kind::Operator { state } => state.clone(),
-        _ => String::new(),
-    }
 }
 
 /// The page, with the next version to edit.

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse as _, Response};
 use maud::{Markup, html};
 use vrs_proto::v1 as pb;
 
-use super::{client, failure, only_operator, status_of};
-use crate::app::{Ctx, Kind};
+use super::{client, failure, only_operator, own_state, status_of};
+use crate::app::Ctx;
 use crate::layout;
 use crate::pages::focal::see;
 use crate::text::t;
@@ -42,13 +42,6 @@ pub async fn page(ctx: Ctx, Query(d): Query<Done>) -> Response {
         n => html! { p.ok #notice role="status" { (o.released_notice) " " (p) ": " (n) } },
     });
     show(&ctx, StatusCode::OK, notice, "", None).await
-}
-
-fn own_state(ctx: &Ctx) -> String {
-    match &ctx.entry.kind {
-        Kind::Operator { state } => state.clone(),
-        _ => String::new(),
-    }
 }
 
 async fn show(

@@ -24,12 +24,14 @@
 //!
 //! Options: `--reports N` (1,000,000), `--cache-mb M` (the node's default), `--dir D`
 //! (build in D and keep it; a store already in D is reused and topped up to N),
-//! `--marks a,b,…`, `--no-verify`.
+//! `--marks a,b,…`, `--no-verify`, `--random-ids` (report ids scattered as focal
+//! points' UUIDs are, instead of growing in order: each report's head is then an insert
+//! at a random place of the `R` index).
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use vrs_core::codes::Date;
@@ -49,6 +51,8 @@ const FP: &str = "hcg-piraeus-01";
 const IN_FLIGHT: usize = 256;
 const CHUNK: usize = 20_000;
 const WINDOW: u64 = 100_000;
+/// `--random-ids`: report ids scattered (see the options above).
+static RANDOM_IDS: AtomicBool = AtomicBool::new(false);
 
 struct Args {
     reports: u64,
@@ -69,7 +73,7 @@ fn args() -> Args {
     let mut it = std::env::args().skip(1);
     let usage = || -> ! {
         eprintln!(
-            "usage: store_scale [--reports N] [--cache-mb M] [--dir D] [--marks a,b,..] [--no-verify]"
+            "usage: store_scale [--reports N] [--cache-mb M] [--dir D] [--marks a,b,..] [--no-verify] [--random-ids]"
         );
         std::process::exit(2)
     };
@@ -86,6 +90,7 @@ fn args() -> Args {
                     .collect()
             }
             "--no-verify" => a.verify = false,
+            "--random-ids" => RANDOM_IDS.store(true, Ordering::Relaxed),
             _ => usage(),
         }
     }
@@ -136,13 +141,20 @@ fn start(dir: &Path, cache_mb: u64) -> (Ledger, std::thread::JoinHandle<()>) {
     .expect("start ledger")
 }
 
+/// The id of report `i`: in order, or (`--random-ids`) the SHA-256 of `i` made a
+/// version-4 UUID, as scattered as focal points' random ids and the same on every run.
+fn report_id(i: u64) -> vrs_core::report::ReportId {
+    if !RANDOM_IDS.load(Ordering::Relaxed) {
+        return examples::report_id(i + 1);
+    }
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&vrs_core::sha256(&i.to_be_bytes())[..16]);
+    vrs_core::report::ReportId::new_v4(b)
+}
+
 /// Report `i` (0-based): the five types in turn, days spread over Jan–Oct 2026.
 fn report(i: u64) -> vrs_core::report::Report {
-    let mut p = ExampleParams::new(
-        Iso3::new(STATE).expect("iso3"),
-        FP,
-        examples::report_id(i + 1),
-    );
+    let mut p = ExampleParams::new(Iso3::new(STATE).expect("iso3"), FP, report_id(i));
     let month = 1 + (i / 5 % 10) as u8;
     let day = 1 + (i / 50 % 28) as u8;
     p.day = Date::new(2026, month, day).expect("date");

@@ -736,6 +736,7 @@ impl Fixture {
             code_list_version: CODE_LIST_VERSION.into(),
             checkpoint: self.checkpoint.clone(),
             computed_at: self.computed_at.clone(),
+            reciprocity: Default::default(),
         }
     }
 }

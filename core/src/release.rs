@@ -38,6 +38,7 @@
 //! differencing guard applies ([`crate::disclosure::audit`]).
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::Hash;
@@ -235,6 +236,40 @@ pub struct ReleaseMeta {
     pub checkpoint: ReleaseCheckpoint,
     /// When the release was computed (the caller's clock).
     pub computed_at: Timestamp,
+    /// Who may be served it ([`Reciprocity`]).
+    pub reciprocity: Reciprocity,
+}
+
+/// The origin's reciprocity policy, signed with the release (design 08-directory.md):
+/// which callers an honest node serves the release to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reciprocity {
+    /// Every peer and secretariat of a node that holds it (a release without the field).
+    #[default]
+    None,
+    /// A peer State is served it only by a node that holds that State's own release of
+    /// the same period (any table, any version).
+    Period {
+        /// Whether secretariats, which release nothing of their own, are held to it
+        /// too (then they are never served it).
+        include_secretariats: bool,
+    },
+}
+
+impl Reciprocity {
+    /// Whether this is [`Reciprocity::None`] (served to everyone).
+    pub fn is_none(&self) -> bool {
+        *self == Reciprocity::None
+    }
+
+    /// The configuration word: `none` or `period`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Reciprocity::None => "none",
+            Reciprocity::Period { .. } => "period",
+        }
+    }
 }
 
 /// How a threshold release was protected, so that a receiver can interpret it (see
@@ -282,6 +317,8 @@ pub struct Release {
     pub computed_at: Timestamp,
     /// The audit, for a threshold release (`None` under noise).
     pub audit: Option<AuditInfo>,
+    /// Who may be served it.
+    pub reciprocity: Reciprocity,
     /// The listed cells, sorted by key (see the module documentation).
     pub cells: Vec<ReleaseCell>,
 }
@@ -323,6 +360,7 @@ fn release(
         checkpoint: meta.checkpoint,
         computed_at: meta.computed_at,
         audit,
+        reciprocity: meta.reciprocity,
         cells,
     }
 }

@@ -616,7 +616,9 @@ pub fn envelope_from_pb(pb: vrs_proto::v1::Envelope) -> crate::envelope::Envelop
 // ---------------------------------------------------------------------------
 // Releases
 
-pub use release_wire::{MAX_RELEASE_BYTES, decode_release, encode_release};
+pub use release_wire::{
+    MAX_RELEASE_BYTES, ReleaseScope, decode_release, encode_release, release_scope,
+};
 
 mod release_wire;
 

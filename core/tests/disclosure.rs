@@ -17,7 +17,7 @@ use vrs_core::envelope::{EnvelopeError, SigningKey};
 use vrs_core::release::*;
 use vrs_core::report::examples::{ExampleParams, example_case, report_id};
 use vrs_core::report::*;
-use vrs_core::wire::{decode_release, encode_release};
+use vrs_core::wire::{decode_release, encode_release, release_scope};
 use vrs_proto::v1 as pb;
 
 // ---------------------------------------------------------------------------------------
@@ -432,6 +432,57 @@ fn the_wire_refuses_small_cells_and_unknown_code_lists() {
         for o in &c.observations {
             assert!(o.value.is_none_or(|v| v == 0 || v >= 5), "{:?}", c.key);
         }
+    }
+}
+
+#[test]
+fn the_reciprocity_policy_is_signed_into_the_release_and_read_back() {
+    let (none, _) = sample_release("GRC", &sample_reports());
+    assert_eq!(none.reciprocity, Reciprocity::None);
+    // NONE is the absent field: a release built before the field keeps its bytes.
+    assert!(pb::Release::from(&none).reciprocity.is_none());
+    let tables = tables_of(&sample_reports());
+    for include_secretariats in [false, true] {
+        let mut m = meta("GRC", TableId::Movements, 1);
+        m.reciprocity = Reciprocity::Period {
+            include_secretariats,
+        };
+        let r = build_threshold(m, &tables, 5).unwrap();
+        let bytes = encode_release(&r);
+        assert_ne!(bytes, encode_release(&none));
+        assert_eq!(decode_release(&bytes).unwrap(), r);
+        let scope = release_scope(&bytes).unwrap();
+        assert_eq!(
+            (
+                scope.origin.as_str(),
+                scope.period.as_str(),
+                scope.reciprocity
+            ),
+            ("GRC", MARCH, r.reciprocity)
+        );
+        // Signed: changing the policy breaks the signature.
+        let key = SigningKey::from_seed("grc-node", &[5; 32]).unwrap();
+        let mut env = sign_release(&r, &key);
+        env.payload = encode_release(&none);
+        assert!(open_release(&env, &key.public_key()).is_err());
+    }
+    assert_eq!(
+        release_scope(&encode_release(&none)).unwrap().reciprocity,
+        Reciprocity::None
+    );
+    // A present but unspecified mode, and an unknown one, are refused with the path.
+    for mode in [0, 7] {
+        let mut m = pb::Release::from(&none);
+        m.reciprocity = Some(pb::ReciprocityPolicy {
+            mode,
+            include_secretariats: false,
+        });
+        let err = decode_release(&m.encode_to_vec()).unwrap_err();
+        assert!(
+            matches!(&err, ReleaseError::Invalid { field, .. } if field == "reciprocity.mode"),
+            "{err}"
+        );
+        assert!(release_scope(&m.encode_to_vec()).is_err());
     }
 }
 

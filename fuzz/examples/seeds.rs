@@ -79,6 +79,7 @@ fn main() {
         code_list_version: vrs_core::codes::CODE_LIST_VERSION.into(),
         checkpoint: ReleaseCheckpoint::from_note(note).expect("checkpoint"),
         computed_at: Timestamp::from_unix_seconds(1_780_000_000).expect("time"),
+        reciprocity: Default::default(),
     };
     let release = build_release(
         meta,

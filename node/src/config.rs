@@ -348,6 +348,12 @@ pub struct ReleaseConfig {
     /// How often the scheduler looks for periods that are due, in seconds. Default
     /// 3600; 1 to 86400.
     pub check_interval_s: u64,
+    /// Reciprocity, signed into every release this node makes: `none` (default: every
+    /// peer and secretariat is served) or `period` (a peer State is served a release
+    /// of a period only by a node that holds that State's own release of the period).
+    pub reciprocity: String,
+    /// Under `period`, whether secretariats are held to it too. Default false.
+    pub reciprocity_secretariats: bool,
 }
 
 impl Default for ReleaseConfig {
@@ -362,6 +368,8 @@ impl Default for ReleaseConfig {
             budget_cap: "2/1".into(),
             contribution_cap: 50,
             check_interval_s: 3600,
+            reciprocity: "none".into(),
+            reciprocity_secretariats: false,
         }
     }
 }

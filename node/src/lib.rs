@@ -18,6 +18,7 @@ pub mod directory;
 pub mod grpc;
 pub mod ledger;
 pub mod metrics;
+pub mod reciprocity;
 pub mod releases;
 pub mod roster;
 pub mod server;

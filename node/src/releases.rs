@@ -11,7 +11,7 @@ use vrs_core::disclosure::{Epsilon, NoiseParams, Policy, Spend, SystemRng, can_s
 use vrs_core::envelope::{Envelope, Signature, pae};
 use vrs_core::note::NoteSigner;
 use vrs_core::release::{
-    EarlierVersion, Release, ReleaseCheckpoint, ReleaseMeta, Withheld, build_period,
+    EarlierVersion, Reciprocity, Release, ReleaseCheckpoint, ReleaseMeta, Withheld, build_period,
 };
 use vrs_core::report::Iso3;
 
@@ -37,6 +37,8 @@ pub struct ReleaseSettings {
     /// Contribution bounds (applied to every table, so that a table can move to the
     /// noise policy without recomputing anything).
     pub caps: Caps,
+    /// Reciprocity, signed into every release made.
+    pub reciprocity: Reciprocity,
 }
 
 impl ReleaseSettings {
@@ -66,6 +68,13 @@ impl ReleaseSettings {
             noise_tables,
             epsilon: rational(&c.epsilon)?,
             budget_cap: rational(&c.budget_cap)?,
+            reciprocity: match c.reciprocity.as_str() {
+                "none" => Reciprocity::None,
+                "period" => Reciprocity::Period {
+                    include_secretariats: c.reciprocity_secretariats,
+                },
+                other => return Err(format!("reciprocity {other:?} is not none or period")),
+            },
             caps: if c.noise_tables.trim().is_empty() {
                 Caps::EXACT
             } else {
@@ -199,6 +208,7 @@ fn record_of(
     period: &str,
     version: u32,
     bytes: &[u8],
+    reciprocity: Reciprocity,
 ) -> ReleaseRecord {
     ReleaseRecord {
         origin: state.into(),
@@ -207,6 +217,7 @@ fn record_of(
         version,
         digest: vrs_core::sha256(bytes),
         size: bytes.len() as u64,
+        reciprocity,
     }
 }
 
@@ -239,8 +250,11 @@ pub fn release_period(
         (Some(_), false) => {
             let records = held
                 .iter()
-                .map(|(t, v, bytes)| record_of(job.state, *t, &p, *v, bytes))
-                .collect();
+                .map(|(t, v, bytes)| {
+                    let reciprocity = crate::reciprocity::policy_of(bytes).map_err(storage)?;
+                    Ok(record_of(job.state, *t, &p, *v, bytes, reciprocity))
+                })
+                .collect::<Result<_, ReleaseRefusal>>()?;
             return Ok((records, PeriodMade::default()));
         }
         (None, true) => {
@@ -281,6 +295,7 @@ pub fn release_period(
         checkpoint: ReleaseCheckpoint::from_note(job.checkpoint)
             .map_err(|e| ReleaseRefusal::Build(e.to_string()))?,
         computed_at: job.now.clone(),
+        reciprocity: job.settings.reciprocity,
     };
     let policies: BTreeMap<TableId, Policy> = TableId::ALL
         .into_iter()
@@ -361,7 +376,14 @@ pub fn release_period(
             vrs_core::wire::encode_release(release),
         );
         let bytes = env.to_entry_bytes();
-        let rec = record_of(job.state, release.table, &p, version, &bytes);
+        let rec = record_of(
+            job.state,
+            release.table,
+            &p,
+            version,
+            &bytes,
+            release.reciprocity,
+        );
         let spend = match release.policy {
             Policy::Noise(params) => Some(SpendRecord {
                 table: release.table.code().into(),

@@ -30,6 +30,7 @@ pub mod directory;
 pub mod federation;
 mod frontier;
 pub mod leaves;
+pub mod pending;
 pub mod releases;
 pub mod tables;
 

@@ -686,6 +686,7 @@ fn crafted_release(
         code_list_version: code_list_version.into(),
         checkpoint: vrs_core::release::ReleaseCheckpoint::from_note(checkpoint).expect("cp"),
         computed_at: vrs_core::codes::Timestamp::from_unix_seconds(at).expect("ts"),
+        reciprocity: Default::default(),
     };
     let release = vrs_core::release::build_threshold(meta, &vrs_core::aggregate::Tables::new(), 5)
         .expect("build");
@@ -702,6 +703,7 @@ fn crafted_release(
         version: 1,
         digest: vrs_core::sha256(&bytes),
         size: bytes.len() as u64,
+        reciprocity: Default::default(),
     };
     (rec, bytes)
 }

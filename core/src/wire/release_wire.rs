@@ -7,8 +7,8 @@ use crate::aggregate::{CellKey, Measure, Period, TableId};
 use crate::codes::CODE_LIST_VERSION;
 use crate::disclosure::{ConfStatus, Epsilon, NoiseParams, ObsStatus, Policy};
 use crate::release::{
-    AuditInfo, MAX_RELEASE_VERSION, Observation, Release, ReleaseCell, ReleaseCheckpoint,
-    ReleaseError,
+    AuditInfo, MAX_RELEASE_VERSION, Observation, Reciprocity, Release, ReleaseCell,
+    ReleaseCheckpoint, ReleaseError,
 };
 use crate::report::{Iso3, Timestamp};
 
@@ -38,6 +38,40 @@ pub fn decode_release(payload: &[u8]) -> Result<Release, ReleaseError> {
         )));
     }
     Release::try_from(msg)
+}
+
+/// Only the fields of a `vrs.v1.Release` that say who may be served it (every other
+/// field is skipped), so that a node can decide without decoding a release's cells.
+#[derive(Clone, PartialEq, prost::Message)]
+struct ScopeOnly {
+    #[prost(string, tag = "1")]
+    origin: String,
+    #[prost(string, tag = "3")]
+    period: String,
+    #[prost(message, optional, tag = "12")]
+    reciprocity: Option<pb::ReciprocityPolicy>,
+}
+
+/// Who may be served a release: its origin, period and signed reciprocity policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseScope {
+    /// The origin State, as the payload says.
+    pub origin: String,
+    /// The SDMX period, as the payload says.
+    pub period: String,
+    /// The policy.
+    pub reciprocity: Reciprocity,
+}
+
+/// The [`ReleaseScope`] of a release payload whose signature has been verified (or that
+/// this node stored after verifying it), without decoding its cells.
+pub fn release_scope(payload: &[u8]) -> Result<ReleaseScope, ReleaseError> {
+    let m = ScopeOnly::decode(payload).map_err(|e| ReleaseError::Decode(e.to_string()))?;
+    Ok(ReleaseScope {
+        reciprocity: reciprocity(m.reciprocity.as_ref())?,
+        origin: m.origin,
+        period: m.period,
+    })
 }
 
 impl From<&Release> for pb::Release {
@@ -102,7 +136,39 @@ impl From<&Release> for pb::Release {
                 requirements: a.requirements,
                 median_rule: a.median_rule.clone(),
             }),
+            // NONE is the absent field, so releases built before it keep their bytes.
+            reciprocity: match r.reciprocity {
+                Reciprocity::None => None,
+                Reciprocity::Period {
+                    include_secretariats,
+                } => Some(pb::ReciprocityPolicy {
+                    mode: pb::ReciprocityMode::Period as i32,
+                    include_secretariats,
+                }),
+            },
         }
+    }
+}
+
+/// The release's reciprocity policy: absent is [`Reciprocity::None`]; present, its mode
+/// must be one this node knows (a present but unspecified one is refused, so that every
+/// policy has one encoding).
+fn reciprocity(r: Option<&pb::ReciprocityPolicy>) -> Result<Reciprocity, ReleaseError> {
+    let Some(r) = r else {
+        return Ok(Reciprocity::None);
+    };
+    match pb::ReciprocityMode::try_from(r.mode) {
+        Ok(pb::ReciprocityMode::Period) => Ok(Reciprocity::Period {
+            include_secretariats: r.include_secretariats,
+        }),
+        Ok(pb::ReciprocityMode::Unspecified) => Err(invalid(
+            "reciprocity.mode",
+            "unspecified (a release served to everyone omits the field)",
+        )),
+        Err(_) => Err(invalid(
+            "reciprocity.mode",
+            format!("{} is not a mode this node knows", r.mode),
+        )),
     }
 }
 
@@ -321,8 +387,10 @@ impl TryFrom<pb::Release> for Release {
         let computed_at =
             Timestamp::parse(&m.computed_at).map_err(|e| invalid("computed_at", e.to_string()))?;
         let audit = audit(&policy, m.version, m.audit)?;
+        let reciprocity = reciprocity(m.reciprocity.as_ref())?;
         Ok(Release {
             audit,
+            reciprocity,
             origin,
             table,
             period,

@@ -46,6 +46,7 @@ pub fn meta(origin: &str, table: TableId, version: u32) -> ReleaseMeta {
         code_list_version: CODE_LIST_VERSION.to_owned(),
         checkpoint: checkpoint(),
         computed_at: Timestamp::parse("2026-04-08T00:00:05Z").unwrap(),
+        reciprocity: Default::default(),
     }
 }
 

@@ -56,6 +56,7 @@ pub(super) const fn key(path: &'static str, kind: Kind, presence: Presence) -> K
 pub(super) const ROLES: &[&str] = &["state", "secretariat"];
 pub(super) const LOG_FORMATS: &[&str] = &["text", "json"];
 pub(super) const PERIODS: &[&str] = &["month", "week"];
+pub(super) const RECIPROCITY: &[&str] = &["none", "period"];
 pub(super) const PEER_KEYS: &[&str] = &["state", "endpoint", "vkey"];
 /// Of [`PEER_KEYS`], those a peer must have (`vkey` may come from the roster).
 pub(super) const PEER_REQUIRED: &[&str] = &["state", "endpoint"];
@@ -111,6 +112,16 @@ pub(super) const KEYS: &[Key] = &[
     key("release.budget_cap", Kind::Str, Presence::Defaulted),
     key("release.contribution_cap", Kind::Int, Presence::Defaulted),
     key("release.check_interval_s", Kind::Int, Presence::Defaulted),
+    key(
+        "release.reciprocity",
+        Kind::Choice(RECIPROCITY),
+        Presence::Defaulted,
+    ),
+    key(
+        "release.reciprocity_secretariats",
+        Kind::Bool,
+        Presence::Defaulted,
+    ),
     key("sync.schedule", Kind::Str, Presence::Defaulted),
     key("sync.jitter_s", Kind::Int, Presence::Defaulted),
     key("sync.peer_deadline_s", Kind::Int, Presence::Defaulted),

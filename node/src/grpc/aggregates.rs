@@ -1,6 +1,7 @@
 //! The aggregates service: releases of the State's tables, their exports and the regional tables.
 
 use super::*;
+use crate::reciprocity::Gate;
 
 /// A CSV export holds one table (one SDMX dataflow).
 fn one_table(e: vrs_core::release::ReleaseError) -> Status {
@@ -26,7 +27,19 @@ pub(super) fn release_info(r: &crate::storage::releases::ReleaseRecord) -> pb::R
         version: r.version,
         digest: r.digest.to_vec(),
         size: r.size,
+        withheld: false,
     }
+}
+
+/// A manifest or listing entry for a caller: marked when reciprocity withholds it.
+pub(super) fn release_info_for(
+    gate: &mut Gate<'_>,
+    r: &crate::storage::releases::ReleaseRecord,
+) -> Result<pb::ReleaseInfo, Status> {
+    Ok(pb::ReleaseInfo {
+        withheld: gate.withholds_record(r).map_err(storage)?,
+        ..release_info(r)
+    })
 }
 
 impl Services {
@@ -61,12 +74,22 @@ impl Services {
         Ok(latest.into_values().collect())
     }
 
-    /// The latest held releases matching `filter`, each opened under its origin's key.
+    /// The latest held releases matching `filter` that reciprocity serves the caller
+    /// (`role`), each opened under its origin's key.
     fn open_matching(
         &self,
         filter: &pb::ListReleasesRequest,
+        role: &Role,
     ) -> Result<Vec<vrs_core::release::Release>, Status> {
-        self.matching(filter)?
+        let store = self.ledger.store();
+        let mut gate = Gate::new(store, self.state(), role);
+        let mut served = Vec::new();
+        for rec in self.matching(filter)? {
+            if !gate.withholds_record(&rec).map_err(storage)? {
+                served.push(rec);
+            }
+        }
+        served
             .iter()
             .map(|rec| {
                 let bytes = self
@@ -115,12 +138,13 @@ impl pb::aggregates_service_server::AggregatesService for Services {
         &self,
         req: Request<pb::ListReleasesRequest>,
     ) -> Result<Response<pb::ListReleasesResponse>, Status> {
-        authorize(&req, self.state(), RELEASE_READERS)?;
+        let role = authorize(&req, self.state(), RELEASE_READERS)?;
+        let mut gate = Gate::new(self.ledger.store(), self.state(), &role);
         let releases = self
             .matching(req.get_ref())?
             .iter()
-            .map(release_info)
-            .collect();
+            .map(|r| release_info_for(&mut gate, r))
+            .collect::<Result<_, _>>()?;
         Ok(Response::new(pb::ListReleasesResponse { releases }))
     }
 
@@ -128,7 +152,7 @@ impl pb::aggregates_service_server::AggregatesService for Services {
         &self,
         req: Request<pb::GetReleaseRequest>,
     ) -> Result<Response<pb::GetReleaseResponse>, Status> {
-        authorize(&req, self.state(), RELEASE_READERS)?;
+        let role = authorize(&req, self.state(), RELEASE_READERS)?;
         let r = req.into_inner();
         let store = self.ledger.store();
         let bytes = if r.version == 0 {
@@ -150,6 +174,17 @@ impl pb::aggregates_service_server::AggregatesService for Services {
                 MAX_ERROR_MESSAGE,
             ))
         })?;
+        let policy = crate::reciprocity::policy_of(&bytes).map_err(storage)?;
+        let mut gate = Gate::new(store, self.state(), &role);
+        if gate
+            .withholds(&r.origin, &r.period, policy)
+            .map_err(storage)?
+        {
+            return Err(Status::permission_denied(clip(
+                &gate.why(&r.origin, &r.period),
+                MAX_ERROR_MESSAGE,
+            )));
+        }
         let env = Envelope::from_entry_bytes(&bytes)
             .map_err(|e| Status::internal(format!("stored release does not decode: {e}")))?;
         Ok(Response::new(pb::GetReleaseResponse {
@@ -161,10 +196,10 @@ impl pb::aggregates_service_server::AggregatesService for Services {
         &self,
         req: Request<pb::ExportRequest>,
     ) -> Result<Response<pb::ExportResponse>, Status> {
-        authorize(&req, self.state(), RELEASE_READERS)?;
+        let role = authorize(&req, self.state(), RELEASE_READERS)?;
         let r = req.into_inner();
         let filter = r.filter.unwrap_or_default();
-        let releases = self.open_matching(&filter)?;
+        let releases = self.open_matching(&filter, &role)?;
         let format = pb::ExportFormat::try_from(r.format).unwrap_or(pb::ExportFormat::Unspecified);
         // A CSV's columns are the requested table's, even when nothing matches.
         let table = match filter.table.as_str() {
@@ -197,7 +232,7 @@ impl pb::aggregates_service_server::AggregatesService for Services {
         &self,
         req: Request<pb::RegionalTableRequest>,
     ) -> Result<Response<pb::ExportResponse>, Status> {
-        authorize(&req, self.state(), RELEASE_READERS)?;
+        let role = authorize(&req, self.state(), RELEASE_READERS)?;
         let r = req.into_inner();
         let filter = pb::ListReleasesRequest {
             origin: String::new(),
@@ -211,7 +246,7 @@ impl pb::aggregates_service_server::AggregatesService for Services {
                 "table and period are required",
             ));
         }
-        let releases = self.open_matching(&filter)?;
+        let releases = self.open_matching(&filter, &role)?;
         if releases.is_empty() {
             return Err(Status::not_found(clip(
                 &format!("no release of {} {} is held", r.table, r.period),

@@ -1,6 +1,6 @@
 //! The federation service: what peers and secretariats pull (manifests, releases, checkpoints, cosignatures).
 
-use super::aggregates::release_info;
+use super::aggregates::release_info_for;
 use super::*;
 
 /// Federation callers: configured peer nodes and secretariats.
@@ -102,7 +102,7 @@ impl pb::federation_service_server::FederationService for Services {
         &self,
         req: Request<pb::ManifestRequest>,
     ) -> Result<Response<pb::ManifestResponse>, Status> {
-        authorize_federation(self, &req)?;
+        let role = authorize_federation(self, &req)?;
         let r = req.into_inner();
         let after = crate::sync::parse_cursor(&r.cursor).ok_or_else(|| {
             field_status(
@@ -174,8 +174,13 @@ impl pb::federation_service_server::FederationService for Services {
         let page = store
             .manifest_filtered(after, until, &origins, limit, MAX_SCAN)
             .map_err(storage)?;
+        let mut gate = crate::reciprocity::Gate::new(store, self.state(), &role);
         Ok(Response::new(pb::ManifestResponse {
-            releases: page.entries.iter().map(|(_, r)| release_info(r)).collect(),
+            releases: page
+                .entries
+                .iter()
+                .map(|(_, r)| release_info_for(&mut gate, r))
+                .collect::<Result<_, _>>()?,
             cursor: crate::sync::cursor_token(page.last),
             more: page.more,
             ..Default::default()
@@ -186,7 +191,7 @@ impl pb::federation_service_server::FederationService for Services {
         &self,
         req: Request<pb::FetchReleasesRequest>,
     ) -> Result<Response<Self::FetchReleasesStream>, Status> {
-        authorize_federation(self, &req)?;
+        let role = authorize_federation(self, &req)?;
         let r = req.into_inner();
         if r.digests.len() > MAX_FETCH {
             return Err(field_status(
@@ -207,9 +212,13 @@ impl pb::federation_service_server::FederationService for Services {
             digests.push(d);
         }
         let ledger = self.ledger.clone();
+        let state = self.state().to_owned();
         let stream = async_stream(move |tx| async move {
+            let mut gate = crate::reciprocity::Gate::new(ledger.store(), &state, &role);
             for d in digests {
                 let item = match ledger.store().release_by_digest(&d) {
+                    // Withheld by reciprocity: as if not held (the manifest marked it).
+                    Ok(Some(bytes)) if gate.withholds_stored(&bytes) => continue,
                     Ok(Some(bytes)) => match Envelope::from_entry_bytes(&bytes) {
                         Ok(env) => Ok(pb::FetchedRelease {
                             digest: d.to_vec(),

@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use vrs_core::release::Withheld;
+use vrs_core::release::{Reciprocity, Withheld};
 
 use super::{Batch, StorageError, Store, json_bytes, json_of, u64_of};
 
@@ -32,6 +32,10 @@ pub struct ReleaseRecord {
     pub digest: vrs_core::Hash,
     /// Size of the envelope bytes.
     pub size: u64,
+    /// The origin's signed reciprocity policy (absent in records of releases without
+    /// one, and in records written before the field).
+    #[serde(default, skip_serializing_if = "Reciprocity::is_none")]
+    pub reciprocity: Reciprocity,
 }
 
 /// A page of the manifest (see [`Store::manifest_filtered`]).
@@ -256,6 +260,18 @@ impl Store {
         self.manifest_range(after, u64::MAX).take(limit).collect()
     }
 
+    /// Whether any release of `origin` for `period` is held (any table, any version):
+    /// what reciprocity asks of a peer State (one prefix lookup per table).
+    pub fn holds_period(&self, origin: &str, period: &str) -> Result<bool, StorageError> {
+        for table in vrs_core::aggregate::TableId::ALL {
+            let prefix = release_prefix(origin, table.code(), period);
+            if self.db.scan_prefix(&prefix).next().transpose()?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The values the threshold releases of `period` at `version` withheld, if the node
     /// recorded them.
     pub fn withheld(&self, period: &str, version: u32) -> Result<Option<Withheld>, StorageError> {
@@ -448,6 +464,7 @@ mod tests {
                 version,
                 digest: vrs_core::sha256(&bytes),
                 size: bytes.len() as u64,
+                reciprocity: Reciprocity::None,
             },
             bytes,
         )

@@ -21,6 +21,7 @@ use vrs_proto::v1::federation_service_client::FederationServiceClient;
 
 mod directories;
 mod error;
+mod reciprocity;
 mod witnessing;
 
 pub use error::{Rejection, SyncError};
@@ -182,13 +183,17 @@ impl SyncEngine {
 
     /// The per-peer records and the alarms.
     pub fn status(&self) -> pb::SyncStatusResponse {
-        let peers = self
+        let mut peers: Vec<pb::PeerStatus> = self
             .status
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .values()
             .cloned()
             .collect();
+        let mut withholding = self.withholding();
+        for p in &mut peers {
+            p.withholding = withholding.remove(&p.peer).unwrap_or_default();
+        }
         pb::SyncStatusResponse {
             peers,
             alarms: self.ledger.store().alarms().unwrap_or_default(),
@@ -516,7 +521,7 @@ impl SyncEngine {
                 .into_inner();
             st.bytes += page.encoded_len() as u64;
             let next = parse_cursor(&page.cursor).ok_or(SyncError::BadCursor)?;
-            let wanted = self.not_held(page.releases, st)?;
+            let wanted = self.not_held(&peer.state, page.releases, st)?;
             self.fetch_wanted(client, &wanted, st).await?;
             if next > cursor {
                 store.set_sync_cursor(&peer.state, next, epoch)?;
@@ -529,12 +534,15 @@ impl SyncEngine {
         if head > cursor {
             store.set_sync_cursor(&peer.state, head, epoch)?;
         }
+        self.fetch_pending(&peer.state, client, st).await?;
         Ok(answered)
     }
 
-    /// Of a manifest page's entries, those this node does not hold, by digest.
+    /// Of a manifest page's entries, those this node does not hold, by digest; those
+    /// the peer withholds by reciprocity are kept pending instead.
     fn not_held(
         &self,
+        peer: &str,
         entries: Vec<pb::ReleaseInfo>,
         st: &mut pb::PeerStatus,
     ) -> Result<HashMap<Hash, pb::ReleaseInfo>, SyncError> {
@@ -551,6 +559,11 @@ impl SyncEngine {
             };
             if self.ledger.store().has_release(&d)? {
                 st.already_held += 1;
+            } else if info.withheld {
+                // Made durable with the cursor that passes it.
+                self.ledger
+                    .store()
+                    .put_pending(peer, &reciprocity::pending_record(&info, d))?;
             } else {
                 wanted.insert(d, info);
             }
@@ -728,6 +741,7 @@ impl SyncEngine {
                 version: info.version,
                 digest: d,
                 size: bytes.len() as u64,
+                reciprocity: release.reciprocity,
             },
             bytes,
         ))

@@ -49,6 +49,34 @@ pub fn failures(st: &pb::SyncStatusResponse) -> Vec<String> {
         .collect()
 }
 
+/// What reciprocity keeps between this node and each peer, one line each: the periods
+/// this node withholds from the peer (with the count and why), and the releases the
+/// peer withholds from this node (pending until this node releases their period).
+pub fn reciprocity_lines(st: &pb::SyncStatusResponse) -> Vec<String> {
+    let mut lines = Vec::new();
+    for p in &st.peers {
+        for w in &p.withholding {
+            lines.push(format!(
+                "withheld from {} by reciprocity: {} release(s) of {} ({})",
+                p.peer, w.releases, w.period, w.reason
+            ));
+        }
+        if p.pending > 0 {
+            lines.push(format!(
+                "withheld by {} from this node by reciprocity: {} release(s), fetched once \
+                 this node releases their period",
+                p.peer, p.pending
+            ));
+        }
+    }
+    lines
+}
+
+/// How many releases this node withholds from `p` by reciprocity.
+pub fn withheld_from(p: &pb::PeerStatus) -> u64 {
+    p.withholding.iter().map(|w| w.releases).sum()
+}
+
 /// Whether `s` can name a peer: a State, ISO 3166-1 alpha-3 in upper case.
 pub fn is_peer(s: &str) -> bool {
     s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) && vrs_core::codes::is_country(s)

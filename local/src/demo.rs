@@ -228,7 +228,13 @@ impl Demo {
         for state in states {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let port = listener.local_addr()?.port();
-            let files = crate::node_files(&self.pki, state, None, &extra)?;
+            // The first State releases under reciprocity = "period" (see steps.rs).
+            let policy = if members.is_empty() {
+                steps::RECIPROCAL
+            } else {
+                ""
+            };
+            let files = crate::node_files(&self.pki, state, None, &(extra.clone() + policy))?;
             members.push((files, listener, port));
         }
         // The peers name no key: each node verifies the others under the roster.
@@ -735,6 +741,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<String> {
     failures += demo.check_directories(&runs, &vkeys).await?;
     let (more, sec_node) = demo.secretariat(&sec_files, &vkeys).await?;
     failures += more;
+    failures += demo.reciprocity(&runs, months[0]).await?;
 
     if opts.keep {
         say!(

@@ -220,6 +220,8 @@ fn every_key_can_be_set_from_the_environment() {
         ("VRS_NODE_RELEASE_BUDGET_CAP", "1/1"),
         ("VRS_NODE_RELEASE_CONTRIBUTION_CAP", "20"),
         ("VRS_NODE_RELEASE_CHECK_INTERVAL_S", "60"),
+        ("VRS_NODE_RELEASE_RECIPROCITY", "period"),
+        ("VRS_NODE_RELEASE_RECIPROCITY_SECRETARIATS", "true"),
         ("VRS_NODE_SYNC_SCHEDULE", "*/5 * * * *"),
         ("VRS_NODE_SYNC_JITTER_S", "0"),
         ("VRS_NODE_SYNC_PEER_DEADLINE_S", "30"),
@@ -255,6 +257,8 @@ fn every_key_can_be_set_from_the_environment() {
     assert_eq!(c.release.federation_floor, 6);
     assert_eq!(c.release.noise_tables, "PERSONS");
     assert_eq!(c.release.epsilon, "1/2");
+    assert_eq!(c.release.reciprocity, "period");
+    assert!(c.release.reciprocity_secretariats);
     assert_eq!(c.limits.max_message_bytes, 4096);
     assert_eq!(c.limits.rpc_deadline_ms, 1500);
     assert_eq!(c.limits.max_batch, 8);
@@ -457,6 +461,11 @@ fn bad_file_values_name_the_key() {
             "listen_port",
         ),
         ("bad role", "state = \"AUS\"\nrole = \"admin\"", "role"),
+        (
+            "bad reciprocity",
+            "state = \"AUS\"\n[release]\nreciprocity = \"always\"",
+            "release.reciprocity",
+        ),
     ];
     for (what, top, key) in cases {
         let dir = node_dir("vrs.example/state/AUS");

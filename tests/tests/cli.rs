@@ -75,6 +75,21 @@ async fn the_demo_runs_a_federation_and_every_verification_passes() {
         out.contains("AUS+IDN+THA,2026-M10,MOVEMENTS,_T,_T,_T,EVENTS,"),
         "{out}"
     );
+    // Reciprocity: AUS releases 2026-M09 under `period`; IDN, which has not released
+    // it, is refused it, then releases it and gets it.
+    assert!(
+        out.contains("IDN <- AUS: fetched 0,")
+            && out.contains("7 withheld from IDN by reciprocity"),
+        "{out}"
+    );
+    assert!(
+        out.contains("IDN asks AUS for MOVEMENTS 2026-M09: refused, withheld by reciprocity"),
+        "{out}"
+    );
+    assert!(
+        out.contains("IDN released 2026-M09: it now holds AUS's 7 releases of 2026-M09"),
+        "{out}"
+    );
     assert!(
         out.contains("demo finished: every verification passed"),
         "{out}"

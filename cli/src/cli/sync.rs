@@ -54,6 +54,12 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
                         "checkpoint": none_if_empty(&p.checkpoint),
                         "release_bytes": p.release_bytes,
                         "directories": p.directories,
+                        "pending": p.pending,
+                        "withholding": p.withholding.iter().map(|w| json!({
+                            "period": w.period,
+                            "releases": w.releases,
+                            "reason": w.reason,
+                        })).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -74,6 +80,8 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
                 "already_held",
                 "rejected",
                 "directories",
+                "pending",
+                "withheld",
                 "bytes",
                 "last_success",
                 "last_error",
@@ -94,6 +102,8 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
                     json!(p.already_held),
                     json!(p.rejected.len()),
                     json!(p.directories),
+                    json!(p.pending),
+                    json!(sync::withheld_from(p)),
                     json!(p.bytes),
                     time(p.last_success),
                     none_if_empty(&p.last_error),
@@ -115,6 +125,7 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
                     );
                 }
             }
+            notes.extend(sync::reciprocity_lines(st));
             notes.extend(st.alarms.iter().map(|a| format!("ALARM: {a}")));
             for n in notes {
                 if output == Output::Table {

@@ -1,5 +1,6 @@
 //! Steps of the demo kept beside `demo.rs`: the directory of competent authorities
-//! each State publishes, and the lines of the sync records.
+//! each State publishes, reciprocity (one refusal, and the release that lifts it), and
+//! the lines of the sync records.
 
 use std::fmt::Write as _;
 
@@ -7,7 +8,9 @@ use anyhow::Context as _;
 use vrs_client::pki::Identity;
 use vrs_core::directory::{Competence, Directory, Kind};
 use vrs_proto::v1 as pb;
+use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::directory_service_client::DirectoryServiceClient;
+use vrs_proto::v1::sync_service_client::SyncServiceClient;
 
 use super::{Demo, StateRun};
 
@@ -22,13 +25,16 @@ pub(super) fn sync_line(node: &str, p: &pb::PeerStatus) -> String {
         p.directories,
         p.bytes,
         p.witnessed_size,
-        if p.last_error.is_empty() {
-            String::new()
-        } else {
-            format!(", ERROR {}", p.last_error)
+        match (p.pending, p.last_error.is_empty()) {
+            (_, false) => format!(", ERROR {}", p.last_error),
+            (0, true) => String::new(),
+            (n, true) => format!(", {n} withheld from {node} by reciprocity"),
         }
     )
 }
+
+/// The State whose node releases under `reciprocity = "period"` in the demo (the first).
+pub(super) const RECIPROCAL: &str = "[release]\nreciprocity = \"period\"\n";
 
 impl Demo {
     async fn directory_client(
@@ -139,5 +145,116 @@ impl Demo {
             );
         }
         Ok(failures)
+    }
+
+    /// Reciprocity: the first State's node releases under `period`. It releases the
+    /// period before the demo's data, which no other State has released: the second
+    /// State is refused it (sync and GetRelease), then releases that period itself and
+    /// gets it. The number of checks that failed.
+    pub(super) async fn reciprocity(
+        &mut self,
+        runs: &[StateRun],
+        first: (u16, u8),
+    ) -> anyhow::Result<u32> {
+        let [a, b, ..] = runs else {
+            return Ok(0);
+        };
+        let (sa, sb) = (a.node.state.clone(), b.node.state.clone());
+        let p = match first {
+            (y, 1) => super::period((y - 1, 12)),
+            (y, m) => super::period((y, m - 1)),
+        };
+        super::say!(
+            self,
+            "reciprocity: {sa} releases under reciprocity = \"period\" (a State gets its releases of a period once it has released that period too):"
+        );
+        self.release_one(a, &p).await?;
+        let st = self.sync_with(b, &sa).await?;
+        let mut failures = u32::from(st.pending == 0 || st.fetched > 0);
+        super::say!(self, "{}", sync_line(&sb, &st));
+        // Asked directly by the other State's node, the node refuses with the reason.
+        let as_b = a
+            .node
+            .channel(&self.ca, &self.pki.issue(Identity::node(&sb))?)
+            .await?;
+        match AggregatesServiceClient::new(as_b)
+            .get_release(pb::GetReleaseRequest {
+                origin: sa.clone(),
+                table: "MOVEMENTS".into(),
+                period: p.clone(),
+                version: 0,
+            })
+            .await
+        {
+            Err(e) if e.code() == tonic::Code::PermissionDenied => {
+                super::say!(
+                    self,
+                    "  {sb} asks {sa} for MOVEMENTS {p}: refused, {}",
+                    e.message()
+                );
+            }
+            other => {
+                failures += 1;
+                super::say!(
+                    self,
+                    "  {sb} asks {sa} for MOVEMENTS {p}: NOT REFUSED ({other:?})"
+                );
+            }
+        }
+        self.release_one(b, &p).await?;
+        let back = self.sync_with(a, &sb).await?;
+        super::say!(self, "{}", sync_line(&sa, &back));
+        let st = self.sync_with(b, &sa).await?;
+        super::say!(self, "{}", sync_line(&sb, &st));
+        if st.pending == 0 && st.fetched > 0 && st.last_error.is_empty() {
+            super::say!(
+                self,
+                "  {sb} released {p}: it now holds {sa}'s {} releases of {p}",
+                st.fetched
+            );
+        } else {
+            failures += 1;
+            super::say!(self, "  {sb} released {p} and still lacks {sa}'s: FAILED");
+        }
+        Ok(failures)
+    }
+
+    async fn release_one(&mut self, run: &StateRun, p: &str) -> anyhow::Result<()> {
+        let state = &run.node.state;
+        let admin = run
+            .node
+            .channel(&self.ca, &self.pki.issue(Identity::admin(state))?)
+            .await?;
+        let made = AggregatesServiceClient::new(admin)
+            .release_now(pb::ReleaseNowRequest {
+                period: p.to_owned(),
+                revise: false,
+            })
+            .await
+            .with_context(|| format!("releasing {p} on {state}"))?
+            .into_inner()
+            .releases;
+        super::say!(
+            self,
+            "  {state}: {} tables of {p} released and signed",
+            made.len()
+        );
+        Ok(())
+    }
+
+    /// A sync run of `run`'s node with `peer` only: its record.
+    async fn sync_with(&mut self, run: &StateRun, peer: &str) -> anyhow::Result<pb::PeerStatus> {
+        let admin = run
+            .node
+            .channel(&self.ca, &self.pki.issue(Identity::admin(&run.node.state))?)
+            .await?;
+        SyncServiceClient::new(admin)
+            .sync_now(pb::SyncNowRequest { peer: peer.into() })
+            .await?
+            .into_inner()
+            .peers
+            .into_iter()
+            .find(|p| p.peer == peer)
+            .context("no record of the peer")
     }
 }

@@ -91,6 +91,11 @@ fn view(
                 button #sync-all type="submit" { (o.sync_now_all) }
             }
         }
+        @let reciprocity = sync::reciprocity_lines(st);
+        @if !reciprocity.is_empty() {
+            h2 { (o.reciprocity) }
+            ul #reciprocity { @for line in &reciprocity { li { (line) } } }
+        }
         @if !refused.is_empty() {
             h2 { (o.refused_releases) }
             ul #refused { @for (p, r) in &refused { li { (p) ": " (r) } } }

@@ -83,6 +83,23 @@ async fn the_demo_serves_the_workspace_with_a_profile_for_each_role() {
                 panic!("the header shows {role} after switching to {profile}: {e}")
             });
         b.shot(&format!("demo-home-{profile}")).await;
+        if profile == "aus-admin" {
+            // AUS releases under reciprocity = "period": THA never released 2026-M09,
+            // so the sync page says what AUS withholds from it, and why.
+            let base = url.split("/?token=").next().expect("base");
+            b.c.goto(&format!("{base}/operator/sync"))
+                .await
+                .expect("goto");
+            let shown = b.text("#reciprocity").await;
+            assert!(
+                shown.contains(
+                    "withheld from THA by reciprocity: 7 release(s) of 2026-M09 (THA has released nothing of 2026-M09 that this node holds)"
+                ),
+                "{shown}"
+            );
+            assert!(!shown.contains("from IDN"), "IDN released it: {shown}");
+            b.shot("demo-operator-reciprocity").await;
+        }
     }
     b.close().await;
     let _ = child.kill().await;

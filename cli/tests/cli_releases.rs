@@ -524,8 +524,9 @@ async fn releases_are_made_synced_listed_verified_exported_and_summed() {
         .await;
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
-        out.stdout
-            .starts_with("origin,table,period,version,digest,size\nIDN,MOVEMENTS,2026-M03,1,"),
+        out.stdout.starts_with(
+            "origin,table,period,version,digest,size,withheld\nIDN,MOVEMENTS,2026-M03,1,"
+        ),
         "{out:?}"
     );
     assert_eq!(out.stdout.lines().count(), 2, "{out:?}");

@@ -189,10 +189,14 @@ fn info_row(r: &pb::ReleaseInfo) -> Vec<Value> {
         json!(r.version),
         json!(vrs_core::hex(&r.digest)),
         json!(r.size),
+        json!(r.withheld),
     ]
 }
 
-const INFO_COLUMNS: &[&str] = &["origin", "table", "period", "version", "digest", "size"];
+/// `withheld`: reciprocity keeps the release's contents from this caller.
+const INFO_COLUMNS: &[&str] = &[
+    "origin", "table", "period", "version", "digest", "size", "withheld",
+];
 
 /// `vrs releases list`.
 pub async fn list(sel: &Selector, filter: &Filter, output: Output) -> anyhow::Result<()> {

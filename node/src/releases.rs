@@ -221,6 +221,40 @@ fn record_of(
     }
 }
 
+/// The latest held release of each table of `state` for `period`: (table, version,
+/// envelope bytes).
+fn held_of(
+    state: &str,
+    store: &Store,
+    period: &str,
+) -> Result<Vec<(TableId, u32, Vec<u8>)>, ReleaseRefusal> {
+    let mut held = Vec::new();
+    for table in TableId::ALL {
+        if let Some((version, bytes)) = store
+            .latest_release(state, table.code(), period)
+            .map_err(ReleaseRefusal::Storage)?
+        {
+            held.push((table, version, bytes));
+        }
+    }
+    Ok(held)
+}
+
+/// The manifest records of what [`held_of`] found, each with its signed policy.
+fn held_records(
+    state: &str,
+    period: &str,
+    held: &[(TableId, u32, Vec<u8>)],
+) -> Result<Vec<ReleaseRecord>, ReleaseRefusal> {
+    held.iter()
+        .map(|(t, v, bytes)| {
+            let reciprocity =
+                crate::reciprocity::policy_of(bytes).map_err(ReleaseRefusal::Storage)?;
+            Ok(record_of(state, *t, period, *v, bytes, reciprocity))
+        })
+        .collect()
+}
+
 /// Releases every table of `period` together (version 1, or the revision when
 /// `revise`), or returns the stored releases when version 1 exists and no revision is
 /// asked: release-once. The threshold tables are audited as one system
@@ -236,25 +270,11 @@ pub fn release_period(
     let storage = ReleaseRefusal::Storage;
     let build = |e: vrs_core::release::ReleaseError| ReleaseRefusal::Build(e.to_string());
     let p = period.to_string();
-    let mut held = Vec::new();
-    for table in TableId::ALL {
-        if let Some((version, bytes)) = store
-            .latest_release(job.state, table.code(), &p)
-            .map_err(storage)?
-        {
-            held.push((table, version, bytes));
-        }
-    }
+    let held = held_of(job.state, store, &p)?;
     let code = |t: TableId| t.code().to_owned();
     match (held.first(), revise) {
         (Some(_), false) => {
-            let records = held
-                .iter()
-                .map(|(t, v, bytes)| {
-                    let reciprocity = crate::reciprocity::policy_of(bytes).map_err(storage)?;
-                    Ok(record_of(job.state, *t, &p, *v, bytes, reciprocity))
-                })
-                .collect::<Result<_, ReleaseRefusal>>()?;
+            let records = held_records(job.state, &p, &held)?;
             return Ok((records, PeriodMade::default()));
         }
         (None, true) => {

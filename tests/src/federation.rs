@@ -9,7 +9,7 @@ use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::report_service_client::ReportServiceClient;
 use vrs_proto::v1::sync_service_client::SyncServiceClient;
 
-use crate::{FocalPoint, InProcessNode, Pki, register};
+use crate::{FocalPoint, InProcessNode, NodeFiles, Pki, node_files, register};
 
 /// Submits `n` movement reports of October 2026 and releases the month (as the
 /// State's admin, registering focal point `fp1`).
@@ -83,4 +83,55 @@ pub async fn held(pki: &Pki, node: &InProcessNode) -> Vec<pb::ReleaseInfo> {
         .expect("list")
         .into_inner()
         .releases
+}
+
+/// A line AUS–IDN–THA under a roster signed by `keeper` (THA is not AUS's peer): the
+/// three nodes started, each with `extra` and its own addition (`own`, by index)
+/// appended to its configuration, and the roster published to each. The nodes and
+/// their files, in line order.
+pub async fn roster_line(
+    pki: &Pki,
+    keeper: &vrs_local::roster::RosterKeeper,
+    extra: &str,
+    own: [&str; 3],
+) -> (Vec<InProcessNode>, Vec<NodeFiles>) {
+    use vrs_local::roster::{add_roster_peer, member, roster};
+    const LINE: [&str; 3] = ["AUS", "IDN", "THA"];
+    let mut files = Vec::new();
+    for (s, own) in LINE.into_iter().zip(own) {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let text = format!("{extra}{own}{}", keeper.section());
+        files.push((node_files(pki, s, None, &text), l));
+    }
+    let ports: Vec<u16> = files
+        .iter()
+        .map(|(_, l)| l.local_addr().expect("addr").port())
+        .collect();
+    add_roster_peer(&files[0].0, "IDN", ports[1]).expect("peer");
+    add_roster_peer(&files[1].0, "AUS", ports[0]).expect("peer");
+    add_roster_peer(&files[1].0, "THA", ports[2]).expect("peer");
+    add_roster_peer(&files[2].0, "IDN", ports[1]).expect("peer");
+    let members: Vec<_> = files
+        .iter()
+        .zip(&ports)
+        .map(|((f, _), p)| member(&f.state, &f.vkey, *p, 0, 0).expect("member"))
+        .collect();
+    let note = keeper
+        .sign(&roster("vrs.test", 1, members))
+        .expect("roster");
+    let mut nodes = Vec::new();
+    let mut fs = Vec::new();
+    for (f, l) in files {
+        nodes.push(InProcessNode::start_on(&f, l).await);
+        fs.push(f);
+    }
+    for (node, state) in nodes.iter().zip(LINE) {
+        SyncServiceClient::new(node.channel(pki, &pki.issue(Identity::admin(state))).await)
+            .publish_roster(pb::RosterNote { note: note.clone() })
+            .await
+            .expect("roster");
+    }
+    (nodes, fs)
 }

@@ -6,12 +6,11 @@
 
 use vrs_client::pki::Identity;
 use vrs_core::directory::{Competence, Directory, Kind};
-use vrs_local::roster::{RosterKeeper, add_roster_peer, member, roster};
+use vrs_local::roster::RosterKeeper;
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::directory_service_client::DirectoryServiceClient;
-use vrs_proto::v1::sync_service_client::SyncServiceClient;
-use vrs_tests::federation::sync_now;
-use vrs_tests::{InProcessNode, Pki, node_files};
+use vrs_tests::federation::{roster_line, sync_now};
+use vrs_tests::{InProcessNode, Pki};
 
 const SYNC: &str = "[sync]\nattempts = 2\npeer_deadline_s = 30\njitter_s = 0\n";
 
@@ -52,44 +51,8 @@ async fn a_directory_travels_a_line_verified_under_its_origins_key_and_a_forged_
     let pki = Pki::new();
     let keeper =
         RosterKeeper::new(pki.dir.path(), "roster-1", "vrs.test/roster/1").expect("keeper");
-    let mut files = Vec::new();
-    for s in ["AUS", "IDN", "THA"] {
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        files.push((
-            node_files(&pki, s, None, &format!("{SYNC}{}", keeper.section())),
-            l,
-        ));
-    }
-    let ports: Vec<u16> = files
-        .iter()
-        .map(|(_, l)| l.local_addr().expect("addr").port())
-        .collect();
-    add_roster_peer(&files[0].0, "IDN", ports[1]).expect("peer");
-    add_roster_peer(&files[1].0, "AUS", ports[0]).expect("peer");
-    add_roster_peer(&files[1].0, "THA", ports[2]).expect("peer");
-    add_roster_peer(&files[2].0, "IDN", ports[1]).expect("peer");
-    let members: Vec<_> = files
-        .iter()
-        .zip(&ports)
-        .map(|((f, _), p)| member(&f.state, &f.vkey, *p, 0, 0).expect("member"))
-        .collect();
-    let note = keeper
-        .sign(&roster("vrs.test", 1, members))
-        .expect("roster");
-    let mut nodes = Vec::new();
-    let mut fs = Vec::new();
-    for (f, l) in files {
-        nodes.push(InProcessNode::start_on(&f, l).await);
-        fs.push(f);
-    }
-    for (node, state) in nodes.iter().zip(["AUS", "IDN", "THA"]) {
-        SyncServiceClient::new(node.channel(&pki, &pki.issue(Identity::admin(state))).await)
-            .publish_roster(pb::RosterNote { note: note.clone() })
-            .await
-            .expect("roster");
-    }
+    let (mut nodes, fs) = roster_line(&pki, &keeper, SYNC, ["", "", ""]).await;
+    let ports: Vec<u16> = nodes.iter().map(|n| n.addr.port()).collect();
 
     // Only AUS's admin publishes AUS's directory; a focal point may not, nor may the
     // admin publish another State's.

@@ -7,13 +7,13 @@
 //! roster key. THA's `none` releases reach everyone as before.
 
 use vrs_client::pki::Identity;
-use vrs_local::roster::{RosterKeeper, add_roster_peer, member, roster};
+use vrs_local::roster::RosterKeeper;
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::aggregates_service_client::AggregatesServiceClient;
 use vrs_proto::v1::federation_service_client::FederationServiceClient;
 use vrs_proto::v1::sync_service_client::SyncServiceClient;
-use vrs_tests::federation::{held, report_and_release_in, sync_now};
-use vrs_tests::{InProcessNode, Pki, node_files};
+use vrs_tests::federation::{held, report_and_release_in, roster_line, sync_now};
+use vrs_tests::{InProcessNode, Pki};
 
 const SYNC: &str = "[sync]\nattempts = 2\npeer_deadline_s = 30\njitter_s = 0\n";
 const PERIOD: &str = "[release]\nreciprocity = \"period\"\n";
@@ -38,6 +38,20 @@ async fn origins_of(pki: &Pki, node: &InProcessNode, period: &str) -> Vec<(Strin
     by.into_iter().collect()
 }
 
+/// AUS's MOVEMENTS release of 2026-M10, as the channel's caller is served it.
+async fn aus_movements(
+    c: &mut AggregatesServiceClient<tonic::transport::Channel>,
+) -> Result<pb::GetReleaseResponse, tonic::Status> {
+    c.get_release(pb::GetReleaseRequest {
+        origin: "AUS".into(),
+        table: "MOVEMENTS".into(),
+        period: M10.into(),
+        version: 0,
+    })
+    .await
+    .map(tonic::Response::into_inner)
+}
+
 fn counts(list: &[(&str, u64)]) -> Vec<(String, u64)> {
     list.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect()
 }
@@ -47,45 +61,10 @@ async fn a_state_gets_a_period_only_once_it_has_released_it_and_a_secretariat_th
     let pki = Pki::new();
     let keeper =
         RosterKeeper::new(pki.dir.path(), "roster-1", "vrs.test/roster/1").expect("keeper");
-    let mut files = Vec::new();
-    for (s, release) in [("AUS", PERIOD), ("IDN", PERIOD), ("THA", "")] {
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let extra = format!("{SYNC}{release}{}", keeper.section());
-        files.push((node_files(&pki, s, None, &extra), l));
-    }
-    let ports: Vec<u16> = files
-        .iter()
-        .map(|(_, l)| l.local_addr().expect("addr").port())
-        .collect();
-    add_roster_peer(&files[0].0, "IDN", ports[1]).expect("peer");
-    add_roster_peer(&files[1].0, "AUS", ports[0]).expect("peer");
-    add_roster_peer(&files[1].0, "THA", ports[2]).expect("peer");
-    add_roster_peer(&files[2].0, "IDN", ports[1]).expect("peer");
-    let members: Vec<_> = files
-        .iter()
-        .zip(&ports)
-        .map(|((f, _), p)| member(&f.state, &f.vkey, *p, 0, 0).expect("member"))
-        .collect();
-    let note = keeper
-        .sign(&roster("vrs.test", 1, members))
-        .expect("roster");
-    let mut nodes = Vec::new();
-    let mut fs = Vec::new();
-    for (f, l) in files {
-        nodes.push(InProcessNode::start_on(&f, l).await);
-        fs.push(f);
-    }
-    for (node, state) in nodes.iter().zip(["AUS", "IDN", "THA"]) {
-        SyncServiceClient::new(node.channel(&pki, &pki.issue(Identity::admin(state))).await)
-            .publish_roster(pb::RosterNote { note: note.clone() })
-            .await
-            .expect("roster");
-    }
+    let (nodes, fs) = roster_line(&pki, &keeper, SYNC, [PERIOD, PERIOD, ""]).await;
     let (aus, idn, tha) = (&nodes[0], &nodes[1], &nodes[2]);
     let sec = vrs_local::secretariat_files(&pki, "ROSEAP", SYNC).expect("files");
-    vrs_local::add_peer(&sec, "AUS", ports[0], &fs[0].vkey).expect("peer");
+    vrs_local::add_peer(&sec, "AUS", nodes[0].addr.port(), &fs[0].vkey).expect("peer");
     let secretariat = InProcessNode::start(&sec).await;
 
     // AUS releases 2026-M10; THA releases 2026-M09 under `none`.
@@ -150,15 +129,7 @@ async fn a_state_gets_a_period_only_once_it_has_released_it_and_a_secretariat_th
     };
     assert!(fetched.is_empty(), "{} releases served", fetched.len());
     let mut agg = AggregatesServiceClient::new(idn_at_aus.clone());
-    let e = agg
-        .get_release(pb::GetReleaseRequest {
-            origin: "AUS".into(),
-            table: "MOVEMENTS".into(),
-            period: M10.into(),
-            version: 0,
-        })
-        .await
-        .expect_err("withheld");
+    let e = aus_movements(&mut agg).await.expect_err("withheld");
     assert_eq!(e.code(), tonic::Code::PermissionDenied, "{e:?}");
     assert!(e.message().contains("reciprocity"), "{}", e.message());
     let export = agg
@@ -271,19 +242,13 @@ async fn a_state_gets_a_period_only_once_it_has_released_it_and_a_secretariat_th
         counts(&[("AUS", tables()), ("IDN", tables()), ("THA", tables())])
     );
     // Relayed, they still verify under AUS's roster key at THA.
-    let env =
-        AggregatesServiceClient::new(tha.channel(&pki, &pki.issue(Identity::admin("THA"))).await)
-            .get_release(pb::GetReleaseRequest {
-                origin: "AUS".into(),
-                table: "MOVEMENTS".into(),
-                period: M10.into(),
-                version: 0,
-            })
-            .await
-            .expect("held at THA")
-            .into_inner()
-            .envelope
-            .expect("envelope");
+    let mut at_tha =
+        AggregatesServiceClient::new(tha.channel(&pki, &pki.issue(Identity::admin("THA"))).await);
+    let env = aus_movements(&mut at_tha)
+        .await
+        .expect("held at THA")
+        .envelope
+        .expect("envelope");
     let env = vrs_core::wire::envelope_from_pb(env);
     let aus_key = vrs_core::note::NoteVerifier::parse(&fs[0].vkey).expect("AUS vkey");
     let release = vrs_core::release::open_release(&env, aus_key.public_key()).expect("verifies");

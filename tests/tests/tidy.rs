@@ -34,7 +34,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("core/src/aggregate/tables.rs", "apply_change", 134),
     ("core/src/disclosure/audit/search.rs", "candidates", 131),
     ("core/src/disclosure/audit/programme.rs", "milp", 126),
-    ("cli/src/cli/sync.rs", "report", 115),
     ("core/src/aggregate/contributions.rs", "contributions", 112),
     ("core/src/disclosure/audit/links.rs", "links_of", 102),
 ];

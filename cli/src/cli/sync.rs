@@ -23,6 +23,34 @@ fn time(secs: i64) -> Value {
     sync::time(secs).map_or(Value::Null, |t| json!(t))
 }
 
+/// One peer's record as JSON.
+fn peer_json(p: &pb::PeerStatus, finished: Value) -> Value {
+    json!({
+        "peer": p.peer,
+        "endpoint": p.endpoint,
+        "started": time(p.started),
+        "finished": finished,
+        "attempts": p.attempts,
+        "fetched": p.fetched,
+        "already_held": p.already_held,
+        "rejected": p.rejected,
+        "bytes": p.bytes,
+        "last_success": time(p.last_success),
+        "last_error": none_if_empty(&p.last_error),
+        "witnessed_size": p.witnessed_size,
+        "in_sync": p.in_sync,
+        "checkpoint": none_if_empty(&p.checkpoint),
+        "release_bytes": p.release_bytes,
+        "directories": p.directories,
+        "pending": p.pending,
+        "withholding": p.withholding.iter().map(|w| json!({
+            "period": w.period,
+            "releases": w.releases,
+            "reason": w.reason,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// Prints the records and alarms; fails (exit 1) when a peer's last run failed or an
 /// alarm is raised.
 fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
@@ -33,36 +61,7 @@ fn report(st: &pb::SyncStatusResponse, output: Output) -> anyhow::Result<()> {
     };
     match output {
         Output::Json => {
-            let peers: Vec<Value> = st
-                .peers
-                .iter()
-                .map(|p| {
-                    json!({
-                        "peer": p.peer,
-                        "endpoint": p.endpoint,
-                        "started": time(p.started),
-                        "finished": finished(p),
-                        "attempts": p.attempts,
-                        "fetched": p.fetched,
-                        "already_held": p.already_held,
-                        "rejected": p.rejected,
-                        "bytes": p.bytes,
-                        "last_success": time(p.last_success),
-                        "last_error": none_if_empty(&p.last_error),
-                        "witnessed_size": p.witnessed_size,
-                        "in_sync": p.in_sync,
-                        "checkpoint": none_if_empty(&p.checkpoint),
-                        "release_bytes": p.release_bytes,
-                        "directories": p.directories,
-                        "pending": p.pending,
-                        "withholding": p.withholding.iter().map(|w| json!({
-                            "period": w.period,
-                            "releases": w.releases,
-                            "reason": w.reason,
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
+            let peers: Vec<Value> = st.peers.iter().map(|p| peer_json(p, finished(p))).collect();
             let doc = json!({ "peers": peers, "alarms": st.alarms });
             println!(
                 "{}",

@@ -107,13 +107,10 @@ budget_cap = "2/1"
 contribution_cap = 50
 # How often the release scheduler looks for periods that are due, seconds.
 check_interval_s = 3600
-# Reciprocity, signed into every release: "none" (default: served to every peer and
-# secretariat) or "period" (a peer State is served this node's releases of a period
-# only by a node that holds that State's own release of the period). Honest relays
-# apply it; a dishonest relay can still pass on whatever it was given.
+# Reciprocity, signed into every release: "none" (default) or "period" (a peer State
+# gets a period's releases once this node holds its own; honest relays apply it too).
 reciprocity = "none"
-# Under "period", whether secretariats are held to it too (they are exempt by default).
-reciprocity_secretariats = false
+reciprocity_secretariats = false  # under "period", hold secretariats to it too
 
 [sync]
 # When to sync with peers: cron (minute hour day-of-month month day-of-week, UTC).

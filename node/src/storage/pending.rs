@@ -116,4 +116,114 @@ mod tests {
         assert!(!store.lists_own("IDN", "2026-M03").expect("own"));
         assert_eq!(store.pending("IDN").expect("list"), vec![relayed]);
     }
+
+    use crate::reciprocity::{Gate, withholding};
+    use vrs_core::identity::Role;
+    use vrs_core::release::Reciprocity;
+
+    fn held(origin: &str, period: &str, reciprocity: Reciprocity) -> (ReleaseRecord, Vec<u8>) {
+        let bytes = format!("{origin}{period}{reciprocity:?}").into_bytes();
+        (
+            ReleaseRecord {
+                origin: origin.into(),
+                table: "MOVEMENTS".into(),
+                period: period.into(),
+                version: 1,
+                digest: vrs_core::sha256(&bytes),
+                size: bytes.len() as u64,
+                reciprocity,
+            },
+            bytes,
+        )
+    }
+
+    #[test]
+    fn the_gate_serves_by_role_policy_and_what_the_caller_provided() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path()).expect("open");
+        let period = Reciprocity::Period {
+            include_secretariats: false,
+        };
+        let strict = Reciprocity::Period {
+            include_secretariats: true,
+        };
+        let mut b = store.batch().expect("batch");
+        for (r, bytes) in [
+            held("AUS", "2026-M10", period),
+            held("THA", "2026-M10", Reciprocity::None),
+        ] {
+            b.put_release(&r, &bytes).expect("put");
+        }
+        store.commit(b).expect("commit");
+        let idn = Role::Node {
+            state: "IDN".into(),
+        };
+        let tha = Role::Node {
+            state: "THA".into(),
+        };
+        let sec = Role::Secretariat {
+            id: "ROSEAP".into(),
+        };
+        let admin = Role::Admin {
+            state: "AUS".into(),
+        };
+        let m10 = "2026-M10";
+        // IDN provided nothing of M10; THA did; the origin and the node's own are served.
+        assert!(
+            Gate::new(&store, "AUS", &idn)
+                .withholds("AUS", m10, period)
+                .expect("gate")
+        );
+        assert!(
+            !Gate::new(&store, "AUS", &idn)
+                .withholds("AUS", "2026-M09", Reciprocity::None)
+                .expect("gate")
+        );
+        assert!(
+            !Gate::new(&store, "AUS", &tha)
+                .withholds("AUS", m10, period)
+                .expect("gate")
+        );
+        assert!(
+            !Gate::new(&store, "AUS", &idn)
+                .withholds("IDN", m10, period)
+                .expect("gate")
+        );
+        assert!(
+            !Gate::new(&store, "AUS", &admin)
+                .withholds("AUS", m10, strict)
+                .expect("gate")
+        );
+        // Secretariats: exempt unless the release includes them.
+        assert!(
+            !Gate::new(&store, "AUS", &sec)
+                .withholds("AUS", m10, period)
+                .expect("gate")
+        );
+        assert!(
+            Gate::new(&store, "AUS", &sec)
+                .withholds("AUS", m10, strict)
+                .expect("gate")
+        );
+        // IDN listing its own M10 (withheld from this node) opens the exchange.
+        let (own, _) = held("IDN", m10, period);
+        store.put_pending("IDN", &own).expect("pending");
+        assert!(
+            !Gate::new(&store, "AUS", &idn)
+                .withholds("AUS", m10, period)
+                .expect("gate")
+        );
+        // What the status shows: AUS withholds from IDN nothing now, and one from BGD.
+        let w = withholding(&store, "AUS", &["IDN", "BGD"]).expect("withholding");
+        assert!(w["IDN"].is_empty());
+        assert_eq!(w["BGD"].len(), 1);
+        assert_eq!(
+            (w["BGD"][0].period.as_str(), w["BGD"][0].releases),
+            (m10, 1)
+        );
+        assert_eq!(
+            w["BGD"][0].reason,
+            "BGD has released nothing of 2026-M10 that this node holds"
+        );
+    }
 }

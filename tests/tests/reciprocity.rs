@@ -112,7 +112,10 @@ async fn a_state_gets_a_period_only_once_it_has_released_it_and_a_secretariat_th
         .into_inner()
         .releases;
     assert_eq!(listed.len() as u64, tables());
-    assert!(listed.iter().all(|r| r.withheld), "{listed:?}");
+    assert!(
+        listed.iter().all(|r| r.withheld && r.size == 0),
+        "{listed:?}"
+    );
     let fetched: Vec<_> = {
         let mut s = FederationServiceClient::new(idn_at_aus.clone())
             .fetch_releases(pb::FetchReleasesRequest {

@@ -36,8 +36,12 @@ pub(super) fn release_info_for(
     gate: &mut Gate<'_>,
     r: &crate::storage::releases::ReleaseRecord,
 ) -> Result<pb::ReleaseInfo, Status> {
+    let withheld = gate.withholds_record(r).map_err(storage)?;
     Ok(pb::ReleaseInfo {
-        withheld: gate.withholds_record(r).map_err(storage)?,
+        withheld,
+        // The size of a withheld release is not told: it would say how many cells of
+        // the table are listed (not zero, under threshold).
+        size: if withheld { 0 } else { r.size },
         ..release_info(r)
     })
 }

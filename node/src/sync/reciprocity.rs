@@ -26,6 +26,17 @@ pub(super) fn pending_record(info: &pb::ReleaseInfo, digest: Hash) -> ReleaseRec
     }
 }
 
+/// Whether a pending release needs fetching no more: it is held, or a version at least
+/// as new of the same release is (an older one would be refused as not newer).
+fn settled(store: &crate::storage::Store, rec: &ReleaseRecord) -> Result<bool, SyncError> {
+    if store.has_release(&rec.digest)? {
+        return Ok(true);
+    }
+    Ok(store
+        .latest_release(&rec.origin, &rec.table, &rec.period)?
+        .is_some_and(|(version, _)| version >= rec.version))
+}
+
 impl SyncEngine {
     /// Asks `peer` for what it withheld from this node and this node may now be served
     /// (releases of periods of which this node holds its own release), stores what
@@ -40,7 +51,7 @@ impl SyncEngine {
         let own = self.ledger.state();
         let mut wanted = HashMap::new();
         for rec in store.pending(peer)? {
-            if store.has_release(&rec.digest)? {
+            if settled(store, &rec)? {
                 store.remove_pending(peer, &rec)?;
             } else if store.holds_period(own, &rec.period)? {
                 wanted.insert(
@@ -62,7 +73,7 @@ impl SyncEngine {
         }
         st.pending = 0;
         for rec in store.pending(peer)? {
-            if store.has_release(&rec.digest)? {
+            if settled(store, &rec)? {
                 store.remove_pending(peer, &rec)?;
             } else {
                 st.pending += 1;

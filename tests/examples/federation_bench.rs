@@ -40,7 +40,10 @@
 //!   of nodes fit in one process;
 //! * `--quiet-rounds Q` (3): nothing-new rounds to time after the first quiet one;
 //! * `--wire`: route every peer connection through a counting TCP relay in front of
-//!   each node, to also report the bytes on the wire (TLS records, handshakes included).
+//!   each node, to also report the bytes on the wire (TLS records, handshakes included);
+//! * `--reciprocity`: every node releases under `reciprocity = "period"`, so that a
+//!   release reaches a State only once it has released the period (every node does):
+//!   the cost of the opening move and of pending entries in rounds and bytes.
 //!
 //! The sync engine verifies a relayed release under its *origin's* key from the roster,
 //! so a sparse topology converges: a release travels about one hop per round.
@@ -147,12 +150,13 @@ struct Args {
     hubs: usize,
     cache_mb: Option<usize>,
     wire: bool,
+    reciprocity: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: federation_bench [NODES [MONTHS [TOPOLOGY]]] [--nodes N] [--months M] \
-         [--reports R] [--topology mesh|ring:K|ring:K+R] [--hubs H] [--cache-mb C] [--quiet-rounds Q] [--wire]"
+         [--reports R] [--topology mesh|ring:K|ring:K+R] [--hubs H] [--cache-mb C] [--quiet-rounds Q] [--wire] [--reciprocity]"
     );
     std::process::exit(64)
 }
@@ -167,6 +171,7 @@ fn parse_args() -> Args {
         hubs: 0,
         cache_mb: None,
         wire: false,
+        reciprocity: false,
     };
     let mut positional = 0;
     let mut it = std::env::args().skip(1);
@@ -196,6 +201,7 @@ fn parse_args() -> Args {
                     .unwrap_or_else(|| usage())
             }
             "--wire" => a.wire = true,
+            "--reciprocity" => a.reciprocity = true,
             s if !s.starts_with('-') => {
                 match positional {
                     0 => a.nodes = num(Some(arg.clone())),
@@ -707,10 +713,11 @@ async fn main() {
         months[months.len() - 1],
         args.reports,
         expected,
-        if args.wire {
-            ", wire bytes via relays"
-        } else {
-            ""
+        match (args.wire, args.reciprocity) {
+            (true, true) => ", wire bytes via relays, reciprocity = \"period\"",
+            (true, false) => ", wire bytes via relays",
+            (false, true) => ", reciprocity = \"period\"",
+            (false, false) => "",
         },
     );
     println!(
@@ -729,7 +736,11 @@ async fn main() {
         .cache_mb
         .map(|c| format!("\n[storage]\ncache_mb = {c}\n"))
         .unwrap_or_default();
-    let extra = format!("{EXTRA}{cache}{}", keeper.section_with_file(&roster_note));
+    let base = match args.reciprocity {
+        true => EXTRA.replacen("[release]\n", "[release]\nreciprocity = \"period\"\n", 1),
+        false => EXTRA.to_owned(),
+    };
+    let extra = format!("{base}{cache}{}", keeper.section_with_file(&roster_note));
     let mut listeners = Vec::new();
     let mut relays = Vec::new();
     let mut files: Vec<NodeFiles> = Vec::new();

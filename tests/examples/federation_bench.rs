@@ -574,6 +574,8 @@ struct Totals {
     errors: usize,
     retried: usize,
     bytes: Vec<u64>,
+    /// `PeerStatus.wire_bytes` of each pair, sorted.
+    wire: Vec<u64>,
     first_error: Option<String>,
     first_rejection: Option<String>,
 }
@@ -588,6 +590,7 @@ impl Round {
             errors: 0,
             retried: 0,
             bytes: Vec::new(),
+            wire: Vec::new(),
             first_error: None,
             first_rejection: None,
         };
@@ -608,9 +611,11 @@ impl Round {
                     t.first_error.get_or_insert_with(|| p.last_error.clone());
                 }
                 t.bytes.push(p.bytes);
+                t.wire.push(p.wire_bytes);
             }
         }
         t.bytes.sort_unstable();
+        t.wire.sort_unstable();
         t
     }
 
@@ -659,6 +664,11 @@ impl Round {
             t.bytes[t.bytes.len() - 1],
             total as f64 / t.pairs as f64,
             mib(total),
+        );
+        println!(
+            "    PeerStatus.wire_bytes per pair (TLS at the socket): median {} / max {}",
+            pct(&t.wire, 50.0),
+            t.wire[t.wire.len() - 1],
         );
         if let Some((to, from)) = self.wire {
             println!(
@@ -996,6 +1006,14 @@ async fn main() {
             per_pair[0],
             per_pair[per_pair.len() - 1],
             mib(per_pair.iter().sum::<u64>() / quiet.len() as u64)
+        );
+        let mut wire: Vec<u64> = quiet.iter().flat_map(|r| r.totals().wire).collect();
+        wire.sort_unstable();
+        println!(
+            "  nothing-new bytes per peer pair on the wire (PeerStatus.wire_bytes, TLS at the \
+             socket, close not counted): median {} B, max {} B (target < 1 KB)",
+            pct(&wire, 50.0),
+            wire[wire.len() - 1],
         );
         if let Some((to, from)) = quiet[quiet.len() - 1].wire {
             println!(

@@ -122,6 +122,24 @@ async fn a_directory_travels_a_line_verified_under_its_origins_key_and_a_forged_
     // A quiet night moves no directory: the digest matches.
     let st = sync_now(&pki, &nodes[2], "THA").await;
     assert_eq!(record(&st, "IDN").directories, 0);
+    // The night's opening manifest call answers whether the directories differ, so a
+    // quiet night makes no directory call: the digest is SHA-256 over one line
+    // `STATE:VERSION` per directory held, in State order.
+    let held = vrs_core::sha256(b"AUS:1\n");
+    let opening = |directories: Vec<u8>| pb::ManifestRequest {
+        holdings: vec![0; 32],
+        directories,
+        ..Default::default()
+    };
+    let mut idn = vrs_proto::v1::federation_service_client::FederationServiceClient::new(
+        nodes[1]
+            .channel(&pki, &pki.issue(Identity::node("THA")))
+            .await,
+    );
+    for (asked, in_sync) in [(held.to_vec(), true), (vec![7; 32], false), (vec![], false)] {
+        let answer = idn.manifest(opening(asked)).await.expect("manifest");
+        assert_eq!(answer.into_inner().directories_in_sync, in_sync);
+    }
 
     // A newer version replaces it along the line.
     aus_admin

@@ -127,6 +127,16 @@ async fn three_states_sync_witness_and_a_quiet_night_moves_only_manifests() {
                 p.peer,
                 p.bytes
             );
+            // On the wire: a resumed TLS 1.3 handshake (about 740 B), HTTP/2's set-up
+            // and one call, whose answer also says the directories are in sync; the
+            // directories asked in a call of their own would add about 160 B.
+            assert!(
+                p.wire_bytes > p.bytes && p.wire_bytes < 1_450,
+                "{}<-{}: {} bytes on the wire on a quiet night",
+                m.state,
+                p.peer,
+                p.wire_bytes
+            );
         }
     }
     for n in nodes {

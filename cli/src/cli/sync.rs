@@ -41,6 +41,7 @@ fn peer_json(p: &pb::PeerStatus, finished: Value) -> Value {
         "in_sync": p.in_sync,
         "checkpoint": none_if_empty(&p.checkpoint),
         "release_bytes": p.release_bytes,
+        "wire_bytes": p.wire_bytes,
         "directories": p.directories,
         "pending": p.pending,
         "withholding": p.withholding.iter().map(|w| json!({

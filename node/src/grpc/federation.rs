@@ -127,12 +127,19 @@ impl pb::federation_service_server::FederationService for Services {
                 .as_ref()
                 .map(|c| self.checkpoint_since(c))
                 .transpose()?;
+            let directories_in_sync = !r.directories.is_empty()
+                && r.directories.as_slice()
+                    == crate::directory::held_digest(
+                        &crate::directory::list(store, None).map_err(storage)?,
+                    )
+                    .as_slice();
             if r.holdings.as_slice() == mine.as_slice() {
                 return Ok(Response::new(pb::ManifestResponse {
                     cursor: crate::sync::cursor_token(head),
                     in_sync: true,
                     roster_version,
                     checkpoint,
+                    directories_in_sync,
                     ..Default::default()
                 }));
             }
@@ -149,6 +156,7 @@ impl pb::federation_service_server::FederationService for Services {
                 news,
                 roster_version,
                 checkpoint,
+                directories_in_sync,
                 ..Default::default()
             }));
         }

@@ -6,19 +6,20 @@
 //! backoff with jitter); a run leaves a record per peer.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use hyper_util::rt::TokioIo;
 use prost::Message as _;
-use tonic::transport::{Channel, Endpoint, Uri};
+use tonic::transport::Channel;
 use vrs_core::Hash;
 use vrs_core::note::NoteVerifier;
 use vrs_proto::v1 as pb;
 use vrs_proto::v1::federation_service_client::FederationServiceClient;
 
+mod connect;
 mod directories;
 mod error;
 mod reciprocity;
@@ -30,7 +31,6 @@ use crate::config::{PeerConfig, RosterConfig, SyncConfig};
 use crate::ledger::Ledger;
 use crate::roster::{KeyBook, verifiers};
 use crate::storage::releases::ReleaseRecord;
-use crate::tls::Role;
 use crate::witness::PeerKeys;
 
 /// Manifest entries asked for per call.
@@ -263,12 +263,16 @@ impl SyncEngine {
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.peer_deadline_s);
         let mut result = Err(SyncError::NotAttempted);
+        let wire = Arc::new(AtomicU64::new(0));
         for attempt in 1..=self.cfg.attempts.max(1) {
             st.attempts = attempt as u32;
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            result = match tokio::time::timeout(left, self.attempt(peer, &mut st)).await {
+            result = match tokio::time::timeout(left, self.attempt(peer, &mut st, &wire)).await {
                 Ok(r) => r,
-                Err(_) => Err(SyncError::Deadline(self.cfg.peer_deadline_s)),
+                Err(_) => {
+                    st.wire_bytes = wire.load(Ordering::Relaxed);
+                    Err(SyncError::Deadline(self.cfg.peer_deadline_s))
+                }
             };
             // A split view is not transient: retrying would only raise the alarm again.
             let equivocation = result.as_ref().is_err_and(SyncError::is_equivocation);
@@ -325,67 +329,29 @@ impl SyncEngine {
         st
     }
 
-    /// Time allowed to connect (TCP and TLS) in one attempt: a share of the peer's
-    /// deadline, at most 10 s.
-    fn connect_timeout(&self) -> Duration {
-        let share = Duration::from_secs(self.cfg.peer_deadline_s) / self.cfg.attempts.max(1) as u32;
-        share.clamp(Duration::from_millis(200), Duration::from_secs(10))
+    /// One attempt: a connection, and the night's calls on it.
+    async fn attempt(
+        &self,
+        peer: &PeerConfig,
+        st: &mut pb::PeerStatus,
+        wire: &Arc<AtomicU64>,
+    ) -> Result<(), SyncError> {
+        let ch = self.connect(peer, wire.clone()).await?;
+        let open = ch.clone();
+        let r = self.exchange(peer, ch, st).await;
+        // Read while the connection is open: its close is not counted.
+        st.wire_bytes = wire.load(Ordering::Relaxed);
+        drop(open);
+        r
     }
 
-    /// Connects to `peer` over mTLS and checks that its certificate names it.
-    pub async fn connect(&self, peer: &PeerConfig) -> Result<Channel, SyncError> {
-        let uri: Uri = peer
-            .endpoint
-            .parse()
-            .map_err(|e| SyncError::Endpoint(format!("{e}")))?;
-        let host = uri
-            .host()
-            .ok_or_else(|| SyncError::Endpoint("no host".into()))?
-            .to_owned();
-        let port = uri.port_u16().unwrap_or(443);
-        let tls = tokio_rustls::TlsConnector::from(
-            self.tls
-                .get(&peer.state)
-                .cloned()
-                .ok_or_else(|| SyncError::Endpoint(format!("{} is not a peer", peer.state)))?,
-        );
-        let expected = peer.state.clone();
-        let connector = tower::service_fn(move |_: Uri| {
-            let (tls, host, expected) = (tls.clone(), host.clone(), expected.clone());
-            async move {
-                let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
-                let name = rustls::pki_types::ServerName::try_from(host.clone())
-                    .map_err(|e| std::io::Error::other(e.to_string()))?;
-                let conn = tls.connect(name, tcp).await?;
-                let role = conn
-                    .get_ref()
-                    .1
-                    .peer_certificates()
-                    .and_then(|c| c.first())
-                    .map(|c| crate::tls::role_from_cert(c.as_ref()));
-                match role {
-                    Some(Ok(Role::Node { state })) if state == expected => Ok(TokioIo::new(conn)),
-                    other => Err(std::io::Error::other(format!(
-                        "peer certificate is not vrs://state/{expected}/node ({other:?})"
-                    ))),
-                }
-            }
-        });
-        Endpoint::from_shared(format!("http://{}:{port}", uri.host().unwrap_or_default()))
-            .map_err(|e| SyncError::Endpoint(e.to_string()))?
-            // Each attempt gets its share of the peer's deadline: a peer that accepts
-            // TCP and never answers fails every attempt, and the retries run.
-            .connect_timeout(self.connect_timeout())
-            .connect_with_connector(connector)
-            .await
-            .map_err(|e| SyncError::Connect {
-                endpoint: peer.endpoint.clone(),
-                reason: vrs_proto::transport::classify(&e).to_string(),
-            })
-    }
-
-    async fn attempt(&self, peer: &PeerConfig, st: &mut pb::PeerStatus) -> Result<(), SyncError> {
-        let ch = self.connect(peer).await?;
+    /// The night's calls to `peer` on the connection `ch`.
+    async fn exchange(
+        &self,
+        peer: &PeerConfig,
+        ch: Channel,
+        st: &mut pb::PeerStatus,
+    ) -> Result<(), SyncError> {
         let mut client = FederationServiceClient::new(ch.clone())
             .max_decoding_message_size(vrs_proto::MAX_RESPONSE_BYTES);
         st.roster_version = 0;
@@ -393,17 +359,25 @@ impl SyncEngine {
         // The question about the peer's log goes with the opening manifest call (one
         // call on a quiet night); without a key of the peer yet, it is asked later.
         let since = self.checkpoint_since(&peer.state).ok().flatten();
+        // So is the question about the directories of competent authorities.
+        let directories = self.directories_digest()?;
         let before = st.bytes;
-        let pulled = self.pull_releases(peer, &mut client, st, since).await;
+        let pulled = self
+            .pull_releases(peer, &mut client, st, since, directories)
+            .await;
         st.release_bytes = st.bytes - before;
-        let first = pulled?;
-        if let Some((_, up)) = &first {
+        let opening = pulled?;
+        if let Some((_, up)) = &opening.checkpoint {
             st.release_bytes -= up.encoded_len() as u64;
         }
-        self.witness_peer(peer, &mut client, st, first).await?;
+        self.witness_peer(peer, &mut client, st, opening.checkpoint)
+            .await?;
         // A secretariat keeps no log of its own to be cosigned.
         if self.cosign {
             self.ask_cosignature(peer, &mut client).await?;
+        }
+        if opening.directories_in_sync {
+            return Ok(());
         }
         self.pull_directories(ch, st).await
     }
@@ -447,15 +421,16 @@ impl SyncEngine {
     }
 
     /// Pulls what the peer holds that this node does not (and the roster, when the
-    /// peer's is newer); answers the checkpoint question `since` asked with the
-    /// opening call, and the answer.
+    /// peer's is newer); answers what the opening call answered to the checkpoint
+    /// question `since` and to the digest of the `directories` held.
     async fn pull_releases(
         &self,
         peer: &PeerConfig,
         client: &mut FederationServiceClient<Channel>,
         st: &mut pb::PeerStatus,
         since: Option<witnessing::Since>,
-    ) -> Result<Option<(witnessing::Since, pb::CheckpointUpdate)>, SyncError> {
+        directories: [u8; 32],
+    ) -> Result<Opening, SyncError> {
         let store = self.ledger.store();
         // Cursors belong to a roster version: under a newer roster every pull starts
         // over (what was refused for want of a key may verify now), and a run that
@@ -469,6 +444,7 @@ impl SyncEngine {
                 holdings: store.holdings_digest()?.to_vec(),
                 roster_version: epoch,
                 checkpoint: since.as_ref().map(|s| s.ask.clone()),
+                directories: directories.to_vec(),
                 ..Default::default()
             })
             .await
@@ -484,7 +460,10 @@ impl SyncEngine {
         if self.peer_keys(&peer.state).is_none() {
             return Err(SyncError::NoPinnedKey(peer.state.clone()));
         }
-        let answered = since.zip(first.checkpoint.take());
+        let opening = Opening {
+            checkpoint: since.zip(first.checkpoint.take()),
+            directories_in_sync: first.directories_in_sync,
+        };
         let head = parse_cursor(&first.cursor).ok_or(SyncError::BadCursor)?;
         st.in_sync = first.in_sync;
         // Only the origins of which the peer holds something this node does not.
@@ -535,9 +514,19 @@ impl SyncEngine {
             store.set_sync_cursor(&peer.state, head, epoch)?;
         }
         self.fetch_pending(&peer.state, client, st).await?;
-        Ok(answered)
+        Ok(opening)
     }
+}
 
+/// What the night's opening manifest call answered besides the releases.
+struct Opening {
+    /// The checkpoint question asked with it, and the answer.
+    checkpoint: Option<(witnessing::Since, pb::CheckpointUpdate)>,
+    /// The peer holds the directories this node held when it asked: none to pull.
+    directories_in_sync: bool,
+}
+
+impl SyncEngine {
     /// Of a manifest page's entries, those this node does not hold, by digest; those
     /// the peer withholds by reciprocity are kept pending instead.
     fn not_held(

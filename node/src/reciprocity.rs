@@ -140,15 +140,28 @@ pub fn withholding(
     own: &str,
     peers: &[&str],
 ) -> Result<BTreeMap<String, Vec<pb::Withholding>>, StorageError> {
-    // The latest version of every identity under a period policy.
+    // The latest version of every identity under a period policy: the latest of those
+    // under a policy, unless a newer one without is held.
     let mut latest: BTreeMap<(String, String, String), ReleaseRecord> = BTreeMap::new();
-    for (_, rec) in store.manifest_after(0, usize::MAX)? {
+    for rec in store.reciprocal_releases() {
+        let rec = rec?;
         let k = (rec.period.clone(), rec.origin.clone(), rec.table.clone());
         if latest.get(&k).is_none_or(|held| held.version < rec.version) {
             latest.insert(k, rec);
         }
     }
-    latest.retain(|_, rec| !rec.reciprocity.is_none());
+    let mut superseded = Vec::new();
+    for (k, rec) in &latest {
+        if store
+            .latest_release(&rec.origin, &rec.table, &rec.period)?
+            .is_some_and(|(version, _)| version > rec.version)
+        {
+            superseded.push(k.clone());
+        }
+    }
+    for k in superseded {
+        latest.remove(&k);
+    }
     let mut out = BTreeMap::new();
     for &peer in peers {
         let role = Role::Node {

@@ -236,6 +236,7 @@ impl Store {
         };
         store.sync_blobs(&store.synced_blob)?;
         store.rebuild_holdings()?;
+        store.rebuild_reciprocal()?;
         store.open_leaf_index()?;
         Ok(store)
     }

@@ -65,6 +65,9 @@ pub struct SpendRecord {
 }
 
 const SEQ_KEY: &[u8] = b"Sseq";
+/// Set once the `V` index of releases under a reciprocity policy covers the manifest
+/// (a store from before the index gets it at open).
+const RECIPROCAL_BUILT: &[u8] = b"Srecip";
 
 /// The key of an origin's holdings digest.
 pub(super) fn holdings_key(origin: &str) -> Vec<u8> {
@@ -352,6 +355,32 @@ impl Store {
         Ok(self.next_seq()? - 1)
     }
 
+    /// The releases held under a reciprocity policy (the `V` index), in manifest order:
+    /// what reciprocity's status reads, without scanning the whole manifest.
+    pub fn reciprocal_releases(
+        &self,
+    ) -> impl Iterator<Item = Result<ReleaseRecord, StorageError>> + use<> {
+        self.db.scan_prefix([b'V']).map(|kv| json_of("V", &kv?.1))
+    }
+
+    /// Writes the `V` index of a store made before it existed (at open): one scan of
+    /// the manifest, once.
+    pub(super) fn rebuild_reciprocal(&self) -> Result<(), StorageError> {
+        if self.db.get(RECIPROCAL_BUILT)?.is_some() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for item in self.manifest_range(0, u64::MAX) {
+            let (seq, rec) = item?;
+            if !rec.reciprocity.is_none() {
+                batch.insert(&super::idx_key(b'V', seq)[..], json_bytes(&rec));
+            }
+        }
+        batch.insert(RECIPROCAL_BUILT, &[1u8][..]);
+        self.db.apply_batch(batch)?;
+        self.flush()
+    }
+
     /// Writes the holdings digests of a store made before they existed (at open).
     pub(super) fn rebuild_holdings(&self) -> Result<(), StorageError> {
         if self.db.scan_prefix([b'O']).next().is_some()
@@ -404,6 +433,10 @@ impl Batch<'_> {
         self.inner.insert(d, l.clone());
         self.inner
             .insert(&super::idx_key(b'Q', seq)[..], json_bytes(rec));
+        if !rec.reciprocity.is_none() {
+            self.inner
+                .insert(&super::idx_key(b'V', seq)[..], json_bytes(rec));
+        }
         self.inner.insert(SEQ_KEY, &(seq + 1).to_be_bytes()[..]);
         self.next_seq = Some(seq + 1);
         self.pending_releases.insert(rec.digest);
@@ -476,6 +509,30 @@ mod tests {
             b.put_release(r, bytes).expect("put");
         }
         store.commit(b).expect("commit");
+    }
+
+    #[test]
+    fn the_reciprocal_index_lists_the_releases_under_a_policy_and_is_rebuilt_at_open() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path()).expect("open");
+        let mut under = rec("AUS", "FEES", 1);
+        under.0.reciprocity = Reciprocity::Period {
+            include_secretariats: false,
+        };
+        put(&store, &[rec("IDN", "FEES", 1), under.clone()]);
+        let listed = |s: &Store| -> Vec<(String, u32)> {
+            s.reciprocal_releases()
+                .map(|r| r.map(|r| (r.origin, r.version)).expect("record"))
+                .collect()
+        };
+        assert_eq!(listed(&store), vec![("AUS".to_string(), 1)]);
+        // A store from before the index gets it at open, once.
+        store.db.remove(super::super::idx_key(b'V', 2)).expect("rm");
+        store.db.remove(RECIPROCAL_BUILT).expect("rm");
+        assert!(listed(&store).is_empty());
+        store.close().expect("close");
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(listed(&store), vec![("AUS".to_string(), 1)]);
     }
 
     #[test]

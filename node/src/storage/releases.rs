@@ -65,7 +65,7 @@ pub struct SpendRecord {
 }
 
 const SEQ_KEY: &[u8] = b"Sseq";
-/// Set once the `V` index of releases under a reciprocity policy covers the manifest
+/// Set once the `c` index of releases under a reciprocity policy covers the manifest
 /// (a store from before the index gets it at open).
 const RECIPROCAL_BUILT: &[u8] = b"Srecip";
 
@@ -355,15 +355,15 @@ impl Store {
         Ok(self.next_seq()? - 1)
     }
 
-    /// The releases held under a reciprocity policy (the `V` index), in manifest order:
+    /// The releases held under a reciprocity policy (the `c` index), in manifest order:
     /// what reciprocity's status reads, without scanning the whole manifest.
     pub fn reciprocal_releases(
         &self,
     ) -> impl Iterator<Item = Result<ReleaseRecord, StorageError>> + use<> {
-        self.db.scan_prefix([b'V']).map(|kv| json_of("V", &kv?.1))
+        self.db.scan_prefix([b'c']).map(|kv| json_of("c", &kv?.1))
     }
 
-    /// Writes the `V` index of a store made before it existed (at open): one scan of
+    /// Writes the `c` index of a store made before it existed (at open): one scan of
     /// the manifest, once.
     pub(super) fn rebuild_reciprocal(&self) -> Result<(), StorageError> {
         if self.db.get(RECIPROCAL_BUILT)?.is_some() {
@@ -373,7 +373,7 @@ impl Store {
         for item in self.manifest_range(0, u64::MAX) {
             let (seq, rec) = item?;
             if !rec.reciprocity.is_none() {
-                batch.insert(&super::idx_key(b'V', seq)[..], json_bytes(&rec));
+                batch.insert(&super::idx_key(b'c', seq)[..], json_bytes(&rec));
             }
         }
         batch.insert(RECIPROCAL_BUILT, &[1u8][..]);
@@ -435,7 +435,7 @@ impl Batch<'_> {
             .insert(&super::idx_key(b'Q', seq)[..], json_bytes(rec));
         if !rec.reciprocity.is_none() {
             self.inner
-                .insert(&super::idx_key(b'V', seq)[..], json_bytes(rec));
+                .insert(&super::idx_key(b'c', seq)[..], json_bytes(rec));
         }
         self.inner.insert(SEQ_KEY, &(seq + 1).to_be_bytes()[..]);
         self.next_seq = Some(seq + 1);
@@ -520,6 +520,9 @@ mod tests {
             include_secretariats: false,
         };
         put(&store, &[rec("IDN", "FEES", 1), under.clone()]);
+        // Keys of other prefixes next to it (report versions, the checkpoint) are not read.
+        store.db.insert(b"Vreport-1", &b"x"[..]).expect("insert");
+        store.db.insert(b"C", &b"x"[..]).expect("insert");
         let listed = |s: &Store| -> Vec<(String, u32)> {
             s.reciprocal_releases()
                 .map(|r| r.map(|r| (r.origin, r.version)).expect("record"))
@@ -527,7 +530,7 @@ mod tests {
         };
         assert_eq!(listed(&store), vec![("AUS".to_string(), 1)]);
         // A store from before the index gets it at open, once.
-        store.db.remove(super::super::idx_key(b'V', 2)).expect("rm");
+        store.db.remove(super::super::idx_key(b'c', 2)).expect("rm");
         store.db.remove(RECIPROCAL_BUILT).expect("rm");
         assert!(listed(&store).is_empty());
         store.close().expect("close");

@@ -133,6 +133,12 @@ pub fn held_digest(held: &[Held]) -> [u8; 32] {
     vrs_core::sha256(lines.concat().as_bytes())
 }
 
+/// The digest of every directory `store` holds ([`held_digest`] of [`list`]): what a
+/// puller asks with and a peer compares with.
+pub fn store_digest(store: &Store) -> Result<[u8; 32], StorageError> {
+    Ok(held_digest(&list(store, None)?))
+}
+
 /// Every directory held (or the one of `state`), by State. One that no longer reads
 /// back (a rule tightened since it was taken) is left out with a warning, so that it
 /// does not stop the others being read or synced.

@@ -723,12 +723,14 @@ async fn main() {
         months[months.len() - 1],
         args.reports,
         expected,
-        match (args.wire, args.reciprocity) {
-            (true, true) => ", wire bytes via relays, reciprocity = \"period\"",
-            (true, false) => ", wire bytes via relays",
-            (false, true) => ", reciprocity = \"period\"",
-            (false, false) => "",
-        },
+        [
+            (args.wire, ", wire bytes via relays"),
+            (args.reciprocity, ", reciprocity = \"period\""),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, what)| *what)
+        .collect::<String>(),
     );
     println!(
         "machine: {} CPUs, {}",

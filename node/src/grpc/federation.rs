@@ -129,10 +129,9 @@ impl pb::federation_service_server::FederationService for Services {
                 .transpose()?;
             let directories_in_sync = !r.directories.is_empty()
                 && r.directories.as_slice()
-                    == crate::directory::held_digest(
-                        &crate::directory::list(store, None).map_err(storage)?,
-                    )
-                    .as_slice();
+                    == crate::directory::store_digest(store)
+                        .map_err(storage)?
+                        .as_slice();
             if r.holdings.as_slice() == mine.as_slice() {
                 return Ok(Response::new(pb::ManifestResponse {
                     cursor: crate::sync::cursor_token(head),

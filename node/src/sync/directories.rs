@@ -13,14 +13,6 @@ use super::{Rejection, SyncEngine, SyncError};
 use crate::directory;
 
 impl SyncEngine {
-    /// The digest of the directories held, as the night's opening call asks it.
-    pub(super) fn directories_digest(&self) -> Result<[u8; 32], SyncError> {
-        Ok(directory::held_digest(&directory::list(
-            self.ledger.store(),
-            None,
-        )?))
-    }
-
     /// Pulls the peer's directories that are newer than those held.
     pub(super) async fn pull_directories(
         &self,

@@ -87,6 +87,14 @@ impl Drop for Claim {
     }
 }
 
+/// What the night's opening manifest call answered besides the releases.
+struct Opening {
+    /// The checkpoint question asked with it, and the answer.
+    checkpoint: Option<(witnessing::Since, pb::CheckpointUpdate)>,
+    /// The peer holds the directories this node held when it asked: none to pull.
+    directories_in_sync: bool,
+}
+
 /// The sync engine of a node.
 pub struct SyncEngine {
     ledger: Ledger,
@@ -360,7 +368,7 @@ impl SyncEngine {
         // call on a quiet night); without a key of the peer yet, it is asked later.
         let since = self.checkpoint_since(&peer.state).ok().flatten();
         // So is the question about the directories of competent authorities.
-        let directories = self.directories_digest()?;
+        let directories = crate::directory::store_digest(self.ledger.store())?;
         let before = st.bytes;
         let pulled = self
             .pull_releases(peer, &mut client, st, since, directories)
@@ -516,17 +524,7 @@ impl SyncEngine {
         self.fetch_pending(&peer.state, client, st).await?;
         Ok(opening)
     }
-}
 
-/// What the night's opening manifest call answered besides the releases.
-struct Opening {
-    /// The checkpoint question asked with it, and the answer.
-    checkpoint: Option<(witnessing::Since, pb::CheckpointUpdate)>,
-    /// The peer holds the directories this node held when it asked: none to pull.
-    directories_in_sync: bool,
-}
-
-impl SyncEngine {
     /// Of a manifest page's entries, those this node does not hold, by digest; those
     /// the peer withholds by reciprocity are kept pending instead.
     fn not_held(

@@ -1,6 +1,10 @@
-//! The node's aggregate tables: kept in memory per period, changed by the writer in
-//! the same group commit as the report version that changes them, persisted cell by
-//! cell (see `storage::tables`), rebuilt from storage at start-up (never from the log).
+//! The node's aggregate tables: kept in memory per period and changed by the writer in
+//! the group commit that logs the report version moving them. They are a function of
+//! the log, so they are persisted as a snapshot rather than with every batch: every
+//! [`Aggregates::persist_every`] entries, the cells changed since the last snapshot are
+//! written (see `storage::tables`) in the same atomic batch as the log size they are
+//! exact at (`Saggregates`). At start-up the tables are the stored cells plus the
+//! entries after that size, replayed ([`Aggregates::replay`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,10 +19,20 @@ use crate::storage::{Batch, StorageError, Store};
 /// What a report version adds: its period and cells.
 pub type Share = Option<(Period, Vec<Contribution>)>;
 
+/// Entries between two snapshots of the tables, by default: what a start-up replays at
+/// most (a few thousand report decodings, well under a second).
+pub const PERSIST_EVERY: u64 = 4096;
+
 /// Aggregate tables of every period.
 #[derive(Debug, Default)]
 pub struct Aggregates {
     periods: BTreeMap<Period, Tables>,
+    /// Count cells changed since the last snapshot.
+    dirty: BTreeSet<(Period, TableId, CellKey)>,
+    /// Amounts of median cells changed since the last snapshot.
+    dirty_amounts: BTreeSet<(Period, TableId, CellKey, u64)>,
+    /// The log size the stored cells are exact at.
+    persisted_at: u64,
 }
 
 fn corrupt(reason: String) -> StorageError {
@@ -29,10 +43,16 @@ fn corrupt(reason: String) -> StorageError {
 }
 
 impl Aggregates {
-    /// Rebuilds the tables from storage.
-    pub fn load(store: &Store) -> Result<Self, StorageError> {
+    /// The tables as stored, and the log size they are exactly the tables of: the entries
+    /// after it are still to be [replayed](Self::replay).
+    pub fn load(store: &Store) -> Result<(Self, u64), StorageError> {
+        let at = match store.aggregates_at()? {
+            Some(at) => at,
+            None => store.size()?,
+        };
         let mut me = Self {
-            periods: BTreeMap::new(),
+            persisted_at: at,
+            ..Self::default()
         };
         let mut pending: BTreeMap<Period, Vec<Contribution>> = BTreeMap::new();
         for cell in store.table_cells() {
@@ -77,18 +97,107 @@ impl Aggregates {
                 .apply(&cs, Sign::Add)
                 .map_err(|e| corrupt(e.to_string()))?;
         }
+        Ok((me, at))
+    }
+
+    /// The tables at start-up (or after a failed group commit): the stored snapshot, then
+    /// every report version logged after it, replayed in log order.
+    pub fn open(store: &Store, granularity: Granularity, caps: Caps) -> Result<Self, StorageError> {
+        let (mut me, at) = Self::load(store)?;
+        let report_at = |i: u64| -> Result<Option<Report>, StorageError> {
+            let bad = |reason: String| StorageError::Corrupt {
+                key: format!("E/{i}"),
+                reason,
+            };
+            let entry = store
+                .entry(i)?
+                .ok_or_else(|| bad("logged entry is missing".into()))?;
+            crate::ledger::report_of_entry(&entry).map_err(bad)
+        };
+        let of = |r: Option<Report>| r.and_then(|r| share(granularity, caps, &r));
+        me.replay(at, store.size()?, |i| {
+            let Some(report) = report_at(i)? else {
+                return Ok(None);
+            };
+            let old = match report.version {
+                0 | 1 => None,
+                v => {
+                    let id = report.report_id.to_string();
+                    let prev =
+                        store
+                            .report_version(&id, v - 1)?
+                            .ok_or_else(|| StorageError::Corrupt {
+                                key: format!("V/{id}/{}", v - 1),
+                                reason: format!(
+                                    "entry {i} supersedes a version that is not indexed"
+                                ),
+                            })?;
+                    of(report_at(prev)?)
+                }
+            };
+            Ok(Some((old, of(Some(report)))))
+        })?;
         Ok(me)
     }
 
-    /// Replaces `old`'s contribution by `new`'s (an amendment; `new` is `None` for a
-    /// retraction, `old` is `None` for a first version) and writes every changed cell
-    /// into `batch`. Nothing changes on error.
-    pub fn change(
+    /// Moves the tables by the report versions logged at `from..to` (after the stored
+    /// snapshot), in log order. `shares(i)` is what entry `i` adds and what it replaces
+    /// (the share of the version it supersedes); a key event adds nothing.
+    pub fn replay(
         &mut self,
-        old: &Share,
-        new: &Share,
-        batch: &mut Batch<'_>,
+        from: u64,
+        to: u64,
+        mut shares: impl FnMut(u64) -> Result<Option<(Share, Share)>, StorageError>,
     ) -> Result<(), StorageError> {
+        for i in from..to {
+            if let Some((old, new)) = shares(i)? {
+                self.change(&old, &new)
+                    .map_err(|e| corrupt(format!("replaying entry {i}: {e}")))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the batch about to be applied at log size `size` should carry a snapshot.
+    pub fn due(&self, size: u64, every: u64) -> bool {
+        size.saturating_sub(self.persisted_at) >= every
+            && !(self.dirty.is_empty() && self.dirty_amounts.is_empty())
+    }
+
+    /// Writes the cells changed since the last snapshot, and the batch's size as the one
+    /// they are exact at, into `batch`. If the batch is not applied after all, the caller
+    /// loads the tables again ([`Self::load`] and [`Self::replay`]), which marks the cells
+    /// moved since the stored snapshot as changed once more.
+    pub fn persist_into(&mut self, batch: &mut Batch<'_>) {
+        for (p, table, key) in std::mem::take(&mut self.dirty) {
+            let values: Vec<i64> = match self.periods.get(&p) {
+                Some(t) => table
+                    .stored_measures()
+                    .iter()
+                    .map(|m| t.count(table, &key, *m))
+                    .collect(),
+                None => vec![0; table.stored_measures().len()],
+            };
+            batch.put_cell(&p.to_string(), table.code(), key.codes(), &values);
+        }
+        for (p, table, key, value) in std::mem::take(&mut self.dirty_amounts) {
+            let m = self
+                .periods
+                .get(&p)
+                .and_then(|t| t.amounts(table, &key))
+                .and_then(|a| a.get(&value))
+                .copied()
+                .unwrap_or(0);
+            batch.put_amount(&p.to_string(), table.code(), key.codes(), value, m);
+        }
+        batch.put_aggregates_at();
+        self.persisted_at = batch.size();
+    }
+
+    /// Replaces `old`'s contribution by `new`'s (an amendment; `new` is `None` for a
+    /// retraction, `old` is `None` for a first version) and marks every changed cell for
+    /// the next snapshot. Nothing changes on error.
+    pub fn change(&mut self, old: &Share, new: &Share) -> Result<(), StorageError> {
         let mut by_period: BTreeMap<Period, (Vec<Contribution>, Vec<Contribution>)> =
             BTreeMap::new();
         if let Some((p, cs)) = old {
@@ -125,39 +234,17 @@ impl Aggregates {
             done.push((*p, remove, add));
         }
         for (p, (remove, add)) in by_period {
-            let Some(tables) = self.periods.get(&p) else {
-                continue;
-            };
-            let period = p.to_string();
-            let mut cells = BTreeSet::new();
-            let mut amounts = BTreeSet::new();
-            for c in remove.iter().chain(&add) {
+            for c in remove.into_iter().chain(add) {
                 match c {
                     Contribution::Count { table, key, .. } => {
-                        cells.insert((*table, key.clone()));
+                        self.dirty.insert((p, table, key));
                     }
                     Contribution::Amount {
                         table, key, value, ..
                     } => {
-                        amounts.insert((*table, key.clone(), *value));
+                        self.dirty_amounts.insert((p, table, key, value));
                     }
                 }
-            }
-            for (table, key) in cells {
-                let values: Vec<i64> = table
-                    .stored_measures()
-                    .iter()
-                    .map(|m| tables.count(table, &key, *m))
-                    .collect();
-                batch.put_cell(&period, table.code(), key.codes(), &values);
-            }
-            for (table, key, value) in amounts {
-                let m = tables
-                    .amounts(table, &key)
-                    .and_then(|a| a.get(&value))
-                    .copied()
-                    .unwrap_or(0);
-                batch.put_amount(&period, table.code(), key.codes(), value, m);
             }
         }
         Ok(())

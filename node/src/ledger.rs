@@ -129,6 +129,9 @@ pub struct LedgerOptions {
     pub max_batch: usize,
     /// Largest accepted payload.
     pub max_payload_bytes: usize,
+    /// Entries between two snapshots of the aggregate tables
+    /// ([`crate::aggregates::PERSIST_EVERY`]).
+    pub aggregates_every: u64,
 }
 
 /// The log engine. Cheap to clone.
@@ -172,7 +175,7 @@ impl Ledger {
         // Everything the database holds is now on disk: its latest checkpoint is the
         // one to serve.
         store.catch_up_anchor()?;
-        let aggregates = Aggregates::load(&store)?;
+        let aggregates = Aggregates::open(&store, settings.granularity, settings.caps)?;
         let keys = store
             .keys()?
             .into_iter()
@@ -600,10 +603,9 @@ impl Inner {
                 reason: "indexed entry is missing".into(),
             })
         })?;
-        let env = Envelope::from_entry_bytes(&entry).map_err(corrupt)?;
-        // It was valid when logged; no "today" can make it invalid now.
-        let far = vrs_core::codes::Date::new(9999, 12, 31).unwrap_or_else(|| unreachable!());
-        vrs_core::wire::decode_report(&env.payload, far).map_err(corrupt)
+        report_of_entry(&entry)
+            .and_then(|r| r.ok_or_else(|| "not a report".to_owned()))
+            .map_err(corrupt)
     }
 
     /// The cells that the report logged at `index` counts in.
@@ -710,7 +712,7 @@ impl Inner {
             })));
         }
         fail_all(outcomes, e);
-        match Aggregates::load(&self.store) {
+        match Aggregates::open(&self.store, self.settings.granularity, self.settings.caps) {
             Ok(a) => *self.aggregates.lock().unwrap_or_else(|p| p.into_inner()) = a,
             Err(e) => tracing::error!(error = %e, "cannot reload the aggregate tables"),
         }
@@ -758,3 +760,16 @@ impl Inner {
 
 #[cfg(test)]
 mod tests;
+
+/// The report a logged entry holds (`None`: a key event), decoded without the checks
+/// that depend on the day: it was valid when logged, and no later day makes it invalid.
+pub(crate) fn report_of_entry(entry: &[u8]) -> Result<Option<vrs_core::report::Report>, String> {
+    let env = Envelope::from_entry_bytes(entry).map_err(|e| e.to_string())?;
+    if env.payload_type != vrs_proto::REPORT_PAYLOAD_TYPE {
+        return Ok(None);
+    }
+    let far = vrs_core::codes::Date::new(9999, 12, 31).unwrap_or_else(|| unreachable!());
+    vrs_core::wire::decode_report(&env.payload, far)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}

@@ -193,6 +193,7 @@ fn open(
         LedgerOptions {
             max_batch: cfg.limits.max_batch,
             max_payload_bytes: cfg.limits.max_message_bytes,
+            aggregates_every: crate::aggregates::PERSIST_EVERY,
         },
         crate::releases::ReleaseSettings::from_config(&cfg.release)
             .map_err(|e| anyhow::anyhow!("release settings: {e}"))?,

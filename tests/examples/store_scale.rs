@@ -134,6 +134,7 @@ fn start(dir: &Path, cache_mb: u64) -> (Ledger, std::thread::JoinHandle<()>) {
         LedgerOptions {
             max_batch: vrs_node::config::Limits::default().max_batch,
             max_payload_bytes: 1 << 20,
+            aggregates_every: vrs_node::aggregates::PERSIST_EVERY,
         },
         ReleaseSettings::from_config(&Default::default()).expect("settings"),
         Arc::new(Metrics::default()),

@@ -56,7 +56,7 @@ impl Inner {
         self.aggregates
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .change(&old_share, &job.share, batch)?;
+            .change(&old_share, &job.share)?;
         let index = batch.finish_append(next, &job.entry);
         let mut head = job.head;
         head.index = index;

@@ -17,6 +17,14 @@ pub(crate) struct Fixture {
 }
 
 pub(crate) async fn start(release: &crate::config::ReleaseConfig) -> Fixture {
+    start_with(release, crate::aggregates::PERSIST_EVERY).await
+}
+
+/// As [`start`], with a snapshot of the aggregate tables every `aggregates_every` entries.
+pub(crate) async fn start_with(
+    release: &crate::config::ReleaseConfig,
+    aggregates_every: u64,
+) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path()).unwrap());
     let (signer, _) = NoteSigner::generate("vrs.test/state/GRC").unwrap();
@@ -27,6 +35,7 @@ pub(crate) async fn start(release: &crate::config::ReleaseConfig) -> Fixture {
         LedgerOptions {
             max_batch: 16,
             max_payload_bytes: 1 << 20,
+            aggregates_every,
         },
         ReleaseSettings::from_config(release).unwrap(),
         Arc::new(Metrics::default()),
@@ -108,11 +117,103 @@ async fn a_job_refused_by_a_storage_error_moves_no_cell() {
     // Nothing of the refused job was committed: no cell on disk, no entry.
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.size().unwrap(), size);
-    let stored = Aggregates::load(&store).unwrap();
+    let (stored, _) = Aggregates::load(&store).unwrap();
     assert_eq!(
         stored.periods().count(),
         0,
         "cells of a refused job were stored"
+    );
+}
+
+/// Every table of every period, as the ledger holds them in memory.
+fn tables_in_memory(
+    fx: &Fixture,
+) -> Vec<(vrs_core::aggregate::Period, vrs_core::aggregate::Tables)> {
+    let a = fx.ledger.inner.aggregates.lock().unwrap();
+    a.periods().map(|p| (*p, a.tables(p))).collect()
+}
+
+fn tables_of(a: &Aggregates) -> Vec<(vrs_core::aggregate::Period, vrs_core::aggregate::Tables)> {
+    a.periods().map(|p| (*p, a.tables(p))).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tables_are_a_snapshot_plus_the_entries_after_it_replayed_at_open() {
+    let fx = start_with(&Default::default(), 4).await;
+    // First versions of every record type, then amendments that move cells (more
+    // deaths), a retraction, and an amendment of an amendment, one at a time so that
+    // snapshots fall between them.
+    let mut movements = Vec::new();
+    for n in 1..=10u64 {
+        let r = examples::example(
+            vrs_core::report::RecordType::ALL[(n % 5) as usize],
+            &Fixture::params(n),
+        );
+        let a = fx.submit(&r).await.unwrap();
+        if matches!(r.body, Some(vrs_core::report::Body::Movement(_))) {
+            movements.push((r, a.digest));
+        }
+    }
+    let deaths = |mut r: vrs_core::report::Report, d: u32| {
+        if let Some(vrs_core::report::Body::Movement(m)) = r.body.as_mut() {
+            m.deaths += d;
+        }
+        r
+    };
+    let (m1, d1) = movements[0].clone();
+    let (m2, d2) = movements[1].clone();
+    let v2 = deaths(examples::example_amendment(&m1, d1), 2);
+    let a2 = fx.submit(&v2).await.unwrap();
+    fx.submit(&examples::example_retraction(&m2, d2))
+        .await
+        .unwrap();
+    let v3 = deaths(examples::example_amendment(&v2, a2.digest), 1);
+    fx.submit(&v3).await.unwrap();
+    let before = tables_in_memory(&fx);
+    assert!(!before.is_empty());
+    let size = fx.ledger.store().size().unwrap();
+    let dir = fx.stop().await;
+
+    let store = Store::open(dir.path()).unwrap();
+    let (stored, at) = Aggregates::load(&store).unwrap();
+    assert!(at > 0, "no snapshot was written");
+    assert!(
+        at < size,
+        "nothing after the snapshot to replay: {at} of {size}"
+    );
+    assert_ne!(
+        tables_of(&stored),
+        before,
+        "the snapshot alone has the tail's moves"
+    );
+    let settings = ReleaseSettings::from_config(&Default::default()).unwrap();
+    let opened = Aggregates::open(&store, settings.granularity, settings.caps).unwrap();
+    assert_eq!(
+        tables_of(&opened),
+        before,
+        "snapshot + replay differs from the tables"
+    );
+
+    // The same from the first entry: replaying the whole log gives the same tables.
+    let mut scratch = Aggregates::default();
+    let mut shares = std::collections::HashMap::new();
+    scratch
+        .replay(0, size, |i| {
+            let e = store.entry(i)?.unwrap();
+            let Some(r) = report_of_entry(&e).unwrap() else {
+                return Ok(None);
+            };
+            let new = crate::aggregates::share(settings.granularity, settings.caps, &r);
+            let old = shares
+                .insert(r.report_id.to_string(), new.clone())
+                .flatten();
+            Ok(Some((old, new)))
+        })
+        .unwrap();
+    assert_eq!(
+        tables_of(&scratch),
+        before,
+        "the tables are not those of the log"
     );
 }
 

@@ -301,6 +301,14 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<Ready, Ledge
             }
         }
         drop(memo);
+        // Every few thousand entries, the cells moved since the last snapshot go with
+        // this batch, beside the size they are exact at (see `aggregates`).
+        {
+            let mut aggregates = inner.aggregates.lock().unwrap_or_else(|p| p.into_inner());
+            if aggregates.due(size, inner.options.aggregates_every) {
+                aggregates.persist_into(&mut batch);
+            }
+        }
         batch.put_checkpoint(size, root, &note);
         match inner.store.apply(batch) {
             Ok(u) => {

@@ -5,8 +5,12 @@
 //! | `T` | period (SDMX text), 0, table, 0, cell codes joined by 0x1f | the cell's counts, i64 BE each, in the table's count-measure order |
 //! | `A` | period, 0, table, 0, cell codes joined by 0x1f, 0, amount (u64 BE) | multiplicity (u64 BE) |
 //!
-//! Cells are written with absolute values in the same batch as the report that changed
-//! them; a cell that returns to zero is removed.
+//! | `S` | `Saggregates` | the log size (u64 BE) the stored cells are exactly the tables of |
+//!
+//! Cells are written with absolute values, those changed since the last time, every few
+//! thousand entries, in the same atomic batch as the `Saggregates` size they are exact
+//! at (see `aggregates`); a cell that returns to zero is removed. A store without the key
+//! (written before it) wrote its cells with every batch: exact at its size.
 
 use super::{Batch, StorageError, Store};
 
@@ -73,7 +77,19 @@ fn split_key(rest: &[u8]) -> Option<(String, String, Vec<String>)> {
     Some((period, table, codes))
 }
 
+/// The log size the stored cells are exact at.
+const AGGREGATES_AT: &[u8] = b"Saggregates";
+
 impl Store {
+    /// The log size the stored cells are exactly the tables of (`None`: a store from
+    /// before the key, whose cells are exact at its size).
+    pub fn aggregates_at(&self) -> Result<Option<u64>, StorageError> {
+        self.db
+            .get(AGGREGATES_AT)?
+            .map(|v| super::u64_of("Saggregates", &v))
+            .transpose()
+    }
+
     /// Every stored count cell.
     pub fn table_cells(&self) -> impl Iterator<Item = Result<StoredCell, StorageError>> + '_ {
         self.db.scan_prefix([b'T']).map(|kv| {
@@ -120,6 +136,14 @@ impl Store {
 }
 
 impl Batch<'_> {
+    /// Records that the stored cells, with those this batch writes, are exactly the
+    /// tables of the log at this batch's size.
+    pub fn put_aggregates_at(&mut self) {
+        self.dirty = true;
+        self.inner
+            .insert(AGGREGATES_AT, &self.size.to_be_bytes()[..]);
+    }
+
     /// Sets a count cell (removed when every value is zero).
     pub fn put_cell(&mut self, period: &str, table: &str, codes: &[&str], values: &[i64]) {
         self.dirty = true;

@@ -301,14 +301,7 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<Ready, Ledge
             }
         }
         drop(memo);
-        // Every few thousand entries, the cells moved since the last snapshot go with
-        // this batch, beside the size they are exact at (see `aggregates`).
-        {
-            let mut aggregates = inner.aggregates.lock().unwrap_or_else(|p| p.into_inner());
-            if aggregates.due(size, inner.options.aggregates_every) {
-                aggregates.persist_into(&mut batch);
-            }
-        }
+        snapshot_if_due(inner, &mut batch);
         batch.put_checkpoint(size, root, &note);
         match inner.store.apply(batch) {
             Ok(u) => {
@@ -374,6 +367,15 @@ pub(super) fn group_commit(inner: &Inner, jobs: Vec<Job>) -> Result<Ready, Ledge
         releases,
         relayed,
     })
+}
+
+/// Every few thousand entries, the cells moved since the last snapshot of the tables go
+/// with the batch, beside the size they are exact at (see `aggregates`).
+fn snapshot_if_due(inner: &Inner, batch: &mut crate::storage::Batch<'_>) {
+    let mut aggregates = inner.aggregates.lock().unwrap_or_else(|p| p.into_inner());
+    if aggregates.due(batch.size(), inner.options.aggregates_every) {
+        aggregates.persist_into(batch);
+    }
 }
 
 /// The error a job of a batch that was not committed gets.

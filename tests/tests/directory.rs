@@ -122,6 +122,10 @@ async fn a_directory_travels_a_line_verified_under_its_origins_key_and_a_forged_
     // A quiet night moves no directory: the digest matches.
     let st = sync_now(&pki, &nodes[2], "THA").await;
     assert_eq!(record(&st, "IDN").directories, 0);
+    // IDN's log is empty: its checkpoint (size 0, the empty root, nothing to witness)
+    // is not sent again every night.
+    assert_eq!(record(&st, "IDN").checkpoint, "unchanged");
+    assert_eq!(record(&st, "IDN").witnessed_size, 0);
     // The night's opening manifest call answers whether the directories differ, so a
     // quiet night makes no directory call: the digest is SHA-256 over one line
     // `STATE:VERSION` per directory held, in State order.

@@ -1,7 +1,7 @@
 //! The node's aggregate tables: kept in memory per period and changed by the writer in
 //! the group commit that logs the report version moving them. They are a function of
 //! the log, so they are persisted as a snapshot rather than with every batch: every
-//! [`Aggregates::persist_every`] entries, the cells changed since the last snapshot are
+//! [`PERSIST_EVERY`] entries (`LedgerOptions::aggregates_every`), the cells changed since the last snapshot are
 //! written (see `storage::tables`) in the same atomic batch as the log size they are
 //! exact at (`Saggregates`). At start-up the tables are the stored cells plus the
 //! entries after that size, replayed ([`Aggregates::replay`]).

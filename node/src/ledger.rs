@@ -758,9 +758,6 @@ impl Inner {
     }
 }
 
-#[cfg(test)]
-mod tests;
-
 /// The report a logged entry holds (`None`: a key event), decoded without the checks
 /// that depend on the day: it was valid when logged, and no later day makes it invalid.
 pub(crate) fn report_of_entry(entry: &[u8]) -> Result<Option<vrs_core::report::Report>, String> {
@@ -773,3 +770,6 @@ pub(crate) fn report_of_entry(entry: &[u8]) -> Result<Option<vrs_core::report::R
         .map(Some)
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,6 @@
 //! |---|---|---|
 //! | `T` | period (SDMX text), 0, table, 0, cell codes joined by 0x1f | the cell's counts, i64 BE each, in the table's count-measure order |
 //! | `A` | period, 0, table, 0, cell codes joined by 0x1f, 0, amount (u64 BE) | multiplicity (u64 BE) |
-//!
 //! | `S` | `Saggregates` | the log size (u64 BE) the stored cells are exactly the tables of |
 //!
 //! Cells are written with absolute values, those changed since the last time, every few

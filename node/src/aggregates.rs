@@ -43,9 +43,9 @@ fn corrupt(reason: String) -> StorageError {
 }
 
 impl Aggregates {
-    /// The tables as stored, and the log size they are exactly the tables of: the entries
-    /// after it are still to be [replayed](Self::replay).
-    pub fn load(store: &Store) -> Result<(Self, u64), StorageError> {
+    /// The tables as stored, exactly the tables of the log at [`Self::persisted_at`]: the
+    /// entries after it are still to be [replayed](Self::replay).
+    pub fn load(store: &Store) -> Result<Self, StorageError> {
         let at = match store.aggregates_at()? {
             Some(at) => at,
             None => store.size()?,
@@ -97,13 +97,14 @@ impl Aggregates {
                 .apply(&cs, Sign::Add)
                 .map_err(|e| corrupt(e.to_string()))?;
         }
-        Ok((me, at))
+        Ok(me)
     }
 
     /// The tables at start-up (or after a failed group commit): the stored snapshot, then
     /// every report version logged after it, replayed in log order.
     pub fn open(store: &Store, granularity: Granularity, caps: Caps) -> Result<Self, StorageError> {
-        let (mut me, at) = Self::load(store)?;
+        let mut me = Self::load(store)?;
+        let at = me.persisted_at;
         let report_at = |i: u64| -> Result<Option<Report>, StorageError> {
             let bad = |reason: String| StorageError::Corrupt {
                 key: format!("E/{i}"),
@@ -156,6 +157,11 @@ impl Aggregates {
             }
         }
         Ok(())
+    }
+
+    /// The log size the stored cells are exactly the tables of.
+    pub fn persisted_at(&self) -> u64 {
+        self.persisted_at
     }
 
     /// Whether the batch about to be applied at log size `size` should carry a snapshot.

@@ -117,7 +117,7 @@ async fn a_job_refused_by_a_storage_error_moves_no_cell() {
     // Nothing of the refused job was committed: no cell on disk, no entry.
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.size().unwrap(), size);
-    let (stored, _) = Aggregates::load(&store).unwrap();
+    let stored = Aggregates::load(&store).unwrap();
     assert_eq!(
         stored.periods().count(),
         0,
@@ -175,7 +175,8 @@ async fn the_tables_are_a_snapshot_plus_the_entries_after_it_replayed_at_open() 
     let dir = fx.stop().await;
 
     let store = Store::open(dir.path()).unwrap();
-    let (stored, at) = Aggregates::load(&store).unwrap();
+    let stored = Aggregates::load(&store).unwrap();
+    let at = stored.persisted_at();
     assert!(at > 0, "no snapshot was written");
     assert!(
         at < size,
